@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: ISC */
+/* The bulwark program: dispatches to subcommands; each has --help. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *help;
+};
+
+static const struct command commands[] = {
+	{"run", cmd_run, "run the gateway daemon with a configuration file"},
+	{"checkconf", cmd_checkconf, "check a configuration file and print what it declares"},
+	{"demo", cmd_demo, "build namespaces, run two gateways and show traffic crossing ESP"},
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: bulwark <command> [options]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
+	fprintf(f, "  %-10s %s\n", "version", "print the version");
+	fprintf(f, "\n'bulwark <command> --help' describes each command.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
+		printf("bulwark %s\n", BW_VERSION);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "bulwark: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return 2;
+}
