@@ -17,6 +17,8 @@
 static enum bw_log_level log_level = BW_LOG_INFO;
 static bool log_syslog;
 static bool log_stderr = true;
+static void (*log_sink)(enum bw_log_level, const char *, void *);
+static void *log_sink_arg;
 
 static const char *const level_name[] = {
 	[BW_LOG_ERR] = "error", [BW_LOG_WARN] = "warn",   [BW_LOG_NOTICE] = "notice",
@@ -40,6 +42,12 @@ void bw_log_set_level(enum bw_log_level level)
 bool bw_log_enabled(enum bw_log_level level)
 {
 	return level <= log_level;
+}
+
+void bw_log_set_sink(void (*sink)(enum bw_log_level level, const char *line, void *arg), void *arg)
+{
+	log_sink = sink;
+	log_sink_arg = arg;
 }
 
 int bw_log_level_parse(const char *s)
@@ -72,7 +80,12 @@ void bw_log(enum bw_log_level level, const char *tag, const char *func, int err,
 		else
 			syslog((int)level, "%s: %s", tag, msg);
 	}
-	if (log_stderr) {
+	if (log_sink != NULL) {
+		char line[1100];
+
+		snprintf(line, sizeof(line), "%s: %s", tag, msg);
+		log_sink(level, line, log_sink_arg);
+	} else if (log_stderr) {
 		struct timespec ts;
 		struct tm tm;
 		char when[32];

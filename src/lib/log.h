@@ -22,6 +22,13 @@ void bw_log_set_level(enum bw_log_level level);
 bool bw_log_enabled(enum bw_log_level level);
 /* Parses "err", "warn", "notice", "info", "debug"; -1 when unknown. */
 int bw_log_level_parse(const char *s);
+/*
+ * Diverts log output: while a sink is set, each enabled line goes to it as
+ * "tag: message" (no time stamp or level) instead of stderr; syslog is
+ * unchanged. NULL restores stderr. For tests and for tools that print
+ * messages their own way. Not thread-safe: set it before threads start.
+ */
+void bw_log_set_sink(void (*sink)(enum bw_log_level level, const char *line, void *arg), void *arg);
 
 #if defined(__GNUC__)
 #define BW_PRINTF(a, b) __attribute__((format(printf, a, b)))
