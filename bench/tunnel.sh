@@ -1,0 +1,227 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
+#
+# Tunnel throughput benchmark: single-stream TCP (iperf3) between two network namespaces, over
+# (a) the plain veth between the outer addresses, (b) strongSwan's userspace ESP (charon +
+# kernel-libipsec, IKEv2 PSK, UDP-encapsulated tunnel mode, RFC 4303 + RFC 3948) between the
+# inner addresses, once per ESP cipher asked for, and (c) bulwark between the same inner
+# addresses when BULWARK names an executable and bulwark_up (below) brings it up. Prints one
+# table row per path: throughput at the sender and the receiver, TCP retransmissions, iperf3's
+# CPU use on both ends and the CPU the tunnel processes used (user+system from /proc, in percent
+# of one core over the run). Timing never makes it fail; the exit status is non-zero only when
+# something could not be set up or a transfer did not complete.
+#
+# usage: bench/tunnel.sh [CIPHER...]     CIPHER: aes256gcm16 (default) aes128gcm16
+#                                        chacha20poly1305 aes256-sha256, or "all"
+# env:   BENCH_SECONDS (10), BENCH_PATHS ("veth strongswan bulwark"), BULWARK (path to the
+#        bulwark binary), BENCH_CSV (append rows to this file), BW_KEEP_TMP=1 (keep logs).
+
+BW_BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=bench/strongswan.sh
+. "$BW_BENCH_DIR/strongswan.sh"
+
+: "${BENCH_SECONDS:=10}"
+: "${BENCH_PATHS:=veth strongswan bulwark}"
+BW_BENCH_ALL="aes256gcm16 aes128gcm16 chacha20poly1305 aes256-sha256"
+BW_BENCH_PORT=5201
+BW_BENCH_STATUS=0
+BW_TUNNEL_PIDS=()
+
+# ---------------------------------------------------------------------------------------------
+# bulwark hook -- TO BE FILLED IN BY THE LEAD once the daemon runs.
+#
+# Contract: called after bw_ns_setup as `bulwark_up CIPHER` (CIPHER as above; the bulwark config
+# names are aes256gcm16 -> enc: aes-gcm-256, aes128gcm16 -> aes-gcm-128, chacha20poly1305 ->
+# chacha20-poly1305, aes256-sha256 -> enc: aes-cbc-256 + integ: hmac-sha256-128). It must start
+# "$BULWARK run -c FILE" in both namespaces with bw_ns_bg (config files under $BW_TMP; outer
+# addresses $BW_OUT_A/$BW_OUT_B, inner prefixes $BW_IN_NET_A/$BW_IN_NET_B, encap udp so the
+# wire format matches strongSwan's), append the daemons' pids to BW_TUNNEL_PIDS (for the CPU
+# column), route $BW_IN_NET_B into the TUN in A and $BW_IN_NET_A in B, and return once
+# `bw_ping A "$BW_IN_A" "$BW_IN_B"` succeeds. Return 0 when up, 2 to skip (not available),
+# anything else for a set-up failure. bulwark_down stops what bulwark_up started.
+# A file named by BULWARK_HOOK is sourced instead when it defines these functions.
+# ---------------------------------------------------------------------------------------------
+if ! declare -F bulwark_up >/dev/null; then
+	bulwark_up()
+	{
+		bw_log "bulwark: not yet available"
+		return 2
+	}
+fi
+if ! declare -F bulwark_down >/dev/null; then
+	bulwark_down()
+	{
+		return 0
+	}
+fi
+
+# bw_proc_ticks pid... : summed utime+stime clock ticks of these processes (all their threads).
+bw_proc_ticks()
+{
+	local p t=0 f
+	for p in "$@"; do
+		[ -r "/proc/$p/stat" ] || continue
+		f=$(sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null) || continue
+		# shellcheck disable=SC2086
+		set -- $f
+		t=$((t + ${12} + ${13}))
+	done
+	echo "$t"
+}
+
+bw_bench_header()
+{
+	printf '%-11s %-17s %10s %10s %7s %8s %8s %9s\n' path cipher "snd Mbit/s" \
+		"rcv Mbit/s" retr "cpu snd%" "cpu rcv%" "tunnel%"
+}
+
+# bw_bench_row PATH CIPHER JSONFILE TUNNEL_CPU_PCT
+bw_bench_row()
+{
+	local row
+	row=$(/usr/bin/python3 - "$3" <<'EOF'
+import json, sys
+try:
+    with open(sys.argv[1]) as f:
+        j = json.load(f)
+    e = j["end"]
+    snd = e["sum_sent"]["bits_per_second"] / 1e6
+    rcv = e["sum_received"]["bits_per_second"] / 1e6
+    retr = e["sum_sent"].get("retransmits", 0)
+    cpu = e.get("cpu_utilization_percent", {})
+    print("%.0f %.0f %d %.0f %.0f" % (snd, rcv, retr, cpu.get("host_total", 0),
+                                      cpu.get("remote_total", 0)))
+except Exception:
+    print("n/a n/a n/a n/a n/a")
+EOF
+)
+	# shellcheck disable=SC2086
+	set -- "$1" "$2" $row "$4"
+	printf '%-11s %-17s %10s %10s %7s %8s %8s %9s\n' "$@"
+	if [ -n "${BENCH_CSV:-}" ]; then
+		printf '%s,%s,%s,%s,%s,%s,%s,%s,%s\n' "$(date -u +%FT%TZ)" "$@" >>"$BENCH_CSV"
+	fi
+	[ "$3" != n/a ]
+}
+
+# bw_bench_iperf PATH CIPHER SRC DST : one iperf3 run from A (SRC) to B (DST), one table row.
+bw_bench_iperf()
+{
+	local path=$1 cipher=$2 src=$3 dst=$4 tag json t0 t1 pct srv
+	tag="$path-$cipher"
+	json="$BW_TMP/iperf-$tag.json"
+	bw_ns_bg B "$BW_TMP/iperf-server-$tag.log" iperf3 -s -B "$dst" -p "$BW_BENCH_PORT"
+	srv=$BW_NS_LAST_PID
+	if ! bw_wait_until 10 bw_ns_exec B sh -c \
+		"ss -Hltn 'sport = :$BW_BENCH_PORT' | grep -q LISTEN"; then
+		bw_log "iperf3 server did not start in B"
+		bw_ns_kill "$srv"
+		return 1
+	fi
+	t0=$(bw_proc_ticks "${BW_TUNNEL_PIDS[@]}")
+	timeout -k 5 $((BENCH_SECONDS + 30)) ip netns exec "$BW_NS_A" \
+		iperf3 -c "$dst" -B "$src" -p "$BW_BENCH_PORT" -t "$BENCH_SECONDS" -O 1 -J \
+		>"$json" 2>"$BW_TMP/iperf-client-$tag.err"
+	t1=$(bw_proc_ticks "${BW_TUNNEL_PIDS[@]}")
+	bw_ns_kill "$srv"
+	pct=-
+	if [ "${#BW_TUNNEL_PIDS[@]}" -gt 0 ]; then
+		# -O 1 adds one second of (omitted) sending to the wall time
+		pct=$(awk -v t=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" -v s="$BENCH_SECONDS" \
+			'BEGIN { printf "%.0f", 100 * t / hz / (s + 1) }')
+	fi
+	bw_bench_row "$path" "$cipher" "$json" "$pct" || {
+		bw_log "iperf3 over $path ($cipher) did not complete:"
+		grep -h -m 3 error "$json" "$BW_TMP/iperf-client-$tag.err" >&2
+		return 1
+	}
+}
+
+bw_bench_fail()
+{
+	bw_log "$*"
+	BW_BENCH_STATUS=1
+}
+
+bw_bench_main()
+{
+	local ciphers=() c p rc
+	for c in "$@"; do
+		case "$c" in
+		-h | --help)
+			sed -n '14,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+			return 0
+			;;
+		all) read -r -a ciphers <<<"$BW_BENCH_ALL" ;;
+		*)
+			bw_sw_esp_proposal "$c" >/dev/null || bw_die "unknown cipher '$c'"
+			ciphers+=("$c")
+			;;
+		esac
+	done
+	[ "${#ciphers[@]}" -gt 0 ] || ciphers=(aes256gcm16)
+	case "$BENCH_SECONDS" in
+	'' | *[!0-9]*) bw_die "BENCH_SECONDS must be a whole number" ;;
+	esac
+	command -v iperf3 >/dev/null || bw_die "iperf3 not installed (apt-get install iperf3)"
+	if [ -n "${BULWARK_HOOK:-}" ]; then
+		# shellcheck disable=SC1090
+		. "$BULWARK_HOOK" || bw_die "cannot source $BULWARK_HOOK"
+	fi
+
+	bw_ns_trap
+	bw_ns_setup
+	BW_NS_CLEANUP_HOOKS+=(bw_sw_down bulwark_down)
+	bw_log "kernel $(uname -r), $(nproc) cpus, $BENCH_SECONDS s per run, single TCP stream A -> B"
+	bw_bench_header
+	for p in $BENCH_PATHS; do
+		case "$p" in
+		veth)
+			BW_TUNNEL_PIDS=()
+			bw_bench_iperf veth none "$BW_OUT_A" "$BW_OUT_B" ||
+				bw_bench_fail "veth measurement failed"
+			;;
+		strongswan)
+			for c in "${ciphers[@]}"; do
+				if ! bw_sw_up "$c" >"$BW_TMP/sw-up-$c.log" 2>&1; then
+					cat "$BW_TMP/sw-up-$c.log" >&2
+					bw_bench_fail "strongSwan set-up failed for $c"
+					bw_sw_down
+					continue
+				fi
+				BW_TUNNEL_PIDS=("${BW_SW_PIDS[@]}")
+				bw_bench_iperf strongswan "$c" "$BW_IN_A" "$BW_IN_B" ||
+					bw_bench_fail "strongSwan measurement failed for $c"
+				bw_sw_down
+			done
+			;;
+		bulwark)
+			if [ -z "${BULWARK:-}" ] || [ ! -x "$BULWARK" ]; then
+				bw_log "bulwark: skipped (set BULWARK to the bulwark binary)"
+				continue
+			fi
+			for c in "${ciphers[@]}"; do
+				BW_TUNNEL_PIDS=()
+				bulwark_up "$c"
+				rc=$?
+				if [ "$rc" = 2 ]; then
+					break
+				elif [ "$rc" != 0 ]; then
+					bw_bench_fail "bulwark set-up failed for $c"
+				else
+					bw_bench_iperf bulwark "$c" "$BW_IN_A" "$BW_IN_B" ||
+						bw_bench_fail "bulwark measurement failed for $c"
+				fi
+				bulwark_down
+			done
+			;;
+		*) bw_bench_fail "unknown path '$p' in BENCH_PATHS" ;;
+		esac
+	done
+	return "$BW_BENCH_STATUS"
+}
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+	bw_bench_main "$@"
+	exit $?
+fi
