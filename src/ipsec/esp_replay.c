@@ -88,7 +88,7 @@ uint64_t esp_replay_top(const struct esp_replay *w)
  * half is at or right of the window's bottom (Tl - W + 1, mod 2^32) belongs
  * to the window's subspace, anything else to the next one. When the window
  * straddles a 2^32 boundary (Tl < W - 1), "at or right of the bottom" means
- * the previous subspace instead. Returns false when that would be below 0.
+ * the previous subspace instead. Returns false past the end of the space.
  */
 static bool infer(const struct esp_replay *w, uint32_t seq_lo, uint64_t *seq)
 {
@@ -102,13 +102,10 @@ static bool infer(const struct esp_replay *w, uint32_t seq_lo, uint64_t *seq)
 		hi = seq_lo >= bottom ? th : (uint64_t)th + 1;
 	} else {
 		/* Case B: the window spans subspaces th - 1 and th. */
-		if (seq_lo >= bottom) {
-			if (th == 0)
-				return false;
+		if (seq_lo >= bottom && th > 0)
 			hi = (uint64_t)th - 1;
-		} else {
-			hi = th;
-		}
+		else
+			hi = th; /* subspace -1 does not exist: the number is ahead */
 	}
 	if (hi > UINT32_MAX)
 		return false; /* past the end of the 64-bit space */
