@@ -8,8 +8,9 @@
 # addresses when BULWARK names an executable and bulwark_up (below) brings it up. Prints one
 # table row per path: throughput at the sender and the receiver, TCP retransmissions, iperf3's
 # CPU use on both ends and the CPU the tunnel processes used (user+system from /proc, in percent
-# of one core over the run). Timing never makes it fail; the exit status is non-zero only when
-# something could not be set up or a transfer did not complete.
+# of one core over the run; both tunnel ends summed, so up to 200 % on two cores) and the UDP
+# datagrams dropped on full socket receive buffers. Timing never makes it fail; the exit status
+# is non-zero only when something could not be set up or a transfer did not complete.
 #
 # usage: bench/tunnel.sh [CIPHER...]     CIPHER: aes256gcm16 (default) aes128gcm16
 #                                        chacha20poly1305 aes256-sha256, or "all"
@@ -69,13 +70,26 @@ bw_proc_ticks()
 	echo "$t"
 }
 
-bw_bench_header()
+# bw_udp_rcvbuf_errors : UDP datagrams dropped on full receive buffers, both namespaces summed
+# (Udp RcvbufErrors in /proc/net/snmp, which is per network namespace).
+bw_udp_rcvbuf_errors()
 {
-	printf '%-11s %-17s %10s %10s %7s %8s %8s %9s\n' path cipher "snd Mbit/s" \
-		"rcv Mbit/s" retr "cpu snd%" "cpu rcv%" "tunnel%"
+	local side n t=0
+	for side in A B; do
+		n=$(bw_ns_exec "$side" awk '/^Udp:/ { if (!h) { for (i = 1; i <= NF; i++)
+			if ($i == "RcvbufErrors") c = i; h = 1 } else print $c }' /proc/net/snmp)
+		t=$((t + ${n:-0}))
+	done
+	echo "$t"
 }
 
-# bw_bench_row PATH CIPHER JSONFILE TUNNEL_CPU_PCT
+bw_bench_header()
+{
+	printf '%-11s %-17s %10s %10s %7s %8s %8s %8s %9s\n' path cipher "snd Mbit/s" \
+		"rcv Mbit/s" retr "cpu snd%" "cpu rcv%" "tunnel%" "udp drop"
+}
+
+# bw_bench_row PATH CIPHER JSONFILE TUNNEL_CPU_PCT UDP_DROPS
 bw_bench_row()
 {
 	local row
@@ -96,10 +110,10 @@ except Exception:
 EOF
 )
 	# shellcheck disable=SC2086
-	set -- "$1" "$2" $row "$4"
-	printf '%-11s %-17s %10s %10s %7s %8s %8s %9s\n' "$@"
+	set -- "$1" "$2" $row "$4" "$5"
+	printf '%-11s %-17s %10s %10s %7s %8s %8s %8s %9s\n' "$@"
 	if [ -n "${BENCH_CSV:-}" ]; then
-		printf '%s,%s,%s,%s,%s,%s,%s,%s,%s\n' "$(date -u +%FT%TZ)" "$@" >>"$BENCH_CSV"
+		printf '%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n' "$(date -u +%FT%TZ)" "$@" >>"$BENCH_CSV"
 	fi
 	[ "$3" != n/a ]
 }
@@ -107,7 +121,7 @@ EOF
 # bw_bench_iperf PATH CIPHER SRC DST : one iperf3 run from A (SRC) to B (DST), one table row.
 bw_bench_iperf()
 {
-	local path=$1 cipher=$2 src=$3 dst=$4 tag json t0 t1 pct srv
+	local path=$1 cipher=$2 src=$3 dst=$4 tag json t0 t1 pct srv d0 d1
 	tag="$path-$cipher"
 	json="$BW_TMP/iperf-$tag.json"
 	bw_ns_bg B "$BW_TMP/iperf-server-$tag.log" iperf3 -s -B "$dst" -p "$BW_BENCH_PORT"
@@ -118,11 +132,16 @@ bw_bench_iperf()
 		bw_ns_kill "$srv"
 		return 1
 	fi
+	d0=$(bw_udp_rcvbuf_errors)
 	t0=$(bw_proc_ticks "${BW_TUNNEL_PIDS[@]}")
+	# in the background so that a signal runs the cleanup trap at once, not after the transfer
 	timeout -k 5 $((BENCH_SECONDS + 30)) ip netns exec "$BW_NS_A" \
 		iperf3 -c "$dst" -B "$src" -p "$BW_BENCH_PORT" -t "$BENCH_SECONDS" -O 1 -J \
-		>"$json" 2>"$BW_TMP/iperf-client-$tag.err"
+		>"$json" 2>"$BW_TMP/iperf-client-$tag.err" </dev/null &
+	BW_NS_PIDS+=("$!")
+	wait "$!"
 	t1=$(bw_proc_ticks "${BW_TUNNEL_PIDS[@]}")
+	d1=$(bw_udp_rcvbuf_errors)
 	bw_ns_kill "$srv"
 	pct=-
 	if [ "${#BW_TUNNEL_PIDS[@]}" -gt 0 ]; then
@@ -130,7 +149,7 @@ bw_bench_iperf()
 		pct=$(awk -v t=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" -v s="$BENCH_SECONDS" \
 			'BEGIN { printf "%.0f", 100 * t / hz / (s + 1) }')
 	fi
-	bw_bench_row "$path" "$cipher" "$json" "$pct" || {
+	bw_bench_row "$path" "$cipher" "$json" "$pct" $((d1 - d0)) || {
 		bw_log "iperf3 over $path ($cipher) did not complete:"
 		grep -h -m 3 error "$json" "$BW_TMP/iperf-client-$tag.err" >&2
 		return 1
@@ -149,7 +168,7 @@ bw_bench_main()
 	for c in "$@"; do
 		case "$c" in
 		-h | --help)
-			sed -n '14,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+			sed -n '15,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 			return 0
 			;;
 		all) read -r -a ciphers <<<"$BW_BENCH_ALL" ;;
