@@ -140,9 +140,14 @@ int crypto_aead_open(struct crypto_aead *ctx, const uint8_t nonce[12], const uin
 	memcpy(t, tag, ctx->taglen);
 	if (EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_SET_TAG, (int)ctx->taglen, t) != 1)
 		return BW_ERR_CRYPTO;
-	/* Final verifies the tag in constant time. */
-	if (EVP_DecryptFinal_ex(c, buf + len, &outl) != 1)
+	/*
+	 * Final verifies the tag in constant time. EVP has already decrypted buf
+	 * by then, so on failure wipe it: unverified plaintext is never released.
+	 */
+	if (EVP_DecryptFinal_ex(c, buf + len, &outl) != 1) {
+		OPENSSL_cleanse(buf, len);
 		return BW_ERR_AUTH;
+	}
 	return 0;
 }
 

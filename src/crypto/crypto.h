@@ -48,7 +48,8 @@ void crypto_aead_free(struct crypto_aead *ctx);
  */
 int crypto_aead_seal(struct crypto_aead *ctx, const uint8_t nonce[12], const uint8_t *aad,
 		     size_t aadlen, uint8_t *buf, size_t len, uint8_t *tag);
-/* Decrypts in place after verifying the tag; BW_ERR_AUTH if it does not verify. */
+/* Decrypts in place and verifies the tag; BW_ERR_AUTH if it does not verify, and then
+ * buf is zeroed (unverified plaintext is never released). */
 int crypto_aead_open(struct crypto_aead *ctx, const uint8_t nonce[12], const uint8_t *aad,
 		     size_t aadlen, uint8_t *buf, size_t len, const uint8_t *tag);
 
