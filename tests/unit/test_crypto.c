@@ -199,6 +199,9 @@ static void aead_expect_auth_fail(struct crypto_aead *ctx, const struct kat_case
 	memcpy(buf, ct, ctf->len);
 	assert_int_equal(crypto_aead_open(ctx, c->f[F_NONCE].buf, aad, aadlen, buf, ctf->len, tag),
 	                 BW_ERR_AUTH);
+	/* No unverified plaintext is left behind (crypto.h). */
+	for (size_t i = 0; i < ctf->len; i++)
+		assert_int_equal(buf[i], 0);
 }
 
 static void run_aead_case(const struct kat_case *c)
