@@ -239,7 +239,7 @@ static int outer_addr(struct loader *l, const struct conf_node *n, const char *k
 
 /* Reads a list of prefixes into p/plen (at most cap); returns the count. */
 static size_t prefixes(struct loader *l, const struct conf_node *n, const char *key,
-                       struct bw_addr *p, uint8_t *plen, size_t cap)
+                       struct bw_addr *p, uint8_t *plen, const struct conf_node **where, size_t cap)
 {
 	char what[32];
 	size_t count = 0;
@@ -265,7 +265,7 @@ static size_t prefixes(struct loader *l, const struct conf_node *n, const char *
 			conf_error(l->doc, e, "'%s' is not an address/prefix-length", s);
 			continue;
 		}
-		count++;
+		where[count++] = e;
 	}
 	return count;
 }
@@ -282,6 +282,7 @@ static void load_selectors(struct loader *l, const struct conf_node *t, struct g
 {
 	struct bw_addr lp[GW_CONF_MAX_TS], rp[GW_CONF_MAX_TS];
 	uint8_t llen[GW_CONF_MAX_TS], rlen[GW_CONF_MAX_TS];
+	const struct conf_node *lw[GW_CONF_MAX_TS], *rw[GW_CONF_MAX_TS];
 	const struct conf_node *ln = conf_get(t, "local_ts"), *rn = conf_get(t, "remote_ts");
 	size_t nl = 0, nr = 0;
 
@@ -292,15 +293,16 @@ static void load_selectors(struct loader *l, const struct conf_node *t, struct g
 		lp[0].port = rp[0].port = 0;
 		llen[0] = (uint8_t)(bw_addr_len(&lp[0]) * 8);
 		rlen[0] = (uint8_t)(bw_addr_len(&rp[0]) * 8);
+		lw[0] = rw[0] = t;
 		nl = lp[0].family != 0 ? 1 : 0;
 		nr = rp[0].family != 0 ? 1 : 0;
 	} else if (ln == NULL || rn == NULL) {
 		conf_error(l->doc, t, "tunnel mode needs 'local_ts' and 'remote_ts'");
 	}
 	if (ln != NULL)
-		nl = prefixes(l, ln, "local_ts", lp, llen, GW_CONF_MAX_TS);
+		nl = prefixes(l, ln, "local_ts", lp, llen, lw, GW_CONF_MAX_TS);
 	if (rn != NULL)
-		nr = prefixes(l, rn, "remote_ts", rp, rlen, GW_CONF_MAX_TS);
+		nr = prefixes(l, rn, "remote_ts", rp, rlen, rw, GW_CONF_MAX_TS);
 	/*
 	 * Every local x remote pair of one family is a selector; pairs that mix
 	 * IPv4 and IPv6 cannot match a packet and are skipped, but each prefix
@@ -326,7 +328,7 @@ static void load_selectors(struct loader *l, const struct conf_node *t, struct g
 			m->n_ts++;
 		}
 		if (!paired && nr > 0)
-			conf_error(l->doc, ln ? conf_at(ln, i) : t,
+			conf_error(l->doc, lw[i],
 			           "local_ts prefix has no remote_ts prefix of the same family");
 	}
 	for (size_t j = 0; j < nr && nl > 0; j++) {
@@ -335,7 +337,7 @@ static void load_selectors(struct loader *l, const struct conf_node *t, struct g
 		for (size_t i = 0; i < nl; i++)
 			paired |= lp[i].family == rp[j].family;
 		if (!paired)
-			conf_error(l->doc, rn ? conf_at(rn, j) : t,
+			conf_error(l->doc, rw[j],
 			           "remote_ts prefix has no local_ts prefix of the same family");
 	}
 }

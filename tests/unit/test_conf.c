@@ -367,6 +367,11 @@ static void test_algs(void **state)
 	loglen = 0;
 	load_bad(patch("spi: 0x2001, ", "spi: 0x2001, integ_key: 0x00, "));
 	ASSERT_LOGGED("t.yaml:10:36: 'integ_key' given but 'integ' is none");
+	loglen = 0;
+	/* An invalid prefix before it must not shift where the pairing error points. */
+	load_bad(patch("[10.1.0.0/24]", "[10.1.0.0/33, 10.1.0.0/24, 'fd00::/64']"));
+	ASSERT_LOGGED("t.yaml:6:18: '10.1.0.0/33' is not an address/prefix-length");
+	ASSERT_LOGGED("t.yaml:6:44: local_ts prefix has no remote_ts prefix of the same family");
 }
 
 static void test_duplicate_spi(void **state)
