@@ -148,6 +148,10 @@ int esp_sa_new(struct esp_sa **out, const struct esp_sa_cfg *cfg)
 	/* The contexts hold the key schedules; the SA keeps no raw key. */
 	crypto_wipe(sa->cfg.encr_key, sizeof(sa->cfg.encr_key));
 	crypto_wipe(sa->cfg.integ_key, sizeof(sa->cfg.integ_key));
+	log_debug("esp", "sa spi=0x%08x encr=%d integ=%d mode=%s esn=%d window=%u", cfg->spi,
+	          (int)cfg->encr, (int)cfg->integ,
+	          cfg->mode == ESP_MODE_TUNNEL ? "tunnel" : "transport", cfg->esn,
+	          cfg->replay_window);
 	*out = sa;
 	sa = NULL;
 out:
