@@ -4,6 +4,7 @@
  * lines carry the function name. Messages are formatted once into a stack
  * buffer and truncated, never allocated.
  */
+#define _DEFAULT_SOURCE /* clock_gettime, localtime_r */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>

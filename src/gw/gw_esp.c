@@ -1,0 +1,745 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * ESP data plane threads: TUN <-> ESP over raw IP protocol 50 (RFC 4303)
+ * or UDP encapsulation (RFC 3948). See gw_esp.h for the threading model.
+ *
+ * Outer headers: the kernel builds the outer IP (and UDP) header because
+ * the raw sockets are not IP_HDRINCL; the source address is set per packet
+ * with IP_PKTINFO/IPV6_PKTINFO so it is the SA's local address. On receive,
+ * IPv4 raw sockets deliver the IP header (parsed here with the bounded
+ * reader); IPv6 raw sockets do not, so the destination comes from
+ * IPV6_PKTINFO.
+ *
+ * Transport mode: outbound, the inner IP header from TUN is dropped and its
+ * protocol becomes ESP's next header; inbound, a fresh IP header is built
+ * from the outer addresses before the payload goes to TUN.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "gw/gw_esp.h"
+#include "lib/err.h"
+#include "lib/log.h"
+#include "lib/pkt.h"
+#include "lib/rd.h"
+
+enum {
+	BATCH = 64,        /* packets per TUN wake-up / recvmmsg / sendmmsg */
+	SOCK_BUF = 4 << 20, /* socket buffers: a burst of ESP must not overflow them */
+	CMSG_SPACE_MAX = 64,
+};
+
+enum outer_sock {
+	SOCK_RAW4,
+	SOCK_RAW6,
+	SOCK_UDP4,
+	SOCK_UDP6,
+	SOCK__MAX,
+};
+
+struct gw_esp {
+	const struct gw_conf *conf;
+	int tun_fd;
+	int fd[SOCK__MAX];
+	int stop_fd; /* eventfd: wakes both threads to exit */
+	struct esp_sad *sad;
+	struct esp_spd *spd;
+	struct esp_sa **sas; /* all SAs, out then in per tunnel */
+	size_t n_sas;
+	pthread_t tx_thread, rx_thread;
+	bool started;
+	atomic_bool stopping;
+	/* Counters: TX ones written only by the TX thread, RX ones by the RX thread. */
+	uint64_t ctr[GW_CTR__MAX];
+	uint64_t last_send_errno;
+};
+
+static const char *const ctr_name[GW_CTR__MAX] = {
+	[GW_CTR_TUN_RX] = "tun_rx",
+	[GW_CTR_TUN_TX] = "tun_tx",
+	[GW_CTR_NO_POLICY] = "no_policy",
+	[GW_CTR_BAD_INNER] = "bad_inner",
+	[GW_CTR_OUTER_RX] = "esp_rx",
+	[GW_CTR_OUTER_TX] = "esp_tx",
+	[GW_CTR_SEND_FAIL] = "send_fail",
+	[GW_CTR_TUN_WRITE_FAIL] = "tun_write_fail",
+	[GW_CTR_BAD_OUTER] = "bad_outer",
+	[GW_CTR_NO_SA] = "no_sa",
+	[GW_CTR_KEEPALIVE] = "nat_keepalive",
+	[GW_CTR_NON_ESP] = "non_esp",
+	[GW_CTR_NOBUF] = "no_buffer",
+	[GW_CTR_IN_POLICY] = "inbound_policy",
+};
+
+static int open_sock(int family, int type, int proto, const struct gw_conf *conf, uint16_t port)
+{
+	int fd = socket(family, type | SOCK_CLOEXEC | SOCK_NONBLOCK, proto);
+	int on = 1, sz = SOCK_BUF;
+
+	if (fd < 0) {
+		log_err("esp", "socket(%s, %s): %s", family == AF_INET ? "inet" : "inet6",
+			type == SOCK_RAW ? "raw esp" : "udp", strerror(errno));
+		return -1;
+	}
+	/* FORCE variants pass net.core.[rw]mem_max, which a namespace cannot raise. */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) != 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof(sz)) != 0)
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+	if (conf->fwmark != 0 &&
+	    setsockopt(fd, SOL_SOCKET, SO_MARK, &conf->fwmark, sizeof(conf->fwmark)) != 0)
+		log_warn("esp", "SO_MARK: %s", strerror(errno));
+	if (family == AF_INET) {
+		setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on));
+	} else {
+		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof(on));
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+	}
+	if (type == SOCK_DGRAM) {
+		struct sockaddr_storage ss;
+		struct bw_addr any = {.family = (uint8_t)family, .port = port};
+		socklen_t sl = bw_addr_to_sa(&any, &ss);
+
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+		if (bind(fd, (struct sockaddr *)&ss, sl) != 0) {
+			log_err("esp", "bind udp port %u: %s", port, strerror(errno));
+			close(fd);
+			return -1;
+		}
+	}
+	return fd;
+}
+
+static bool need_family(const struct gw_conf *conf, int family, bool udp)
+{
+	for (size_t i = 0; i < conf->n_manual; i++)
+		if (conf->manual[i].remote.family == family && conf->manual[i].udp_encap == udp)
+			return true;
+	return false;
+}
+
+static int add_tunnel(struct gw_esp *e, const struct gw_conf_manual *m)
+{
+	struct esp_sa *out = NULL, *in = NULL;
+	int r;
+
+	if ((r = esp_sa_new(&out, &m->out)) != 0 || (r = esp_sa_new(&in, &m->in)) != 0) {
+		log_err_r("esp", r, "tunnel=%s: cannot create SA", m->name);
+		goto fail;
+	}
+	if ((r = esp_sad_add(e->sad, in)) != 0) {
+		log_err_r("esp", r, "tunnel=%s: inbound SPI 0x%08x", m->name, m->in.spi);
+		goto fail;
+	}
+	e->sas[e->n_sas++] = out;
+	e->sas[e->n_sas++] = in;
+	for (size_t i = 0; i < m->n_ts; i++)
+		if ((r = esp_spd_add(e->spd, &m->ts[i], out, in)) != 0)
+			return r;
+	return 0;
+fail:
+	esp_sa_free(out);
+	esp_sa_free(in);
+	return r;
+}
+
+int gw_esp_new(struct gw_esp **out, const struct gw_conf *conf, int tun_fd)
+{
+	struct gw_esp *e;
+	int r = BW_ERR_NOMEM;
+
+	*out = NULL;
+	if ((e = calloc(1, sizeof(*e))) == NULL)
+		return BW_ERR_NOMEM;
+	e->conf = conf;
+	e->tun_fd = tun_fd;
+	for (int i = 0; i < SOCK__MAX; i++)
+		e->fd[i] = -1;
+	e->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	e->sad = esp_sad_new();
+	e->spd = esp_spd_new();
+	e->sas = calloc(conf->n_manual * 2 + 1, sizeof(*e->sas));
+	if (e->stop_fd < 0 || e->sad == NULL || e->spd == NULL || e->sas == NULL)
+		goto fail;
+	for (size_t i = 0; i < conf->n_manual; i++)
+		if ((r = add_tunnel(e, &conf->manual[i])) != 0)
+			goto fail;
+
+	r = BW_ERR_IO;
+	/* Raw ESP sockets for each family a tunnel uses (or both when none is declared). */
+	if (conf->esp_raw) {
+		if (need_family(conf, AF_INET, false) || conf->n_manual == 0)
+			if ((e->fd[SOCK_RAW4] = open_sock(AF_INET, SOCK_RAW, IPPROTO_ESP, conf, 0)) < 0)
+				goto fail;
+		if (need_family(conf, AF_INET6, false))
+			if ((e->fd[SOCK_RAW6] = open_sock(AF_INET6, SOCK_RAW, IPPROTO_ESP, conf, 0)) < 0)
+				goto fail;
+	}
+	if (conf->esp_udp_port != 0) {
+		if ((e->fd[SOCK_UDP4] = open_sock(AF_INET, SOCK_DGRAM, 0, conf, conf->esp_udp_port)) < 0)
+			goto fail;
+		if (need_family(conf, AF_INET6, true) &&
+		    (e->fd[SOCK_UDP6] = open_sock(AF_INET6, SOCK_DGRAM, 0, conf, conf->esp_udp_port)) < 0)
+			goto fail;
+	}
+	*out = e;
+	return 0;
+fail:
+	gw_esp_free(e);
+	return r;
+}
+
+void gw_esp_free(struct gw_esp *e)
+{
+	if (e == NULL)
+		return;
+	gw_esp_stop(e);
+	for (int i = 0; i < SOCK__MAX; i++)
+		if (e->fd[i] >= 0)
+			close(e->fd[i]);
+	if (e->stop_fd >= 0)
+		close(e->stop_fd);
+	esp_spd_free(e->spd);
+	esp_sad_free(e->sad);
+	for (size_t i = 0; i < e->n_sas; i++)
+		esp_sa_free(e->sas[i]);
+	free(e->sas);
+	free(e);
+}
+
+/* ---- outbound: TUN -> ESP ------------------------------------------------ */
+
+struct tx_batch {
+	struct mmsghdr msg[BATCH];
+	struct iovec iov[BATCH];
+	struct sockaddr_storage dst[BATCH];
+	uint8_t cmsg[BATCH][CMSG_SPACE_MAX];
+	struct pkt *pkt[BATCH];
+	size_t n;
+};
+
+/* Transport mode: strip the inner IP header, return its protocol in *nh. */
+static int strip_ip_header(struct pkt *p, uint8_t *nh)
+{
+	struct bw_rd rd;
+	uint8_t v;
+	size_t hl;
+
+	bw_rd_init(&rd, pkt_data(p), p->len);
+	if (bw_rd_peek_u8(&rd, &v) != 0)
+		return BW_ERR_SHORT;
+	if (v >> 4 == 4) {
+		hl = (size_t)(v & 0x0f) * 4;
+		if (hl < 20 || hl > p->len)
+			return BW_ERR_INVAL;
+		*nh = pkt_data(p)[9];
+	} else if (v >> 4 == 6) {
+		hl = 40;
+		if (hl > p->len)
+			return BW_ERR_SHORT;
+		/* Extension headers would have to stay before ESP (RFC 4303 3.1.1); not handled. */
+		*nh = pkt_data(p)[6];
+		if (*nh == 0 || *nh == 43 || *nh == 44 || *nh == 60)
+			return BW_ERR_UNSUPP;
+	} else {
+		return BW_ERR_INVAL;
+	}
+	pkt_pull(p, hl);
+	return 0;
+}
+
+static void set_pktinfo(struct msghdr *mh, uint8_t *buf, const struct bw_addr *src)
+{
+	struct cmsghdr *c;
+
+	mh->msg_control = buf;
+	if (src->family == AF_INET) {
+		struct in_pktinfo pi;
+
+		memset(&pi, 0, sizeof(pi));
+		memcpy(&pi.ipi_spec_dst, src->a, 4);
+		mh->msg_controllen = CMSG_SPACE(sizeof(pi));
+		c = CMSG_FIRSTHDR(mh);
+		c->cmsg_level = IPPROTO_IP;
+		c->cmsg_type = IP_PKTINFO;
+		c->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+	} else {
+		struct in6_pktinfo pi;
+
+		memset(&pi, 0, sizeof(pi));
+		memcpy(&pi.ipi6_addr, src->a, 16);
+		mh->msg_controllen = CMSG_SPACE(sizeof(pi));
+		c = CMSG_FIRSTHDR(mh);
+		c->cmsg_level = IPPROTO_IPV6;
+		c->cmsg_type = IPV6_PKTINFO;
+		c->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+	}
+}
+
+static void tx_flush_sock(struct gw_esp *e, struct tx_batch *b, int fd, size_t *idx, size_t n)
+{
+	struct mmsghdr msgs[BATCH];
+	size_t done = 0;
+
+	for (size_t i = 0; i < n; i++)
+		msgs[i] = b->msg[idx[i]];
+	while (done < n) {
+		int r = sendmmsg(fd, msgs + done, (unsigned)(n - done), 0);
+
+		if (r <= 0) {
+			if (r < 0 && errno == EINTR)
+				continue;
+			/* The first packet failed (unreachable, no buffer): count it, go on. */
+			e->last_send_errno = (uint64_t)errno;
+			e->ctr[GW_CTR_SEND_FAIL]++;
+			done++;
+			continue;
+		}
+		e->ctr[GW_CTR_OUTER_TX] += (uint64_t)r;
+		done += (size_t)r;
+	}
+}
+
+static void tx_flush(struct gw_esp *e, struct tx_batch *b)
+{
+	size_t idx[SOCK__MAX][BATCH], n[SOCK__MAX] = {0};
+
+	/* Group by socket so each socket gets one sendmmsg per batch. */
+	for (size_t i = 0; i < b->n; i++) {
+		int s = (int)b->pkt[i]->flags;
+
+		idx[s][n[s]++] = i;
+	}
+	for (int s = 0; s < SOCK__MAX; s++)
+		if (n[s] > 0)
+			tx_flush_sock(e, b, e->fd[s], idx[s], n[s]);
+	for (size_t i = 0; i < b->n; i++)
+		pkt_free(b->pkt[i]);
+	b->n = 0;
+}
+
+static void tx_one(struct gw_esp *e, struct tx_batch *b, struct pkt *p)
+{
+	const uint8_t *ip = pkt_data(p);
+	struct esp_sa *sa = esp_spd_out(e->spd, ip, p->len);
+	const struct esp_sa_cfg *cfg;
+	uint8_t nh;
+	int sock;
+	size_t i;
+
+	if (sa == NULL) {
+		e->ctr[GW_CTR_NO_POLICY]++;
+		pkt_free(p);
+		return;
+	}
+	cfg = esp_sa_cfg(sa);
+	if (cfg->mode == ESP_MODE_TRANSPORT) {
+		if (strip_ip_header(p, &nh) != 0) {
+			e->ctr[GW_CTR_BAD_INNER]++;
+			pkt_free(p);
+			return;
+		}
+	} else {
+		nh = (ip[0] >> 4) == 6 ? ESP_NH_IPV6 : ESP_NH_IPV4;
+	}
+	if (esp_encap(sa, p, nh) != 0) {
+		pkt_free(p); /* counted in the SA's drops */
+		return;
+	}
+	if (cfg->udp_encap)
+		sock = cfg->remote.family == AF_INET ? SOCK_UDP4 : SOCK_UDP6;
+	else
+		sock = cfg->remote.family == AF_INET ? SOCK_RAW4 : SOCK_RAW6;
+	if (e->fd[sock] < 0) {
+		e->ctr[GW_CTR_SEND_FAIL]++;
+		pkt_free(p);
+		return;
+	}
+	i = b->n++;
+	p->flags = (uint32_t)sock;
+	b->pkt[i] = p;
+	b->iov[i].iov_base = pkt_data(p);
+	b->iov[i].iov_len = p->len;
+	memset(&b->msg[i], 0, sizeof(b->msg[i]));
+	b->msg[i].msg_hdr.msg_iov = &b->iov[i];
+	b->msg[i].msg_hdr.msg_iovlen = 1;
+	{
+		struct bw_addr dst = cfg->remote;
+
+		/* Raw sockets take no port; UDP goes to the peer's encapsulation port. */
+		if (!cfg->udp_encap)
+			dst.port = 0;
+		b->msg[i].msg_hdr.msg_name = &b->dst[i];
+		b->msg[i].msg_hdr.msg_namelen = bw_addr_to_sa(&dst, &b->dst[i]);
+	}
+	set_pktinfo(&b->msg[i].msg_hdr, b->cmsg[i], &cfg->local);
+}
+
+static void *tx_main(void *arg)
+{
+	struct gw_esp *e = arg;
+	struct pkt_pool *pool = pkt_pool_new(BATCH * 2, BATCH * 4);
+	struct tx_batch *b = calloc(1, sizeof(*b));
+	struct pollfd pfd[2] = {{.fd = e->tun_fd, .events = POLLIN},
+				{.fd = e->stop_fd, .events = POLLIN}};
+
+	if (pool == NULL || b == NULL) {
+		log_err("esp", "outbound thread: out of memory");
+		goto out;
+	}
+	while (!atomic_load_explicit(&e->stopping, memory_order_relaxed)) {
+		if (poll(pfd, 2, -1) < 0 && errno != EINTR)
+			break;
+		if (pfd[1].revents)
+			break;
+		/* Drain up to BATCH packets per wake-up, then send them together. */
+		while (b->n < BATCH) {
+			struct pkt *p = pkt_alloc(pool);
+			ssize_t n;
+
+			if (p == NULL) {
+				e->ctr[GW_CTR_NOBUF]++;
+				break;
+			}
+			/* Leave tailroom for ESP's pad, trailer and ICV. */
+			n = read(e->tun_fd, pkt_data(p), pkt_tailroom(p) - 64);
+			if (n <= 0) {
+				pkt_free(p);
+				break;
+			}
+			p->len = (uint32_t)n;
+			e->ctr[GW_CTR_TUN_RX]++;
+			tx_one(e, b, p);
+		}
+		if (b->n > 0)
+			tx_flush(e, b);
+	}
+out:
+	free(b);
+	pkt_pool_free(pool);
+	return NULL;
+}
+
+/* ---- inbound: ESP -> TUN ------------------------------------------------- */
+
+struct rx_batch {
+	struct mmsghdr msg[BATCH];
+	struct iovec iov[BATCH];
+	struct sockaddr_storage src[BATCH];
+	uint8_t cmsg[BATCH][CMSG_SPACE_MAX];
+	struct pkt *pkt[BATCH];
+};
+
+static uint16_t ip_csum(const uint8_t *p, size_t len)
+{
+	uint32_t sum = 0;
+
+	for (size_t i = 0; i + 1 < len; i += 2)
+		sum += bw_be16(p + i);
+	if (len & 1)
+		sum += (uint32_t)p[len - 1] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/* Transport mode, inbound: rebuild an IP header in front of the payload. */
+static int add_ip_header(struct pkt *p, uint8_t nh, const struct bw_addr *src,
+			 const struct bw_addr *dst)
+{
+	uint8_t *h;
+	size_t plen = p->len;
+
+	if (src->family == AF_INET) {
+		if (plen + 20 > 0xffff || (h = pkt_push(p, 20)) == NULL)
+			return BW_ERR_NOSPACE;
+		memset(h, 0, 20);
+		h[0] = 0x45;
+		bw_put_be16(h + 2, (uint16_t)(plen + 20));
+		h[8] = 64;
+		h[9] = nh;
+		memcpy(h + 12, src->a, 4);
+		memcpy(h + 16, dst->a, 4);
+		bw_put_be16(h + 10, ip_csum(h, 20));
+		return 0;
+	}
+	if (plen > 0xffff || (h = pkt_push(p, 40)) == NULL)
+		return BW_ERR_NOSPACE;
+	memset(h, 0, 40);
+	h[0] = 0x60;
+	bw_put_be16(h + 4, (uint16_t)plen);
+	h[6] = nh;
+	h[7] = 64;
+	memcpy(h + 8, src->a, 16);
+	memcpy(h + 24, dst->a, 16);
+	return 0;
+}
+
+/* Fills p->src/p->dst from the outer headers and leaves p at the ESP header. */
+static int rx_outer(struct gw_esp *e, int sock, struct pkt *p, struct msghdr *mh)
+{
+	struct cmsghdr *c;
+
+	if (bw_addr_from_sa(&p->src, mh->msg_name) != 0)
+		return BW_ERR_INVAL;
+	if (sock == SOCK_RAW4) {
+		/* IPv4 raw sockets deliver the IP header: take the destination, skip it. */
+		struct bw_rd rd;
+		uint8_t vihl;
+		const uint8_t *hdr;
+		size_t hl;
+
+		bw_rd_init(&rd, pkt_data(p), p->len);
+		if (bw_rd_peek_u8(&rd, &vihl) != 0 || vihl >> 4 != 4)
+			return BW_ERR_INVAL;
+		hl = (size_t)(vihl & 0x0f) * 4;
+		if (hl < 20 || bw_rd_ptr(&rd, &hdr, hl) != 0)
+			return BW_ERR_SHORT;
+		p->dst.family = AF_INET;
+		memcpy(p->dst.a, hdr + 16, 4);
+		pkt_pull(p, hl);
+		return 0;
+	}
+	for (c = CMSG_FIRSTHDR(mh); c != NULL; c = CMSG_NXTHDR(mh, c)) {
+		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+			struct in_pktinfo pi;
+
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			p->dst.family = AF_INET;
+			memcpy(p->dst.a, &pi.ipi_addr, 4);
+		} else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+			struct in6_pktinfo pi;
+
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			p->dst.family = AF_INET6;
+			memcpy(p->dst.a, &pi.ipi6_addr, 16);
+		}
+	}
+	(void)e;
+	return p->dst.family != 0 ? 0 : BW_ERR_INVAL;
+}
+
+static void rx_one(struct gw_esp *e, int sock, struct pkt *p, struct msghdr *mh)
+{
+	struct esp_sa *sa;
+	const struct esp_sa_cfg *cfg;
+	enum esp_drop drop;
+	uint32_t spi;
+	uint8_t nh;
+	int r;
+
+	if (rx_outer(e, sock, p, mh) != 0) {
+		e->ctr[GW_CTR_BAD_OUTER]++;
+		return;
+	}
+	if (sock == SOCK_UDP4 || sock == SOCK_UDP6) {
+		/* RFC 3948 2.2/2.3: a lone 0xff is a NAT-keepalive; SPI 0 marks IKE. */
+		if (p->len == 1 && pkt_data(p)[0] == 0xff) {
+			e->ctr[GW_CTR_KEEPALIVE]++;
+			return;
+		}
+		if (p->len >= 4 && bw_be32(pkt_data(p)) == 0) {
+			e->ctr[GW_CTR_NON_ESP]++;
+			return;
+		}
+	}
+	e->ctr[GW_CTR_OUTER_RX]++;
+	if (esp_peek_spi(pkt_data(p), p->len, &spi) != 0) {
+		e->ctr[GW_CTR_BAD_OUTER]++;
+		return;
+	}
+	if ((sa = esp_sad_lookup(e->sad, spi)) == NULL) {
+		e->ctr[GW_CTR_NO_SA]++;
+		return;
+	}
+	if ((r = esp_decap(sa, p, &nh, &drop)) != 0)
+		return; /* counted in the SA (TFC dummies included) */
+	cfg = esp_sa_cfg(sa);
+	if (cfg->mode == ESP_MODE_TRANSPORT) {
+		if (add_ip_header(p, nh, &p->src, &p->dst) != 0) {
+			e->ctr[GW_CTR_BAD_INNER]++;
+			return;
+		}
+	} else if (!esp_spd_in_ok(e->spd, sa, pkt_data(p), p->len)) {
+		/* RFC 4301 5.2: the inner header must match the SA's selectors. */
+		e->ctr[GW_CTR_IN_POLICY]++;
+		return;
+	}
+	if (write(e->tun_fd, pkt_data(p), p->len) < 0) {
+		e->ctr[GW_CTR_TUN_WRITE_FAIL]++;
+		return;
+	}
+	e->ctr[GW_CTR_TUN_TX]++;
+}
+
+static void rx_sock(struct gw_esp *e, int sock, struct pkt_pool *pool, struct rx_batch *b)
+{
+	unsigned n = 0;
+	int got;
+
+	for (; n < BATCH; n++) {
+		struct pkt *p = pkt_alloc(pool);
+
+		if (p == NULL)
+			break;
+		b->pkt[n] = p;
+		/* Headroom stays free so transport mode can prepend the IP header. */
+		b->iov[n].iov_base = pkt_data(p);
+		b->iov[n].iov_len = pkt_tailroom(p);
+		memset(&b->msg[n], 0, sizeof(b->msg[n]));
+		b->msg[n].msg_hdr.msg_iov = &b->iov[n];
+		b->msg[n].msg_hdr.msg_iovlen = 1;
+		b->msg[n].msg_hdr.msg_name = &b->src[n];
+		b->msg[n].msg_hdr.msg_namelen = sizeof(b->src[n]);
+		b->msg[n].msg_hdr.msg_control = b->cmsg[n];
+		b->msg[n].msg_hdr.msg_controllen = CMSG_SPACE_MAX;
+	}
+	if (n == 0) {
+		e->ctr[GW_CTR_NOBUF]++;
+		return;
+	}
+	got = recvmmsg(e->fd[sock], b->msg, n, MSG_DONTWAIT, NULL);
+	for (int i = 0; i < got; i++) {
+		struct pkt *p = b->pkt[i];
+
+		p->len = b->msg[i].msg_len;
+		if (b->msg[i].msg_hdr.msg_flags & MSG_TRUNC)
+			e->ctr[GW_CTR_BAD_OUTER]++;
+		else
+			rx_one(e, sock, p, &b->msg[i].msg_hdr);
+	}
+	for (unsigned i = 0; i < n; i++)
+		pkt_free(b->pkt[i]);
+}
+
+static void *rx_main(void *arg)
+{
+	struct gw_esp *e = arg;
+	struct pkt_pool *pool = pkt_pool_new(BATCH, BATCH * 2);
+	struct rx_batch *b = calloc(1, sizeof(*b));
+	struct pollfd pfd[SOCK__MAX + 1];
+	int map[SOCK__MAX + 1];
+	nfds_t n = 0;
+
+	if (pool == NULL || b == NULL) {
+		log_err("esp", "inbound thread: out of memory");
+		goto out;
+	}
+	for (int s = 0; s < SOCK__MAX; s++) {
+		if (e->fd[s] < 0)
+			continue;
+		pfd[n] = (struct pollfd){.fd = e->fd[s], .events = POLLIN};
+		map[n++] = s;
+	}
+	pfd[n] = (struct pollfd){.fd = e->stop_fd, .events = POLLIN};
+	while (!atomic_load_explicit(&e->stopping, memory_order_relaxed)) {
+		if (poll(pfd, n + 1, -1) < 0 && errno != EINTR)
+			break;
+		if (pfd[n].revents)
+			break;
+		for (nfds_t i = 0; i < n; i++)
+			if (pfd[i].revents & POLLIN)
+				rx_sock(e, map[i], pool, b);
+	}
+out:
+	free(b);
+	pkt_pool_free(pool);
+	return NULL;
+}
+
+int gw_esp_start(struct gw_esp *e)
+{
+	if (pthread_create(&e->tx_thread, NULL, tx_main, e) != 0)
+		return BW_ERR_IO;
+	if (pthread_create(&e->rx_thread, NULL, rx_main, e) != 0) {
+		atomic_store(&e->stopping, true);
+		eventfd_write(e->stop_fd, 1);
+		pthread_join(e->tx_thread, NULL);
+		return BW_ERR_IO;
+	}
+	e->started = true;
+	return 0;
+}
+
+void gw_esp_stop(struct gw_esp *e)
+{
+	if (!e->started)
+		return;
+	atomic_store(&e->stopping, true);
+	eventfd_write(e->stop_fd, 1);
+	pthread_join(e->tx_thread, NULL);
+	pthread_join(e->rx_thread, NULL);
+	e->started = false;
+}
+
+static const char *encr_name(const struct esp_sa_cfg *c)
+{
+	switch (c->encr) {
+	case ESP_ENCR_AES_GCM_16:
+		return c->encr_key_len == 20 ? "aes-gcm-128" : "aes-gcm-256";
+	case ESP_ENCR_CHACHA20_POLY1305:
+		return "chacha20-poly1305";
+	case ESP_ENCR_AES_CBC:
+		return c->encr_key_len == 16 ? "aes-cbc-128" : "aes-cbc-256";
+	}
+	return "?";
+}
+
+static const char *integ_name(enum esp_integ i)
+{
+	static const char *const n[] = {"none", "hmac-sha256-128", "hmac-sha384-192",
+					"hmac-sha512-256"};
+
+	return (size_t)i < sizeof(n) / sizeof(n[0]) ? n[i] : "?";
+}
+
+/*
+ * Status for the control socket. Counters are read while the data plane
+ * threads write them; a report may be a packet behind, never torn (aligned
+ * 64-bit loads on the platforms we build for).
+ */
+void gw_esp_status(const struct gw_esp *e, FILE *f)
+{
+	const struct gw_conf *conf = e->conf;
+
+	for (size_t t = 0; t < conf->n_manual; t++) {
+		const struct gw_conf_manual *m = &conf->manual[t];
+		char l[64], r[64];
+
+		fprintf(f, "tunnel %s: %s %s%s %s -> %s, %s/%s%s\n", m->name,
+			m->mode == ESP_MODE_TUNNEL ? "tunnel" : "transport",
+			m->udp_encap ? "udp-encap" : "esp", "", bw_addr_str(&m->local, l, sizeof(l)),
+			bw_addr_str(&m->remote, r, sizeof(r)), encr_name(&m->out),
+			integ_name(m->out.integ), m->out.esn ? " esn" : "");
+		for (int d = 0; d < 2; d++) {
+			const struct esp_sa *sa = e->sas[2 * t + (size_t)d];
+			const struct esp_sa_stats *st = esp_sa_stats(sa);
+
+			fprintf(f, "  %s spi=0x%08x packets=%llu bytes=%llu", d == 0 ? "out" : "in ",
+				esp_sa_spi(sa), (unsigned long long)st->packets,
+				(unsigned long long)st->bytes);
+			if (d == 0)
+				fprintf(f, " seq=%llu", (unsigned long long)esp_sa_seq(sa) - 1);
+			for (int k = 0; k < ESP_DROP__MAX; k++)
+				if (st->drops[k] != 0)
+					fprintf(f, " %s=%llu", esp_drop_name((enum esp_drop)k),
+						(unsigned long long)st->drops[k]);
+			fprintf(f, "\n");
+		}
+	}
+	fprintf(f, "counters:");
+	for (int k = 0; k < GW_CTR__MAX; k++)
+		fprintf(f, " %s=%llu", ctr_name[k], (unsigned long long)e->ctr[k]);
+	fprintf(f, "\n");
+}

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The ESP data plane of the gateway: two threads per instance. The
+ * outbound thread reads inner packets from TUN in batches, picks the SA
+ * through the SPD, encrypts in place and sends the batch with sendmmsg().
+ * The inbound thread receives batches from the raw ESP and UDP-4500 sockets
+ * with recvmmsg(), decrypts and writes inner packets to TUN. An outbound SA
+ * is touched only by the outbound thread and an inbound SA only by the
+ * inbound thread, so no lock is taken per packet.
+ */
+#ifndef BW_GW_ESP_H
+#define BW_GW_ESP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "gw/gw_conf.h"
+#include "ipsec/esp.h"
+
+/* Drops and events outside any SA, counted by the data plane. */
+enum gw_esp_ctr {
+	GW_CTR_TUN_RX,         /* inner packets read from TUN */
+	GW_CTR_TUN_TX,         /* inner packets written to TUN */
+	GW_CTR_NO_POLICY,      /* TUN packet matching no selector */
+	GW_CTR_BAD_INNER,      /* TUN packet not a valid IPv4/IPv6 packet */
+	GW_CTR_OUTER_RX,       /* ESP packets received */
+	GW_CTR_OUTER_TX,       /* ESP packets sent */
+	GW_CTR_SEND_FAIL,      /* sendmmsg refused a packet */
+	GW_CTR_TUN_WRITE_FAIL, /* write to TUN failed */
+	GW_CTR_BAD_OUTER,      /* outer header malformed */
+	GW_CTR_NO_SA,          /* unknown SPI */
+	GW_CTR_KEEPALIVE,      /* NAT-keepalive (RFC 3948 2.3), discarded */
+	GW_CTR_NON_ESP,        /* non-ESP marker on UDP 4500 (IKE), no IKE yet */
+	GW_CTR_NOBUF,          /* packet pool exhausted */
+	GW_CTR_IN_POLICY,      /* decrypted inner packet outside the SA's selectors */
+	GW_CTR__MAX,
+};
+
+struct gw_esp;
+
+/* Opens the outer sockets and builds SAs/SAD/SPD from conf (borrowed). */
+int gw_esp_new(struct gw_esp **out, const struct gw_conf *conf, int tun_fd);
+void gw_esp_free(struct gw_esp *e);
+int gw_esp_start(struct gw_esp *e);
+void gw_esp_stop(struct gw_esp *e);
+/* Writes a status report (SAs, counters, drops by reason). */
+void gw_esp_status(const struct gw_esp *e, FILE *f);
+
+#endif
