@@ -13,12 +13,12 @@
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: bulwark ctl [-s SOCKET] COMMAND\n"
-		   "\n"
-		   "Sends COMMAND to a running bulwark and prints the answer.\n"
-		   "  status   tunnels, SAs with packets, bytes and drops by reason; counters\n"
-		   "  stop     stops the daemon\n"
-		   "\n"
-		   "  -s, --socket PATH  control socket (default /run/bulwark.sock)\n");
+	           "\n"
+	           "Sends COMMAND to a running bulwark and prints the answer.\n"
+	           "  status   tunnels, SAs with packets, bytes and drops by reason; counters\n"
+	           "  stop     stops the daemon\n"
+	           "\n"
+	           "  -s, --socket PATH  control socket (default /run/bulwark.sock)\n");
 }
 
 /* Sends cmd and copies the answer to out; returns 0 or -1 (message printed). */
@@ -58,9 +58,9 @@ int cli_ctl_query(const char *path, const char *cmd, FILE *out)
 int cmd_ctl(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"socket", required_argument, NULL, 's'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	        {"socket", required_argument, NULL, 's'},
+	        {"help", no_argument, NULL, 'h'},
+	        {NULL, 0, NULL, 0},
 	};
 	const char *path = "/run/bulwark.sock";
 	int c;

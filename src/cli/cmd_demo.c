@@ -141,30 +141,31 @@ static int write_conf(struct demo *d, int i, char keys[2][2][160])
 	if ((f = fopen(path, "w")) == NULL)
 		return -1;
 	fprintf(f,
-		"log: { level: info }\n"
-		"daemon: { control_socket: %s }\n"
-		"tun: { name: bw0, mtu: 1400, addresses: [%s/32] }\n"
-		"ipsec:\n"
-		"  raw_esp: %s\n"
-		"  udp_port: %s\n"
-		"  manual:\n"
-		"    - name: demo\n"
-		"      mode: tunnel\n"
-		"      local: %s\n"
-		"      remote: %s\n"
-		"      encap: %s\n"
-		"      esn: %s\n"
-		"      local_ts: [%s]\n"
-		"      remote_ts: [%s]\n"
-		"      enc: %s\n"
-		"      integ: %s\n"
-		"      out: { spi: 0x%x, enc_key: 0x%s%s%s }\n"
-		"      in: { spi: 0x%x, enc_key: 0x%s%s%s }\n",
-		d->sock[i], inner[i], d->udp ? "false" : "true", d->udp ? "4500" : "0", outer[i],
-		outer[1 - i], d->udp ? "udp" : "none", d->esn ? "true" : "false", net[i],
-		net[1 - i], d->enc, d->integ, 0x1000 + o, keys[o][0], d->integ[0] != 'n' ? ", integ_key: 0x" : "",
-		d->integ[0] != 'n' ? keys[o][1] : "", 0x1000 + in, keys[in][0],
-		d->integ[0] != 'n' ? ", integ_key: 0x" : "", d->integ[0] != 'n' ? keys[in][1] : "");
+	        "log: { level: info }\n"
+	        "daemon: { control_socket: %s }\n"
+	        "tun: { name: bw0, mtu: 1400, addresses: [%s/32] }\n"
+	        "ipsec:\n"
+	        "  raw_esp: %s\n"
+	        "  udp_port: %s\n"
+	        "  manual:\n"
+	        "    - name: demo\n"
+	        "      mode: tunnel\n"
+	        "      local: %s\n"
+	        "      remote: %s\n"
+	        "      encap: %s\n"
+	        "      esn: %s\n"
+	        "      local_ts: [%s]\n"
+	        "      remote_ts: [%s]\n"
+	        "      enc: %s\n"
+	        "      integ: %s\n"
+	        "      out: { spi: 0x%x, enc_key: 0x%s%s%s }\n"
+	        "      in: { spi: 0x%x, enc_key: 0x%s%s%s }\n",
+	        d->sock[i], inner[i], d->udp ? "false" : "true", d->udp ? "4500" : "0", outer[i],
+	        outer[1 - i], d->udp ? "udp" : "none", d->esn ? "true" : "false", net[i],
+	        net[1 - i], d->enc, d->integ, 0x1000 + o, keys[o][0],
+	        d->integ[0] != 'n' ? ", integ_key: 0x" : "", d->integ[0] != 'n' ? keys[o][1] : "",
+	        0x1000 + in, keys[in][0], d->integ[0] != 'n' ? ", integ_key: 0x" : "",
+	        d->integ[0] != 'n' ? keys[in][1] : "");
 	return fclose(f) == 0 ? 0 : -1;
 }
 
@@ -409,27 +410,30 @@ static int run_tcp(struct demo *d)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: bulwark demo [--enc ALG] [--integ ALG] [--udp] [--esn]\n"
-		   "\n"
-		   "Builds two network namespaces joined by a veth pair (192.0.2.1 <-> 192.0.2.2),\n"
-		   "starts a bulwark in each with an ESP tunnel between 10.1.0.0/24 and\n"
-		   "10.2.0.0/24 keyed with fresh random keys, sends ping and a TCP transfer across\n"
-		   "it with live counters, and removes everything. Exits 0 only if traffic crossed.\n"
-		   "Needs root (namespaces, TUN).\n"
-		   "\n"
-		   "  --enc ALG    aes-gcm-128 | aes-gcm-256 (default) | chacha20-poly1305 |\n"
-		   "               aes-cbc-128 | aes-cbc-256\n"
-		   "  --integ ALG  hmac-sha256-128 (default with CBC) | hmac-sha384-192 | hmac-sha512-256\n"
-		   "  --udp        UDP-encapsulated ESP on port 4500 (RFC 3948) instead of IP protocol 50\n"
-		   "  --esn        64-bit extended sequence numbers\n");
+	fprintf(f,
+	        "usage: bulwark demo [--enc ALG] [--integ ALG] [--udp] [--esn]\n"
+	        "\n"
+	        "Builds two network namespaces joined by a veth pair (192.0.2.1 <-> 192.0.2.2),\n"
+	        "starts a bulwark in each with an ESP tunnel between 10.1.0.0/24 and\n"
+	        "10.2.0.0/24 keyed with fresh random keys, sends ping and a TCP transfer across\n"
+	        "it with live counters, and removes everything. Exits 0 only if traffic crossed.\n"
+	        "Needs root (namespaces, TUN).\n"
+	        "\n"
+	        "  --enc ALG    aes-gcm-128 | aes-gcm-256 (default) | chacha20-poly1305 |\n"
+	        "               aes-cbc-128 | aes-cbc-256\n"
+	        "  --integ ALG  hmac-sha256-128 (default with CBC) | hmac-sha384-192 | "
+	        "hmac-sha512-256\n"
+	        "  --udp        UDP-encapsulated ESP on port 4500 (RFC 3948) instead of IP "
+	        "protocol 50\n"
+	        "  --esn        64-bit extended sequence numbers\n");
 }
 
 int cmd_demo(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"enc", required_argument, NULL, 'e'}, {"integ", required_argument, NULL, 'i'},
-		{"udp", no_argument, NULL, 'u'},       {"esn", no_argument, NULL, 'n'},
-		{"help", no_argument, NULL, 'h'},      {NULL, 0, NULL, 0},
+	        {"enc", required_argument, NULL, 'e'}, {"integ", required_argument, NULL, 'i'},
+	        {"udp", no_argument, NULL, 'u'},       {"esn", no_argument, NULL, 'n'},
+	        {"help", no_argument, NULL, 'h'},      {NULL, 0, NULL, 0},
 	};
 	struct demo d = {.enc = "aes-gcm-256", .integ = NULL};
 	char self[512];
@@ -480,7 +484,8 @@ int cmd_demo(int argc, char **argv)
 	printf("bulwark demo: ESP tunnel %s%s%s over %s%s\n", d.enc, d.integ[0] != 'n' ? "+" : "",
 	       d.integ[0] != 'n' ? d.integ : "", d.udp ? "UDP 4500" : "IP protocol 50",
 	       d.esn ? ", ESN" : "");
-	printf("  namespaces: a (192.0.2.1, inner 10.1.0.1) <-veth-> b (192.0.2.2, inner 10.2.0.1)\n");
+	printf("  namespaces: a (192.0.2.1, inner 10.1.0.1) <-veth-> b (192.0.2.2, inner "
+	       "10.2.0.1)\n");
 	if (setup(&d, self) != 0) {
 		fprintf(stderr, "bulwark demo: set-up failed\n");
 		teardown(&d);
@@ -511,6 +516,7 @@ int cmd_demo(int argc, char **argv)
 	}
 	teardown(&d);
 	the_demo = NULL;
-	printf("bulwark demo: %s\n", ok == 2 ? "PASS: ping and TCP crossed the ESP tunnel" : "FAIL");
+	printf("bulwark demo: %s\n",
+	       ok == 2 ? "PASS: ping and TCP crossed the ESP tunnel" : "FAIL");
 	return ok == 2 ? 0 : 1;
 }

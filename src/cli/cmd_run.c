@@ -14,24 +14,24 @@
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: bulwark run -c FILE [-d] [--syslog]\n"
-		   "\n"
-		   "Runs the gateway in the foreground with the configuration FILE\n"
-		   "(see docs/configuration.md). Stops on SIGINT or SIGTERM, or\n"
-		   "'bulwark ctl -s SOCKET stop'; SIGUSR1 prints counters.\n"
-		   "\n"
-		   "  -c, --config FILE  configuration file\n"
-		   "  -d, --debug        debug logging (overrides log.level)\n"
-		   "      --syslog       log to syslog as well\n");
+	           "\n"
+	           "Runs the gateway in the foreground with the configuration FILE\n"
+	           "(see docs/configuration.md). Stops on SIGINT or SIGTERM, or\n"
+	           "'bulwark ctl -s SOCKET stop'; SIGUSR1 prints counters.\n"
+	           "\n"
+	           "  -c, --config FILE  configuration file\n"
+	           "  -d, --debug        debug logging (overrides log.level)\n"
+	           "      --syslog       log to syslog as well\n");
 }
 
 int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"debug", no_argument, NULL, 'd'},
-		{"syslog", no_argument, NULL, 's'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	        {"config", required_argument, NULL, 'c'},
+	        {"debug", no_argument, NULL, 'd'},
+	        {"syslog", no_argument, NULL, 's'},
+	        {"help", no_argument, NULL, 'h'},
+	        {NULL, 0, NULL, 0},
 	};
 	const char *path = NULL;
 	bool debug = false, use_syslog = false;
@@ -71,8 +71,8 @@ int cmd_run(int argc, char **argv)
 		return 1;
 	bw_log_set_level(debug ? BW_LOG_DEBUG : (enum bw_log_level)conf->log_level);
 	if (conf->log_syslog && !use_syslog)
-		bw_log_init("bulwark", debug ? BW_LOG_DEBUG : (enum bw_log_level)conf->log_level, true,
-			    true);
+		bw_log_init("bulwark", debug ? BW_LOG_DEBUG : (enum bw_log_level)conf->log_level,
+		            true, true);
 	if ((r = gw_new(&gw, conf)) != 0) {
 		log_err_r("gw", r, "start-up failed");
 		return 1;

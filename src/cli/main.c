@@ -12,10 +12,10 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{"run", cmd_run, "run the gateway daemon with a configuration file"},
-	{"ctl", cmd_ctl, "query or stop a running daemon over its control socket"},
-	{"checkconf", cmd_checkconf, "check a configuration file and print what it declares"},
-	{"demo", cmd_demo, "build namespaces, run two gateways and show traffic crossing ESP"},
+        {"run", cmd_run, "run the gateway daemon with a configuration file"},
+        {"ctl", cmd_ctl, "query or stop a running daemon over its control socket"},
+        {"checkconf", cmd_checkconf, "check a configuration file and print what it declares"},
+        {"demo", cmd_demo, "build namespaces, run two gateways and show traffic crossing ESP"},
 };
 
 static void usage(FILE *f)

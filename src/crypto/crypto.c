@@ -45,7 +45,7 @@ static const EVP_CIPHER *aead_cipher(enum crypto_aead_alg alg, size_t keylen)
 		return keylen == 16   ? EVP_aes_128_gcm()
 		       : keylen == 24 ? EVP_aes_192_gcm()
 		       : keylen == 32 ? EVP_aes_256_gcm()
-				      : NULL;
+		                      : NULL;
 	case CRYPTO_AEAD_CHACHA20_POLY1305:
 		return keylen == 32 ? EVP_chacha20_poly1305() : NULL;
 	}
@@ -69,7 +69,7 @@ static EVP_CIPHER_CTX *keyed_ctx(const EVP_CIPHER *c, const uint8_t *key, int en
 }
 
 int crypto_aead_new(struct crypto_aead **out, enum crypto_aead_alg alg, const uint8_t *key,
-		    size_t keylen, size_t taglen)
+                    size_t keylen, size_t taglen)
 {
 	const EVP_CIPHER *c = aead_cipher(alg, keylen);
 	struct crypto_aead *a;
@@ -101,7 +101,7 @@ void crypto_aead_free(struct crypto_aead *ctx)
 }
 
 int crypto_aead_seal(struct crypto_aead *ctx, const uint8_t nonce[12], const uint8_t *aad,
-		     size_t aadlen, uint8_t *buf, size_t len, uint8_t *tag)
+                     size_t aadlen, uint8_t *buf, size_t len, uint8_t *tag)
 {
 	EVP_CIPHER_CTX *c = ctx->enc;
 	int outl;
@@ -122,7 +122,7 @@ int crypto_aead_seal(struct crypto_aead *ctx, const uint8_t nonce[12], const uin
 }
 
 int crypto_aead_open(struct crypto_aead *ctx, const uint8_t nonce[12], const uint8_t *aad,
-		     size_t aadlen, uint8_t *buf, size_t len, const uint8_t *tag)
+                     size_t aadlen, uint8_t *buf, size_t len, const uint8_t *tag)
 {
 	EVP_CIPHER_CTX *c = ctx->dec;
 	int outl;
@@ -154,9 +154,9 @@ int crypto_aead_open(struct crypto_aead *ctx, const uint8_t nonce[12], const uin
 int crypto_cbc_new(struct crypto_cbc **out, const uint8_t *key, size_t keylen)
 {
 	const EVP_CIPHER *c = keylen == 16   ? EVP_aes_128_cbc()
-			      : keylen == 24 ? EVP_aes_192_cbc()
-			      : keylen == 32 ? EVP_aes_256_cbc()
-					     : NULL;
+	                      : keylen == 24 ? EVP_aes_192_cbc()
+	                      : keylen == 32 ? EVP_aes_256_cbc()
+	                                     : NULL;
 	struct crypto_cbc *x;
 
 	*out = NULL;
@@ -243,7 +243,7 @@ static EVP_MAC *hmac_mac(void)
 }
 
 int crypto_hmac_new(struct crypto_hmac **out, enum crypto_hmac_alg alg, const uint8_t *key,
-		    size_t keylen)
+                    size_t keylen)
 {
 	const char *md = hmac_digest(alg);
 	struct crypto_hmac *h;
@@ -258,7 +258,8 @@ int crypto_hmac_new(struct crypto_hmac **out, enum crypto_hmac_alg alg, const ui
 	if ((h = calloc(1, sizeof(*h))) == NULL)
 		return BW_ERR_NOMEM;
 	h->size = crypto_hmac_size(alg);
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)(uintptr_t)md, 0);
+	params[0] =
+	        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)(uintptr_t)md, 0);
 	params[1] = OSSL_PARAM_construct_end();
 	if ((h->ctx = EVP_MAC_CTX_new(mac)) == NULL ||
 	    EVP_MAC_init(h->ctx, key, keylen, params) != 1) {
@@ -278,7 +279,7 @@ void crypto_hmac_free(struct crypto_hmac *ctx)
 }
 
 int crypto_hmac_mac(struct crypto_hmac *ctx, const uint8_t *a, size_t alen, const uint8_t *b,
-		    size_t blen, uint8_t *out, size_t outlen)
+                    size_t blen, uint8_t *out, size_t outlen)
 {
 	uint8_t md[64];
 	size_t mdlen;
@@ -295,7 +296,7 @@ int crypto_hmac_mac(struct crypto_hmac *ctx, const uint8_t *a, size_t alen, cons
 }
 
 int crypto_hmac_oneshot(enum crypto_hmac_alg alg, const uint8_t *key, size_t keylen,
-			const uint8_t *msg, size_t msglen, uint8_t *out, size_t outlen)
+                        const uint8_t *msg, size_t msglen, uint8_t *out, size_t outlen)
 {
 	struct crypto_hmac *h;
 	int r;

@@ -39,7 +39,7 @@ int crypto_init(void);
 
 /* AEAD. The key is the cipher key only (ESP's salt is the caller's business). */
 int crypto_aead_new(struct crypto_aead **out, enum crypto_aead_alg alg, const uint8_t *key,
-		    size_t keylen, size_t taglen);
+                    size_t keylen, size_t taglen);
 void crypto_aead_free(struct crypto_aead *ctx);
 /*
  * Encrypts buf[0..len) in place and writes the tag. aad may be split in two
@@ -47,11 +47,11 @@ void crypto_aead_free(struct crypto_aead *ctx);
  * piece, so aad2 is usually NULL).
  */
 int crypto_aead_seal(struct crypto_aead *ctx, const uint8_t nonce[12], const uint8_t *aad,
-		     size_t aadlen, uint8_t *buf, size_t len, uint8_t *tag);
+                     size_t aadlen, uint8_t *buf, size_t len, uint8_t *tag);
 /* Decrypts in place and verifies the tag; BW_ERR_AUTH if it does not verify, and then
  * buf is zeroed (unverified plaintext is never released). */
 int crypto_aead_open(struct crypto_aead *ctx, const uint8_t nonce[12], const uint8_t *aad,
-		     size_t aadlen, uint8_t *buf, size_t len, const uint8_t *tag);
+                     size_t aadlen, uint8_t *buf, size_t len, const uint8_t *tag);
 
 /* AES-CBC, no padding; len must be a multiple of 16. key 16, 24 or 32 bytes. */
 int crypto_cbc_new(struct crypto_cbc **out, const uint8_t *key, size_t keylen);
@@ -61,16 +61,16 @@ int crypto_cbc_decrypt(struct crypto_cbc *ctx, const uint8_t iv[16], uint8_t *bu
 
 /* HMAC. Output is truncated to outlen bytes (<= the digest size). */
 int crypto_hmac_new(struct crypto_hmac **out, enum crypto_hmac_alg alg, const uint8_t *key,
-		    size_t keylen);
+                    size_t keylen);
 void crypto_hmac_free(struct crypto_hmac *ctx);
 size_t crypto_hmac_size(enum crypto_hmac_alg alg);
 /* MAC over the concatenation a | b (b may be NULL/0): ESP's ICV covers the
  * packet then the implicit ESN high bits. */
 int crypto_hmac_mac(struct crypto_hmac *ctx, const uint8_t *a, size_t alen, const uint8_t *b,
-		    size_t blen, uint8_t *out, size_t outlen);
+                    size_t blen, uint8_t *out, size_t outlen);
 /* One-shot HMAC, for tests and key derivation. */
 int crypto_hmac_oneshot(enum crypto_hmac_alg alg, const uint8_t *key, size_t keylen,
-			const uint8_t *msg, size_t msglen, uint8_t *out, size_t outlen);
+                        const uint8_t *msg, size_t msglen, uint8_t *out, size_t outlen);
 
 int crypto_random(void *buf, size_t len);
 /* Constant-time: true if equal. */

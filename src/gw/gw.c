@@ -61,7 +61,8 @@ static int setup_tun(struct gw *gw)
 		if (m->mode != ESP_MODE_TUNNEL)
 			continue;
 		for (size_t i = 0; i < m->n_ts; i++)
-			if ((r = gw_nl_route_add(ifindex, &m->ts[i].remote, m->ts[i].remote_plen)) != 0)
+			if ((r = gw_nl_route_add(ifindex, &m->ts[i].remote,
+			                         m->ts[i].remote_plen)) != 0)
 				return r;
 	}
 	log_info("gw", "tun=%s mtu=%u up", gw->tun_name, conf->tun_mtu);
@@ -130,8 +131,8 @@ static int setup_ctl(struct gw *gw)
 	if (gw->ctl_fd < 0)
 		return BW_ERR_IO;
 	unlink(path);
-	if (bind(gw->ctl_fd, (struct sockaddr *)&sun, sizeof(sun)) != 0 ||
-	    chmod(path, 0600) != 0 || listen(gw->ctl_fd, 8) != 0) {
+	if (bind(gw->ctl_fd, (struct sockaddr *)&sun, sizeof(sun)) != 0 || chmod(path, 0600) != 0 ||
+	    listen(gw->ctl_fd, 8) != 0) {
 		log_err("gw", "control socket %s: %s", path, strerror(errno));
 		return BW_ERR_IO;
 	}

@@ -15,8 +15,8 @@
 #include "lib/addr.h"
 
 enum {
-	GW_CONF_MAX_TS = 16,       /* traffic selectors per manual tunnel */
-	GW_CONF_MAX_ADDRS = 8,     /* addresses on the TUN device */
+	GW_CONF_MAX_TS = 16,   /* traffic selectors per manual tunnel */
+	GW_CONF_MAX_ADDRS = 8, /* addresses on the TUN device */
 	GW_CONF_NAME_MAX = 64,
 };
 
@@ -24,23 +24,23 @@ enum {
 struct gw_conf_manual {
 	char name[GW_CONF_NAME_MAX];
 	enum esp_mode mode;
-	struct bw_addr local;         /* outer; port is the UDP-encap source port */
-	struct bw_addr remote;        /* outer; port is the UDP-encap destination port */
+	struct bw_addr local;  /* outer; port is the UDP-encap source port */
+	struct bw_addr remote; /* outer; port is the UDP-encap destination port */
 	bool udp_encap;
 	struct esp_ts ts[GW_CONF_MAX_TS];
 	size_t n_ts;
-	struct esp_sa_cfg out;        /* local -> remote */
-	struct esp_sa_cfg in;         /* remote -> local */
+	struct esp_sa_cfg out; /* local -> remote */
+	struct esp_sa_cfg in;  /* remote -> local */
 };
 
 struct gw_conf {
-	char path[256];               /* the file it came from */
+	char path[256]; /* the file it came from */
 	/* log: */
-	int log_level;                /* enum bw_log_level */
+	int log_level; /* enum bw_log_level */
 	bool log_syslog;
 	/* daemon: */
-	char user[GW_CONF_NAME_MAX];  /* drop privileges to this user after set-up; "" = stay */
-	char ctl_socket[108];         /* control socket path */
+	char user[GW_CONF_NAME_MAX]; /* drop privileges to this user after set-up; "" = stay */
+	char ctl_socket[108];        /* control socket path */
 	/* tun: */
 	char tun_name[16];
 	uint32_t tun_mtu;
@@ -48,10 +48,10 @@ struct gw_conf {
 	uint8_t tun_plen[GW_CONF_MAX_ADDRS];
 	size_t n_tun_addr;
 	/* ipsec: */
-	bool esp_raw;                 /* listen for IP protocol 50 */
-	uint16_t esp_udp_port;        /* UDP-encapsulated ESP; 0 = off */
-	uint32_t fwmark;              /* SO_MARK on outer sockets (policy routing); 0 = none */
-	uint32_t workers;             /* data-plane threads per direction; 0 = 1 */
+	bool esp_raw;                  /* listen for IP protocol 50 */
+	uint16_t esp_udp_port;         /* UDP-encapsulated ESP; 0 = off */
+	uint32_t fwmark;               /* SO_MARK on outer sockets (policy routing); 0 = none */
+	uint32_t workers;              /* data-plane threads per direction; 0 = 1 */
 	struct gw_conf_manual *manual; /* manually keyed tunnels */
 	size_t n_manual;
 };

@@ -33,7 +33,7 @@
 #include "lib/rd.h"
 
 enum {
-	BATCH = 64,        /* packets per TUN wake-up / recvmmsg / sendmmsg */
+	BATCH = 64,         /* packets per TUN wake-up / recvmmsg / sendmmsg */
 	SOCK_BUF = 4 << 20, /* socket buffers: a burst of ESP must not overflow them */
 	CMSG_SPACE_MAX = 64,
 };
@@ -64,20 +64,13 @@ struct gw_esp {
 };
 
 static const char *const ctr_name[GW_CTR__MAX] = {
-	[GW_CTR_TUN_RX] = "tun_rx",
-	[GW_CTR_TUN_TX] = "tun_tx",
-	[GW_CTR_NO_POLICY] = "no_policy",
-	[GW_CTR_BAD_INNER] = "bad_inner",
-	[GW_CTR_OUTER_RX] = "esp_rx",
-	[GW_CTR_OUTER_TX] = "esp_tx",
-	[GW_CTR_SEND_FAIL] = "send_fail",
-	[GW_CTR_TUN_WRITE_FAIL] = "tun_write_fail",
-	[GW_CTR_BAD_OUTER] = "bad_outer",
-	[GW_CTR_NO_SA] = "no_sa",
-	[GW_CTR_KEEPALIVE] = "nat_keepalive",
-	[GW_CTR_NON_ESP] = "non_esp",
-	[GW_CTR_NOBUF] = "no_buffer",
-	[GW_CTR_IN_POLICY] = "inbound_policy",
+        [GW_CTR_TUN_RX] = "tun_rx",           [GW_CTR_TUN_TX] = "tun_tx",
+        [GW_CTR_NO_POLICY] = "no_policy",     [GW_CTR_BAD_INNER] = "bad_inner",
+        [GW_CTR_OUTER_RX] = "esp_rx",         [GW_CTR_OUTER_TX] = "esp_tx",
+        [GW_CTR_SEND_FAIL] = "send_fail",     [GW_CTR_TUN_WRITE_FAIL] = "tun_write_fail",
+        [GW_CTR_BAD_OUTER] = "bad_outer",     [GW_CTR_NO_SA] = "no_sa",
+        [GW_CTR_KEEPALIVE] = "nat_keepalive", [GW_CTR_NON_ESP] = "non_esp",
+        [GW_CTR_NOBUF] = "no_buffer",         [GW_CTR_IN_POLICY] = "inbound_policy",
 };
 
 static int open_sock(int family, int type, int proto, const struct gw_conf *conf, uint16_t port)
@@ -87,7 +80,7 @@ static int open_sock(int family, int type, int proto, const struct gw_conf *conf
 
 	if (fd < 0) {
 		log_err("esp", "socket(%s, %s): %s", family == AF_INET ? "inet" : "inet6",
-			type == SOCK_RAW ? "raw esp" : "udp", strerror(errno));
+		        type == SOCK_RAW ? "raw esp" : "udp", strerror(errno));
 		return -1;
 	}
 	/* FORCE variants pass net.core.[rw]mem_max, which a namespace cannot raise. */
@@ -178,17 +171,21 @@ int gw_esp_new(struct gw_esp **out, const struct gw_conf *conf, int tun_fd)
 	/* Raw ESP sockets for each family a tunnel uses (or both when none is declared). */
 	if (conf->esp_raw) {
 		if (need_family(conf, AF_INET, false) || conf->n_manual == 0)
-			if ((e->fd[SOCK_RAW4] = open_sock(AF_INET, SOCK_RAW, IPPROTO_ESP, conf, 0)) < 0)
+			if ((e->fd[SOCK_RAW4] =
+			             open_sock(AF_INET, SOCK_RAW, IPPROTO_ESP, conf, 0)) < 0)
 				goto fail;
 		if (need_family(conf, AF_INET6, false))
-			if ((e->fd[SOCK_RAW6] = open_sock(AF_INET6, SOCK_RAW, IPPROTO_ESP, conf, 0)) < 0)
+			if ((e->fd[SOCK_RAW6] =
+			             open_sock(AF_INET6, SOCK_RAW, IPPROTO_ESP, conf, 0)) < 0)
 				goto fail;
 	}
 	if (conf->esp_udp_port != 0) {
-		if ((e->fd[SOCK_UDP4] = open_sock(AF_INET, SOCK_DGRAM, 0, conf, conf->esp_udp_port)) < 0)
+		if ((e->fd[SOCK_UDP4] =
+		             open_sock(AF_INET, SOCK_DGRAM, 0, conf, conf->esp_udp_port)) < 0)
 			goto fail;
 		if (need_family(conf, AF_INET6, true) &&
-		    (e->fd[SOCK_UDP6] = open_sock(AF_INET6, SOCK_DGRAM, 0, conf, conf->esp_udp_port)) < 0)
+		    (e->fd[SOCK_UDP6] =
+		             open_sock(AF_INET6, SOCK_DGRAM, 0, conf, conf->esp_udp_port)) < 0)
 			goto fail;
 	}
 	*out = e;
@@ -392,7 +389,7 @@ static void *tx_main(void *arg)
 	struct pkt_pool *pool = pkt_pool_new(BATCH * 2, BATCH * 4);
 	struct tx_batch *b = calloc(1, sizeof(*b));
 	struct pollfd pfd[2] = {{.fd = e->tun_fd, .events = POLLIN},
-				{.fd = e->stop_fd, .events = POLLIN}};
+	                        {.fd = e->stop_fd, .events = POLLIN}};
 
 	if (pool == NULL || b == NULL) {
 		log_err("esp", "outbound thread: out of memory");
@@ -456,7 +453,7 @@ static uint16_t ip_csum(const uint8_t *p, size_t len)
 
 /* Transport mode, inbound: rebuild an IP header in front of the payload. */
 static int add_ip_header(struct pkt *p, uint8_t nh, const struct bw_addr *src,
-			 const struct bw_addr *dst)
+                         const struct bw_addr *dst)
 {
 	uint8_t *h;
 	size_t plen = p->len;
@@ -699,7 +696,7 @@ static const char *encr_name(const struct esp_sa_cfg *c)
 static const char *integ_name(enum esp_integ i)
 {
 	static const char *const n[] = {"none", "hmac-sha256-128", "hmac-sha384-192",
-					"hmac-sha512-256"};
+	                                "hmac-sha512-256"};
 
 	return (size_t)i < sizeof(n) / sizeof(n[0]) ? n[i] : "?";
 }
@@ -718,23 +715,23 @@ void gw_esp_status(const struct gw_esp *e, FILE *f)
 		char l[64], r[64];
 
 		fprintf(f, "tunnel %s: %s %s%s %s -> %s, %s/%s%s\n", m->name,
-			m->mode == ESP_MODE_TUNNEL ? "tunnel" : "transport",
-			m->udp_encap ? "udp-encap" : "esp", "", bw_addr_str(&m->local, l, sizeof(l)),
-			bw_addr_str(&m->remote, r, sizeof(r)), encr_name(&m->out),
-			integ_name(m->out.integ), m->out.esn ? " esn" : "");
+		        m->mode == ESP_MODE_TUNNEL ? "tunnel" : "transport",
+		        m->udp_encap ? "udp-encap" : "esp", "",
+		        bw_addr_str(&m->local, l, sizeof(l)), bw_addr_str(&m->remote, r, sizeof(r)),
+		        encr_name(&m->out), integ_name(m->out.integ), m->out.esn ? " esn" : "");
 		for (int d = 0; d < 2; d++) {
 			const struct esp_sa *sa = e->sas[2 * t + (size_t)d];
 			const struct esp_sa_stats *st = esp_sa_stats(sa);
 
-			fprintf(f, "  %s spi=0x%08x packets=%llu bytes=%llu", d == 0 ? "out" : "in ",
-				esp_sa_spi(sa), (unsigned long long)st->packets,
-				(unsigned long long)st->bytes);
+			fprintf(f, "  %s spi=0x%08x packets=%llu bytes=%llu",
+			        d == 0 ? "out" : "in ", esp_sa_spi(sa),
+			        (unsigned long long)st->packets, (unsigned long long)st->bytes);
 			if (d == 0)
 				fprintf(f, " seq=%llu", (unsigned long long)esp_sa_seq(sa) - 1);
 			for (int k = 0; k < ESP_DROP__MAX; k++)
 				if (st->drops[k] != 0)
 					fprintf(f, " %s=%llu", esp_drop_name((enum esp_drop)k),
-						(unsigned long long)st->drops[k]);
+					        (unsigned long long)st->drops[k]);
 			fprintf(f, "\n");
 		}
 	}

@@ -140,7 +140,8 @@ int gw_nl_addr_add(int ifindex, const struct bw_addr *a, uint8_t plen)
 	req.u.ifa.ifa_family = a->family;
 	req.u.ifa.ifa_prefixlen = plen;
 	req.u.ifa.ifa_index = (unsigned)ifindex;
-	if (nl_attr(&req, IFA_LOCAL, a->a, alen) != 0 || nl_attr(&req, IFA_ADDRESS, a->a, alen) != 0)
+	if (nl_attr(&req, IFA_LOCAL, a->a, alen) != 0 ||
+	    nl_attr(&req, IFA_ADDRESS, a->a, alen) != 0)
 		return BW_ERR_NOSPACE;
 	return nl_talk(&req, "add address");
 }

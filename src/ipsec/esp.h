@@ -24,14 +24,14 @@
 #include "lib/pkt.h"
 
 enum esp_encr {
-	ESP_ENCR_AES_GCM_16,         /* RFC 4106, 16-byte ICV; key 16/32 + 4 salt */
-	ESP_ENCR_CHACHA20_POLY1305,  /* RFC 7634; key 32 + 4 salt */
-	ESP_ENCR_AES_CBC,            /* RFC 3602; key 16/32, needs an integ */
+	ESP_ENCR_AES_GCM_16,        /* RFC 4106, 16-byte ICV; key 16/32 + 4 salt */
+	ESP_ENCR_CHACHA20_POLY1305, /* RFC 7634; key 32 + 4 salt */
+	ESP_ENCR_AES_CBC,           /* RFC 3602; key 16/32, needs an integ */
 };
 
 enum esp_integ {
-	ESP_INTEG_NONE,              /* only with an AEAD */
-	ESP_INTEG_HMAC_SHA256_128,   /* RFC 4868 */
+	ESP_INTEG_NONE,            /* only with an AEAD */
+	ESP_INTEG_HMAC_SHA256_128, /* RFC 4868 */
 	ESP_INTEG_HMAC_SHA384_192,
 	ESP_INTEG_HMAC_SHA512_256,
 };
@@ -42,31 +42,31 @@ enum esp_mode {
 };
 
 enum {
-	ESP_KEY_MAX = 36,            /* AES-256 or ChaCha20 key + 4-byte salt */
+	ESP_KEY_MAX = 36, /* AES-256 or ChaCha20 key + 4-byte salt */
 	ESP_INTEG_KEY_MAX = 64,
-	ESP_REPLAY_DEFAULT = 1024,   /* window in packets */
+	ESP_REPLAY_DEFAULT = 1024, /* window in packets */
 	ESP_REPLAY_MAX = 65536,
 	ESP_NH_IPV4 = 4,
 	ESP_NH_IPV6 = 41,
-	ESP_NH_NONE = 59,            /* TFC dummy packet (RFC 4303 2.6) */
-	ESP_UDP_PORT = 4500,         /* RFC 3948 */
+	ESP_NH_NONE = 59,    /* TFC dummy packet (RFC 4303 2.6) */
+	ESP_UDP_PORT = 4500, /* RFC 3948 */
 };
 
 /* Why an inbound or outbound packet was dropped; each reason is counted. */
 enum esp_drop {
-	ESP_DROP_SHORT,      /* truncated header, IV or ICV */
-	ESP_DROP_NO_SA,      /* unknown SPI */
-	ESP_DROP_REPLAY,     /* duplicate inside the window */
-	ESP_DROP_TOO_OLD,    /* left of the window */
-	ESP_DROP_AUTH,       /* ICV did not verify */
-	ESP_DROP_BAD_LEN,    /* ciphertext not a block multiple, length lies */
-	ESP_DROP_BAD_PAD,    /* padding bytes not 1, 2, 3, ... or pad too long */
-	ESP_DROP_NEXT_HDR,   /* next header not allowed for the mode */
-	ESP_DROP_POLICY,     /* inner addresses outside the SA's selectors */
-	ESP_DROP_TFC,        /* dummy packet (next header 59), discarded */
-	ESP_DROP_SEQ_CYCLE,  /* outbound sequence number would wrap */
-	ESP_DROP_NOSPACE,    /* packet does not fit the buffer */
-	ESP_DROP_CRYPTO,     /* crypto library failure */
+	ESP_DROP_SHORT,     /* truncated header, IV or ICV */
+	ESP_DROP_NO_SA,     /* unknown SPI */
+	ESP_DROP_REPLAY,    /* duplicate inside the window */
+	ESP_DROP_TOO_OLD,   /* left of the window */
+	ESP_DROP_AUTH,      /* ICV did not verify */
+	ESP_DROP_BAD_LEN,   /* ciphertext not a block multiple, length lies */
+	ESP_DROP_BAD_PAD,   /* padding bytes not 1, 2, 3, ... or pad too long */
+	ESP_DROP_NEXT_HDR,  /* next header not allowed for the mode */
+	ESP_DROP_POLICY,    /* inner addresses outside the SA's selectors */
+	ESP_DROP_TFC,       /* dummy packet (next header 59), discarded */
+	ESP_DROP_SEQ_CYCLE, /* outbound sequence number would wrap */
+	ESP_DROP_NOSPACE,   /* packet does not fit the buffer */
+	ESP_DROP_CRYPTO,    /* crypto library failure */
 	ESP_DROP__MAX,
 };
 
@@ -81,16 +81,16 @@ struct esp_sa_cfg {
 	uint8_t integ_key[ESP_INTEG_KEY_MAX];
 	size_t integ_key_len;
 	enum esp_mode mode;
-	bool esn;                 /* 64-bit extended sequence numbers */
-	uint32_t replay_window;   /* packets; 0 disables anti-replay (inbound) */
-	struct bw_addr local;     /* outer addresses (port set when UDP-encapsulated) */
+	bool esn;               /* 64-bit extended sequence numbers */
+	uint32_t replay_window; /* packets; 0 disables anti-replay (inbound) */
+	struct bw_addr local;   /* outer addresses (port set when UDP-encapsulated) */
 	struct bw_addr remote;
-	bool udp_encap;           /* RFC 3948 */
+	bool udp_encap; /* RFC 3948 */
 };
 
 struct esp_sa_stats {
 	uint64_t packets;
-	uint64_t bytes;           /* inner bytes */
+	uint64_t bytes; /* inner bytes */
 	uint64_t drops[ESP_DROP__MAX];
 };
 
@@ -137,7 +137,8 @@ struct esp_replay;
 int esp_replay_new(struct esp_replay **out, uint32_t size, bool esn);
 void esp_replay_free(struct esp_replay *w);
 /* Pre-check before ICV: infers the 64-bit number from the low 32 bits sent. */
-int esp_replay_check(const struct esp_replay *w, uint32_t seq_lo, uint64_t *seq, enum esp_drop *drop);
+int esp_replay_check(const struct esp_replay *w, uint32_t seq_lo, uint64_t *seq,
+                     enum esp_drop *drop);
 /* After the ICV verified: marks seq seen and slides the window. */
 void esp_replay_update(struct esp_replay *w, uint64_t seq);
 uint64_t esp_replay_top(const struct esp_replay *w);
@@ -166,10 +167,12 @@ struct esp_spd *esp_spd_new(void);
 void esp_spd_free(struct esp_spd *spd);
 /* Adds a policy: packets from ts.local to ts.remote go out through `out`,
  * and packets from ts.remote to ts.local may arrive on `in`. */
-int esp_spd_add(struct esp_spd *spd, const struct esp_ts *ts, struct esp_sa *out, struct esp_sa *in);
+int esp_spd_add(struct esp_spd *spd, const struct esp_ts *ts, struct esp_sa *out,
+                struct esp_sa *in);
 /* Finds the outbound SA for an inner IP packet; NULL if none. */
 struct esp_sa *esp_spd_out(const struct esp_spd *spd, const uint8_t *ip, size_t len);
 /* True if the inner packet (decapsulated, tunnel mode) may arrive on sa. */
-bool esp_spd_in_ok(const struct esp_spd *spd, const struct esp_sa *sa, const uint8_t *ip, size_t len);
+bool esp_spd_in_ok(const struct esp_spd *spd, const struct esp_sa *sa, const uint8_t *ip,
+                   size_t len);
 
 #endif

@@ -24,10 +24,10 @@ typedef void (*ev_timer_cb)(void *arg, uint64_t now_ms);
 
 /* A timer the caller owns (embed it in its object); zero it before first use. */
 struct ev_timer {
-	uint64_t when;     /* ms on the loop's clock */
+	uint64_t when; /* ms on the loop's clock */
 	ev_timer_cb cb;
 	void *arg;
-	size_t slot;       /* heap index + 1; 0 = not armed */
+	size_t slot; /* heap index + 1; 0 = not armed */
 };
 
 struct ev_loop *ev_loop_new(void);

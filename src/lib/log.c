@@ -22,8 +22,8 @@ static void (*log_sink)(enum bw_log_level, const char *, void *);
 static void *log_sink_arg;
 
 static const char *const level_name[] = {
-	[BW_LOG_ERR] = "error", [BW_LOG_WARN] = "warn",   [BW_LOG_NOTICE] = "notice",
-	[BW_LOG_INFO] = "info", [BW_LOG_DEBUG] = "debug",
+        [BW_LOG_ERR] = "error", [BW_LOG_WARN] = "warn",   [BW_LOG_NOTICE] = "notice",
+        [BW_LOG_INFO] = "info", [BW_LOG_DEBUG] = "debug",
 };
 
 void bw_log_init(const char *ident, enum bw_log_level level, bool use_syslog, bool use_stderr)
@@ -62,7 +62,7 @@ int bw_log_level_parse(const char *s)
 }
 
 void bw_log(enum bw_log_level level, const char *tag, const char *func, int err, const char *fmt,
-	    ...)
+            ...)
 {
 	char msg[1024];
 	va_list ap;
@@ -96,9 +96,9 @@ void bw_log(enum bw_log_level level, const char *tag, const char *func, int err,
 		strftime(when, sizeof(when), "%H:%M:%S", &tm);
 		if (level == BW_LOG_DEBUG)
 			fprintf(stderr, "%s.%03ld %s %s: %s: %s\n", when, ts.tv_nsec / 1000000,
-				level_name[level], tag, func, msg);
+			        level_name[level], tag, func, msg);
 		else
 			fprintf(stderr, "%s.%03ld %s %s: %s\n", when, ts.tv_nsec / 1000000,
-				level_name[level], tag, msg);
+			        level_name[level], tag, msg);
 	}
 }

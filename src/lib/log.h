@@ -37,7 +37,7 @@ void bw_log_set_sink(void (*sink)(enum bw_log_level level, const char *line, voi
 #endif
 
 void bw_log(enum bw_log_level level, const char *tag, const char *func, int err, const char *fmt,
-	    ...) BW_PRINTF(5, 6);
+            ...) BW_PRINTF(5, 6);
 
 #define BW_LOGX(lvl, tag, ...)                                                                     \
 	do {                                                                                       \
@@ -50,14 +50,14 @@ void bw_log(enum bw_log_level level, const char *tag, const char *func, int err,
 			bw_log(lvl, tag, __func__, (r), __VA_ARGS__);                              \
 	} while (0)
 
-#define log_err(tag, ...) BW_LOGX(BW_LOG_ERR, tag, __VA_ARGS__)
-#define log_warn(tag, ...) BW_LOGX(BW_LOG_WARN, tag, __VA_ARGS__)
-#define log_notice(tag, ...) BW_LOGX(BW_LOG_NOTICE, tag, __VA_ARGS__)
-#define log_info(tag, ...) BW_LOGX(BW_LOG_INFO, tag, __VA_ARGS__)
-#define log_debug(tag, ...) BW_LOGX(BW_LOG_DEBUG, tag, __VA_ARGS__)
-#define log_err_r(tag, r, ...) BW_LOGR(BW_LOG_ERR, tag, r, __VA_ARGS__)
-#define log_warn_r(tag, r, ...) BW_LOGR(BW_LOG_WARN, tag, r, __VA_ARGS__)
-#define log_info_r(tag, r, ...) BW_LOGR(BW_LOG_INFO, tag, r, __VA_ARGS__)
+#define log_err(tag, ...)        BW_LOGX(BW_LOG_ERR, tag, __VA_ARGS__)
+#define log_warn(tag, ...)       BW_LOGX(BW_LOG_WARN, tag, __VA_ARGS__)
+#define log_notice(tag, ...)     BW_LOGX(BW_LOG_NOTICE, tag, __VA_ARGS__)
+#define log_info(tag, ...)       BW_LOGX(BW_LOG_INFO, tag, __VA_ARGS__)
+#define log_debug(tag, ...)      BW_LOGX(BW_LOG_DEBUG, tag, __VA_ARGS__)
+#define log_err_r(tag, r, ...)   BW_LOGR(BW_LOG_ERR, tag, r, __VA_ARGS__)
+#define log_warn_r(tag, r, ...)  BW_LOGR(BW_LOG_WARN, tag, r, __VA_ARGS__)
+#define log_info_r(tag, r, ...)  BW_LOGR(BW_LOG_INFO, tag, r, __VA_ARGS__)
 #define log_debug_r(tag, r, ...) BW_LOGR(BW_LOG_DEBUG, tag, r, __VA_ARGS__)
 
 #endif

@@ -18,8 +18,8 @@
 #include "lib/addr.h"
 
 enum {
-	PKT_HEADROOM = 128,   /* outer IPv6 + UDP + ESP header + IV, with slack */
-	PKT_BUFSIZE = 10240,  /* headroom + a 9000-byte jumbo + ESP trailer */
+	PKT_HEADROOM = 128,  /* outer IPv6 + UDP + ESP header + IV, with slack */
+	PKT_BUFSIZE = 10240, /* headroom + a 9000-byte jumbo + ESP trailer */
 };
 
 struct pkt_pool;
@@ -30,8 +30,8 @@ struct pkt {
 	uint32_t off;          /* start of data within buf */
 	uint32_t len;          /* bytes of data */
 	/* Metadata the data path fills as the packet moves. */
-	struct bw_addr src;    /* outer source (received) */
-	struct bw_addr dst;    /* outer destination */
+	struct bw_addr src; /* outer source (received) */
+	struct bw_addr dst; /* outer destination */
 	uint32_t flags;
 	uint8_t buf[PKT_BUFSIZE];
 };

@@ -58,9 +58,9 @@ int bw_rd_sub(struct bw_rd *rd, struct bw_rd *sub, size_t n);
 int bw_rd_tail(struct bw_rd *rd, const uint8_t **out, size_t n);
 
 struct bw_wr {
-	uint8_t *p;  /* start of the output */
-	size_t cap;  /* capacity */
-	size_t len;  /* bytes written */
+	uint8_t *p; /* start of the output */
+	size_t cap; /* capacity */
+	size_t len; /* bytes written */
 };
 
 static inline void bw_wr_init(struct bw_wr *wr, void *p, size_t cap)
