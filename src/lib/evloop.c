@@ -32,6 +32,8 @@ struct ev_loop {
 	size_t n_heap;
 	size_t cap_heap;
 	bool stop;
+	bool in_timers;      /* inside ev_timers_run */
+	uint64_t timers_now; /* its `now` */
 };
 
 uint64_t ev_now_ms(void)
@@ -186,6 +188,12 @@ void ev_timer_cancel(struct ev_loop *loop, struct ev_timer *t)
 int ev_timer_arm(struct ev_loop *loop, struct ev_timer *t, uint64_t when)
 {
 	ev_timer_cancel(loop, t);
+	/*
+	 * Armed from a timer callback for a time already reached: due on the
+	 * next run, or a timer re-armed for `now` would keep the run going forever.
+	 */
+	if (loop->in_timers && when <= loop->timers_now)
+		when = loop->timers_now + 1;
 	if (loop->n_heap == loop->cap_heap) {
 		size_t n = loop->cap_heap ? loop->cap_heap * 2 : 16;
 		struct ev_timer **h = realloc(loop->heap, n * sizeof(*h));
@@ -204,7 +212,11 @@ int ev_timer_arm(struct ev_loop *loop, struct ev_timer *t, uint64_t when)
 size_t ev_timers_run(struct ev_loop *loop, uint64_t now)
 {
 	size_t n = 0;
+	bool outer = loop->in_timers;
+	uint64_t outer_now = loop->timers_now;
 
+	loop->in_timers = true;
+	loop->timers_now = now;
 	while (loop->n_heap > 0 && loop->heap[0]->when <= now) {
 		struct ev_timer *t = loop->heap[0];
 
@@ -212,6 +224,8 @@ size_t ev_timers_run(struct ev_loop *loop, uint64_t now)
 		t->cb(t->arg, now); /* may re-arm t */
 		n++;
 	}
+	loop->in_timers = outer;
+	loop->timers_now = outer_now;
 	return n;
 }
 

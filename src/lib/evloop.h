@@ -47,7 +47,11 @@ static inline bool ev_timer_armed(const struct ev_timer *t)
 {
 	return t->slot != 0;
 }
-/* Runs every timer due at `now`; returns the number run. */
+/*
+ * Runs every timer due at `now`; returns the number run. A callback that arms
+ * a timer for `now` or earlier gets it due at now + 1: it fires on the next
+ * run, so one run always ends.
+ */
 size_t ev_timers_run(struct ev_loop *loop, uint64_t now);
 /* ms until the next timer from now, or -1 if none. */
 int ev_timers_next(const struct ev_loop *loop, uint64_t now);
