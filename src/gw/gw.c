@@ -37,6 +37,7 @@ struct gw {
 	int ctl_fd;
 	int sig_fd;
 	char tun_name[16];
+	bool tun_vnet; /* TUN carries virtio net headers (TSO/GRO) */
 };
 
 static int setup_tun(struct gw *gw)
@@ -45,7 +46,7 @@ static int setup_tun(struct gw *gw)
 	int ifindex, r;
 
 	snprintf(gw->tun_name, sizeof(gw->tun_name), "%s", conf->tun_name);
-	if ((gw->tun_fd = gw_tun_open(gw->tun_name)) < 0)
+	if ((gw->tun_fd = gw_tun_open(gw->tun_name, true, &gw->tun_vnet)) < 0)
 		return gw->tun_fd;
 	if ((ifindex = gw_tun_ifindex(gw->tun_name)) < 0)
 		return ifindex;
@@ -65,7 +66,8 @@ static int setup_tun(struct gw *gw)
 			                         m->ts[i].remote_plen)) != 0)
 				return r;
 	}
-	log_info("gw", "tun=%s mtu=%u up", gw->tun_name, conf->tun_mtu);
+	log_info("gw", "tun=%s mtu=%u offload=%s up", gw->tun_name, conf->tun_mtu,
+	         gw->tun_vnet ? "tso+gro" : "none");
 	return 0;
 }
 
@@ -188,7 +190,8 @@ int gw_new(struct gw **out, struct gw_conf *conf)
 	if ((gw->loop = ev_loop_new()) == NULL)
 		goto fail;
 	if ((r = setup_signals(gw)) != 0 || (r = setup_tun(gw)) != 0 ||
-	    (r = gw_esp_new(&gw->esp, conf, gw->tun_fd)) != 0 || (r = setup_ctl(gw)) != 0)
+	    (r = gw_esp_new(&gw->esp, conf, gw->tun_fd, gw->tun_vnet)) != 0 ||
+	    (r = setup_ctl(gw)) != 0)
 		goto fail;
 	*out = gw;
 	return 0;

@@ -24,16 +24,19 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "gw/gw_esp.h"
+#include "gw/gw_offload.h"
 #include "lib/err.h"
 #include "lib/log.h"
 #include "lib/pkt.h"
 #include "lib/rd.h"
 
 enum {
-	BATCH = 64,         /* packets per TUN wake-up / recvmmsg / sendmmsg */
+	BATCH = 64,         /* packets per recvmmsg */
+	TX_BATCH = 160,     /* packets per sendmmsg: room for a TSO split of the smallest MSS */
 	SOCK_BUF = 4 << 20, /* socket buffers: a burst of ESP must not overflow them */
 	CMSG_SPACE_MAX = 64,
 };
@@ -49,6 +52,7 @@ enum outer_sock {
 struct gw_esp {
 	const struct gw_conf *conf;
 	int tun_fd;
+	bool vnet; /* TUN frames carry a virtio net header */
 	int fd[SOCK__MAX];
 	int stop_fd; /* eventfd: wakes both threads to exit */
 	struct esp_sad *sad;
@@ -63,15 +67,27 @@ struct gw_esp {
 	uint64_t last_send_errno;
 };
 
+/* clang-format off */
 static const char *const ctr_name[GW_CTR__MAX] = {
-        [GW_CTR_TUN_RX] = "tun_rx",           [GW_CTR_TUN_TX] = "tun_tx",
-        [GW_CTR_NO_POLICY] = "no_policy",     [GW_CTR_BAD_INNER] = "bad_inner",
-        [GW_CTR_OUTER_RX] = "esp_rx",         [GW_CTR_OUTER_TX] = "esp_tx",
-        [GW_CTR_SEND_FAIL] = "send_fail",     [GW_CTR_TUN_WRITE_FAIL] = "tun_write_fail",
-        [GW_CTR_BAD_OUTER] = "bad_outer",     [GW_CTR_NO_SA] = "no_sa",
-        [GW_CTR_KEEPALIVE] = "nat_keepalive", [GW_CTR_NON_ESP] = "non_esp",
-        [GW_CTR_NOBUF] = "no_buffer",         [GW_CTR_IN_POLICY] = "inbound_policy",
+        [GW_CTR_TUN_RX] = "tun_rx",
+        [GW_CTR_TUN_TX] = "tun_tx",
+        [GW_CTR_NO_POLICY] = "no_policy",
+        [GW_CTR_BAD_INNER] = "bad_inner",
+        [GW_CTR_OUTER_RX] = "esp_rx",
+        [GW_CTR_OUTER_TX] = "esp_tx",
+        [GW_CTR_SEND_FAIL] = "send_fail",
+        [GW_CTR_TUN_WRITE_FAIL] = "tun_write_fail",
+        [GW_CTR_BAD_OUTER] = "bad_outer",
+        [GW_CTR_NO_SA] = "no_sa",
+        [GW_CTR_KEEPALIVE] = "nat_keepalive",
+        [GW_CTR_NON_ESP] = "non_esp",
+        [GW_CTR_NOBUF] = "no_buffer",
+        [GW_CTR_IN_POLICY] = "inbound_policy",
+        [GW_CTR_TSO_SUPER] = "tso_split",
+        [GW_CTR_GRO_SUPER] = "gro_merged",
+        [GW_CTR_BAD_OFFLOAD] = "bad_offload",
 };
+/* clang-format on */
 
 static int open_sock(int family, int type, int proto, const struct gw_conf *conf, uint16_t port)
 {
@@ -145,7 +161,7 @@ fail:
 	return r;
 }
 
-int gw_esp_new(struct gw_esp **out, const struct gw_conf *conf, int tun_fd)
+int gw_esp_new(struct gw_esp **out, const struct gw_conf *conf, int tun_fd, bool vnet)
 {
 	struct gw_esp *e;
 	int r = BW_ERR_NOMEM;
@@ -155,6 +171,7 @@ int gw_esp_new(struct gw_esp **out, const struct gw_conf *conf, int tun_fd)
 		return BW_ERR_NOMEM;
 	e->conf = conf;
 	e->tun_fd = tun_fd;
+	e->vnet = vnet;
 	for (int i = 0; i < SOCK__MAX; i++)
 		e->fd[i] = -1;
 	e->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -216,12 +233,13 @@ void gw_esp_free(struct gw_esp *e)
 /* ---- outbound: TUN -> ESP ------------------------------------------------ */
 
 struct tx_batch {
-	struct mmsghdr msg[BATCH];
-	struct iovec iov[BATCH];
-	struct sockaddr_storage dst[BATCH];
-	uint8_t cmsg[BATCH][CMSG_SPACE_MAX];
-	struct pkt *pkt[BATCH];
+	struct mmsghdr msg[TX_BATCH];
+	struct iovec iov[TX_BATCH];
+	struct sockaddr_storage dst[TX_BATCH];
+	uint8_t cmsg[TX_BATCH][CMSG_SPACE_MAX];
+	struct pkt *pkt[TX_BATCH];
 	size_t n;
+	uint8_t big[GW_GSO_MAX + 64]; /* a TSO super-packet that does not fit a pkt */
 };
 
 /* Transport mode: strip the inner IP header, return its protocol in *nh. */
@@ -286,7 +304,7 @@ static void set_pktinfo(struct msghdr *mh, uint8_t *buf, const struct bw_addr *s
 
 static void tx_flush_sock(struct gw_esp *e, struct tx_batch *b, int fd, size_t *idx, size_t n)
 {
-	struct mmsghdr msgs[BATCH];
+	struct mmsghdr msgs[TX_BATCH];
 	size_t done = 0;
 
 	for (size_t i = 0; i < n; i++)
@@ -310,7 +328,7 @@ static void tx_flush_sock(struct gw_esp *e, struct tx_batch *b, int fd, size_t *
 
 static void tx_flush(struct gw_esp *e, struct tx_batch *b)
 {
-	size_t idx[SOCK__MAX][BATCH], n[SOCK__MAX] = {0};
+	size_t idx[SOCK__MAX][TX_BATCH], n[SOCK__MAX] = {0};
 
 	/* Group by socket so each socket gets one sendmmsg per batch. */
 	for (size_t i = 0; i < b->n; i++) {
@@ -383,10 +401,86 @@ static void tx_one(struct gw_esp *e, struct tx_batch *b, struct pkt *p)
 	set_pktinfo(&b->msg[i].msg_hdr, b->cmsg[i], &cfg->local);
 }
 
+/*
+ * Reads one frame from TUN into p (and b->big when it is a super-packet
+ * larger than p) and queues what it carries. Returns false when TUN is empty.
+ */
+static bool tx_read(struct gw_esp *e, struct tx_batch *b, struct pkt *p)
+{
+	uint8_t vh_raw[GW_VNET_HDR_LEN];
+	size_t room = pkt_tailroom(p) - 64; /* ESP's pad, trailer and ICV */
+	struct iovec iov[3] = {
+	        {.iov_base = vh_raw, .iov_len = sizeof(vh_raw)},
+	        {.iov_base = pkt_data(p), .iov_len = room},
+	        {.iov_base = b->big + room, .iov_len = sizeof(b->big) - room},
+	};
+	struct gw_vnet_hdr vh;
+	struct pkt *segs[TX_BATCH];
+	const uint8_t *ip;
+	size_t len, nseg;
+	ssize_t n;
+	int r;
+
+	if (!e->vnet) {
+		n = read(e->tun_fd, pkt_data(p), room);
+		if (n <= 0) {
+			pkt_free(p);
+			return false;
+		}
+		p->len = (uint32_t)n;
+		e->ctr[GW_CTR_TUN_RX]++;
+		tx_one(e, b, p);
+		return true;
+	}
+	n = readv(e->tun_fd, iov, 3);
+	if (n <= 0) {
+		pkt_free(p);
+		return false;
+	}
+	e->ctr[GW_CTR_TUN_RX]++;
+	if (gw_vnet_hdr_parse(vh_raw, (size_t)n, &vh) != 0) {
+		e->ctr[GW_CTR_BAD_OFFLOAD]++;
+		pkt_free(p);
+		return true;
+	}
+	len = (size_t)n - GW_VNET_HDR_LEN;
+	if ((vh.gso_type & (uint8_t)~GW_VNET_GSO_ECN) == GW_VNET_GSO_NONE) {
+		if (len > room || gw_csum_complete(&vh, pkt_data(p), len) != 0) {
+			e->ctr[GW_CTR_BAD_OFFLOAD]++;
+			pkt_free(p);
+			return true;
+		}
+		p->len = (uint32_t)len;
+		tx_one(e, b, p);
+		return true;
+	}
+	/* A TSO super-packet: make it contiguous, then cut it into MSS-sized segments. */
+	if (len > room) {
+		memcpy(b->big, pkt_data(p), room);
+		ip = b->big;
+	} else {
+		ip = pkt_data(p);
+	}
+	r = gw_tso_split(&vh, ip, len, p->pool, segs, TX_BATCH - b->n, &nseg);
+	if (r == BW_ERR_LIMIT) {
+		tx_flush(e, b);
+		r = gw_tso_split(&vh, ip, len, p->pool, segs, TX_BATCH, &nseg);
+	}
+	pkt_free(p);
+	if (r != 0) {
+		e->ctr[r == BW_ERR_NOMEM ? GW_CTR_NOBUF : GW_CTR_BAD_OFFLOAD]++;
+		return true;
+	}
+	e->ctr[GW_CTR_TSO_SUPER]++;
+	for (size_t i = 0; i < nseg; i++)
+		tx_one(e, b, segs[i]);
+	return true;
+}
+
 static void *tx_main(void *arg)
 {
 	struct gw_esp *e = arg;
-	struct pkt_pool *pool = pkt_pool_new(BATCH * 2, BATCH * 4);
+	struct pkt_pool *pool = pkt_pool_new(TX_BATCH * 2, TX_BATCH * 4);
 	struct tx_batch *b = calloc(1, sizeof(*b));
 	struct pollfd pfd[2] = {{.fd = e->tun_fd, .events = POLLIN},
 	                        {.fd = e->stop_fd, .events = POLLIN}};
@@ -400,24 +494,16 @@ static void *tx_main(void *arg)
 			break;
 		if (pfd[1].revents)
 			break;
-		/* Drain up to BATCH packets per wake-up, then send them together. */
-		while (b->n < BATCH) {
+		/* Drain TUN while a batch has room for a full split, then send together. */
+		while (b->n + 48 <= TX_BATCH) {
 			struct pkt *p = pkt_alloc(pool);
-			ssize_t n;
 
 			if (p == NULL) {
 				e->ctr[GW_CTR_NOBUF]++;
 				break;
 			}
-			/* Leave tailroom for ESP's pad, trailer and ICV. */
-			n = read(e->tun_fd, pkt_data(p), pkt_tailroom(p) - 64);
-			if (n <= 0) {
-				pkt_free(p);
+			if (!tx_read(e, b, p))
 				break;
-			}
-			p->len = (uint32_t)n;
-			e->ctr[GW_CTR_TUN_RX]++;
-			tx_one(e, b, p);
 		}
 		if (b->n > 0)
 			tx_flush(e, b);
@@ -431,6 +517,7 @@ out:
 /* ---- inbound: ESP -> TUN ------------------------------------------------- */
 
 struct rx_batch {
+	struct gw_gro gro; /* coalesces the batch's TCP segments for TUN */
 	struct mmsghdr msg[BATCH];
 	struct iovec iov[BATCH];
 	struct sockaddr_storage src[BATCH];
@@ -527,7 +614,54 @@ static int rx_outer(struct gw_esp *e, int sock, struct pkt *p, struct msghdr *mh
 	return p->dst.family != 0 ? 0 : BW_ERR_INVAL;
 }
 
-static void rx_one(struct gw_esp *e, int sock, struct pkt *p, struct msghdr *mh)
+static void tun_write(struct gw_esp *e, const void *buf, size_t len)
+{
+	if (write(e->tun_fd, buf, len) < 0)
+		e->ctr[GW_CTR_TUN_WRITE_FAIL]++;
+	else
+		e->ctr[GW_CTR_TUN_TX]++;
+}
+
+static void rx_gro_flush(struct gw_esp *e, struct gw_gro *g)
+{
+	const uint8_t *buf;
+	size_t len;
+
+	if (g->len == 0)
+		return;
+	if (g->segs > 1)
+		e->ctr[GW_CTR_GRO_SUPER]++;
+	gw_gro_finish(g, &buf, &len);
+	tun_write(e, buf, len);
+	gw_gro_reset(g);
+}
+
+/* Hands an inner packet to the kernel, merged with its neighbours where it can be. */
+static void rx_deliver(struct gw_esp *e, struct gw_gro *g, struct pkt *p)
+{
+	uint8_t *vh;
+
+	if (!e->vnet) {
+		tun_write(e, pkt_data(p), p->len);
+		return;
+	}
+	if (gw_gro_add(g, pkt_data(p), p->len))
+		return;
+	if (g->len != 0) {
+		rx_gro_flush(e, g);
+		if (gw_gro_add(g, pkt_data(p), p->len))
+			return;
+	}
+	/* Not mergeable: goes alone behind an empty virtio header. */
+	if ((vh = pkt_push(p, GW_VNET_HDR_LEN)) == NULL) {
+		e->ctr[GW_CTR_TUN_WRITE_FAIL]++;
+		return;
+	}
+	memset(vh, 0, GW_VNET_HDR_LEN);
+	tun_write(e, vh, p->len);
+}
+
+static void rx_one(struct gw_esp *e, struct gw_gro *g, int sock, struct pkt *p, struct msghdr *mh)
 {
 	struct esp_sa *sa;
 	const struct esp_sa_cfg *cfg;
@@ -573,11 +707,7 @@ static void rx_one(struct gw_esp *e, int sock, struct pkt *p, struct msghdr *mh)
 		e->ctr[GW_CTR_IN_POLICY]++;
 		return;
 	}
-	if (write(e->tun_fd, pkt_data(p), p->len) < 0) {
-		e->ctr[GW_CTR_TUN_WRITE_FAIL]++;
-		return;
-	}
-	e->ctr[GW_CTR_TUN_TX]++;
+	rx_deliver(e, g, p);
 }
 
 static void rx_sock(struct gw_esp *e, int sock, struct pkt_pool *pool, struct rx_batch *b)
@@ -614,8 +744,9 @@ static void rx_sock(struct gw_esp *e, int sock, struct pkt_pool *pool, struct rx
 		if (b->msg[i].msg_hdr.msg_flags & MSG_TRUNC)
 			e->ctr[GW_CTR_BAD_OUTER]++;
 		else
-			rx_one(e, sock, p, &b->msg[i].msg_hdr);
+			rx_one(e, &b->gro, sock, p, &b->msg[i].msg_hdr);
 	}
+	rx_gro_flush(e, &b->gro);
 	for (unsigned i = 0; i < n; i++)
 		pkt_free(b->pkt[i]);
 }
@@ -624,7 +755,7 @@ static void *rx_main(void *arg)
 {
 	struct gw_esp *e = arg;
 	struct pkt_pool *pool = pkt_pool_new(BATCH, BATCH * 2);
-	struct rx_batch *b = calloc(1, sizeof(*b));
+	struct rx_batch *b = malloc(sizeof(*b));
 	struct pollfd pfd[SOCK__MAX + 1];
 	int map[SOCK__MAX + 1];
 	nfds_t n = 0;
@@ -633,6 +764,7 @@ static void *rx_main(void *arg)
 		log_err("esp", "inbound thread: out of memory");
 		goto out;
 	}
+	gw_gro_reset(&b->gro);
 	for (int s = 0; s < SOCK__MAX; s++) {
 		if (e->fd[s] < 0)
 			continue;

@@ -34,13 +34,17 @@ enum gw_esp_ctr {
 	GW_CTR_NON_ESP,        /* non-ESP marker on UDP 4500 (IKE), no IKE yet */
 	GW_CTR_NOBUF,          /* packet pool exhausted */
 	GW_CTR_IN_POLICY,      /* decrypted inner packet outside the SA's selectors */
+	GW_CTR_TSO_SUPER,      /* TSO super-packets split */
+	GW_CTR_GRO_SUPER,      /* GRO super-packets written */
+	GW_CTR_BAD_OFFLOAD,    /* TUN packet with a bad virtio header or segmentation */
 	GW_CTR__MAX,
 };
 
 struct gw_esp;
 
-/* Opens the outer sockets and builds SAs/SAD/SPD from conf (borrowed). */
-int gw_esp_new(struct gw_esp **out, const struct gw_conf *conf, int tun_fd);
+/* Opens the outer sockets and builds SAs/SAD/SPD from conf (borrowed).
+ * vnet: the TUN fd carries virtio net headers (TSO in, GRO out). */
+int gw_esp_new(struct gw_esp **out, const struct gw_conf *conf, int tun_fd, bool vnet);
 void gw_esp_free(struct gw_esp *e);
 int gw_esp_start(struct gw_esp *e);
 void gw_esp_stop(struct gw_esp *e);

@@ -23,25 +23,48 @@
 #include "lib/err.h"
 #include "lib/log.h"
 
-int gw_tun_open(char *name)
+static int tun_set(int fd, char *name, short flags)
 {
 	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_flags = flags;
+	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name);
+	if (ioctl(fd, TUNSETIFF, &ifr) != 0)
+		return -1;
+	memcpy(name, ifr.ifr_name, IFNAMSIZ);
+	return 0;
+}
+
+int gw_tun_open(char *name, bool offload, bool *vnet)
+{
 	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK);
 
 	if (fd < 0) {
 		log_err("gw", "open /dev/net/tun: %s", strerror(errno));
 		return BW_ERR_IO;
 	}
-	memset(&ifr, 0, sizeof(ifr));
+	*vnet = false;
 	/* IFF_NO_PI: the kernel hands us bare IP packets; the version nibble tells v4/v6. */
-	ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
-	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name);
-	if (ioctl(fd, TUNSETIFF, &ifr) != 0) {
+	if (offload && tun_set(fd, name, IFF_TUN | IFF_NO_PI | IFF_VNET_HDR) == 0) {
+		unsigned feat = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6;
+		int hl = 10;
+
+		if (ioctl(fd, TUNSETVNETHDRSZ, &hl) == 0 && ioctl(fd, TUNSETOFFLOAD, feat) == 0) {
+			*vnet = true;
+			return fd;
+		}
+		/* Without offloads the vnet header is overhead only: start over plain. */
+		log_info("gw", "tun %s: no TSO offload (%s)", name, strerror(errno));
+		close(fd);
+		if ((fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK)) < 0)
+			return BW_ERR_IO;
+	}
+	if (tun_set(fd, name, IFF_TUN | IFF_NO_PI) != 0) {
 		log_err("gw", "TUNSETIFF %s: %s", name, strerror(errno));
 		close(fd);
 		return BW_ERR_IO;
 	}
-	memcpy(name, ifr.ifr_name, IFNAMSIZ);
 	return fd;
 }
 

@@ -7,13 +7,16 @@
 #ifndef BW_GW_TUN_H
 #define BW_GW_TUN_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "lib/addr.h"
 
 /* Opens (creating if needed) the TUN device `name`, non-blocking; returns the fd
- * or a negative bw_err. The actual name is written back to name (IFNAMSIZ). */
-int gw_tun_open(char *name);
+ * or a negative bw_err. The actual name is written back to name (IFNAMSIZ).
+ * With offload, asks for virtio net headers with TSO/checksum offload
+ * (gw_offload.h); *vnet says whether the kernel agreed. */
+int gw_tun_open(char *name, bool offload, bool *vnet);
 int gw_tun_ifindex(const char *name);
 /* rtnetlink: MTU and up; an address with prefix; a route to prefix via the device. */
 int gw_nl_link_up(int ifindex, uint32_t mtu);
