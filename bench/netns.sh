@@ -97,14 +97,18 @@ bw_ns_kill()
 	return 0
 }
 
-# bw_wait_until SECONDS cmd... : poll cmd every 0.2 s until it succeeds; 1 on timeout.
+# bw_wait_until SECONDS cmd... : poll cmd every 0.2 s until it succeeds; 1 on timeout. A cmd
+# status of exactly 99 gives up at once (the awaited thing cannot happen any more).
 bw_wait_until()
 {
-	local deadline
+	local deadline rc
 	deadline=$(($(date +%s%N) / 1000000 + $1 * 1000))
 	shift
 	while :; do
-		"$@" >/dev/null 2>&1 && return 0
+		"$@" >/dev/null 2>&1
+		rc=$?
+		[ "$rc" = 0 ] && return 0
+		[ "$rc" = 99 ] && return 1
 		[ $(($(date +%s%N) / 1000000)) -ge "$deadline" ] && return 1
 		sleep 0.2
 	done

@@ -134,6 +134,17 @@ secrets {
 EOF
 }
 
+# bw_sw_ready A|B PID : true once that charon answers on VICI; 99 (bw_wait_until gives up) when
+# the process is gone.
+bw_sw_ready()
+{
+	if ! kill -0 "$2" 2>/dev/null; then
+		bw_log "charon $1 exited"
+		return 99
+	fi
+	bw_sw_swanctl "$1" --stats
+}
+
 # bw_sw_start A|B : start charon in that namespace and wait for its VICI socket.
 bw_sw_start()
 {
@@ -147,7 +158,7 @@ strongswan-swanctl libcharon-extra-plugins libstrongswan-extra-plugins)"
 		sh -c 'mount --bind "$1" /run && exec env STRONGSWAN_CONF="$2" "$3"' sh \
 		"$d/run" "$d/strongswan.conf" "$BW_CHARON"
 	BW_SW_PIDS+=("$BW_NS_LAST_PID")
-	if ! bw_wait_until 15 bw_sw_swanctl "$side" --stats; then
+	if ! bw_wait_until 15 bw_sw_ready "$side" "$BW_NS_LAST_PID"; then
 		bw_log "charon $side did not come up; its output:"
 		cat "$d/charon.out" "$d/charon.log" >&2 2>/dev/null
 		return 1
@@ -259,7 +270,12 @@ bw_sw_main()
 	bw_sw_swanctl A --list-sas
 	if [ "$hold" = 1 ]; then
 		bw_log "holding; namespaces $BW_NS_A $BW_NS_B, config in $BW_TMP; Ctrl-C to tear down"
-		while sleep 3600; do :; done
+		# sleep in the background: a trapped signal interrupts wait at once, not a sleep
+		while :; do
+			sleep 3600 &
+			BW_NS_PIDS+=("$!")
+			wait "$!"
+		done
 	fi
 }
 
