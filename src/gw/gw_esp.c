@@ -17,6 +17,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -35,9 +36,11 @@
 #include "lib/rd.h"
 
 enum {
-	BATCH = 64,         /* packets per recvmmsg */
-	TX_BATCH = 160,     /* packets per sendmmsg: room for a TSO split of the smallest MSS */
-	SOCK_BUF = 4 << 20, /* socket buffers: a burst of ESP must not overflow them */
+	BATCH = 64,            /* packets per recvmmsg */
+	TX_BATCH = 160,        /* packets per sendmmsg: room for a TSO split of the smallest MSS */
+	GSO_SEGS_MAX = 64,     /* UDP_SEGMENT: datagrams per send (UDP_MAX_SEGMENTS) */
+	GSO_BYTES_MAX = 65000, /* and bytes per send, under the 64 KiB UDP length */
+	SOCK_BUF = 4 << 20,    /* socket buffers: a burst of ESP must not overflow them */
 	CMSG_SPACE_MAX = 64,
 };
 
@@ -52,7 +55,8 @@ enum outer_sock {
 struct gw_esp {
 	const struct gw_conf *conf;
 	int tun_fd;
-	bool vnet; /* TUN frames carry a virtio net header */
+	bool vnet;    /* TUN frames carry a virtio net header */
+	bool udp_gso; /* the kernel takes UDP_SEGMENT sends */
 	int fd[SOCK__MAX];
 	int stop_fd; /* eventfd: wakes both threads to exit */
 	struct esp_sad *sad;
@@ -205,6 +209,14 @@ int gw_esp_new(struct gw_esp **out, const struct gw_conf *conf, int tun_fd, bool
 		             open_sock(AF_INET6, SOCK_DGRAM, 0, conf, conf->esp_udp_port)) < 0)
 			goto fail;
 	}
+	/* UDP_SEGMENT (Linux 4.18): probe once, on whichever UDP socket exists. */
+	for (int k = SOCK_UDP4; k <= SOCK_UDP6; k++) {
+		int v;
+		socklen_t vl = sizeof(v);
+
+		if (e->fd[k] >= 0 && getsockopt(e->fd[k], SOL_UDP, UDP_SEGMENT, &v, &vl) == 0)
+			e->udp_gso = true;
+	}
 	*out = e;
 	return 0;
 fail:
@@ -239,6 +251,7 @@ struct tx_batch {
 	uint8_t cmsg[TX_BATCH][CMSG_SPACE_MAX];
 	struct pkt *pkt[TX_BATCH];
 	size_t n;
+	uint8_t gso_cmsg[TX_BATCH][CMSG_SPACE_MAX + 16]; /* pktinfo + UDP_SEGMENT */
 	uint8_t big[GW_GSO_MAX + 64]; /* a TSO super-packet that does not fit a pkt */
 };
 
@@ -302,28 +315,97 @@ static void set_pktinfo(struct msghdr *mh, uint8_t *buf, const struct bw_addr *s
 	}
 }
 
-static void tx_flush_sock(struct gw_esp *e, struct tx_batch *b, int fd, size_t *idx, size_t n)
+/* Sends msgs[0..n) with sendmmsg; counts (segs[i] packets per message). */
+static void send_msgs(struct gw_esp *e, int fd, struct mmsghdr *msgs, const uint16_t *segs,
+                      size_t n)
 {
-	struct mmsghdr msgs[TX_BATCH];
 	size_t done = 0;
 
-	for (size_t i = 0; i < n; i++)
-		msgs[i] = b->msg[idx[i]];
 	while (done < n) {
 		int r = sendmmsg(fd, msgs + done, (unsigned)(n - done), 0);
 
 		if (r <= 0) {
 			if (r < 0 && errno == EINTR)
 				continue;
-			/* The first packet failed (unreachable, no buffer): count it, go on. */
+			/* The first message failed (unreachable, no buffer): count it, go on. */
 			e->last_send_errno = (uint64_t)errno;
-			e->ctr[GW_CTR_SEND_FAIL]++;
+			if (segs[done] > 1 && errno == EIO && e->udp_gso) {
+				/* The route's device cannot segment: send runs one by one from now
+				 * on. */
+				log_warn("esp", "UDP segmentation offload refused; sending "
+				                "datagrams singly");
+				e->udp_gso = false;
+			}
+			e->ctr[GW_CTR_SEND_FAIL] += segs[done];
 			done++;
 			continue;
 		}
-		e->ctr[GW_CTR_OUTER_TX] += (uint64_t)r;
+		for (int i = 0; i < r; i++)
+			e->ctr[GW_CTR_OUTER_TX] += segs[done + (size_t)i];
 		done += (size_t)r;
 	}
+}
+
+/* Can packet j join the UDP GSO run that starts at packet i (RFC-free: UDP_SEGMENT)? */
+static bool gso_joins(const struct tx_batch *b, size_t i, size_t j, size_t count, size_t bytes)
+{
+	const struct msghdr *x = &b->msg[i].msg_hdr, *y = &b->msg[j].msg_hdr;
+
+	/* Every datagram but the last must be exactly gso_size long. */
+	if (count >= GSO_SEGS_MAX || bytes + b->pkt[j]->len > GSO_BYTES_MAX ||
+	    b->pkt[j - 1]->len != b->pkt[i]->len || b->pkt[j]->len > b->pkt[i]->len)
+		return false;
+	return x->msg_namelen == y->msg_namelen &&
+	       memcmp(x->msg_name, y->msg_name, x->msg_namelen) == 0 &&
+	       x->msg_controllen == y->msg_controllen &&
+	       memcmp(x->msg_control, y->msg_control, x->msg_controllen) == 0;
+}
+
+/*
+ * Sends one socket's share of a batch. On UDP sockets, runs of equal-sized
+ * datagrams to the same peer (the segments of one TSO split) go as one
+ * UDP_SEGMENT send: one trip through the kernel's stack for up to 64
+ * datagrams. Raw ESP has no such offload and goes a message per packet.
+ */
+static void tx_flush_sock(struct gw_esp *e, struct tx_batch *b, int s, size_t *idx, size_t n)
+{
+	struct mmsghdr msgs[TX_BATCH];
+	uint16_t segs[TX_BATCH];
+	size_t m = 0;
+	bool gso = (s == SOCK_UDP4 || s == SOCK_UDP6) && e->udp_gso;
+
+	for (size_t k = 0; k < n; m++) {
+		size_t i = idx[k], run = 1, bytes = b->pkt[i]->len;
+		struct msghdr *mh;
+
+		while (gso && k + run < n && idx[k + run] == idx[k] + run &&
+		       gso_joins(b, i, i + run, run, bytes)) {
+			bytes += b->pkt[i + run]->len;
+			run++;
+		}
+		msgs[m] = b->msg[i];
+		segs[m] = (uint16_t)run;
+		k += run;
+		if (run == 1)
+			continue;
+		/* The iovecs of a run are consecutive in b->iov: gather them in one message. */
+		mh = &msgs[m].msg_hdr;
+		mh->msg_iovlen = run;
+		memcpy(b->gso_cmsg[m], mh->msg_control, mh->msg_controllen);
+		mh->msg_control = b->gso_cmsg[m];
+		{
+			struct cmsghdr *c =
+			        (struct cmsghdr *)(void *)(b->gso_cmsg[m] + mh->msg_controllen);
+			uint16_t size = (uint16_t)b->pkt[i]->len;
+
+			c->cmsg_level = SOL_UDP;
+			c->cmsg_type = UDP_SEGMENT;
+			c->cmsg_len = CMSG_LEN(sizeof(size));
+			memcpy(CMSG_DATA(c), &size, sizeof(size));
+			mh->msg_controllen += CMSG_SPACE(sizeof(size));
+		}
+	}
+	send_msgs(e, e->fd[s], msgs, segs, m);
 }
 
 static void tx_flush(struct gw_esp *e, struct tx_batch *b)
@@ -338,7 +420,7 @@ static void tx_flush(struct gw_esp *e, struct tx_batch *b)
 	}
 	for (int s = 0; s < SOCK__MAX; s++)
 		if (n[s] > 0)
-			tx_flush_sock(e, b, e->fd[s], idx[s], n[s]);
+			tx_flush_sock(e, b, s, idx[s], n[s]);
 	for (size_t i = 0; i < b->n; i++)
 		pkt_free(b->pkt[i]);
 	b->n = 0;
