@@ -37,8 +37,47 @@ struct gw {
 	int ctl_fd;
 	int sig_fd;
 	char tun_name[16];
-	bool tun_vnet; /* TUN carries virtio net headers (TSO/GRO) */
+	bool tun_vnet;           /* TUN carries virtio net headers (TSO/GRO) */
+	struct gw_keepalive *ka; /* one per manual tunnel */
 };
+
+/* A NAT-keepalive timer for one UDP-encapsulated manual tunnel. */
+struct gw_keepalive {
+	struct gw *gw;
+	size_t idx;
+	struct ev_timer timer;
+};
+
+static void keepalive_fire(void *arg, uint64_t now)
+{
+	struct gw_keepalive *k = arg;
+	const struct gw_conf_manual *m = &k->gw->conf->manual[k->idx];
+
+	if (gw_esp_send_keepalive(k->gw->esp, k->idx) != 0)
+		log_debug("gw", "tunnel=%s: NAT-keepalive not sent", m->name);
+	ev_timer_arm(k->gw->loop, &k->timer, now + (uint64_t)m->nat_keepalive * 1000);
+}
+
+static int setup_keepalives(struct gw *gw)
+{
+	const struct gw_conf *conf = gw->conf;
+	uint64_t now = ev_now_ms();
+
+	if (conf->n_manual == 0)
+		return 0;
+	if ((gw->ka = calloc(conf->n_manual, sizeof(*gw->ka))) == NULL)
+		return BW_ERR_NOMEM;
+	for (size_t i = 0; i < conf->n_manual; i++) {
+		struct gw_keepalive *k = &gw->ka[i];
+
+		k->gw = gw;
+		k->idx = i;
+		ev_timer_init(&k->timer, keepalive_fire, k);
+		if (conf->manual[i].udp_encap && conf->manual[i].nat_keepalive > 0)
+			ev_timer_arm(gw->loop, &k->timer, now + 1000);
+	}
+	return 0;
+}
 
 static int setup_tun(struct gw *gw)
 {
@@ -191,7 +230,7 @@ int gw_new(struct gw **out, struct gw_conf *conf)
 		goto fail;
 	if ((r = setup_signals(gw)) != 0 || (r = setup_tun(gw)) != 0 ||
 	    (r = gw_esp_new(&gw->esp, conf, gw->tun_fd, gw->tun_vnet)) != 0 ||
-	    (r = setup_ctl(gw)) != 0)
+	    (r = setup_ctl(gw)) != 0 || (r = setup_keepalives(gw)) != 0)
 		goto fail;
 	*out = gw;
 	return 0;
@@ -214,6 +253,7 @@ void gw_free(struct gw *gw)
 	if (gw->tun_fd >= 0)
 		close(gw->tun_fd);
 	ev_loop_free(gw->loop);
+	free(gw->ka);
 	gw_conf_free(gw->conf);
 	free(gw);
 }

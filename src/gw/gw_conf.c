@@ -79,10 +79,10 @@ static const char *const daemon_keys[] = {"user", "control_socket", NULL};
 static const char *const tun_keys[] = {"name", "mtu", "addresses", NULL};
 static const char *const ipsec_keys[] = {"raw_esp", "udp_port", "fwmark",
                                          "workers", "manual",   NULL};
-static const char *const manual_keys[] = {"name",          "mode",       "local",       "remote",
-                                          "encap",         "local_port", "remote_port", "esn",
-                                          "replay_window", "local_ts",   "remote_ts",   "enc",
-                                          "integ",         "out",        "in",          NULL};
+static const char *const manual_keys[] = {
+        "name", "mode",          "local",    "remote",    "encap", "local_port", "remote_port",
+        "esn",  "replay_window", "local_ts", "remote_ts", "enc",   "integ",      "out",
+        "in",   "nat_keepalive", NULL};
 static const char *const sa_keys[] = {"spi", "enc_key", "integ_key", NULL};
 
 /* Looks key up in map and checks it is a map; NULL when absent or wrong. */
@@ -505,11 +505,16 @@ static void load_outer(struct loader *l, const struct conf_node *t, struct gw_co
 			conf_error(l->doc, n, "'encap' must be none or udp, not '%s'", s);
 	}
 	if (!m->udp_encap) {
-		if ((n = conf_get(t, "local_port")) != NULL ||
-		    (n = conf_get(t, "remote_port")) != NULL)
-			conf_error(l->doc, n, "ports are only for 'encap: udp'");
+		static const char *const udp_only[] = {"local_port", "remote_port",
+		                                       "nat_keepalive"};
+
+		for (size_t i = 0; i < sizeof(udp_only) / sizeof(udp_only[0]); i++)
+			if ((n = conf_get(t, udp_only[i])) != NULL)
+				conf_error(l->doc, n, "'%s' is only for 'encap: udp'", udp_only[i]);
 		return;
 	}
+	/* RFC 3948 2.3: keepalives hold a NAT mapping open; 20 s is the usual interval. */
+	opt_u32(l, t, "nat_keepalive", 0, 3600, &m->nat_keepalive);
 	opt_u16(l, t, "local_port", 1, &lport);
 	opt_u16(l, t, "remote_port", 1, &rport);
 	if (lport == 0 && conf_get(t, "local_port") == NULL)

@@ -27,6 +27,7 @@ struct gw_conf_manual {
 	struct bw_addr local;  /* outer; port is the UDP-encap source port */
 	struct bw_addr remote; /* outer; port is the UDP-encap destination port */
 	bool udp_encap;
+	uint32_t nat_keepalive; /* seconds between NAT-keepalives (RFC 3948 2.3); 0 = none */
 	struct esp_ts ts[GW_CONF_MAX_TS];
 	size_t n_ts;
 	struct esp_sa_cfg out; /* local -> remote */

@@ -73,23 +73,24 @@ struct gw_esp {
 
 /* clang-format off */
 static const char *const ctr_name[GW_CTR__MAX] = {
-        [GW_CTR_TUN_RX] = "tun_rx",
-        [GW_CTR_TUN_TX] = "tun_tx",
-        [GW_CTR_NO_POLICY] = "no_policy",
-        [GW_CTR_BAD_INNER] = "bad_inner",
-        [GW_CTR_OUTER_RX] = "esp_rx",
-        [GW_CTR_OUTER_TX] = "esp_tx",
-        [GW_CTR_SEND_FAIL] = "send_fail",
-        [GW_CTR_TUN_WRITE_FAIL] = "tun_write_fail",
-        [GW_CTR_BAD_OUTER] = "bad_outer",
-        [GW_CTR_NO_SA] = "no_sa",
-        [GW_CTR_KEEPALIVE] = "nat_keepalive",
-        [GW_CTR_NON_ESP] = "non_esp",
-        [GW_CTR_NOBUF] = "no_buffer",
-        [GW_CTR_IN_POLICY] = "inbound_policy",
-        [GW_CTR_TSO_SUPER] = "tso_split",
-        [GW_CTR_GRO_SUPER] = "gro_merged",
-        [GW_CTR_BAD_OFFLOAD] = "bad_offload",
+	[GW_CTR_TUN_RX] = "tun_rx",
+	[GW_CTR_TUN_TX] = "tun_tx",
+	[GW_CTR_NO_POLICY] = "no_policy",
+	[GW_CTR_BAD_INNER] = "bad_inner",
+	[GW_CTR_OUTER_RX] = "esp_rx",
+	[GW_CTR_OUTER_TX] = "esp_tx",
+	[GW_CTR_SEND_FAIL] = "send_fail",
+	[GW_CTR_TUN_WRITE_FAIL] = "tun_write_fail",
+	[GW_CTR_BAD_OUTER] = "bad_outer",
+	[GW_CTR_NO_SA] = "no_sa",
+	[GW_CTR_KEEPALIVE] = "nat_keepalive",
+	[GW_CTR_NON_ESP] = "non_esp",
+	[GW_CTR_NOBUF] = "no_buffer",
+	[GW_CTR_IN_POLICY] = "inbound_policy",
+	[GW_CTR_TSO_SUPER] = "tso_split",
+	[GW_CTR_GRO_SUPER] = "gro_merged",
+	[GW_CTR_BAD_OFFLOAD] = "bad_offload",
+	[GW_CTR_KEEPALIVE_TX] = "nat_keepalive_tx",
 };
 /* clang-format on */
 
@@ -913,6 +914,25 @@ static const char *integ_name(enum esp_integ i)
 	                                "hmac-sha512-256"};
 
 	return (size_t)i < sizeof(n) / sizeof(n[0]) ? n[i] : "?";
+}
+
+int gw_esp_send_keepalive(struct gw_esp *e, size_t idx)
+{
+	const struct gw_conf_manual *m = &e->conf->manual[idx];
+	int fd = e->fd[m->remote.family == AF_INET ? SOCK_UDP4 : SOCK_UDP6];
+	uint8_t ka = 0xff, cbuf[CMSG_SPACE_MAX];
+	struct sockaddr_storage dst;
+	struct iovec iov = {.iov_base = &ka, .iov_len = 1};
+	struct msghdr mh = {.msg_name = &dst, .msg_iov = &iov, .msg_iovlen = 1};
+
+	if (fd < 0 || !m->udp_encap)
+		return BW_ERR_INVAL;
+	mh.msg_namelen = bw_addr_to_sa(&m->remote, &dst);
+	set_pktinfo(&mh, cbuf, &m->local);
+	if (sendmsg(fd, &mh, 0) != 1)
+		return BW_ERR_IO;
+	e->ctr[GW_CTR_KEEPALIVE_TX]++;
+	return 0;
 }
 
 /*

@@ -37,6 +37,7 @@ enum gw_esp_ctr {
 	GW_CTR_TSO_SUPER,      /* TSO super-packets split */
 	GW_CTR_GRO_SUPER,      /* GRO super-packets written */
 	GW_CTR_BAD_OFFLOAD,    /* TUN packet with a bad virtio header or segmentation */
+	GW_CTR_KEEPALIVE_TX,   /* NAT-keepalives sent (control thread) */
 	GW_CTR__MAX,
 };
 
@@ -48,6 +49,8 @@ int gw_esp_new(struct gw_esp **out, const struct gw_conf *conf, int tun_fd, bool
 void gw_esp_free(struct gw_esp *e);
 int gw_esp_start(struct gw_esp *e);
 void gw_esp_stop(struct gw_esp *e);
+/* Sends a NAT-keepalive (RFC 3948 2.3) for manual tunnel `idx` (UDP-encapsulated). */
+int gw_esp_send_keepalive(struct gw_esp *e, size_t idx);
 /* Writes a status report (SAs, counters, drops by reason). */
 void gw_esp_status(const struct gw_esp *e, FILE *f);
 

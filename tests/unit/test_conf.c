@@ -433,7 +433,7 @@ static void test_many_errors(void **state)
 	ASSERT_LOGGED("t.yaml:5:14: 'level' must be error, warn");
 	ASSERT_LOGGED("t.yaml:7:13: 'udp_port' must be a number from 0 to 65535");
 	ASSERT_LOGGED("t.yaml:12:15: 'local' and 'remote' must both be IPv4 or both IPv6");
-	ASSERT_LOGGED("t.yaml:14:19: ports are only for 'encap: udp'");
+	ASSERT_LOGGED("t.yaml:14:19: 'local_port' is only for 'encap: udp'");
 	ASSERT_LOGGED("t.yaml:9:7: tunnel mode needs 'local_ts' and 'remote_ts'");
 	ASSERT_LOGGED("t.yaml:9:7: missing 'in' (the inbound SA)");
 	ASSERT_LOGGED("t.yaml: 9 errors");
