@@ -174,11 +174,17 @@ def cleanup():
             stop(p, timeout=5)
         except Exception:
             pass
+    try:
+        enter_ns(None)
+    except OSError:
+        pass
     for ns in list(_namespaces):
         try:
             r = subprocess.run(["timeout", "10", "ip", "netns", "pids", ns],
                                capture_output=True, text=True, timeout=15)
             for pid in r.stdout.split():
+                if pid == str(os.getpid()):
+                    continue
                 try:
                     os.kill(int(pid), signal.SIGKILL)
                 except (ProcessLookupError, ValueError):
