@@ -608,19 +608,6 @@ struct rx_batch {
 	struct pkt *pkt[BATCH];
 };
 
-static uint16_t ip_csum(const uint8_t *p, size_t len)
-{
-	uint32_t sum = 0;
-
-	for (size_t i = 0; i + 1 < len; i += 2)
-		sum += bw_be16(p + i);
-	if (len & 1)
-		sum += (uint32_t)p[len - 1] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
 /* Transport mode, inbound: rebuild an IP header in front of the payload. */
 static int add_ip_header(struct pkt *p, uint8_t nh, const struct bw_addr *src,
                          const struct bw_addr *dst)
@@ -638,7 +625,7 @@ static int add_ip_header(struct pkt *p, uint8_t nh, const struct bw_addr *src,
 		h[9] = nh;
 		memcpy(h + 12, src->a, 4);
 		memcpy(h + 16, dst->a, 4);
-		bw_put_be16(h + 10, ip_csum(h, 20));
+		bw_put_be16(h + 10, gw_csum_fold(gw_csum_add(0, h, 20)));
 		return 0;
 	}
 	if (plen > 0xffff || (h = pkt_push(p, 40)) == NULL)
