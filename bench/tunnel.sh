@@ -76,6 +76,7 @@ bw_udp_rcvbuf_errors()
 {
 	local side n t=0
 	for side in A B; do
+		# shellcheck disable=SC2016
 		n=$(bw_ns_exec "$side" awk '/^Udp:/ { if (!h) { for (i = 1; i <= NF; i++)
 			if ($i == "RcvbufErrors") c = i; h = 1 } else print $c }' /proc/net/snmp)
 		t=$((t + ${n:-0}))
@@ -118,11 +119,26 @@ EOF
 	[ "$3" != n/a ]
 }
 
-# bw_bench_iperf PATH CIPHER SRC DST : one iperf3 run from A (SRC) to B (DST), one table row.
-bw_bench_iperf()
+# bw_iperf_complete JSONFILE : true when iperf3 ran to the end (no error, bytes received).
+bw_iperf_complete()
 {
-	local path=$1 cipher=$2 src=$3 dst=$4 tag json t0 t1 pct srv d0 d1
-	tag="$path-$cipher"
+	/usr/bin/python3 - "$1" <<'EOF2'
+import json, sys
+try:
+    with open(sys.argv[1]) as f:
+        j = json.load(f)
+    ok = "error" not in j and j["end"]["sum_received"]["bytes"] > 0
+except Exception:
+    ok = False
+sys.exit(0 if ok else 1)
+EOF2
+}
+
+# bw_bench_once TAG SRC DST : one iperf3 transfer from A (SRC) to B (DST) into
+# $BW_TMP/iperf-TAG.json; sets BW_RUN_PCT (tunnel CPU %) and BW_RUN_DROPS. 0 when complete.
+bw_bench_once()
+{
+	local tag=$1 src=$2 dst=$3 json t0 t1 w0 w1 srv d0 d1
 	json="$BW_TMP/iperf-$tag.json"
 	bw_ns_bg B "$BW_TMP/iperf-server-$tag.log" iperf3 -s -B "$dst" -p "$BW_BENCH_PORT"
 	srv=$BW_NS_LAST_PID
@@ -134,26 +150,44 @@ bw_bench_iperf()
 	fi
 	d0=$(bw_udp_rcvbuf_errors)
 	t0=$(bw_proc_ticks "${BW_TUNNEL_PIDS[@]}")
+	w0=$(date +%s%N)
 	# in the background so that a signal runs the cleanup trap at once, not after the transfer
 	timeout -k 5 $((BENCH_SECONDS + 30)) ip netns exec "$BW_NS_A" \
 		iperf3 -c "$dst" -B "$src" -p "$BW_BENCH_PORT" -t "$BENCH_SECONDS" -O 1 -J \
 		>"$json" 2>"$BW_TMP/iperf-client-$tag.err" </dev/null &
 	BW_NS_PIDS+=("$!")
 	wait "$!"
+	w1=$(date +%s%N)
 	t1=$(bw_proc_ticks "${BW_TUNNEL_PIDS[@]}")
 	d1=$(bw_udp_rcvbuf_errors)
 	bw_ns_kill "$srv"
-	pct=-
+	BW_RUN_DROPS=$((d1 - d0))
+	BW_RUN_PCT=-
 	if [ "${#BW_TUNNEL_PIDS[@]}" -gt 0 ]; then
-		# -O 1 adds one second of (omitted) sending to the wall time
-		pct=$(awk -v t=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" -v s="$BENCH_SECONDS" \
-			'BEGIN { printf "%.0f", 100 * t / hz / (s + 1) }')
+		BW_RUN_PCT=$(awk -v t=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" -v ns=$((w1 - w0)) \
+			'BEGIN { printf "%.0f", 100 * t / hz / (ns / 1e9) }')
 	fi
-	bw_bench_row "$path" "$cipher" "$json" "$pct" $((d1 - d0)) || {
-		bw_log "iperf3 over $path ($cipher) did not complete:"
-		grep -h -m 3 error "$json" "$BW_TMP/iperf-client-$tag.err" >&2
-		return 1
-	}
+	bw_iperf_complete "$json"
+}
+
+# bw_bench_iperf PATH CIPHER SRC DST : one table row. A transfer cut short (iperf3 killed from
+# outside, connection reset) is tried again, up to three times in all.
+bw_bench_iperf()
+{
+	local path=$1 cipher=$2 src=$3 dst=$4 n tag
+	for n in 1 2 3; do
+		tag="$path-$cipher-$n"
+		if bw_bench_once "$tag" "$src" "$dst"; then
+			bw_bench_row "$path" "$cipher" "$BW_TMP/iperf-$tag.json" "$BW_RUN_PCT" \
+				"$BW_RUN_DROPS"
+			return
+		fi
+		bw_log "iperf3 over $path ($cipher) did not complete (try $n):" \
+			"$(grep -h -m 1 -o '"error":.*' "$BW_TMP/iperf-$tag.json" \
+				"$BW_TMP/iperf-client-$tag.err" 2>/dev/null | head -n 1)"
+	done
+	printf '%-11s %-17s %10s\n' "$path" "$cipher" "failed"
+	return 1
 }
 
 bw_bench_fail()
