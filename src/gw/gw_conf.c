@@ -27,7 +27,9 @@ enum {
 	GW_CONF_MAX_MANUAL = 1024, /* manual tunnels in one file */
 	GW_CONF_MTU_MIN = 576,     /* RFC 791 minimum datagram every host accepts */
 	GW_CONF_MTU_MAX = 9000,    /* jumbo frame; PKT_BUFSIZE leaves room for ESP */
-	GW_CONF_WORKERS_MAX = 64,
+	/* One outbound and one inbound thread own every SA (gw_esp.h); sharding SAs
+	 * over more threads is not implemented yet, so more is refused. */
+	GW_CONF_WORKERS_MAX = 1,
 };
 
 struct enc_alg {

@@ -170,7 +170,7 @@ static void test_full(void **state)
 	        "  raw_esp: false\n"
 	        "  udp_port: 14500\n"
 	        "  fwmark: 0x10\n"
-	        "  workers: 4\n"
+	        "  workers: 1\n"
 	        "  manual:\n"
 	        "    - name: host-to-host\n"
 	        "      mode: transport\n"
@@ -210,7 +210,7 @@ static void test_full(void **state)
 	assert_false(c->esp_raw);
 	assert_int_equal(c->esp_udp_port, 14500);
 	assert_int_equal(c->fwmark, 16);
-	assert_int_equal(c->workers, 4);
+	assert_int_equal(c->workers, 1);
 	assert_int_equal(c->n_manual, 2);
 
 	m = &c->manual[0];
@@ -445,7 +445,7 @@ static void test_types(void **state)
 	load_bad("tun: [a, b]\nipsec: {raw_esp: maybe, workers: 1x, manual: {a: 1}}\n");
 	ASSERT_LOGGED("t.yaml:1:6: 'tun' must be a map");
 	ASSERT_LOGGED("t.yaml:2:18: 'raw_esp' must be true or false");
-	ASSERT_LOGGED("t.yaml:2:34: 'workers' must be a number from 1 to 64, not '1x'");
+	ASSERT_LOGGED("t.yaml:2:34: 'workers' must be a number from 1 to 1, not '1x'");
 	ASSERT_LOGGED("t.yaml:2:46: 'manual' must be a list, not a map");
 	loglen = 0;
 	load_bad("- 1\n- 2\n");
