@@ -142,7 +142,7 @@ static int write_conf(struct demo *d, int i, char keys[2][2][160])
 		return -1;
 	fprintf(f,
 	        "log: { level: info }\n"
-	        "daemon: { control_socket: %s }\n"
+	        "daemon: { control_socket: %s, user: nobody }\n"
 	        "tun: { name: bw0, mtu: 1400, addresses: [%s/32] }\n"
 	        "ipsec:\n"
 	        "  raw_esp: %s\n"
@@ -491,7 +491,7 @@ int cmd_demo(int argc, char **argv)
 		teardown(&d);
 		return 1;
 	}
-	printf("  both gateways up\n");
+	printf("  both gateways up, running as user nobody once TUN and sockets were open\n");
 	show_counters(&d, "start");
 	printf("  ping 10.1.0.1 -> 10.2.0.1 through the tunnel:\n");
 	fflush(stdout);
