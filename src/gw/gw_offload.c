@@ -151,14 +151,16 @@ static int tcp_parse(const uint8_t *ip, size_t len, struct tcp_seg *s)
 /* Sum of the TCP pseudo-header for a TCP length of tcp_len. */
 static uint32_t pseudo_sum(const uint8_t *ip, bool v6, size_t tcp_len)
 {
-	uint32_t s;
+	uint64_t s;
 
-	if (v6) {
-		s = gw_csum_add(0, ip + 8, 32);
-		return s + (uint32_t)(tcp_len >> 16) + (uint32_t)(tcp_len & 0xffff) + IPPROTO_TCP_;
-	}
-	s = gw_csum_add(0, ip + 12, 8);
-	return s + (uint32_t)tcp_len + IPPROTO_TCP_;
+	/* The address sum can be anywhere up to 0xffffffff: add in 64 bits and fold the
+	 * carry back in (2^32 = 1 mod 0xffff), or it is lost. */
+	if (v6)
+		s = (uint64_t)gw_csum_add(0, ip + 8, 32) + (tcp_len >> 16) + (tcp_len & 0xffff);
+	else
+		s = (uint64_t)gw_csum_add(0, ip + 12, 8) + tcp_len;
+	s += IPPROTO_TCP_;
+	return (uint32_t)((s & 0xffffffffu) + (s >> 32));
 }
 
 static bool tcp_csum_ok(const uint8_t *ip, const struct tcp_seg *s, size_t len)
