@@ -79,10 +79,10 @@ bw_ns_bg()
 # bw_ns_kill pid... : TERM, wait up to 3 s, then KILL.
 bw_ns_kill()
 {
-	local p i alive
+	local p n alive
 	[ $# -gt 0 ] || return 0
 	kill -TERM "$@" 2>/dev/null
-	for i in $(seq 1 30); do
+	for ((n = 0; n < 30; n++)); do
 		alive=0
 		for p in "$@"; do
 			kill -0 "$p" 2>/dev/null && alive=1

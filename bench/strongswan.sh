@@ -257,7 +257,8 @@ bw_sw_main()
 		case "$a" in
 		--hold) hold=1 ;;
 		-h | --help)
-			echo "usage: $0 [CIPHER] [--hold]   (CIPHER: aes256gcm16 aes128gcm16 chacha20poly1305 aes256-sha256)"
+			echo "usage: $0 [CIPHER] [--hold]"
+			echo "  CIPHER: aes256gcm16 (default) aes128gcm16 chacha20poly1305 aes256-sha256"
 			return 0
 			;;
 		*) cipher=$a ;;
