@@ -253,7 +253,8 @@ bool gw_gro_eligible(const uint8_t *ip, size_t len)
 {
 	struct tcp_seg s;
 
-	if (tcp_parse(ip, len, &s) != 0 || s.payload == 0)
+	/* An IPv6 packet can be 40 bytes longer than GW_GSO_MAX but the group buffer cannot. */
+	if (len > GW_GSO_MAX || tcp_parse(ip, len, &s) != 0 || s.payload == 0)
 		return false;
 	/* Only plain data segments merge: no SYN, FIN, RST, URG or ECN signalling. */
 	if ((s.flags & (uint8_t) ~(TCP_ACK | TCP_PSH)) != 0 || !(s.flags & TCP_ACK))
