@@ -30,6 +30,7 @@
 
 #include "gw/gw_esp.h"
 #include "gw/gw_offload.h"
+#include "gw/gw_sa.h"
 #include "lib/err.h"
 #include "lib/log.h"
 #include "lib/pkt.h"
@@ -58,11 +59,8 @@ struct gw_esp {
 	bool vnet;    /* TUN frames carry a virtio net header */
 	bool udp_gso; /* the kernel takes UDP_SEGMENT sends */
 	int fd[SOCK__MAX];
-	int stop_fd; /* eventfd: wakes both threads to exit */
-	struct esp_sad *sad;
-	struct esp_spd *spd;
-	struct esp_sa **sas; /* all SAs, out then in per tunnel */
-	size_t n_sas;
+	int stop_fd;        /* eventfd: wakes both threads to exit */
+	struct gw_sadb *db; /* CHILD_SA pairs; written by the control thread only */
 	pthread_t tx_thread, rx_thread;
 	bool started;
 	atomic_bool stopping;
@@ -141,29 +139,29 @@ static bool need_family(const struct gw_conf *conf, int family, bool udp)
 	return false;
 }
 
-static int add_tunnel(struct gw_esp *e, const struct gw_conf_manual *m)
+int gw_esp_child_add(struct gw_esp *e, const char *name, const struct esp_sa_cfg *out,
+                     const struct esp_sa_cfg *in, const struct esp_ts *ts, size_t n_ts,
+                     uint32_t *id)
 {
-	struct esp_sa *out = NULL, *in = NULL;
-	int r;
+	int r = gw_sadb_add(e->db, name, out, in, ts, n_ts, id);
 
-	if ((r = esp_sa_new(&out, &m->out)) != 0 || (r = esp_sa_new(&in, &m->in)) != 0) {
-		log_err_r("esp", r, "tunnel=%s: cannot create SA", m->name);
-		goto fail;
-	}
-	if ((r = esp_sad_add(e->sad, in)) != 0) {
-		log_err_r("esp", r, "tunnel=%s: inbound SPI 0x%08x", m->name, m->in.spi);
-		goto fail;
-	}
-	e->sas[e->n_sas++] = out;
-	e->sas[e->n_sas++] = in;
-	for (size_t i = 0; i < m->n_ts; i++)
-		if ((r = esp_spd_add(e->spd, &m->ts[i], out, in)) != 0)
-			return r;
-	return 0;
-fail:
-	esp_sa_free(out);
-	esp_sa_free(in);
+	if (r != 0)
+		log_err_r("esp", r, "tunnel=%s: cannot install SPIs out=0x%08x in=0x%08x", name,
+		          out->spi, in->spi);
+	else
+		log_info("esp", "tunnel=%s: installed SPIs out=0x%08x in=0x%08x", name, out->spi,
+		         in->spi);
 	return r;
+}
+
+int gw_esp_child_del(struct gw_esp *e, uint32_t id)
+{
+	return gw_sadb_del(e->db, id);
+}
+
+void gw_esp_reclaim(struct gw_esp *e)
+{
+	gw_sadb_reclaim(e->db);
 }
 
 int gw_esp_new(struct gw_esp **out, const struct gw_conf *conf, int tun_fd, bool vnet)
@@ -180,14 +178,15 @@ int gw_esp_new(struct gw_esp **out, const struct gw_conf *conf, int tun_fd, bool
 	for (int i = 0; i < SOCK__MAX; i++)
 		e->fd[i] = -1;
 	e->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	e->sad = esp_sad_new();
-	e->spd = esp_spd_new();
-	e->sas = calloc(conf->n_manual * 2 + 1, sizeof(*e->sas));
-	if (e->stop_fd < 0 || e->sad == NULL || e->spd == NULL || e->sas == NULL)
+	e->db = gw_sadb_new();
+	if (e->stop_fd < 0 || e->db == NULL)
 		goto fail;
-	for (size_t i = 0; i < conf->n_manual; i++)
-		if ((r = add_tunnel(e, &conf->manual[i])) != 0)
+	for (size_t i = 0; i < conf->n_manual; i++) {
+		const struct gw_conf_manual *m = &conf->manual[i];
+
+		if ((r = gw_esp_child_add(e, m->name, &m->out, &m->in, m->ts, m->n_ts, NULL)) != 0)
 			goto fail;
+	}
 
 	r = BW_ERR_IO;
 	/* Raw ESP sockets for each family a tunnel uses (or both when none is declared). */
@@ -235,11 +234,7 @@ void gw_esp_free(struct gw_esp *e)
 			close(e->fd[i]);
 	if (e->stop_fd >= 0)
 		close(e->stop_fd);
-	esp_spd_free(e->spd);
-	esp_sad_free(e->sad);
-	for (size_t i = 0; i < e->n_sas; i++)
-		esp_sa_free(e->sas[i]);
-	free(e->sas);
+	gw_sadb_free(e->db);
 	free(e);
 }
 
@@ -252,6 +247,7 @@ struct tx_batch {
 	uint8_t cmsg[TX_BATCH][CMSG_SPACE_MAX];
 	struct pkt *pkt[TX_BATCH];
 	size_t n;
+	const struct gw_sa_table *tbl;                   /* entered for this batch */
 	uint8_t gso_cmsg[TX_BATCH][CMSG_SPACE_MAX + 16]; /* pktinfo + UDP_SEGMENT */
 	uint8_t big[GW_GSO_MAX + 64]; /* a TSO super-packet that does not fit a pkt */
 };
@@ -430,7 +426,7 @@ static void tx_flush(struct gw_esp *e, struct tx_batch *b)
 static void tx_one(struct gw_esp *e, struct tx_batch *b, struct pkt *p)
 {
 	const uint8_t *ip = pkt_data(p);
-	struct esp_sa *sa = esp_spd_out(e->spd, ip, p->len);
+	struct esp_sa *sa = esp_spd_out(b->tbl->spd, ip, p->len);
 	const struct esp_sa_cfg *cfg;
 	uint8_t nh;
 	int sock;
@@ -573,10 +569,12 @@ static void *tx_main(void *arg)
 		goto out;
 	}
 	while (!atomic_load_explicit(&e->stopping, memory_order_relaxed)) {
+		gw_sadb_quiesce(e->db, GW_SA_READER_TX);
 		if (poll(pfd, 2, -1) < 0 && errno != EINTR)
 			break;
 		if (pfd[1].revents)
 			break;
+		b->tbl = gw_sadb_enter(e->db, GW_SA_READER_TX);
 		/* Drain TUN while a batch has room for a full split, then send together. */
 		while (b->n + 48 <= TX_BATCH) {
 			struct pkt *p = pkt_alloc(pool);
@@ -600,7 +598,8 @@ out:
 /* ---- inbound: ESP -> TUN ------------------------------------------------- */
 
 struct rx_batch {
-	struct gw_gro gro; /* coalesces the batch's TCP segments for TUN */
+	struct gw_gro gro;             /* coalesces the batch's TCP segments for TUN */
+	const struct gw_sa_table *tbl; /* entered for this batch */
 	struct mmsghdr msg[BATCH];
 	struct iovec iov[BATCH];
 	struct sockaddr_storage src[BATCH];
@@ -731,7 +730,7 @@ static void rx_deliver(struct gw_esp *e, struct gw_gro *g, struct pkt *p)
 	tun_write(e, vh, p->len);
 }
 
-static void rx_one(struct gw_esp *e, struct gw_gro *g, int sock, struct pkt *p, struct msghdr *mh)
+static void rx_one(struct gw_esp *e, struct rx_batch *b, int sock, struct pkt *p, struct msghdr *mh)
 {
 	struct esp_sa *sa;
 	const struct esp_sa_cfg *cfg;
@@ -760,7 +759,7 @@ static void rx_one(struct gw_esp *e, struct gw_gro *g, int sock, struct pkt *p, 
 		e->ctr[GW_CTR_BAD_OUTER]++;
 		return;
 	}
-	if ((sa = esp_sad_lookup(e->sad, spi)) == NULL) {
+	if ((sa = esp_sad_lookup(b->tbl->sad, spi)) == NULL) {
 		e->ctr[GW_CTR_NO_SA]++;
 		return;
 	}
@@ -772,12 +771,12 @@ static void rx_one(struct gw_esp *e, struct gw_gro *g, int sock, struct pkt *p, 
 			e->ctr[GW_CTR_BAD_INNER]++;
 			return;
 		}
-	} else if (!esp_spd_in_ok(e->spd, sa, pkt_data(p), p->len)) {
+	} else if (!esp_spd_in_ok(b->tbl->spd, sa, pkt_data(p), p->len)) {
 		/* RFC 4301 5.2: the inner header must match the SA's selectors. */
 		e->ctr[GW_CTR_IN_POLICY]++;
 		return;
 	}
-	rx_deliver(e, g, p);
+	rx_deliver(e, &b->gro, p);
 }
 
 static void rx_sock(struct gw_esp *e, int sock, struct pkt_pool *pool, struct rx_batch *b)
@@ -814,7 +813,7 @@ static void rx_sock(struct gw_esp *e, int sock, struct pkt_pool *pool, struct rx
 		if (b->msg[i].msg_hdr.msg_flags & MSG_TRUNC)
 			e->ctr[GW_CTR_BAD_OUTER]++;
 		else
-			rx_one(e, &b->gro, sock, p, &b->msg[i].msg_hdr);
+			rx_one(e, b, sock, p, &b->msg[i].msg_hdr);
 	}
 	rx_gro_flush(e, &b->gro);
 	for (unsigned i = 0; i < n; i++)
@@ -843,10 +842,12 @@ static void *rx_main(void *arg)
 	}
 	pfd[n] = (struct pollfd){.fd = e->stop_fd, .events = POLLIN};
 	while (!atomic_load_explicit(&e->stopping, memory_order_relaxed)) {
+		gw_sadb_quiesce(e->db, GW_SA_READER_RX);
 		if (poll(pfd, n + 1, -1) < 0 && errno != EINTR)
 			break;
 		if (pfd[n].revents)
 			break;
+		b->tbl = gw_sadb_enter(e->db, GW_SA_READER_RX);
 		for (nfds_t i = 0; i < n; i++)
 			if (pfd[i].revents & POLLIN)
 				rx_sock(e, map[i], pool, b);
@@ -929,19 +930,20 @@ int gw_esp_send_keepalive(struct gw_esp *e, size_t idx)
  */
 void gw_esp_status(const struct gw_esp *e, FILE *f)
 {
-	const struct gw_conf *conf = e->conf;
+	const struct gw_sa_table *tbl = gw_sadb_current(e->db);
 
-	for (size_t t = 0; t < conf->n_manual; t++) {
-		const struct gw_conf_manual *m = &conf->manual[t];
+	for (size_t t = 0; t < tbl->n; t++) {
+		const struct gw_child *c = tbl->child[t];
+		const struct esp_sa_cfg *m = esp_sa_cfg(c->out);
 		char l[64], r[64];
 
-		fprintf(f, "tunnel %s: %s %s%s %s -> %s, %s/%s%s\n", m->name,
+		fprintf(f, "tunnel %s: %s %s %s -> %s, %s/%s%s\n", c->name,
 		        m->mode == ESP_MODE_TUNNEL ? "tunnel" : "transport",
-		        m->udp_encap ? "udp-encap" : "esp", "",
-		        bw_addr_str(&m->local, l, sizeof(l)), bw_addr_str(&m->remote, r, sizeof(r)),
-		        encr_name(&m->out), integ_name(m->out.integ), m->out.esn ? " esn" : "");
+		        m->udp_encap ? "udp-encap" : "esp", bw_addr_str(&m->local, l, sizeof(l)),
+		        bw_addr_str(&m->remote, r, sizeof(r)), encr_name(m), integ_name(m->integ),
+		        m->esn ? " esn" : "");
 		for (int d = 0; d < 2; d++) {
-			const struct esp_sa *sa = e->sas[2 * t + (size_t)d];
+			const struct esp_sa *sa = d == 0 ? c->out : c->in;
 			const struct esp_sa_stats *st = esp_sa_stats(sa);
 
 			fprintf(f, "  %s spi=0x%08x packets=%llu bytes=%llu",

@@ -49,6 +49,17 @@ int gw_esp_new(struct gw_esp **out, const struct gw_conf *conf, int tun_fd, bool
 void gw_esp_free(struct gw_esp *e);
 int gw_esp_start(struct gw_esp *e);
 void gw_esp_stop(struct gw_esp *e);
+/*
+ * Installs a CHILD_SA pair (manual or negotiated) and the selectors it
+ * protects; the data plane uses it from its next batch. Control thread only.
+ */
+int gw_esp_child_add(struct gw_esp *e, const char *name, const struct esp_sa_cfg *out,
+                     const struct esp_sa_cfg *in, const struct esp_ts *ts, size_t n_ts,
+                     uint32_t *id);
+/* Removes a pair; its SAs are freed once the data plane threads let go. */
+int gw_esp_child_del(struct gw_esp *e, uint32_t id);
+/* Frees what removed pairs left behind; call from a timer on the control loop. */
+void gw_esp_reclaim(struct gw_esp *e);
 /* Sends a NAT-keepalive (RFC 3948 2.3) for manual tunnel `idx` (UDP-encapsulated). */
 int gw_esp_send_keepalive(struct gw_esp *e, size_t idx);
 /* Writes a status report (SAs, counters, drops by reason). */
