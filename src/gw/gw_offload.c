@@ -259,7 +259,8 @@ bool gw_gro_eligible(const uint8_t *ip, size_t len)
 	/* Only plain data segments merge: no SYN, FIN, RST, URG or ECN signalling. */
 	if ((s.flags & (uint8_t) ~(TCP_ACK | TCP_PSH)) != 0 || !(s.flags & TCP_ACK))
 		return false;
-	if (!s.v6 && s.ip_len != 20)
+	/* No IPv4 options; a bad header checksum is not merged (finish would rewrite it valid). */
+	if (!s.v6 && (s.ip_len != 20 || fold(gw_csum_add(0, ip, 20)) != 0xffff))
 		return false;
 	return tcp_csum_ok(ip, &s, len);
 }
