@@ -29,29 +29,85 @@ BW_BENCH_STATUS=0
 BW_TUNNEL_PIDS=()
 
 # ---------------------------------------------------------------------------------------------
-# bulwark hook -- TO BE FILLED IN BY THE LEAD once the daemon runs.
-#
-# Contract: called after bw_ns_setup as `bulwark_up CIPHER` (CIPHER as above; the bulwark config
-# names are aes256gcm16 -> enc: aes-gcm-256, aes128gcm16 -> aes-gcm-128, chacha20poly1305 ->
-# chacha20-poly1305, aes256-sha256 -> enc: aes-cbc-256 + integ: hmac-sha256-128). It must start
-# "$BULWARK run -c FILE" in both namespaces with bw_ns_bg (config files under $BW_TMP; outer
-# addresses $BW_OUT_A/$BW_OUT_B, inner prefixes $BW_IN_NET_A/$BW_IN_NET_B, encap udp so the
-# wire format matches strongSwan's), append the daemons' pids to BW_TUNNEL_PIDS (for the CPU
-# column), route $BW_IN_NET_B into the TUN in A and $BW_IN_NET_A in B, and return once
-# `bw_ping A "$BW_IN_A" "$BW_IN_B"` succeeds. Return 0 when up, 2 to skip (not available),
-# anything else for a set-up failure. bulwark_down stops what bulwark_up started.
-# A file named by BULWARK_HOOK is sourced instead when it defines these functions.
+# bulwark: the same topology and cipher, UDP-encapsulated ESP like strongSwan's libipsec, with a
+# manually keyed tunnel (fresh random keys per run). A file named by BULWARK_HOOK is sourced
+# instead when it defines bulwark_up/bulwark_down.
 # ---------------------------------------------------------------------------------------------
+BW_BULWARK_PIDS=()
+
+# bw_bulwark_conf SIDE ENC INTEG OUT_KEY IN_KEY [OUT_IKEY IN_IKEY]: config for one side.
+bw_bulwark_conf()
+{
+	local side=$1 enc=$2 integ=$3 ko=$4 ki=$5 iko=${6:-} iki=${7:-}
+	local local_out remote_out local_net remote_net spi_out spi_in ix_o="" ix_i=""
+	if [ "$side" = A ]; then
+		local_out=$BW_OUT_A remote_out=$BW_OUT_B local_net=$BW_IN_NET_A
+		remote_net=$BW_IN_NET_B spi_out=0x2001 spi_in=0x2002
+	else
+		local_out=$BW_OUT_B remote_out=$BW_OUT_A local_net=$BW_IN_NET_B
+		remote_net=$BW_IN_NET_A spi_out=0x2002 spi_in=0x2001
+	fi
+	[ "$integ" = none ] || { ix_o=", integ_key: 0x$iko"; ix_i=", integ_key: 0x$iki"; }
+	cat <<EOC
+log: { level: notice }
+daemon: { control_socket: $BW_TMP/bulwark-$side.sock }
+tun: { name: bw0, mtu: 1400 }
+ipsec:
+  raw_esp: false
+  udp_port: 4500
+  manual:
+    - name: bench
+      local: $local_out
+      remote: $remote_out
+      encap: udp
+      esn: true
+      local_ts: [$local_net]
+      remote_ts: [$remote_net]
+      enc: $enc
+      integ: $integ
+      out: { spi: $spi_out, enc_key: 0x$ko$ix_o }
+      in: { spi: $spi_in, enc_key: 0x$ki$ix_i }
+EOC
+}
+
 if ! declare -F bulwark_up >/dev/null; then
 	bulwark_up()
 	{
-		bw_log "bulwark: not yet available"
-		return 2
+		local cipher=$1 enc integ=none klen ilen=0 k1 k2 i1="" i2="" side
+		case $cipher in
+		aes256gcm16) enc=aes-gcm-256 klen=36 ;;
+		aes128gcm16) enc=aes-gcm-128 klen=20 ;;
+		chacha20poly1305) enc=chacha20-poly1305 klen=36 ;;
+		aes256-sha256) enc=aes-cbc-256 klen=32 integ=hmac-sha256-128 ilen=32 ;;
+		*) return 2 ;;
+		esac
+		k1=$(openssl rand -hex "$klen") && k2=$(openssl rand -hex "$klen") || return 1
+		if [ "$ilen" -gt 0 ]; then
+			i1=$(openssl rand -hex "$ilen") && i2=$(openssl rand -hex "$ilen") || return 1
+		fi
+		bw_bulwark_conf A "$enc" "$integ" "$k1" "$k2" "$i1" "$i2" >"$BW_TMP/bulwark-A.yaml" &&
+			bw_bulwark_conf B "$enc" "$integ" "$k2" "$k1" "$i2" "$i1" \
+				>"$BW_TMP/bulwark-B.yaml" || return 1
+		BW_BULWARK_PIDS=()
+		for side in A B; do
+			bw_ns_bg "$side" "$BW_TMP/bulwark-$side.log" "$BULWARK" run \
+				-c "$BW_TMP/bulwark-$side.yaml"
+			BW_BULWARK_PIDS+=("$BW_NS_LAST_PID")
+			BW_TUNNEL_PIDS+=("$BW_NS_LAST_PID")
+		done
+		if ! bw_wait_until 10 bw_ping A "$BW_IN_A" "$BW_IN_B"; then
+			bw_log "bulwark: no ping through the tunnel; logs:"
+			cat "$BW_TMP"/bulwark-*.log >&2
+			return 1
+		fi
+		return 0
 	}
 fi
 if ! declare -F bulwark_down >/dev/null; then
 	bulwark_down()
 	{
+		bw_ns_kill "${BW_BULWARK_PIDS[@]}"
+		BW_BULWARK_PIDS=()
 		return 0
 	}
 fi
