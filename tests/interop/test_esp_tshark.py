@@ -16,7 +16,6 @@ transports (IP protocol 50 and UDP 4500), tunnel mode, and transport mode
 import os
 import signal
 import sys
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 import bwtest as bt  # noqa: E402
@@ -257,7 +256,7 @@ def main():
     work = bt.tmpdir()
     ns_a = bt.make_ns("tsa")
     ns_b = bt.make_ns("tsb")
-    bt.veth(ns_a, "192.0.2.1/24", ns_b, "192.0.2.2/24")
+    bt.veth(ns_a, "192.0.2.1/24", ns_b, "192.0.2.2/24", no_gso=True)
     for ns in (ns_a, ns_b):
         # Transport mode: unmarked traffic to the peer goes into bw0 (table 51, route
         # added per case while bw0 exists); bulwark's own ESP carries the mark.

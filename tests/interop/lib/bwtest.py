@@ -105,11 +105,15 @@ def make_ns(tag):
     return name
 
 
-def veth(ns_a, addr_a, ns_b, addr_b, name_a="veth-a", name_b="veth-b"):
-    """Joins ns_a and ns_b with a veth pair; addr_x are prefixes like 192.0.2.1/24."""
+def veth(ns_a, addr_a, ns_b, addr_b, name_a="veth-a", name_b="veth-b", no_gso=False):
+    """Joins ns_a and ns_b with a veth pair; addr_x are prefixes like 192.0.2.1/24.
+    no_gso: segment GSO super-packets (UDP_SEGMENT sends) in software before the
+    device, so that a capture on the veth sees the datagrams of the wire."""
     run(["timeout", "10", "ip", "link", "add", name_a, "netns", ns_a, "type", "veth",
          "peer", "name", name_b, "netns", ns_b])
     for ns, dev, addr in ((ns_a, name_a, addr_a), (ns_b, name_b, addr_b)):
+        if no_gso:
+            run(["timeout", "10", "ip", "-n", ns, "link", "set", dev, "gso_max_segs", "1"])
         run(["timeout", "10", "ip", "-n", ns, "addr", "add", addr, "dev", dev])
         run(["timeout", "10", "ip", "-n", ns, "link", "set", dev, "up"])
 
