@@ -59,7 +59,9 @@ struct gw_esp {
 	bool vnet;    /* TUN frames carry a virtio net header */
 	bool udp_gso; /* the kernel takes UDP_SEGMENT sends */
 	int fd[SOCK__MAX];
-	int stop_fd;        /* eventfd: wakes both threads to exit */
+	int stop_fd;   /* eventfd: wakes both threads to exit */
+	int ike_fd[2]; /* IKE from UDP 4500: [1] written by the inbound thread, [0] read by control
+	                */
 	struct gw_sadb *db; /* CHILD_SA pairs; written by the control thread only */
 	pthread_t tx_thread, rx_thread;
 	bool started;
@@ -89,6 +91,7 @@ static const char *const ctr_name[GW_CTR__MAX] = {
 	[GW_CTR_GRO_SUPER] = "gro_merged",
 	[GW_CTR_BAD_OFFLOAD] = "bad_offload",
 	[GW_CTR_KEEPALIVE_TX] = "nat_keepalive_tx",
+	[GW_CTR_IKE_DROP] = "ike_queue_full",
 };
 /* clang-format on */
 
@@ -178,6 +181,9 @@ int gw_esp_new(struct gw_esp **out, const struct gw_conf *conf, int tun_fd, bool
 	for (int i = 0; i < SOCK__MAX; i++)
 		e->fd[i] = -1;
 	e->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	e->ike_fd[0] = e->ike_fd[1] = -1;
+	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, e->ike_fd) != 0)
+		goto fail;
 	e->db = gw_sadb_new();
 	if (e->stop_fd < 0 || e->db == NULL)
 		goto fail;
@@ -234,6 +240,9 @@ void gw_esp_free(struct gw_esp *e)
 			close(e->fd[i]);
 	if (e->stop_fd >= 0)
 		close(e->stop_fd);
+	for (int i = 0; i < 2; i++)
+		if (e->ike_fd[i] >= 0)
+			close(e->ike_fd[i]);
 	gw_sadb_free(e->db);
 	free(e);
 }
@@ -683,6 +692,31 @@ static int rx_outer(struct gw_esp *e, int sock, struct pkt *p, struct msghdr *mh
 	return p->dst.family != 0 ? 0 : BW_ERR_INVAL;
 }
 
+/*
+ * RFC 3948 2.2: IKE on the NAT-T port carries a zero non-ESP marker. The
+ * message goes to the control thread with its addresses in front (struct
+ * gw_ike_dgram); the socket pair is non-blocking, so a slow control plane
+ * costs IKE messages (counted), never data-plane time.
+ */
+static void rx_ike(struct gw_esp *e, struct pkt *p)
+{
+	struct gw_ike_dgram h;
+	uint8_t *hp;
+
+	e->ctr[GW_CTR_NON_ESP]++;
+	if (e->ike_fd[1] < 0)
+		return;
+	memset(&h, 0, sizeof(h));
+	h.src = p->src;
+	h.dst = p->dst;
+	pkt_pull(p, 4);
+	if ((hp = pkt_push(p, sizeof(h))) == NULL)
+		return;
+	memcpy(hp, &h, sizeof(h));
+	if (send(e->ike_fd[1], hp, p->len, MSG_DONTWAIT) < 0)
+		e->ctr[GW_CTR_IKE_DROP]++;
+}
+
 static void tun_write(struct gw_esp *e, const void *buf, size_t len)
 {
 	if (write(e->tun_fd, buf, len) < 0)
@@ -750,7 +784,7 @@ static void rx_one(struct gw_esp *e, struct rx_batch *b, int sock, struct pkt *p
 			return;
 		}
 		if (p->len >= 4 && bw_be32(pkt_data(p)) == 0) {
-			e->ctr[GW_CTR_NON_ESP]++;
+			rx_ike(e, p);
 			return;
 		}
 	}
@@ -902,6 +936,28 @@ static const char *integ_name(enum esp_integ i)
 	                                "hmac-sha512-256"};
 
 	return (size_t)i < sizeof(n) / sizeof(n[0]) ? n[i] : "?";
+}
+
+int gw_esp_ike_fd(const struct gw_esp *e)
+{
+	return e->ike_fd[0];
+}
+
+int gw_esp_send_ike(struct gw_esp *e, const struct bw_addr *src, const struct bw_addr *dst,
+                    const uint8_t *msg, size_t len)
+{
+	int fd = e->fd[dst->family == AF_INET ? SOCK_UDP4 : SOCK_UDP6];
+	uint8_t marker[4] = {0}, cbuf[CMSG_SPACE_MAX];
+	struct sockaddr_storage sa;
+	struct iovec iov[2] = {{.iov_base = marker, .iov_len = 4},
+	                       {.iov_base = (void *)(uintptr_t)msg, .iov_len = len}};
+	struct msghdr mh = {.msg_name = &sa, .msg_iov = iov, .msg_iovlen = 2};
+
+	if (fd < 0)
+		return BW_ERR_NOTFOUND;
+	mh.msg_namelen = bw_addr_to_sa(dst, &sa);
+	set_pktinfo(&mh, cbuf, src);
+	return sendmsg(fd, &mh, 0) == (ssize_t)(len + 4) ? 0 : BW_ERR_IO;
 }
 
 int gw_esp_send_keepalive(struct gw_esp *e, size_t idx)

@@ -38,6 +38,7 @@ enum gw_esp_ctr {
 	GW_CTR_GRO_SUPER,      /* GRO super-packets written */
 	GW_CTR_BAD_OFFLOAD,    /* TUN packet with a bad virtio header or segmentation */
 	GW_CTR_KEEPALIVE_TX,   /* NAT-keepalives sent (control thread) */
+	GW_CTR_IKE_DROP,       /* IKE from UDP 4500 dropped: control queue full */
 	GW_CTR__MAX,
 };
 
@@ -60,6 +61,16 @@ int gw_esp_child_add(struct gw_esp *e, const char *name, const struct esp_sa_cfg
 int gw_esp_child_del(struct gw_esp *e, uint32_t id);
 /* Frees what removed pairs left behind; call from a timer on the control loop. */
 void gw_esp_reclaim(struct gw_esp *e);
+/* An IKE message received on the NAT-T port, as the control thread reads it
+ * from gw_esp_ike_fd(): this header, then the message without its marker. */
+struct gw_ike_dgram {
+	struct bw_addr src; /* the peer (address and port) */
+	struct bw_addr dst; /* our address it was sent to */
+};
+int gw_esp_ike_fd(const struct gw_esp *e);
+/* Sends an IKE message on the NAT-T socket with the non-ESP marker (RFC 3948 2.2). */
+int gw_esp_send_ike(struct gw_esp *e, const struct bw_addr *src, const struct bw_addr *dst,
+                    const uint8_t *msg, size_t len);
 /* Sends a NAT-keepalive (RFC 3948 2.3) for manual tunnel `idx` (UDP-encapsulated). */
 int gw_esp_send_keepalive(struct gw_esp *e, size_t idx);
 /* Writes a status report (SAs, counters, drops by reason). */
