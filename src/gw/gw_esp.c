@@ -59,9 +59,8 @@ struct gw_esp {
 	bool vnet;    /* TUN frames carry a virtio net header */
 	bool udp_gso; /* the kernel takes UDP_SEGMENT sends */
 	int fd[SOCK__MAX];
-	int stop_fd;   /* eventfd: wakes both threads to exit */
-	int ike_fd[2]; /* IKE from UDP 4500: [1] written by the inbound thread, [0] read by control
-	                */
+	int stop_fd;        /* eventfd: wakes both threads to exit */
+	int ike_fd[2];      /* IKE from UDP 4500: inbound thread writes [1], control reads [0] */
 	struct gw_sadb *db; /* CHILD_SA pairs; written by the control thread only */
 	pthread_t tx_thread, rx_thread;
 	bool started;
