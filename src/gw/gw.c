@@ -192,7 +192,11 @@ static void on_signal(int fd, unsigned events, void *arg)
 		gw_esp_status(gw->esp, stderr);
 		return;
 	}
-	log_notice("gw", "signal %u: stopping", si.ssi_signo);
+	{
+		unsigned signo = si.ssi_signo; /* a copy: gcc 12 -O3 warns on the struct field */
+
+		log_notice("gw", "signal %u: stopping", signo);
+	}
 	ev_loop_stop(gw->loop);
 }
 

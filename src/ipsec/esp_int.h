@@ -32,6 +32,7 @@ struct esp_sa {
 	struct esp_sa_cfg cfg;      /* keys wiped after the contexts are built */
 	struct crypto_aead *aead;   /* GCM or ChaCha20-Poly1305 */
 	struct crypto_cbc *cbc;     /* AES-CBC */
+	struct crypto_cbc *ivgen;   /* AES-CBC IVs: E(ivkey, seq) */
 	struct crypto_hmac *hmac;   /* with AES-CBC */
 	uint8_t salt[ESP_SALT_LEN]; /* AEAD nonce prefix (RFC 4106 4) */
 	uint8_t iv_len;

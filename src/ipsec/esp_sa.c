@@ -110,6 +110,21 @@ static int build_crypto(struct esp_sa *sa)
 			return r;
 		if ((r = crypto_hmac_new(&sa->hmac, alg, cfg->integ_key, cfg->integ_key_len)) != 0)
 			return r;
+		/*
+		 * RFC 3602 2.3 wants unpredictable IVs. Drawing 16 random bytes per
+		 * packet costs about 1 us; encrypting the sequence number under a
+		 * random per-SA key gives distinct IVs nobody without that key can
+		 * predict, for the price of one AES block.
+		 */
+		{
+			uint8_t ivkey[16];
+
+			if ((r = crypto_random(ivkey, sizeof(ivkey))) == 0)
+				r = crypto_cbc_new(&sa->ivgen, ivkey, sizeof(ivkey));
+			crypto_wipe(ivkey, sizeof(ivkey));
+			if (r != 0)
+				return r;
+		}
 		sa->iv_len = ESP_CBC_IV_LEN;
 		sa->icv_len = (uint8_t)icvlen;
 		sa->block = ESP_CBC_BLOCK;
@@ -165,6 +180,7 @@ void esp_sa_free(struct esp_sa *sa)
 		return;
 	crypto_aead_free(sa->aead);
 	crypto_cbc_free(sa->cbc);
+	crypto_cbc_free(sa->ivgen);
 	crypto_hmac_free(sa->hmac);
 	esp_replay_free(sa->replay);
 	crypto_wipe(sa, sizeof(*sa));

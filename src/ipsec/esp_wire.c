@@ -121,9 +121,14 @@ int esp_encap(struct esp_sa *sa, struct pkt *p, uint8_t next_header)
 		aad = make_aad(sa, hdr, seq, esn_aad, &aadlen);
 		r = crypto_aead_seal(sa->aead, nonce, aad, aadlen, ct, ct_len, icv);
 	} else {
-		/* RFC 3602 2.3: CBC IVs must be unpredictable. */
-		if ((r = crypto_random(hdr + ESP_HDR_LEN, ESP_CBC_IV_LEN)) == 0 &&
-		    (r = crypto_cbc_encrypt(sa->cbc, hdr + ESP_HDR_LEN, ct, ct_len)) == 0)
+		/* RFC 3602 2.3: unpredictable IV = E(ivkey, seq | 0), see esp_sa.c. */
+		static const uint8_t zero_iv[ESP_CBC_IV_LEN];
+		uint8_t *iv = hdr + ESP_HDR_LEN;
+
+		bw_put_be64(iv, seq);
+		memset(iv + 8, 0, ESP_CBC_IV_LEN - 8);
+		if ((r = crypto_cbc_encrypt(sa->ivgen, zero_iv, iv, ESP_CBC_IV_LEN)) == 0 &&
+		    (r = crypto_cbc_encrypt(sa->cbc, iv, ct, ct_len)) == 0)
 			r = cbc_icv(sa, hdr, hdr_len + ct_len, seq, icv);
 	}
 	if (r != 0) {
