@@ -19,6 +19,7 @@
 
 #include "crypto/crypto.h"
 #include "gw/gw_conf.h"
+#include "gw/gw_conf_int.h"
 #include "lib/conf.h"
 #include "lib/err.h"
 #include "lib/log.h"
@@ -61,21 +62,7 @@ static const struct integ_alg integ_algs[] = {
         {"hmac-sha512-256", ESP_INTEG_HMAC_SHA512_256, 64},
 };
 
-/* An inbound SPI already taken, for the uniqueness check. */
-struct spi_use {
-	uint32_t spi;
-	const struct conf_node *node;
-	const char *tunnel;
-};
-
-struct loader {
-	struct conf_doc *doc;
-	struct gw_conf *conf;
-	struct spi_use *spis;
-	size_t n_spis;
-};
-
-static const char *const top_keys[] = {"log", "daemon", "tun", "ipsec", NULL};
+static const char *const top_keys[] = {"log", "daemon", "tun", "ipsec", "ike", NULL};
 static const char *const log_keys[] = {"level", "syslog", NULL};
 static const char *const daemon_keys[] = {"user", "control_socket", NULL};
 static const char *const tun_keys[] = {"name", "mtu", "addresses", NULL};
@@ -88,8 +75,7 @@ static const char *const manual_keys[] = {
 static const char *const sa_keys[] = {"spi", "enc_key", "integ_key", NULL};
 
 /* Looks key up in map and checks it is a map; NULL when absent or wrong. */
-static const struct conf_node *section(struct loader *l, const struct conf_node *map,
-                                       const char *key)
+const struct conf_node *gwc_section(struct loader *l, const struct conf_node *map, const char *key)
 {
 	const struct conf_node *n = conf_get(map, key);
 	char what[64];
@@ -102,7 +88,7 @@ static const struct conf_node *section(struct loader *l, const struct conf_node 
 	return n;
 }
 
-static void opt_bool(struct loader *l, const struct conf_node *map, const char *key, bool *out)
+void gwc_opt_bool(struct loader *l, const struct conf_node *map, const char *key, bool *out)
 {
 	const struct conf_node *n = conf_get(map, key);
 
@@ -110,8 +96,8 @@ static void opt_bool(struct loader *l, const struct conf_node *map, const char *
 		conf_get_bool(l->doc, n, key, out);
 }
 
-static void opt_u32(struct loader *l, const struct conf_node *map, const char *key, uint32_t min,
-                    uint32_t max, uint32_t *out)
+void gwc_opt_u32(struct loader *l, const struct conf_node *map, const char *key, uint32_t min,
+                 uint32_t max, uint32_t *out)
 {
 	const struct conf_node *n = conf_get(map, key);
 
@@ -119,18 +105,18 @@ static void opt_u32(struct loader *l, const struct conf_node *map, const char *k
 		conf_get_u32(l->doc, n, key, min, max, out);
 }
 
-static void opt_u16(struct loader *l, const struct conf_node *map, const char *key, uint16_t min,
-                    uint16_t *out)
+void gwc_opt_u16(struct loader *l, const struct conf_node *map, const char *key, uint16_t min,
+                 uint16_t *out)
 {
 	uint32_t v = *out;
 
-	opt_u32(l, map, key, min, 65535, &v);
+	gwc_opt_u32(l, map, key, min, 65535, &v);
 	*out = (uint16_t)v;
 }
 
 static void load_log(struct loader *l, const struct conf_node *root)
 {
-	const struct conf_node *sec = section(l, root, "log"), *n;
+	const struct conf_node *sec = gwc_section(l, root, "log"), *n;
 	char level[16];
 	int lvl;
 
@@ -146,12 +132,12 @@ static void load_log(struct loader *l, const struct conf_node *root)
 		else
 			l->conf->log_level = lvl;
 	}
-	opt_bool(l, sec, "syslog", &l->conf->log_syslog);
+	gwc_opt_bool(l, sec, "syslog", &l->conf->log_syslog);
 }
 
 static void load_daemon(struct loader *l, const struct conf_node *root)
 {
-	const struct conf_node *sec = section(l, root, "daemon"), *n;
+	const struct conf_node *sec = gwc_section(l, root, "daemon"), *n;
 	struct gw_conf *c = l->conf;
 
 	if (sec == NULL)
@@ -181,7 +167,7 @@ static bool ifname_ok(const char *s)
 
 static void load_tun(struct loader *l, const struct conf_node *root)
 {
-	const struct conf_node *sec = section(l, root, "tun"), *n;
+	const struct conf_node *sec = gwc_section(l, root, "tun"), *n;
 	struct gw_conf *c = l->conf;
 	char name[64];
 
@@ -197,7 +183,7 @@ static void load_tun(struct loader *l, const struct conf_node *root)
 		else
 			snprintf(c->tun_name, sizeof(c->tun_name), "%s", name);
 	}
-	opt_u32(l, sec, "mtu", GW_CONF_MTU_MIN, GW_CONF_MTU_MAX, &c->tun_mtu);
+	gwc_opt_u32(l, sec, "mtu", GW_CONF_MTU_MIN, GW_CONF_MTU_MAX, &c->tun_mtu);
 	if ((n = conf_get(sec, "addresses")) == NULL ||
 	    conf_expect_seq(l->doc, n, "'addresses'") != 0)
 		return;
@@ -221,8 +207,8 @@ static void load_tun(struct loader *l, const struct conf_node *root)
 }
 
 /* Parses an outer address: a bare IPv4 or IPv6 address, not unspecified. */
-static int outer_addr(struct loader *l, const struct conf_node *n, const char *key,
-                      struct bw_addr *out)
+int gwc_outer_addr(struct loader *l, const struct conf_node *n, const char *key,
+                   struct bw_addr *out)
 {
 	static const uint8_t zero[16];
 	char s[64];
@@ -240,8 +226,8 @@ static int outer_addr(struct loader *l, const struct conf_node *n, const char *k
 }
 
 /* Reads a list of prefixes into p/plen (at most cap); returns the count. */
-static size_t prefixes(struct loader *l, const struct conf_node *n, const char *key,
-                       struct bw_addr *p, uint8_t *plen, const struct conf_node **where, size_t cap)
+size_t gwc_prefixes(struct loader *l, const struct conf_node *n, const char *key, struct bw_addr *p,
+                    uint8_t *plen, const struct conf_node **where, size_t cap)
 {
 	char what[32];
 	size_t count = 0;
@@ -302,9 +288,9 @@ static void load_selectors(struct loader *l, const struct conf_node *t, struct g
 		conf_error(l->doc, t, "tunnel mode needs 'local_ts' and 'remote_ts'");
 	}
 	if (ln != NULL)
-		nl = prefixes(l, ln, "local_ts", lp, llen, lw, GW_CONF_MAX_TS);
+		nl = gwc_prefixes(l, ln, "local_ts", lp, llen, lw, GW_CONF_MAX_TS);
 	if (rn != NULL)
-		nr = prefixes(l, rn, "remote_ts", rp, rlen, rw, GW_CONF_MAX_TS);
+		nr = gwc_prefixes(l, rn, "remote_ts", rp, rlen, rw, GW_CONF_MAX_TS);
 	/*
 	 * Every local x remote pair of one family is a selector; pairs that mix
 	 * IPv4 and IPv6 cannot match a packet and are skipped, but each prefix
@@ -491,11 +477,11 @@ static void load_outer(struct loader *l, const struct conf_node *t, struct gw_co
 	if (ln == NULL)
 		conf_error(l->doc, t, "missing 'local' (the outer local address)");
 	else
-		rl = outer_addr(l, ln, "local", &m->local);
+		rl = gwc_outer_addr(l, ln, "local", &m->local);
 	if (rn == NULL)
 		conf_error(l->doc, t, "missing 'remote' (the outer remote address)");
 	else
-		rr = outer_addr(l, rn, "remote", &m->remote);
+		rr = gwc_outer_addr(l, rn, "remote", &m->remote);
 	if (rl == 0 && rr == 0 && m->local.family != m->remote.family)
 		conf_error(l->doc, rn, "'local' and 'remote' must both be IPv4 or both IPv6");
 
@@ -516,9 +502,9 @@ static void load_outer(struct loader *l, const struct conf_node *t, struct gw_co
 		return;
 	}
 	/* RFC 3948 2.3: keepalives hold a NAT mapping open; 20 s is the usual interval. */
-	opt_u32(l, t, "nat_keepalive", 0, 3600, &m->nat_keepalive);
-	opt_u16(l, t, "local_port", 1, &lport);
-	opt_u16(l, t, "remote_port", 1, &rport);
+	gwc_opt_u32(l, t, "nat_keepalive", 0, 3600, &m->nat_keepalive);
+	gwc_opt_u16(l, t, "local_port", 1, &lport);
+	gwc_opt_u16(l, t, "remote_port", 1, &rport);
 	if (lport == 0 && conf_get(t, "local_port") == NULL)
 		conf_error(l->doc, n, "'encap: udp' needs 'local_port' when ipsec.udp_port is 0");
 	m->local.port = lport;
@@ -547,8 +533,8 @@ static void load_manual(struct loader *l, const struct conf_node *t, size_t idx)
 			conf_error(l->doc, n, "'mode' must be tunnel or transport, not '%s'", s);
 	}
 	load_outer(l, t, m);
-	opt_bool(l, t, "esn", &esn);
-	opt_u32(l, t, "replay_window", 0, ESP_REPLAY_MAX, &replay);
+	gwc_opt_bool(l, t, "esn", &esn);
+	gwc_opt_u32(l, t, "replay_window", 0, ESP_REPLAY_MAX, &replay);
 	load_selectors(l, t, m);
 	load_algs(l, t, &tu);
 	load_sa(l, t, "out", &tu, &m->out, m->name);
@@ -573,16 +559,16 @@ static void load_manual(struct loader *l, const struct conf_node *t, size_t idx)
 
 static void load_ipsec(struct loader *l, const struct conf_node *root)
 {
-	const struct conf_node *sec = section(l, root, "ipsec"), *man;
+	const struct conf_node *sec = gwc_section(l, root, "ipsec"), *man;
 	struct gw_conf *c = l->conf;
 
 	if (sec == NULL)
 		return;
 	conf_check_keys(l->doc, sec, ipsec_keys);
-	opt_bool(l, sec, "raw_esp", &c->esp_raw);
-	opt_u16(l, sec, "udp_port", 0, &c->esp_udp_port);
-	opt_u32(l, sec, "fwmark", 0, UINT32_MAX, &c->fwmark);
-	opt_u32(l, sec, "workers", 1, GW_CONF_WORKERS_MAX, &c->workers);
+	gwc_opt_bool(l, sec, "raw_esp", &c->esp_raw);
+	gwc_opt_u16(l, sec, "udp_port", 0, &c->esp_udp_port);
+	gwc_opt_u32(l, sec, "fwmark", 0, UINT32_MAX, &c->fwmark);
+	gwc_opt_u32(l, sec, "workers", 1, GW_CONF_WORKERS_MAX, &c->workers);
 	if ((man = conf_get(sec, "manual")) == NULL ||
 	    conf_expect_seq(l->doc, man, "'manual'") != 0 || conf_len(man) == 0)
 		return;
@@ -609,6 +595,7 @@ static void defaults(struct gw_conf *c, const char *name)
 	c->esp_raw = true;
 	c->esp_udp_port = ESP_UDP_PORT;
 	c->workers = 1;
+	c->ike_port = 500;
 }
 
 static int load_doc(struct gw_conf **out, struct conf_doc *doc)
@@ -627,6 +614,7 @@ static int load_doc(struct gw_conf **out, struct conf_doc *doc)
 		load_daemon(&l, root);
 		load_tun(&l, root);
 		load_ipsec(&l, root);
+		gwc_load_ike(&l, root);
 		ipsec = conf_get(root, "ipsec");
 		if (conf_len(conf_get(ipsec, "manual")) > 0 && l.conf->n_manual == 0 &&
 		    conf_errors(doc) == 0)
@@ -676,6 +664,7 @@ void gw_conf_free(struct gw_conf *conf)
 {
 	if (conf == NULL)
 		return;
+	gwc_free_ike(conf);
 	if (conf->manual != NULL) {
 		crypto_wipe(conf->manual, conf->n_manual * sizeof(*conf->manual));
 		free(conf->manual);
