@@ -35,8 +35,7 @@ enum {
 };
 
 struct ike_proposal {
-	uint16_t encr[IKE_PROP_MAX_ALGS]; /* ENCR_*: AES_CBC 12, AES_GCM_16 20, CHACHA20_POLY1305 28
-	                                   */
+	uint16_t encr[IKE_PROP_MAX_ALGS];      /* AES_CBC 12, AES_GCM_16 20, CHACHA20_POLY1305 28 */
 	uint16_t encr_bits[IKE_PROP_MAX_ALGS]; /* key length attribute; 0 for ChaCha20-Poly1305 */
 	size_t n_encr;
 	uint16_t prf[IKE_PROP_MAX_ALGS]; /* PRF_HMAC_SHA2_256 5, _384 6, _512 7 (IKE only) */
