@@ -5,6 +5,8 @@
  * its own buffer); this file adds the nanosecond clock, maps the link type
  * and never trusts caplen to exceed origlen in its callers' arithmetic.
  */
+/* libpcap's headers use the BSD u_int/u_char types. */
+#define _DEFAULT_SOURCE
 #include <pcap/pcap.h>
 #include <stdbool.h>
 #include <stdlib.h>
