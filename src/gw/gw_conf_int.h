@@ -39,6 +39,8 @@ size_t gwc_prefixes(struct loader *l, const struct conf_node *n, const char *key
                     uint8_t *plen, const struct conf_node **where, size_t cap);
 /* The ike: section (gw_conf_ike.c). */
 void gwc_load_ike(struct loader *l, const struct conf_node *root);
+/* Zeroes the connections (PSKs included) without freeing; gwc_free_ike() calls it. */
+void gwc_wipe_ike(struct gw_conf *c);
 void gwc_free_ike(struct gw_conf *c);
 
 #endif
