@@ -279,8 +279,10 @@ class Tunnel:
         if self.replay_window is not None:
             y.append("      replay_window: %d" % self.replay_window)
         if self.mode == "tunnel":
-            y.append("      local_ts: [%s]" % ", ".join(self.local_ts))
-            y.append("      remote_ts: [%s]" % ", ".join(self.remote_ts))
+            # IPv6 prefixes are quoted in flow lists (docs/configuration.md).
+            q = lambda ps: ", ".join("'%s'" % x if ":" in x else x for x in ps)  # noqa: E731
+            y.append("      local_ts: [%s]" % q(self.local_ts))
+            y.append("      remote_ts: [%s]" % q(self.remote_ts))
         y += ["      enc: %s" % self.enc,
               "      integ: %s" % self.integ,
               "      out: " + self.out.yaml(),

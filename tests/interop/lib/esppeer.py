@@ -10,7 +10,11 @@ socket bound to 4500 to receive), which needs no ARP or sniffer start-up
 handling.
 
 scapy 2.5 quirks handled here:
-- NAT-T packets leave the UDP length at 8: it is recomputed (INTEROP.md).
+- NAT-T packets leave the UDP length at 8: it is recomputed (INTEROP.md);
+  over IPv6 the UDP checksum is computed too (0 is not allowed there).
+- Transport-mode decryption of IPv6/UDP/ESP leaves the IPv6 next header at
+  UDP: received datagrams are decrypted as IP/ESP (the UDP header is not
+  covered by ESP anyway).
 - With ESN, scapy leaves the high 32 bits of the sequence number out of the
   HMAC ICV for ESP (only its AH code appends them), which RFC 4303 2.2.1 and
   3.3.2.1 require: EsnIcv appends them, still with scapy's own HMAC.
@@ -22,6 +26,7 @@ import time
 
 from scapy.config import conf
 from scapy.layers.inet import ICMP, IP, UDP
+from scapy.layers.inet6 import ICMPv6EchoReply, ICMPv6EchoRequest, IPv6
 from scapy.layers.ipsec import ESP, SecurityAssociation
 from scapy.packet import Raw, raw
 
@@ -61,12 +66,16 @@ class EsnIcv:
             raise IPSecIntegrityError("ICV mismatch (ESN)")
 
 
+def _ip(src, dst, **kw):
+    return IPv6(src=src, dst=dst, **kw) if ":" in src else IP(src=src, dst=dst, **kw)
+
+
 def make_sa(t, sa, src, dst):
     integ = SCAPY_INTEG[t.integ]
     s = SecurityAssociation(
         ESP, spi=sa.spi, crypt_algo=SCAPY_ENC[t.enc], crypt_key=sa.enc_key,
         auth_algo=integ, auth_key=sa.integ_key if integ else None,
-        tunnel_header=IP(src=src, dst=dst) if t.mode == "tunnel" else None,
+        tunnel_header=_ip(src, dst) if t.mode == "tunnel" else None,
         nat_t_header=UDP(sport=4500, dport=4500) if t.encap == "udp" else None,
         esn_en=t.esn, esn=0)
     if t.esn and integ:
@@ -75,17 +84,26 @@ def make_sa(t, sa, src, dst):
 
 
 class EspPeer:
-    def __init__(self, t, me="192.0.2.2", gw="192.0.2.1"):
+    """me/gw: outer addresses (IPv4 or IPv6); inner_me/inner_gw: tunnel-mode inner
+    addresses of the echo (the kernel behind bulwark answers inner_gw)."""
+
+    def __init__(self, t, me="192.0.2.2", gw="192.0.2.1", inner_me="10.2.0.1",
+                 inner_gw="10.1.0.1"):
         self.t, self.me, self.gw = t, me, gw
+        self.inner_me, self.inner_gw = inner_me, inner_gw
+        self.v6 = ":" in me
+        fam = socket.AF_INET6 if self.v6 else socket.AF_INET
         self.tx_sa = make_sa(t, t.inb, me, gw)   # peer -> bulwark: bulwark's "in"
         self.rx_sa = make_sa(t, t.out, gw, me)   # bulwark -> peer: bulwark's "out"
-        self.tx = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+        # IPPROTO_RAW implies IP_HDRINCL (IPv4) / IPV6_HDRINCL (IPv6).
+        self.tx = socket.socket(fam, socket.SOCK_RAW, socket.IPPROTO_RAW)
         if t.encap == "udp":
-            self.rx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            self.rx = socket.socket(fam, socket.SOCK_DGRAM)
             self.rx.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             self.rx.bind((me, 4500))
         else:
-            self.rx = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ESP)
+            # IPv4 raw sockets deliver the IP header, IPv6 ones do not.
+            self.rx = socket.socket(fam, socket.SOCK_RAW, socket.IPPROTO_ESP)
         self.rx.settimeout(0.1)
 
     def close(self):
@@ -97,13 +115,16 @@ class EspPeer:
         p = self.tx_sa.encrypt(inner, seq_num=seq)
         if self.t.encap == "udp":
             p[UDP].len = None
-            p[UDP].chksum = 0
+            # IPv4 may send 0 (no checksum); IPv6 must not (RFC 8200 8.1).
+            p[UDP].chksum = None if self.v6 else 0
+            if self.v6:
+                p = IPv6(raw(p))
         return raw(p)
 
     def outer_udp(self, payload):
         """Raw bytes of an IPv4/UDP 4500 datagram from the peer to bulwark."""
-        return raw(IP(src=self.me, dst=self.gw) / UDP(sport=4500, dport=4500, chksum=0)
-                   / Raw(payload))
+        return raw(_ip(self.me, self.gw) / UDP(sport=4500, dport=4500,
+                                               chksum=None if self.v6 else 0) / Raw(payload))
 
     def send(self, outer):
         self.tx.sendto(outer, (self.gw, 0))
@@ -119,10 +140,17 @@ class EspPeer:
             except socket.timeout:
                 continue
             if self.t.encap == "udp":
-                if addr != (self.gw, 4500) or len(data) < 8:
+                if addr[:2] != (self.gw, 4500) or len(data) < 8:
                     continue
-                pkt = IP(src=addr[0], dst=self.me, proto=17) / UDP(sport=4500, dport=4500) \
+                # Decrypted without the UDP header (it is not covered by ESP): scapy's
+                # transport-mode decrypt sets the next header on the wrong layer when
+                # a UDP header sits between IPv6 and ESP.
+                pkt = _ip(addr[0], self.me, **({"nh": 50} if self.v6 else {"proto": 50})) \
                     / ESP(data)
+            elif self.v6:
+                if addr[0] != self.gw:
+                    continue
+                pkt = IPv6(src=addr[0], dst=self.me, nh=50) / ESP(data)
             else:
                 pkt = IP(data)
                 if pkt.src != self.gw or ESP not in pkt:
@@ -136,15 +164,31 @@ class EspPeer:
 
     def echo(self, ident, seq, payload):
         """An ICMP echo request from the peer's side to bulwark's side."""
-        if self.t.mode == "tunnel":
-            return IP(src="10.2.0.1", dst="10.1.0.1") / ICMP(id=ident, seq=seq) / Raw(payload)
-        return IP(src=self.me, dst=self.gw) / ICMP(id=ident, seq=seq) / Raw(payload)
+        src, dst = (self.inner_me, self.inner_gw) if self.t.mode == "tunnel" \
+            else (self.me, self.gw)
+        if ":" in src:
+            return IPv6(src=src, dst=dst) / ICMPv6EchoRequest(id=ident, seq=seq, data=payload)
+        return IP(src=src, dst=dst) / ICMP(id=ident, seq=seq) / Raw(payload)
 
     def check_reply(self, inner, ident, seq, payload):
         """'' if inner is the echo reply to (ident, seq, payload), else why not."""
         if isinstance(inner, str):
             return "scapy could not decrypt bulwark's ESP: " + inner
-        src, dst = ("10.1.0.1", "10.2.0.1") if self.t.mode == "tunnel" else (self.gw, self.me)
+        src, dst = (self.inner_gw, self.inner_me) if self.t.mode == "tunnel" \
+            else (self.gw, self.me)
+        if ":" in src:
+            if IPv6 not in inner or (inner[IPv6].src, inner[IPv6].dst) != (src, dst):
+                return "inner packet %s is not %s -> %s" % (inner.summary(), src, dst)
+            if ICMPv6EchoReply not in inner:
+                return "inner packet %s is not an echo reply" % inner.summary()
+            ic = inner[ICMPv6EchoReply]
+            if (ic.id, ic.seq, bytes(ic.data)) != (ident, seq, payload):
+                return "echo reply id/seq/payload %d/%d/%s, expected %d/%d/%s" % (
+                    ic.id, ic.seq, bytes(ic.data)[:16].hex(), ident, seq, payload[:16].hex())
+            b = raw(inner)
+            if IPv6(b).plen != len(b) - 40:
+                return "inner IPv6 payload length %d for %d bytes" % (IPv6(b).plen, len(b) - 40)
+            return ""
         if IP not in inner or inner[IP].src != src or inner[IP].dst != dst:
             return "inner packet %s is not %s -> %s" % (inner.summary(), src, dst)
         if ICMP not in inner or inner[ICMP].type != 0:
