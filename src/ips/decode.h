@@ -200,6 +200,8 @@ struct ips_ip {
 	uint32_t flow_label; /* IPv6 */
 	uint32_t ext_mask;   /* IPv6: 1 << (index in ips_ipv6_ext) per header kind seen */
 	struct bw_addr src, dst;
+	bool has_final_dst;     /* IPv6 routing header with segments left: */
+	uint8_t final_dst[16];  /* the final destination, for the pseudo-header (RFC 8200 8.1) */
 	const uint8_t *hdr;     /* the IP header */
 	size_t tot_len;         /* IP datagram length as captured and bounded by the header */
 	const uint8_t *payload; /* after hdr_len, up to tot_len */

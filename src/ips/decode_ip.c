@@ -198,6 +198,25 @@ static int ipv6_frag(struct ips_dec *d, struct ips_ip *ip, struct bw_rd *rd, siz
 	return 1;
 }
 
+/*
+ * RFC 8200 8.1: with segments left in a routing header, upper-layer checksums
+ * use the final destination: the last address of type 0 (RFC 2460) and type
+ * 2 (RFC 6275 6.4), or segment list[0] of an SRH (RFC 8754 2).
+ *   | next | hdr len | type | segments left | (type 4: last entry, flags, tag) | ... |
+ */
+static void routing_final(struct ips_ip *ip, const uint8_t *h, size_t len)
+{
+	if (h[3] == 0 || len < 24)
+		return;
+	if (h[2] == 0 || h[2] == 2) {
+		memcpy(ip->final_dst, h + len - 16, 16);
+		ip->has_final_dst = true;
+	} else if (h[2] == 4) {
+		memcpy(ip->final_dst, h + 8, 16);
+		ip->has_final_dst = true;
+	}
+}
+
 /* Walks the extension header chain; on return ip->proto is the upper layer. */
 static int ipv6_ext_chain(struct ips_dec *d, struct ips_ip *ip, const uint8_t *b, struct bw_rd *rd)
 {
@@ -246,6 +265,8 @@ static int ipv6_ext_chain(struct ips_dec *d, struct ips_ip *ip, const uint8_t *b
 		if (bw_rd_left(rd) < elen)
 			return ips_dec_ev(d, nh == IPS_IPPROTO_AH ? IPS_EV_AH_TRUNC
 			                                          : IPS_EV_IPV6_EXT_TRUNC);
+		if (nh == IPS_IPPROTO_ROUTING)
+			routing_final(ip, bw_rd_cur(rd), elen);
 		if (nh == IPS_IPPROTO_AH && !ips_dec_layer(d, IPS_LAYER_AH, bw_rd_cur(rd), elen))
 			return BW_ERR_INVAL;
 		nh = bw_rd_cur(rd)[0];

@@ -40,7 +40,7 @@ static uint32_t pseudo_sum(const struct ips_ip *ip, uint8_t proto, size_t len)
 	uint32_t s = 0;
 
 	s = ips_csum_add(s, ip->src.a, alen);
-	s = ips_csum_add(s, ip->dst.a, alen);
+	s = ips_csum_add(s, ip->has_final_dst ? ip->final_dst : ip->dst.a, alen);
 	bw_put_be32(tail, (uint32_t)len);
 	bw_put_be32(tail + 4, proto);
 	return ips_csum_add(s, tail, sizeof(tail));

@@ -126,8 +126,12 @@ int ips_dec_ppp(struct ips_dec *d, const uint8_t *b, size_t len, enum ips_tunnel
 
 	(void)hdlc; /* link-type PPP and tunnels alike may omit the address/control */
 	bw_rd_init(&rd, b, len);
-	if (bw_rd_left(&rd) >= 2 && b[0] == 0xff && b[1] == 0x03)
+	/* 0xff can only be the all-stations address: no protocol number starts with it. */
+	if (len >= 1 && b[0] == 0xff) {
+		if (len < 2 || b[1] != 0x03)
+			return ips_dec_ev(d, IPS_EV_PPP_TRUNC);
 		(void)bw_rd_skip(&rd, 2);
+	}
 	if (bw_rd_u8(&rd, &b0) != 0)
 		return ips_dec_ev(d, IPS_EV_PPP_TRUNC);
 	if (b0 & 1) {

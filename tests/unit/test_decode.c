@@ -1,0 +1,544 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * IPS decoder tests. Table-driven over the scapy-built captures in
+ * tests/data/ips (gen_decode.py writes them with decode_manifest.tsv, which
+ * says, from scapy's side, what each packet holds): layers, addresses,
+ * ports, flags and anomalies must match. Then field checks on chosen
+ * packets (TCP options, VLAN ids, GRE/PPTP, L2TP, ESP), every truncation
+ * of every packet (an anomaly, never a crash; run under ASan), the ESP
+ * hook, and the realistic captures of ../shared/ips when present, with a
+ * per-file summary of protocols and anomalies.
+ */
+#define _DEFAULT_SOURCE /* strtok_r, readdir */
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "ips/decode.h"
+#include "ips/defrag.h"
+#include "ips/pcap_in.h"
+#include "lib/addr.h"
+#include "lib/err.h"
+
+#define DATA_DIR      BW_SOURCE_DIR "/tests/data/ips"
+#define REALISTIC_DIR BW_SOURCE_DIR "/../shared/ips/pcaps/realistic"
+
+static const char *const kind_names[IPS_LAYER__COUNT] = {
+        [IPS_LAYER_ETH] = "eth",      [IPS_LAYER_VLAN] = "vlan", [IPS_LAYER_SLL] = "sll",
+        [IPS_LAYER_SLL2] = "sll2",    [IPS_LAYER_NULL] = "null", [IPS_LAYER_IPV4] = "ipv4",
+        [IPS_LAYER_IPV6] = "ipv6",    [IPS_LAYER_AH] = "ah",     [IPS_LAYER_GRE] = "gre",
+        [IPS_LAYER_PPP] = "ppp",      [IPS_LAYER_L2TP] = "l2tp", [IPS_LAYER_ESP] = "esp",
+        [IPS_LAYER_TCP] = "tcp",      [IPS_LAYER_UDP] = "udp",   [IPS_LAYER_ICMPV4] = "icmp4",
+        [IPS_LAYER_ICMPV6] = "icmp6",
+};
+
+static const struct {
+	const char *name;
+	uint32_t flag;
+} flag_names[] = {
+        {"frag", IPS_PKT_FRAG},           {"esp", IPS_PKT_ESP},
+        {"ppp_ctrl", IPS_PKT_PPP_CTRL},   {"l2tp_ctrl", IPS_PKT_L2TP_CTRL},
+        {"tunnel", IPS_PKT_TUNNEL},       {"csum_ip", IPS_PKT_IPV4_CSUM_BAD},
+        {"csum_l4", IPS_PKT_L4_CSUM_BAD},
+};
+
+static const struct {
+	const char *name;
+	int proto;
+} proto_names[] = {
+        {"tcp", 6}, {"udp", 17}, {"icmp", 1}, {"icmpv6", 58}, {"gre", 47}, {"esp", 50}, {"ipip", 4},
+};
+
+struct frame {
+	uint8_t *data;
+	size_t len;
+	int linktype;
+};
+
+/* Reads record `index` of a capture (copied so ASan sees reads past the end). */
+static void read_frame(const char *file, int index, struct frame *f)
+{
+	char path[512];
+	struct ips_pcap *pc;
+	struct ips_pcap_rec rec;
+	int i = 0, r;
+
+	snprintf(path, sizeof(path), "%s/%s", DATA_DIR, file);
+	assert_int_equal(ips_pcap_open(&pc, path), 0);
+	while ((r = ips_pcap_next(pc, &rec)) == 1 && i < index)
+		i++;
+	assert_int_equal(r, 1);
+	f->len = rec.caplen;
+	f->linktype = rec.linktype;
+	f->data = malloc(f->len ? f->len : 1);
+	assert_non_null(f->data);
+	memcpy(f->data, rec.data, f->len);
+	ips_pcap_close(pc);
+}
+
+/* Finds a manifest line by packet name and decodes its frame. */
+static void frame_by_name(const char *name, struct frame *f)
+{
+	char line[1024], file[128];
+	FILE *m = fopen(DATA_DIR "/decode_manifest.tsv", "r");
+	int index = -1;
+
+	assert_non_null(m);
+	while (fgets(line, sizeof(line), m) != NULL) {
+		char n[128];
+
+		if (sscanf(line, "%127s %127s %d", n, file, &index) == 3 && strcmp(n, name) == 0)
+			break;
+		index = -1;
+	}
+	fclose(m);
+	assert_true(index >= 0);
+	read_frame(file, index, f);
+}
+
+static void check_layers(const struct ips_packet *p, const char *want, const char *name)
+{
+	char buf[256] = "";
+
+	for (unsigned i = 0; i < p->n_layers; i++) {
+		if (i)
+			strcat(buf, ",");
+		strcat(buf, kind_names[p->layers[i].kind]);
+	}
+	if (strcmp(buf, want) != 0)
+		fail_msg("%s: layers %s, want %s", name, buf, want);
+}
+
+static void check_addr(const struct bw_addr *a, const char *want, const char *name)
+{
+	struct bw_addr w;
+	char buf[64];
+
+	if (strcmp(want, "-") == 0)
+		return;
+	assert_int_equal(bw_addr_parse(&w, want), 0);
+	if (!bw_addr_eq(a, &w))
+		fail_msg("%s: address %s, want %s", name, bw_addr_str(a, buf, sizeof(buf)), want);
+}
+
+static void check_events(const struct ips_packet *p, char *want, const char *name)
+{
+	char *save = NULL;
+
+	if (strcmp(want, "-") == 0) {
+		if (p->n_events != 0)
+			fail_msg("%s: unexpected event %s", name, ips_event_name(p->events[0]));
+		return;
+	}
+	for (char *t = strtok_r(want, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		bool found = false;
+
+		for (unsigned i = 0; i < p->n_events; i++)
+			found |= strcmp(ips_event_name(p->events[i]), t) == 0;
+		if (!found)
+			fail_msg("%s: event %s missing", name, t);
+	}
+}
+
+static void check_flags(const struct ips_packet *p, char *want, const char *name)
+{
+	uint32_t w = 0, mask = 0;
+	char *save = NULL;
+
+	for (size_t i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++)
+		mask |= flag_names[i].flag;
+	if (strcmp(want, "-") != 0)
+		for (char *t = strtok_r(want, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+			bool known = false;
+
+			for (size_t i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++)
+				if (strcmp(flag_names[i].name, t) == 0) {
+					w |= flag_names[i].flag;
+					known = true;
+				}
+			assert_true(known);
+		}
+	if ((p->flags & mask) != w)
+		fail_msg("%s: flags %#x, want %#x", name, p->flags & mask, w);
+}
+
+/* Every packet of the manifest, decoded and compared with what scapy built. */
+static void test_manifest(void **state)
+{
+	char line[1024];
+	FILE *m = fopen(DATA_DIR "/decode_manifest.tsv", "r");
+	struct ips_decoder dec;
+	unsigned n = 0;
+
+	(void)state;
+	memset(&dec, 0, sizeof(dec));
+	assert_non_null(m);
+	while (fgets(line, sizeof(line), m) != NULL) {
+		char name[128], file[128], layers[256], src[64], dst[64], l4[16], flags[128],
+		        evs[256];
+		int index, n_ip, sp, dp;
+		struct ips_packet p;
+		struct frame f;
+		const struct ips_ip *ip;
+
+		if (line[0] == '#')
+			continue;
+		assert_int_equal(sscanf(line,
+		                        "%127s %127s %d %255s %d %63s %63s %15s %d %d %127s %255s",
+		                        name, file, &index, layers, &n_ip, src, dst, l4, &sp, &dp,
+		                        flags, evs),
+		                 12);
+		read_frame(file, index, &f);
+		ips_decode(&p, f.data, f.len, f.linktype, &dec);
+		check_layers(&p, layers, name);
+		if (p.n_ip != n_ip)
+			fail_msg("%s: n_ip %u, want %d", name, p.n_ip, n_ip);
+		if ((ip = ips_packet_ip(&p)) != NULL) {
+			check_addr(&ip->src, src, name);
+			check_addr(&ip->dst, dst, name);
+			for (size_t i = 0; i < sizeof(proto_names) / sizeof(proto_names[0]); i++)
+				if (strcmp(l4, proto_names[i].name) == 0 &&
+				    ip->proto != proto_names[i].proto)
+					fail_msg("%s: proto %u, want %s", name, ip->proto, l4);
+		}
+		if (strstr(layers, "tcp") || strstr(layers, "udp")) {
+			if (p.sp != sp || p.dp != dp)
+				fail_msg("%s: ports %u/%u, want %d/%d", name, p.sp, p.dp, sp, dp);
+		}
+		check_flags(&p, flags, name);
+		check_events(&p, evs, name);
+		free(f.data);
+		n++;
+	}
+	fclose(m);
+	assert_true(n >= 45);
+	assert_int_equal(dec.stats.pkts, n);
+}
+
+static void decode_named(const char *name, struct ips_packet *p, struct frame *f)
+{
+	frame_by_name(name, f);
+	ips_decode(p, f->data, f->len, f->linktype, NULL);
+}
+
+static void test_fields(void **state)
+{
+	struct ips_packet p;
+	struct frame f;
+
+	(void)state;
+	decode_named("ipv4_tcp_syn", &p, &f);
+	assert_int_equal(p.tcp.flags, 0x02);
+	assert_int_equal(p.tcp.seq, 1000);
+	assert_true(p.tcp.has_mss && p.tcp.mss == 1460);
+	assert_true(p.tcp.has_ws && p.tcp.ws == 7);
+	assert_true(p.tcp.has_ts && p.tcp.ts_val == 123456 && p.tcp.ts_ecr == 0);
+	assert_true(p.tcp.sack_perm);
+	assert_int_equal(p.ip[0].ttl, 64);
+	assert_true(p.has_eth);
+	assert_int_equal(p.eth_src[5], 1);
+	assert_int_equal(p.ethertype, 0x0800);
+	free(f.data);
+
+	decode_named("ipv4_tcp_sack", &p, &f);
+	assert_int_equal(p.tcp.n_sack, 2);
+	assert_int_equal(p.tcp.sack[0][0], 5000);
+	assert_int_equal(p.tcp.sack[1][1], 8000);
+	assert_int_equal(p.payload_len, 33);
+	assert_memory_equal(p.payload, "GET /", 5);
+	free(f.data);
+
+	decode_named("ipv4_icmp_echo", &p, &f);
+	assert_true(p.icmp.has_id);
+	assert_int_equal(p.icmp.type, 8);
+	assert_int_equal(p.icmp.id, 0x4242);
+	assert_int_equal(p.icmp.seq, 3);
+	assert_int_equal(p.payload_len, 9);
+	free(f.data);
+
+	decode_named("ipv6_icmpv6_echo", &p, &f);
+	assert_int_equal(p.icmp.type, 128);
+	assert_int_equal(p.icmp.id, 77);
+	assert_int_equal(p.icmp.seq, 5);
+	free(f.data);
+
+	decode_named("qinq_ipv6_tcp", &p, &f);
+	assert_int_equal(p.n_vlan, 2);
+	assert_int_equal(p.vlan[0], 200);
+	assert_int_equal(p.vlan[1], 300);
+	free(f.data);
+
+	decode_named("ipv6_ext_udp", &p, &f);
+	assert_int_equal(p.ip[0].n_ext, 3);
+	assert_int_equal(p.ip[0].nexthdr_first, 0);
+	assert_int_equal(p.payload_len, 2);
+	free(f.data);
+
+	decode_named("pptp_gre_ppp_ipv4_tcp", &p, &f);
+	assert_int_equal(p.gre.version, 1);
+	assert_int_equal(p.gre.call_id, 5);
+	assert_true(p.gre.has_seq);
+	assert_int_equal(p.gre.seq, 1);
+	assert_int_equal(p.ppp_proto, 0x21);
+	assert_int_equal(p.ip[1].tunnel, IPS_TUN_PPTP);
+	assert_int_equal(p.payload_len, 33);
+	free(f.data);
+
+	decode_named("pptp_ack_seq_acfc_pfc", &p, &f);
+	assert_true(p.gre.has_ack);
+	assert_int_equal(p.gre.ack, 1);
+	free(f.data);
+
+	decode_named("gre_key_seq_csum_ipv6_icmpv6", &p, &f);
+	assert_true(p.gre.has_key && p.gre.key == 0xabcd);
+	assert_true(p.gre.has_seq && p.gre.seq == 9);
+	assert_int_equal(p.ip[1].tunnel, IPS_TUN_GRE);
+	free(f.data);
+
+	decode_named("gre_teb_eth_ipv4_tcp", &p, &f);
+	assert_int_equal(p.ip[1].tunnel, IPS_TUN_GRE_ETH);
+	assert_int_equal(p.eth_src[5], 1); /* the outer frame's MAC is kept */
+	free(f.data);
+
+	decode_named("l2tp_ls_ppp_ipv4_udp", &p, &f);
+	assert_int_equal(p.l2tp.tunnel_id, 7);
+	assert_int_equal(p.l2tp.session_id, 9);
+	assert_true(p.l2tp.has_seq);
+	assert_int_equal(p.l2tp.ns, 1);
+	assert_int_equal(p.l2tp.nr, 2);
+	assert_int_equal(p.ip[1].tunnel, IPS_TUN_L2TP);
+	assert_int_equal(p.payload_len, 4);
+	free(f.data);
+
+	decode_named("esp", &p, &f);
+	assert_int_equal(p.esp.spi, 0x1001);
+	assert_int_equal(p.esp.seq, 7);
+	assert_int_equal(p.esp.len, 48);
+	assert_false(p.esp.udp_encap);
+	free(f.data);
+
+	decode_named("esp_udp4500", &p, &f);
+	assert_int_equal(p.esp.spi, 0x2002);
+	assert_true(p.esp.udp_encap);
+	free(f.data);
+
+	decode_named("ipv4_frag_first", &p, &f);
+	assert_true(p.ip[0].is_frag && p.ip[0].mf);
+	assert_int_equal(p.ip[0].frag_id, 99);
+	assert_int_equal(p.l4proto, 0);
+	free(f.data);
+
+	decode_named("ipv4_frag_last", &p, &f);
+	assert_false(p.ip[0].mf);
+	assert_int_equal(p.ip[0].frag_off, 24);
+	free(f.data);
+
+	decode_named("ipv6_frag_first", &p, &f);
+	assert_true(p.ip[0].frag_hdr && p.ip[0].mf);
+	assert_int_equal(p.ip[0].frag_id, 0x55);
+	assert_int_equal(p.ip[0].frag_hdr_off, 40);
+	assert_int_equal(p.ip[0].frag_nh_off, 6);
+	free(f.data);
+
+	decode_named("ipv6_atomic_frag_udp", &p, &f);
+	assert_true(p.ip[0].frag_hdr);
+	assert_false(p.ip[0].is_frag);
+	free(f.data);
+}
+
+/* Every prefix of every packet: an anomaly when an IP layer was cut, never a crash. */
+static void test_truncation(void **state)
+{
+	char line[1024];
+	FILE *m = fopen(DATA_DIR "/decode_manifest.tsv", "r");
+	struct ips_decoder dec;
+	size_t runs = 0;
+
+	(void)state;
+	memset(&dec, 0, sizeof(dec));
+	assert_non_null(m);
+	while (fgets(line, sizeof(line), m) != NULL) {
+		char name[128], file[128], layers[256];
+		int index;
+		struct frame f;
+
+		if (line[0] == '#')
+			continue;
+		assert_int_equal(sscanf(line, "%127s %127s %d %255s", name, file, &index, layers),
+		                 4);
+		read_frame(file, index, &f);
+		for (size_t n = 0; n < f.len; n++) {
+			struct ips_packet p;
+			uint8_t *cut = malloc(n ? n : 1);
+
+			assert_non_null(cut);
+			memcpy(cut, f.data, n);
+			ips_decode(&p, cut, n, f.linktype, &dec);
+			if ((strstr(layers, "ipv4") || strstr(layers, "ipv6")) && p.n_events == 0)
+				fail_msg("%s cut at %zu: no anomaly", name, n);
+			free(cut);
+			runs++;
+		}
+		free(f.data);
+	}
+	fclose(m);
+	assert_true(runs > 1000);
+	assert_int_equal(dec.stats.pkts, runs);
+}
+
+static void test_bad_link(void **state)
+{
+	struct ips_packet p;
+	uint8_t b[4] = {0};
+
+	(void)state;
+	assert_int_equal(ips_decode(&p, b, sizeof(b), 147, NULL), BW_ERR_UNSUPP);
+	assert_true(ips_packet_has_event(&p, IPS_EV_LINK_UNSUPPORTED));
+	assert_string_equal(ips_event_name(IPS_EV_TCP_BAD_CSUM), "decoder.tcp.bad_checksum");
+	assert_string_equal(ips_event_name(-1), "unknown");
+	assert_string_equal(ips_event_name(IPS_EV__COUNT), "unknown");
+}
+
+/* A fake decryptor standing in for src/ipsec: SPI 0x1001 "decrypts" to a fixed IPv4/UDP. */
+static uint8_t hook_inner[28];
+static int hook_calls;
+
+static int fake_decrypt(void *ctx, const struct ips_esp *esp, const struct ips_ip *outer,
+                        const uint8_t **inner, size_t *inner_len, uint8_t *next_proto)
+{
+	static const uint8_t ip[28] = {0x45, 0, 0,  28, 0, 1, 0,    0,    64,   17,   0, 0, 10, 0,
+	                               0,    1, 10, 0,  0, 2, 0x13, 0x88, 0x13, 0x89, 0, 8, 0,  0};
+	uint16_t c;
+
+	(void)ctx;
+	hook_calls++;
+	assert_int_equal(outer->version, 4);
+	if (esp->spi != 0x1001)
+		return BW_ERR_NOTFOUND;
+	memcpy(hook_inner, ip, sizeof(ip));
+	c = ips_csum_fold(ips_csum_add(0, hook_inner, 20));
+	hook_inner[10] = (uint8_t)(c >> 8);
+	hook_inner[11] = (uint8_t)c;
+	*inner = hook_inner;
+	*inner_len = sizeof(hook_inner);
+	*next_proto = 4;
+	return 0;
+}
+
+static void test_esp_hook(void **state)
+{
+	struct ips_decoder dec;
+	struct ips_packet p;
+	struct frame f;
+
+	(void)state;
+	memset(&dec, 0, sizeof(dec));
+	dec.esp_hook.decrypt = fake_decrypt;
+	frame_by_name("esp", &f);
+	assert_int_equal(ips_decode(&p, f.data, f.len, f.linktype, &dec), 0);
+	assert_int_equal(hook_calls, 1);
+	assert_true(p.flags & IPS_PKT_DECRYPTED);
+	assert_false(p.flags & IPS_PKT_ESP);
+	assert_int_equal(p.n_ip, 2);
+	assert_int_equal(p.ip[1].tunnel, IPS_TUN_ESP);
+	assert_int_equal(p.l4proto, 17);
+	assert_int_equal(p.sp, 5000);
+	assert_int_equal(p.dp, 5001);
+	free(f.data);
+	/* Unknown SPI: stays ESP. */
+	frame_by_name("esp_udp4500", &f);
+	assert_int_equal(ips_decode(&p, f.data, f.len, f.linktype, &dec), 0);
+	assert_true(p.flags & IPS_PKT_ESP);
+	assert_int_equal(p.n_ip, 1);
+	free(f.data);
+}
+
+/* The realistic captures: every packet decoded, a summary printed, no crash. */
+static void test_realistic(void **state)
+{
+	DIR *dir = opendir(REALISTIC_DIR);
+	struct dirent *de;
+	uint64_t total = 0, total_anom = 0;
+	unsigned files = 0;
+
+	(void)state;
+	if (dir == NULL) {
+		print_message("realistic captures not present (%s): skipped\n", REALISTIC_DIR);
+		skip();
+	}
+	while ((de = readdir(dir)) != NULL) {
+		char path[1024];
+		struct ips_pcap *pc;
+		struct ips_pcap_rec rec;
+		struct ips_decoder dec;
+		struct ips_defrag *df;
+		int r;
+
+		if (strstr(de->d_name, ".pcap") == NULL)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", REALISTIC_DIR, de->d_name);
+		assert_int_equal(ips_pcap_open(&pc, path), 0);
+		assert_true(ips_pcap_linktype_supported(ips_pcap_linktype(pc)));
+		memset(&dec, 0, sizeof(dec));
+		df = ips_defrag_new(NULL);
+		assert_non_null(df);
+		while ((r = ips_pcap_next(pc, &rec)) == 1) {
+			struct ips_packet p;
+			struct ips_dgram *g = NULL;
+
+			ips_decode(&p, rec.data, rec.caplen, rec.linktype, &dec);
+			if ((p.flags & IPS_PKT_FRAG) &&
+			    ips_defrag_add(df, &p, p.n_ip - 1u, rec.ts_ns, &g) == 0 && g != NULL) {
+				size_t len;
+				const uint8_t *d = ips_dgram_data(g, &len);
+
+				ips_decode_reassembled(&p, p.n_ip - 1u, d, len, &dec);
+				ips_defrag_release(df, g);
+			}
+		}
+		assert_int_equal(r, 0);
+		print_message(
+		        "%-60s pkts=%-6lu ipv4=%-6lu ipv6=%-5lu tcp=%-6lu udp=%-5lu icmp=%-3lu "
+		        "frag=%lu reasm=%lu other=%lu anomalies=%lu",
+		        de->d_name, (unsigned long)dec.stats.pkts, (unsigned long)dec.stats.ipv4,
+		        (unsigned long)dec.stats.ipv6, (unsigned long)dec.stats.tcp,
+		        (unsigned long)dec.stats.udp,
+		        (unsigned long)(dec.stats.icmpv4 + dec.stats.icmpv6),
+		        (unsigned long)dec.stats.frag,
+		        (unsigned long)ips_defrag_stats(df)->reassembled,
+		        (unsigned long)dec.stats.other, (unsigned long)dec.stats.anomalies);
+		for (int e = 1; e < IPS_EV__COUNT; e++)
+			if (dec.stats.events[e])
+				print_message(" %s=%lu", ips_event_name(e),
+				              (unsigned long)dec.stats.events[e]);
+		print_message("\n");
+		total += dec.stats.pkts;
+		total_anom += dec.stats.anomalies;
+		files++;
+		ips_defrag_free(df);
+		ips_pcap_close(pc);
+	}
+	closedir(dir);
+	print_message("realistic: %u files, %lu packets, %lu with anomalies\n", files,
+	              (unsigned long)total, (unsigned long)total_anom);
+	assert_int_equal(files, 41);
+	assert_int_equal(total, 20167);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_manifest),   cmocka_unit_test(test_fields),
+	        cmocka_unit_test(test_truncation), cmocka_unit_test(test_bad_link),
+	        cmocka_unit_test(test_esp_hook),   cmocka_unit_test(test_realistic),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
