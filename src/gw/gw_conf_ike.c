@@ -290,8 +290,9 @@ static int parse_proposal(struct loader *l, const struct conf_node *n, const cha
 		/* RFC 7296 3.3.3: IKE needs a DH group; without a PRF, derive it from INTEG. */
 		if (p->n_dh == 0)
 			conf_error(l->doc, n, "IKE proposal '%s' has no DH group", text);
-		for (size_t i = 0; p->n_prf == 0 && i < p->n_integ; i++)
-			add_alg(p->prf, NULL, &p->n_prf, prf_of_integ(p->integ[i]), 0);
+		if (p->n_prf == 0)
+			for (size_t i = 0; i < p->n_integ; i++)
+				add_alg(p->prf, NULL, &p->n_prf, prf_of_integ(p->integ[i]), 0);
 		if (p->n_prf == 0)
 			conf_error(l->doc, n, "IKE proposal '%s' has no PRF (add prfsha256)", text);
 	} else if (p->n_esn == 0) {
