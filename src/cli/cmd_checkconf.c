@@ -2,10 +2,12 @@
 /*
  * `bulwark checkconf FILE`: loads a configuration exactly as the daemon
  * would and prints what it declares (TUN device, listeners, each manually
- * keyed tunnel with its selectors, transforms and SPIs), or every error
- * with its file:line:column. Keys are never printed. Exit status 0 when the
+ * keyed tunnel with its selectors, transforms and SPIs, each IKE connection
+ * with its identities, proposals, pools and children), or every error with
+ * its file:line:column. Keys and pre-shared keys are never printed. Exit status 0 when the
  * file is valid, 1 when it is not, 2 on bad usage.
  */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -89,6 +91,152 @@ static void print_manual(const struct gw_conf_manual *m)
 		       m->ts[i].remote_plen);
 }
 
+/* Transform names as swanctl writes them (RFC 7296 3.3.2 IDs back to text). */
+static const char *xf_name(int kind, uint16_t id, uint16_t bits)
+{
+	static const struct {
+		int kind;
+		uint16_t id, bits;
+		const char *name;
+	} names[] = {
+	        {0, 12, 128, "aes128"},         {0, 12, 192, "aes192"},
+	        {0, 12, 256, "aes256"},         {0, 20, 128, "aes128gcm16"},
+	        {0, 20, 192, "aes192gcm16"},    {0, 20, 256, "aes256gcm16"},
+	        {0, 28, 0, "chacha20poly1305"}, {1, 5, 0, "prfsha256"},
+	        {1, 6, 0, "prfsha384"},         {1, 7, 0, "prfsha512"},
+	        {2, 12, 0, "sha256"},           {2, 13, 0, "sha384"},
+	        {2, 14, 0, "sha512"},           {3, 14, 0, "modp2048"},
+	        {3, 19, 0, "ecp256"},           {3, 20, 0, "ecp384"},
+	        {3, 21, 0, "ecp521"},           {3, 31, 0, "x25519"},
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].kind == kind && names[i].id == id && names[i].bits == bits)
+			return names[i].name;
+	return "?";
+}
+
+static void print_proposal(const struct ike_proposal *p, bool esp)
+{
+	const char *sep = "";
+
+	for (size_t i = 0; i < p->n_encr; i++, sep = "-")
+		printf("%s%s", sep, xf_name(0, p->encr[i], p->encr_bits[i]));
+	for (size_t i = 0; i < p->n_integ; i++)
+		printf("-%s", xf_name(2, p->integ[i], 0));
+	for (size_t i = 0; i < p->n_prf; i++)
+		printf("-%s", xf_name(1, p->prf[i], 0));
+	for (size_t i = 0; i < p->n_dh; i++)
+		printf("-%s", xf_name(3, p->dh[i], 0));
+	for (size_t i = 0; esp && i < p->n_esn; i++)
+		printf("-%s", p->esn[i] ? "esn" : "noesn");
+}
+
+static void print_id(const struct ike_id *id)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	if (id->any) {
+		printf("%%any");
+		return;
+	}
+	switch (id->type) {
+	case 0:
+		printf("(certificate subject)");
+		break;
+	case 1:
+	case 5:
+		printf("%s",
+		       inet_ntop(id->type == 1 ? AF_INET : AF_INET6, id->data, buf, sizeof(buf)));
+		break;
+	case 2:
+	case 3:
+		printf("%s%.*s", id->type == 2 ? "fqdn:" : "email:", (int)id->len,
+		       (const char *)id->data);
+		break;
+	case 9:
+		printf("dn (%zu bytes DER)", id->len);
+		break;
+	default:
+		printf("type %u", id->type);
+	}
+}
+
+static void print_end(const char *what, const struct ike_end *e)
+{
+	printf("  %s: id ", what);
+	print_id(&e->id);
+	printf(", auth %s", e->auth == IKE_AUTH_PSK ? "psk" : "pubkey");
+	if (e->auth == IKE_AUTH_PUBKEY && e->cert[0] != '\0')
+		printf(", cert %s, key %s", e->cert, e->key);
+	if (e->auth == IKE_AUTH_PUBKEY && e->cacert[0] != '\0')
+		printf(", cacert %s", e->cacert);
+	printf("\n");
+}
+
+static void print_addrs(const struct bw_addr *a, const uint8_t *plen, size_t n, const char *none)
+{
+	char buf[64];
+
+	if (n == 0)
+		printf("%s", none);
+	for (size_t i = 0; i < n; i++) {
+		printf("%s%s", i ? "," : "", bw_addr_str(&a[i], buf, sizeof(buf)));
+		if (plen != NULL)
+			printf("/%u", plen[i]);
+	}
+}
+
+static void print_child(const struct ike_child_conf *ch)
+{
+	printf("  child %s: %s mode, ", ch->name,
+	       ch->mode == ESP_MODE_TUNNEL ? "tunnel" : "transport");
+	print_addrs(ch->local_ts, ch->local_plen, ch->n_local_ts, "dynamic");
+	printf(" <-> ");
+	print_addrs(ch->remote_ts, ch->remote_plen, ch->n_remote_ts, "dynamic");
+	printf(", start %s\n", ch->start_action == IKE_START_START ? "start" : "none");
+	printf("    esp proposals:");
+	for (size_t i = 0; i < ch->n_prop; i++) {
+		printf(" ");
+		print_proposal(&ch->prop[i], true);
+	}
+	printf("\n    rekey %us, life %us, replay window %u\n", ch->rekey_time, ch->life_time,
+	       ch->replay_window);
+}
+
+static void print_conn(const struct ike_conn_conf *k)
+{
+	printf("ike connection %s: ", k->name);
+	print_addrs(k->local_addrs, NULL, k->n_local_addrs, "%any");
+	printf(" <-> ");
+	print_addrs(k->remote_addrs, NULL, k->n_remote_addrs, "%any (responder only)");
+	printf("%s\n", k->encap ? ", encap forced" : "");
+	printf("  proposals:");
+	for (size_t i = 0; i < k->n_prop; i++) {
+		printf(" ");
+		print_proposal(&k->prop[i], false);
+	}
+	printf("\n");
+	print_end("local", &k->local);
+	print_end("remote", &k->remote);
+	/* The secret itself never: only whether one is set. */
+	if (k->psk_len > 0)
+		printf("  psk: set (%zu bytes)\n", k->psk_len);
+	printf("  rekey %us, reauth %us, dpd %us, keyingtries %u\n", k->rekey_time, k->reauth_time,
+	       k->dpd_delay, k->keyingtries);
+	if (k->n_pools > 0 || k->n_dns > 0) {
+		printf("  pools ");
+		print_addrs(k->pools, k->pool_plen, k->n_pools, "none");
+		printf(", dns ");
+		print_addrs(k->dns, NULL, k->n_dns, "none");
+		printf("\n");
+	}
+	if (k->request_vip)
+		printf("  asks for a virtual IP\n");
+	for (size_t i = 0; i < k->n_child; i++)
+		print_child(&k->child[i]);
+}
+
 static void print_conf(const struct gw_conf *c)
 {
 	static const char *const levels[] = {"",     "",       "",     "error",
@@ -118,6 +266,13 @@ static void print_conf(const struct gw_conf *c)
 		printf("no manual tunnels\n");
 	for (size_t i = 0; i < c->n_manual; i++)
 		print_manual(&c->manual[i]);
+	if (c->ike_port == 0)
+		printf("ike: off\n");
+	else
+		printf("ike: port %u, %zu connection%s\n", c->ike_port, c->n_conn,
+		       c->n_conn == 1 ? "" : "s");
+	for (size_t i = 0; i < c->n_conn; i++)
+		print_conn(&c->conn[i]);
 }
 
 int cmd_checkconf(int argc, char **argv)
