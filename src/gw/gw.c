@@ -24,6 +24,7 @@
 
 #include "gw/gw.h"
 #include "gw/gw_esp.h"
+#include "gw/gw_ike.h"
 #include "gw/gw_tun.h"
 #include "lib/err.h"
 #include "lib/evloop.h"
@@ -33,6 +34,8 @@ struct gw {
 	struct gw_conf *conf;
 	struct ev_loop *loop;
 	struct gw_esp *esp;
+	struct gw_ike *ike; /* NULL without IKE connections */
+	int tun_ifindex;
 	int tun_fd;
 	int ctl_fd;
 	int sig_fd;
@@ -89,6 +92,7 @@ static int setup_tun(struct gw *gw)
 		return gw->tun_fd;
 	if ((ifindex = gw_tun_ifindex(gw->tun_name)) < 0)
 		return ifindex;
+	gw->tun_ifindex = ifindex;
 	if ((r = gw_nl_link_up(ifindex, conf->tun_mtu)) != 0)
 		return r;
 	for (size_t i = 0; i < conf->n_tun_addr; i++)
@@ -116,6 +120,7 @@ static void ctl_client(int fd, unsigned events, void *arg)
 	char cmd[128];
 	ssize_t n;
 	FILE *f;
+	int r;
 
 	(void)events;
 	ev_io_del(gw->loop, fd);
@@ -132,12 +137,21 @@ static void ctl_client(int fd, unsigned events, void *arg)
 	}
 	if (strcmp(cmd, "status") == 0) {
 		fprintf(f, "bulwark tun=%s\n", gw->tun_name);
+		gw_ike_status(gw->ike, f);
 		gw_esp_status(gw->esp, f);
+	} else if (strncmp(cmd, "initiate ", 9) == 0) {
+		r = gw_ike_initiate(gw->ike, cmd + 9);
+		fprintf(f, r == 0 ? "initiating %s\n" : "error: no connection %s\n", cmd + 9);
+	} else if (strncmp(cmd, "terminate ", 10) == 0) {
+		r = gw_ike_terminate(gw->ike, cmd + 10);
+		fprintf(f, r == 0 ? "terminating %s\n" : "error: no IKE SA of %s\n", cmd + 10);
 	} else if (strcmp(cmd, "stop") == 0) {
 		fprintf(f, "stopping\n");
 		ev_loop_stop(gw->loop);
 	} else {
-		fprintf(f, "error: unknown command '%.32s' (status, stop)\n", cmd);
+		fprintf(f,
+		        "error: unknown command '%.32s' (status, initiate C, terminate C, stop)\n",
+		        cmd);
 	}
 	fclose(f);
 }
@@ -234,7 +248,8 @@ int gw_new(struct gw **out, struct gw_conf *conf)
 		goto fail;
 	if ((r = setup_signals(gw)) != 0 || (r = setup_tun(gw)) != 0 ||
 	    (r = gw_esp_new(&gw->esp, conf, gw->tun_fd, gw->tun_vnet)) != 0 ||
-	    (r = setup_ctl(gw)) != 0 || (r = setup_keepalives(gw)) != 0)
+	    (r = setup_ctl(gw)) != 0 || (r = setup_keepalives(gw)) != 0 ||
+	    (r = gw_ike_new(&gw->ike, conf, gw->loop, gw->esp, gw->tun_ifindex)) != 0)
 		goto fail;
 	*out = gw;
 	return 0;
@@ -247,6 +262,7 @@ void gw_free(struct gw *gw)
 {
 	if (gw == NULL)
 		return;
+	gw_ike_free(gw->ike);
 	gw_esp_free(gw->esp);
 	if (gw->ctl_fd >= 0) {
 		close(gw->ctl_fd);
@@ -294,8 +310,12 @@ int gw_run(struct gw *gw)
 
 	if ((r = gw_esp_start(gw->esp)) != 0)
 		return r;
-	log_notice("gw", "bulwark running: %zu manual tunnel(s)", gw->conf->n_manual);
+	log_notice("gw", "bulwark running: %zu manual tunnel(s), %zu IKE connection(s)",
+	           gw->conf->n_manual, gw->conf->n_conn);
+	gw_ike_start(gw->ike);
 	r = ev_loop_run(gw->loop);
+	/* Tell IKE peers we are going (best effort: no answer is awaited). */
+	gw_ike_terminate(gw->ike, NULL);
 	gw_esp_stop(gw->esp);
 	gw_esp_status(gw->esp, stderr);
 	return r;

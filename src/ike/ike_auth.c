@@ -1,0 +1,410 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * IKE_AUTH (RFC 7296 1.2, 2.15): identities, PSK authentication, and the
+ * first CHILD_SA with its proposals, traffic selectors (2.9) and keys
+ * (2.17), installed in the data plane through the owner's callbacks.
+ */
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ike/ike_int.h"
+#include "lib/err.h"
+#include "lib/log.h"
+#include "lib/rd.h"
+
+/* RestOfIDPayload (2.15): ID type | 3 reserved bytes | identification data. */
+static size_t id_body(const struct ike_sa *sa, const struct ike_end *end,
+                      const struct bw_addr *addr, uint8_t *out, size_t cap)
+{
+	size_t len;
+
+	(void)sa;
+	memset(out, 0, 4);
+	if (end->id.type != 0 && !end->id.any) {
+		if (end->id.len + 4 > cap)
+			return 0;
+		out[0] = end->id.type;
+		memcpy(out + 4, end->id.data, end->id.len);
+		return end->id.len + 4;
+	}
+	/* No configured identity: our address (ID_IPV4_ADDR / ID_IPV6_ADDR). */
+	len = bw_addr_len(addr);
+	out[0] = addr->family == AF_INET ? IKEV2_ID_IPV4_ADDR : IKEV2_ID_IPV6_ADDR;
+	memcpy(out + 4, addr->a, len);
+	return len + 4;
+}
+
+/* Does the identity the peer sent match what we expect of it? */
+static bool id_matches(const struct ike_end *end, const struct ikev2_idp *id)
+{
+	if (end->id.any || end->id.type == 0)
+		return true;
+	return id->type == end->id.type && id->data.len == end->id.len &&
+	       memcmp(id->data.p, end->id.data, end->id.len) == 0;
+}
+
+static int new_spi(struct ike *ike, uint32_t *spi)
+{
+	int r;
+
+	/* RFC 4303 2.1: 1..255 are reserved. */
+	do {
+		if ((r = ike_random(ike, spi, sizeof(*spi))) != 0)
+			return r;
+	} while (*spi < 256);
+	return 0;
+}
+
+/* The addresses of a narrowed TS payload as prefixes (narrowing left only prefixes). */
+static size_t ts_prefixes(const struct ikev2_tsp *tsp, struct bw_addr *a, uint8_t *plen)
+{
+	size_t n = 0;
+
+	for (unsigned i = 0; i < tsp->n && n < IKE_MAX_TS; i++) {
+		struct ikev2_tsp one;
+
+		memset(&one, 0, sizeof(one));
+		/* Narrowing a TS against a host-wide prefix returns the TS itself if it is a
+		 * prefix. */
+		struct bw_addr any;
+		uint8_t any_len = 0;
+
+		memset(&any, 0, sizeof(any));
+		any.family = tsp->ts[i].addr_len == 4 ? AF_INET : AF_INET6;
+		struct ikev2_tsp in = {.n = 1};
+
+		in.ts[0] = tsp->ts[i];
+		if (ike_ts_narrow(&in, &any, &any_len, 1, NULL, &one) != 0)
+			continue;
+		memset(&a[n], 0, sizeof(a[n]));
+		a[n].family = any.family;
+		memcpy(a[n].a, one.ts[0].start, one.ts[0].addr_len);
+		/* prefix length: count leading equal bits of start and end */
+		{
+			unsigned p = 0;
+
+			for (unsigned k = 0; k < one.ts[0].addr_len * 8u; k++) {
+				unsigned s = (one.ts[0].start[k / 8] >> (7 - k % 8)) & 1;
+				unsigned e = (one.ts[0].end[k / 8] >> (7 - k % 8)) & 1;
+
+				if (s != e)
+					break;
+				p++;
+			}
+			plen[n] = (uint8_t)p;
+		}
+		n++;
+	}
+	return n;
+}
+
+/* Installs a CHILD_SA negotiated in IKE_AUTH (both roles). */
+static int child_install(struct ike_sa *sa, const struct ike_child_conf *cc,
+                         const struct ike_xf *xf, uint32_t spi_in, uint32_t spi_out, bool transport,
+                         const struct ikev2_tsp *ts_local, const struct ikev2_tsp *ts_remote)
+{
+	struct ike *ike = sa->ike;
+	struct ike_child_sa c;
+	struct esp_sa_cfg *i2r, *r2i;
+	struct bw_addr lp[IKE_MAX_TS], rp[IKE_MAX_TS];
+	uint8_t ll[IKE_MAX_TS], rl[IKE_MAX_TS];
+	size_t nl, nr;
+	struct ike_child *ch;
+	char name[2 * IKE_NAME_MAX + 2];
+	int r;
+
+	memset(&c, 0, sizeof(c));
+	snprintf(name, sizeof(name), "%s/%s", sa->conf->name, cc->name);
+	c.name = name;
+	i2r = sa->initiator ? &c.out : &c.in;
+	r2i = sa->initiator ? &c.in : &c.out;
+	if ((r = ike_child_keys(sa, xf, sa->ni, sa->ni_len, sa->nr, sa->nr_len, i2r, r2i)) != 0)
+		goto out;
+	c.in.spi = spi_in;
+	c.out.spi = spi_out;
+	for (int d = 0; d < 2; d++) {
+		struct esp_sa_cfg *e = d ? &c.out : &c.in;
+
+		e->mode = transport ? ESP_MODE_TRANSPORT : ESP_MODE_TUNNEL;
+		e->replay_window = cc->replay_window;
+		e->local = sa->local;
+		e->remote = sa->remote;
+		e->udp_encap = sa->natt;
+		if (!sa->natt) {
+			e->local.port = 0;
+			e->remote.port = 0;
+		}
+	}
+	nl = ts_prefixes(ts_local, lp, ll);
+	nr = ts_prefixes(ts_remote, rp, rl);
+	for (size_t i = 0; i < nl; i++)
+		for (size_t k = 0; k < nr && c.n_ts < IKE_MAX_TS; k++) {
+			if (lp[i].family != rp[k].family)
+				continue;
+			c.ts[c.n_ts].local = lp[i];
+			c.ts[c.n_ts].local_plen = ll[i];
+			c.ts[c.n_ts].remote = rp[k];
+			c.ts[c.n_ts].remote_plen = rl[k];
+			c.n_ts++;
+		}
+	if ((ch = calloc(1, sizeof(*ch))) == NULL) {
+		r = BW_ERR_NOMEM;
+		goto out;
+	}
+	ch->conf = cc;
+	ch->spi_in = spi_in;
+	ch->spi_out = spi_out;
+	ch->xf = *xf;
+	if ((r = ike->ops.child_add(ike->arg, &c, &ch->handle)) != 0) {
+		free(ch);
+		goto out;
+	}
+	ch->installed = true;
+	ch->next = sa->children;
+	sa->children = ch;
+	log_info("ike", "conn=%s: CHILD_SA %s up, SPIs in 0x%08x out 0x%08x, %s/%u%s%s",
+	         sa->conf->name, cc->name, spi_in, spi_out, ikev2_encr_name(xf->encr),
+	         xf->encr_bits, xf->integ ? " " : "", xf->integ ? ikev2_integ_name(xf->integ) : "");
+out:
+	crypto_wipe(&c, sizeof(c));
+	return r;
+}
+
+int ike_auth_start(struct ike_sa *sa, uint64_t now)
+{
+	const struct ike_conn_conf *c = sa->conf;
+	const struct ike_child_conf *cc = c->n_child > 0 ? &c->child[0] : NULL;
+	static struct ikev2_sa sap;
+	static struct ikev2_tsp tsi, tsr;
+	uint8_t inner[IKE_MSG_MAX], idb[4 + IKE_ID_MAX], auth[CRYPTO_PRF_MAX], spi[4];
+	size_t idlen, alen;
+	struct ikev2_bld b;
+	struct bw_wr wr;
+	int r;
+
+	if (c->local.auth != IKE_AUTH_PSK)
+		return BW_ERR_UNSUPP;
+	if ((idlen = id_body(sa, &c->local, &sa->local, idb, sizeof(idb))) == 0)
+		return BW_ERR_INVAL;
+	if ((r = ike_auth_psk(sa, true, idb, idlen, auth, &alen)) != 0)
+		return r;
+	bw_wr_init(&wr, inner, sizeof(inner));
+	ikev2_build_chain(&b, &wr);
+	if ((r = ikev2_build_id(&b, IKEV2_PL_IDI, idb[0], idb + 4, idlen - 4)) != 0)
+		return r;
+	if (!c->remote.id.any && c->remote.id.type != 0 &&
+	    (r = ikev2_build_id(&b, IKEV2_PL_IDR, c->remote.id.type, c->remote.id.data,
+	                        c->remote.id.len)) != 0)
+		return r;
+	if ((r = ikev2_build_auth(&b, IKEV2_AUTH_PSK, auth, alen)) != 0)
+		return r;
+	crypto_wipe(auth, sizeof(auth));
+	if (cc != NULL) {
+		if ((r = new_spi(sa->ike, &sa->pending_spi)) != 0)
+			return r;
+		bw_put_be32(spi, sa->pending_spi);
+		sa->pending_child = cc;
+		if (cc->mode == ESP_MODE_TRANSPORT &&
+		    (r = ikev2_build_notify(&b, 0, NULL, 0, IKEV2_N_USE_TRANSPORT_MODE, NULL, 0)) !=
+		            0)
+			return r;
+		ike_prop_build(cc->prop, cc->n_prop, IKEV2_PROTO_ESP, spi, 4, &sap);
+		ike_ts_from_conf(cc->local_ts, cc->local_plen, cc->n_local_ts, &sa->local, &tsi);
+		ike_ts_from_conf(cc->remote_ts, cc->remote_plen, cc->n_remote_ts, &sa->remote,
+		                 &tsr);
+		if ((r = ikev2_build_sa(&b, &sap)) != 0 ||
+		    (r = ikev2_build_ts(&b, IKEV2_PL_TSI, &tsi)) != 0 ||
+		    (r = ikev2_build_ts(&b, IKEV2_PL_TSR, &tsr)) != 0)
+			return r;
+	}
+	if ((r = ike_send_sk(sa, IKEV2_EXCH_IKE_AUTH, false, sa->msgid_out, inner, wr.len, b.first,
+	                     now)) != 0)
+		return r;
+	sa->msgid_out++;
+	ike_set_state(sa, IKE_ST_AUTH_SENT);
+	return 0;
+}
+
+static bool has_notify(const struct ikev2_msg *m, uint16_t type)
+{
+	for (unsigned i = 0; i < m->nnotify; i++)
+		if (m->notify[i].type == type)
+			return true;
+	return false;
+}
+
+static int verify_psk(const struct ike_sa *sa, bool of_initiator, const struct ikev2_msg *m)
+{
+	uint8_t want[CRYPTO_PRF_MAX];
+	size_t wlen;
+	const struct ikev2_idp *id = of_initiator ? &m->id_i : &m->id_r;
+	int r;
+
+	if (m->auth.method != IKEV2_AUTH_PSK || sa->conf->remote.auth != IKE_AUTH_PSK)
+		return BW_ERR_AUTH;
+	if ((r = ike_auth_psk(sa, of_initiator, id->body.p, id->body.len, want, &wlen)) != 0)
+		return r;
+	r = m->auth.data.len == wlen && crypto_memeq(want, m->auth.data.p, wlen) ? 0 : BW_ERR_AUTH;
+	crypto_wipe(want, sizeof(want));
+	return r;
+}
+
+/* Responder: an error inside SK; the IKE SA goes away when authentication failed. */
+static void auth_fail(struct ike_sa *sa, const struct ikev2_msg *m, uint16_t type, uint64_t now)
+{
+	uint8_t inner[64];
+	struct ikev2_bld b;
+	struct bw_wr wr;
+
+	bw_wr_init(&wr, inner, sizeof(inner));
+	ikev2_build_chain(&b, &wr);
+	if (ikev2_build_notify(&b, 0, NULL, 0, type, NULL, 0) == 0)
+		ike_send_sk(sa, IKEV2_EXCH_IKE_AUTH, true, m->hdr.msg_id, inner, wr.len, b.first,
+		            now);
+	sa->msgid_in++;
+	ike_sa_kill(sa, ikev2_notify_name(type));
+}
+
+void ike_auth_request(struct ike_sa *sa, struct ikev2_msg *m, uint64_t now)
+{
+	const struct ike_conn_conf *c = sa->conf;
+	const struct ike_child_conf *cc = NULL;
+	const struct ikev2_prop *chosen = NULL;
+	static struct ikev2_sa reply_sa;
+	static struct ikev2_tsp tsi, tsr;
+	struct ike_xf xf;
+	uint8_t inner[IKE_MSG_MAX], idb[4 + IKE_ID_MAX], auth[CRYPTO_PRF_MAX], spi[4];
+	size_t idlen, alen;
+	uint32_t spi_in = 0, spi_out = 0;
+	uint16_t child_err = 0;
+	bool transport = false;
+	struct ikev2_bld b;
+	struct bw_wr wr;
+	int r;
+
+	if (!ikev2_has(m, IKEV2_PL_IDI) || !ikev2_has(m, IKEV2_PL_AUTH)) {
+		auth_fail(sa, m, IKEV2_N_INVALID_SYNTAX, now);
+		return;
+	}
+	if (!id_matches(&c->remote, &m->id_i) ||
+	    (ikev2_has(m, IKEV2_PL_IDR) && c->local.id.type != 0 && !c->local.id.any &&
+	     !(m->id_r.type == c->local.id.type && m->id_r.data.len == c->local.id.len &&
+	       memcmp(m->id_r.data.p, c->local.id.data, c->local.id.len) == 0)) ||
+	    verify_psk(sa, true, m) != 0) {
+		log_notice("ike", "conn=%s: peer authentication failed", c->name);
+		auth_fail(sa, m, IKEV2_N_AUTHENTICATION_FAILED, now);
+		return;
+	}
+	/* The first CHILD_SA: the first child whose selectors and proposals fit. */
+	if (ikev2_has(m, IKEV2_PL_SA) && ikev2_has(m, IKEV2_PL_TSI) && ikev2_has(m, IKEV2_PL_TSR)) {
+		child_err = IKEV2_N_TS_UNACCEPTABLE;
+		for (size_t i = 0; i < c->n_child && cc == NULL; i++) {
+			const struct ike_child_conf *x = &c->child[i];
+
+			if (ike_ts_narrow(&m->ts_i, x->remote_ts, x->remote_plen, x->n_remote_ts,
+			                  &sa->remote, &tsi) != 0 ||
+			    ike_ts_narrow(&m->ts_r, x->local_ts, x->local_plen, x->n_local_ts,
+			                  &sa->local, &tsr) != 0)
+				continue;
+			child_err = IKEV2_N_NO_PROPOSAL_CHOSEN;
+			if (ike_prop_select(x->prop, x->n_prop, &m->sa, IKEV2_PROTO_ESP, &xf,
+			                    &chosen) != 0)
+				continue;
+			cc = x;
+			child_err = 0;
+		}
+	}
+	if (cc != NULL) {
+		spi_out = bw_be32(chosen->spi);
+		transport =
+		        cc->mode == ESP_MODE_TRANSPORT && has_notify(m, IKEV2_N_USE_TRANSPORT_MODE);
+		if (new_spi(sa->ike, &spi_in) != 0 ||
+		    child_install(sa, cc, &xf, spi_in, spi_out, transport, &tsr, &tsi) != 0) {
+			cc = NULL;
+			child_err = IKEV2_N_NO_PROPOSAL_CHOSEN;
+		}
+	}
+	/* Our answer: IDr, AUTH, and the CHILD_SA or why there is none. */
+	if ((idlen = id_body(sa, &c->local, &sa->local, idb, sizeof(idb))) == 0 ||
+	    ike_auth_psk(sa, false, idb, idlen, auth, &alen) != 0) {
+		auth_fail(sa, m, IKEV2_N_AUTHENTICATION_FAILED, now);
+		return;
+	}
+	bw_wr_init(&wr, inner, sizeof(inner));
+	ikev2_build_chain(&b, &wr);
+	r = ikev2_build_id(&b, IKEV2_PL_IDR, idb[0], idb + 4, idlen - 4);
+	if (r == 0)
+		r = ikev2_build_auth(&b, IKEV2_AUTH_PSK, auth, alen);
+	crypto_wipe(auth, sizeof(auth));
+	if (r == 0 && cc != NULL) {
+		bw_put_be32(spi, spi_in);
+		ike_prop_single(&xf, IKEV2_PROTO_ESP, chosen->num, spi, 4, &reply_sa);
+		if (transport)
+			r = ikev2_build_notify(&b, 0, NULL, 0, IKEV2_N_USE_TRANSPORT_MODE, NULL, 0);
+		if (r == 0)
+			r = ikev2_build_sa(&b, &reply_sa);
+		if (r == 0)
+			r = ikev2_build_ts(&b, IKEV2_PL_TSI, &tsi);
+		if (r == 0)
+			r = ikev2_build_ts(&b, IKEV2_PL_TSR, &tsr);
+	} else if (r == 0 && child_err != 0) {
+		r = ikev2_build_notify(&b, 0, NULL, 0, child_err, NULL, 0);
+	}
+	if (r != 0) {
+		auth_fail(sa, m, IKEV2_N_INVALID_SYNTAX, now);
+		return;
+	}
+	ike_send_sk(sa, IKEV2_EXCH_IKE_AUTH, true, m->hdr.msg_id, inner, wr.len, b.first, now);
+	sa->msgid_in++;
+	sa->established_ms = now;
+	ike_set_state(sa, IKE_ST_ESTABLISHED);
+	log_notice("ike", "conn=%s: IKE SA established with peer (responder)", c->name);
+}
+
+void ike_auth_response(struct ike_sa *sa, struct ikev2_msg *m, uint64_t now)
+{
+	const struct ike_conn_conf *c = sa->conf;
+	const struct ike_child_conf *cc = sa->pending_child;
+	const struct ikev2_prop *chosen;
+	struct ike_xf xf;
+
+	for (unsigned i = 0; i < m->nnotify; i++)
+		if (m->notify[i].type == IKEV2_N_AUTHENTICATION_FAILED ||
+		    m->notify[i].type == IKEV2_N_INVALID_SYNTAX) {
+			log_notice("ike", "conn=%s: peer refused us: %s", c->name,
+			           ikev2_notify_name(m->notify[i].type));
+			ike_sa_kill(sa, "refused by peer");
+			return;
+		}
+	if (!ikev2_has(m, IKEV2_PL_IDR) || !ikev2_has(m, IKEV2_PL_AUTH) ||
+	    !id_matches(&c->remote, &m->id_r) || verify_psk(sa, false, m) != 0) {
+		log_notice("ike", "conn=%s: responder authentication failed", c->name);
+		ike_sa_kill(sa, "responder authentication failed");
+		return;
+	}
+	sa->established_ms = now;
+	ike_set_state(sa, IKE_ST_ESTABLISHED);
+	log_notice("ike", "conn=%s: IKE SA established with peer (initiator)", c->name);
+	if (cc == NULL)
+		return;
+	if (!ikev2_has(m, IKEV2_PL_SA) || !ikev2_has(m, IKEV2_PL_TSI) ||
+	    !ikev2_has(m, IKEV2_PL_TSR)) {
+		for (unsigned i = 0; i < m->nnotify; i++)
+			if (m->notify[i].type < IKEV2_N_STATUS_MIN)
+				log_notice("ike", "conn=%s: CHILD_SA %s refused: %s", c->name,
+				           cc->name, ikev2_notify_name(m->notify[i].type));
+		return;
+	}
+	if (ike_prop_check_reply(cc->prop, cc->n_prop, &m->sa, IKEV2_PROTO_ESP, &xf, &chosen) !=
+	    0) {
+		log_notice("ike", "conn=%s: CHILD_SA proposal in the reply is not one we offered",
+		           c->name);
+		return;
+	}
+	if (child_install(sa, cc, &xf, sa->pending_spi, bw_be32(chosen->spi),
+	                  cc->mode == ESP_MODE_TRANSPORT &&
+	                          has_notify(m, IKEV2_N_USE_TRANSPORT_MODE),
+	                  &m->ts_i, &m->ts_r) != 0)
+		log_err("ike", "conn=%s: CHILD_SA %s could not be installed", c->name, cc->name);
+}
