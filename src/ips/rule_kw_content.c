@@ -329,8 +329,8 @@ static int pcre_buf(char m)
 		return IPS_BUF_HTTP_RAW_URI;
 	case 'P':
 		return IPS_BUF_HTTP_REQUEST_BODY;
-	case 'Q':
-		return IPS_BUF_HTTP_RESPONSE_BODY;
+	case 'Q': /* http_server_body: an alias of file_data since Suricata 5 */
+		return IPS_BUF_FILE_DATA;
 	case 'H':
 		return IPS_BUF_HTTP_HEADER;
 	case 'D':
