@@ -171,6 +171,20 @@ out:
 	return r;
 }
 
+/*
+ * 1.2: the first CHILD_SA comes out of IKE_AUTH without a key exchange of
+ * its own, so DH (PFS) transforms are left out of its proposals (they apply
+ * to rekeying with CREATE_CHILD_SA).
+ */
+static size_t props_no_dh(const struct ike_child_conf *cc, struct ike_proposal *out)
+{
+	for (size_t i = 0; i < cc->n_prop; i++) {
+		out[i] = cc->prop[i];
+		out[i].n_dh = 0;
+	}
+	return cc->n_prop;
+}
+
 int ike_auth_start(struct ike_sa *sa, uint64_t now)
 {
 	const struct ike_conn_conf *c = sa->conf;
@@ -209,7 +223,10 @@ int ike_auth_start(struct ike_sa *sa, uint64_t now)
 		    (r = ikev2_build_notify(&b, 0, NULL, 0, IKEV2_N_USE_TRANSPORT_MODE, NULL, 0)) !=
 		            0)
 			return r;
-		ike_prop_build(cc->prop, cc->n_prop, IKEV2_PROTO_ESP, spi, 4, &sap);
+		struct ike_proposal props[IKE_PROP_MAX];
+		size_t np = props_no_dh(cc, props);
+
+		ike_prop_build(props, np, IKEV2_PROTO_ESP, spi, 4, &sap);
 		ike_ts_from_conf(cc->local_ts, cc->local_plen, cc->n_local_ts, &sa->local, &tsi);
 		ike_ts_from_conf(cc->remote_ts, cc->remote_plen, cc->n_remote_ts, &sa->remote,
 		                 &tsr);
@@ -307,9 +324,11 @@ void ike_auth_request(struct ike_sa *sa, struct ikev2_msg *m, uint64_t now)
 			    ike_ts_narrow(&m->ts_r, x->local_ts, x->local_plen, x->n_local_ts,
 			                  &sa->local, &tsr) != 0)
 				continue;
+			struct ike_proposal props[IKE_PROP_MAX];
+			size_t np = props_no_dh(x, props);
+
 			child_err = IKEV2_N_NO_PROPOSAL_CHOSEN;
-			if (ike_prop_select(x->prop, x->n_prop, &m->sa, IKEV2_PROTO_ESP, &xf,
-			                    &chosen) != 0)
+			if (ike_prop_select(props, np, &m->sa, IKEV2_PROTO_ESP, &xf, &chosen) != 0)
 				continue;
 			cc = x;
 			child_err = 0;
@@ -367,6 +386,8 @@ void ike_auth_response(struct ike_sa *sa, struct ikev2_msg *m, uint64_t now)
 	const struct ike_conn_conf *c = sa->conf;
 	const struct ike_child_conf *cc = sa->pending_child;
 	const struct ikev2_prop *chosen;
+	struct ike_proposal props[IKE_PROP_MAX];
+	size_t np;
 	struct ike_xf xf;
 
 	for (unsigned i = 0; i < m->nnotify; i++)
@@ -396,8 +417,8 @@ void ike_auth_response(struct ike_sa *sa, struct ikev2_msg *m, uint64_t now)
 				           cc->name, ikev2_notify_name(m->notify[i].type));
 		return;
 	}
-	if (ike_prop_check_reply(cc->prop, cc->n_prop, &m->sa, IKEV2_PROTO_ESP, &xf, &chosen) !=
-	    0) {
+	np = props_no_dh(cc, props);
+	if (ike_prop_check_reply(props, np, &m->sa, IKEV2_PROTO_ESP, &xf, &chosen) != 0) {
 		log_notice("ike", "conn=%s: CHILD_SA proposal in the reply is not one we offered",
 		           c->name);
 		return;
