@@ -13,6 +13,8 @@ gre, ppp, l2tp, esp, tcp, udp, icmp4, icmp6); src/dst: innermost IP layer;
 flags: packet flags expected set (frag, esp, ppp_ctrl, l2tp_ctrl, tunnel,
 csum_ip, csum_l4); events: decoder event names expected ("-" for none).
 tests/unit/test_decode.c reads both. Run: /usr/bin/python3 gen_decode.py
+With --corpus DIR it writes the seeds of fuzz/fuzz_decode.c instead:
+  /usr/bin/python3 gen_decode.py --corpus ../../../fuzz/corpus/fuzz_decode
 """
 import os
 import struct
@@ -203,5 +205,53 @@ def main():
         f.write("\n".join(lines) + "\n")
 
 
+SELECTOR = {"eth": 0, "sll": 1, "sll2": 2, "raw": 3, "null": 4, "loop": 5, "ppp": 6}
+
+
+def frames(sel, *pkts):
+    """A fuzz_decode input: link selector, then length-prefixed frames."""
+    out = bytes([sel])
+    for p in pkts:
+        b = bytes(p)
+        out += struct.pack("!H", len(b)) + b
+    return out
+
+
+def corpus(outdir):
+    """Seeds for fuzz/fuzz_decode.c: every test packet, plus fragment trains."""
+    from scapy.all import fragment, fragment6
+    os.makedirs(outdir, exist_ok=True)
+    seeds = {}
+    for link, pkts in packets.items():
+        for name, raw, _ in pkts:
+            seeds["%s_%s" % (link, name)] = bytes([SELECTOR[link]]) + raw
+    big4 = IP(src=A4, dst=B4, id=321) / UDP(sport=1, dport=2) / Raw(b"F" * 300)
+    f4 = fragment(big4, fragsize=104)
+    seeds["frag4_in_order"] = frames(3, *f4)
+    seeds["frag4_reverse"] = frames(3, *reversed(f4))
+    ov = [IP(src=A4, dst=B4, id=9, proto=17, flags="MF", frag=0) / Raw(b"A" * 24),
+          IP(src=A4, dst=B4, id=9, proto=17, flags="MF", frag=2) / Raw(b"B" * 24),
+          IP(src=A4, dst=B4, id=9, proto=17, frag=1) / Raw(b"C" * 32)]
+    seeds["frag4_overlap"] = frames(3, *ov)
+    big6 = IPv6(src=A6, dst=B6) / IPv6ExtHdrFragment(id=0x1234) / UDP(sport=3, dport=4) / \
+        Raw(b"S" * 1500)
+    f6 = fragment6(big6, 600)
+    seeds["frag6_in_order"] = frames(3, *f6)
+    seeds["frag6_shuffled"] = frames(3, f6[1], f6[2], f6[0])
+    gre_frag = [E / IP(src=A4, dst=B4) / GRE() / f for f in f4]
+    seeds["frag4_in_gre"] = frames(0, *gre_frag)
+    seeds["esp_hook_tunnel"] = frames(0, E / IP(src=A4, dst=B4) / Raw(
+        struct.pack("!IIB", 0x1001, 1, 1) + bytes(IP(src=C4, dst=D4) / UDP(sport=5, dport=6))))
+    seeds["esp_hook_transport"] = frames(3, IP(src=A4, dst=B4, proto=50) / Raw(
+        struct.pack("!IIB", 0x1001, 1, 0) + bytes(TCP(sport=5, dport=6))))
+    for name, data in seeds.items():
+        with open(os.path.join(outdir, name), "wb") as f:
+            f.write(data)
+
+
 if __name__ == "__main__":
-    main()
+    import sys
+    if len(sys.argv) == 3 and sys.argv[1] == "--corpus":
+        corpus(sys.argv[2])
+    else:
+        main()
