@@ -134,11 +134,18 @@ int ike_sk_open(struct ike_sa *sa, uint8_t *buf, size_t len, struct ikev2_msg *m
 int ike_xf_lengths(const struct ike_xf *xf, size_t *enc_key, size_t *integ_key, size_t *iv,
                    size_t *icv, size_t *block);
 int ike_derive_ike_keys(struct ike_sa *sa, const uint8_t *shared, size_t shared_len);
+/* Keys of an IKE SA made by rekeying old (2.18); sa holds the new nonces, SPIs, xf. */
+int ike_derive_rekeyed(struct ike_sa *sa, const struct ike_sa *old, const uint8_t *shared,
+                       size_t shared_len);
+int ike_derive_keys(struct ike_sa *sa, const struct crypto_iov *prfkey, size_t nkey,
+                    const struct crypto_iov *data, size_t ndata);
+int ike_derive_keys_from_seed(struct ike_sa *sa, const struct crypto_iov *seedkey);
 int ike_auth_psk(const struct ike_sa *sa, bool of_initiator, const uint8_t *id_body,
                  size_t id_body_len, uint8_t *out, size_t *out_len);
-int ike_child_keys(const struct ike_sa *sa, const struct ike_xf *xf, const uint8_t *ni,
-                   size_t ni_len, const uint8_t *nr, size_t nr_len, struct esp_sa_cfg *i2r,
-                   struct esp_sa_cfg *r2i);
+/* shared/shared_len: the new g^ir with PFS, or NULL/0. */
+int ike_child_keys(const struct ike_sa *sa, const struct ike_xf *xf, const uint8_t *shared,
+                   size_t shared_len, const uint8_t *ni, size_t ni_len, const uint8_t *nr,
+                   size_t nr_len, struct esp_sa_cfg *i2r, struct esp_sa_cfg *r2i);
 void ike_sa_wipe_keys(struct ike_sa *sa);
 
 /* ike_prop.c */

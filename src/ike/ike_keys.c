@@ -91,11 +91,59 @@ static int sk_ctx(const struct ike_xf *xf, struct ike_sk_keys *k, size_t ek_len,
 
 int ike_derive_ike_keys(struct ike_sa *sa, const uint8_t *shared, size_t shared_len)
 {
-	uint8_t skeyseed[CRYPTO_PRF_MAX], km[7 * IKE_KEY_MAX], spis[16];
-	size_t ek, ak, iv, icv, block, off = 0, prf = crypto_prf_size(sa->xf.prf), need;
 	struct crypto_iov key[2] = {{sa->ni, sa->ni_len}, {sa->nr, sa->nr_len}};
-	struct crypto_iov seed[3] = {{sa->ni, sa->ni_len}, {sa->nr, sa->nr_len}, {spis, 16}};
 	struct crypto_iov g = {shared, shared_len};
+
+	/* SKEYSEED = prf(Ni | Nr, g^ir); the PRF key is the nonces (2.14). */
+	return ike_derive_keys(sa, key, 2, &g, 1);
+}
+
+int ike_derive_rekeyed(struct ike_sa *sa, const struct ike_sa *old, const uint8_t *shared,
+                       size_t shared_len)
+{
+	struct crypto_iov key = {old->sk_d, old->prf_len};
+	struct crypto_iov data[3] = {
+	        {shared, shared_len}, {sa->ni, sa->ni_len}, {sa->nr, sa->nr_len}};
+
+	/* 2.18: SKEYSEED = prf(SK_d (old), g^ir (new) | Ni | Nr), with the old SA's PRF. */
+	if (sa->xf.prf != old->xf.prf) {
+		/* The new SA may pick another PRF; the old one computes SKEYSEED. */
+		uint8_t seed[CRYPTO_PRF_MAX];
+		int r = crypto_prf_oneshot(old->xf.prf, &key, 1, data, 3, seed,
+		                           crypto_prf_size(old->xf.prf));
+
+		if (r == 0) {
+			struct crypto_iov k2 = {seed, crypto_prf_size(old->xf.prf)};
+
+			r = ike_derive_keys_from_seed(sa, &k2);
+		}
+		crypto_wipe(seed, sizeof(seed));
+		return r;
+	}
+	return ike_derive_keys(sa, &key, 1, data, 3);
+}
+
+int ike_derive_keys(struct ike_sa *sa, const struct crypto_iov *prfkey, size_t nkey,
+                    const struct crypto_iov *data, size_t ndata)
+{
+	uint8_t skeyseed[CRYPTO_PRF_MAX];
+	size_t prf = crypto_prf_size(sa->xf.prf);
+	struct crypto_iov k = {skeyseed, prf};
+	int r;
+
+	if (prf == 0)
+		return BW_ERR_UNSUPP;
+	if ((r = crypto_prf_oneshot(sa->xf.prf, prfkey, nkey, data, ndata, skeyseed, prf)) == 0)
+		r = ike_derive_keys_from_seed(sa, &k);
+	crypto_wipe(skeyseed, sizeof(skeyseed));
+	return r;
+}
+
+int ike_derive_keys_from_seed(struct ike_sa *sa, const struct crypto_iov *seedkey)
+{
+	uint8_t km[7 * IKE_KEY_MAX], spis[16];
+	size_t ek, ak, iv, icv, block, off = 0, prf = crypto_prf_size(sa->xf.prf), need;
+	struct crypto_iov seed[3] = {{sa->ni, sa->ni_len}, {sa->nr, sa->nr_len}, {spis, 16}};
 	int r;
 
 	if (prf == 0 || prf > IKE_KEY_MAX)
@@ -105,13 +153,9 @@ int ike_derive_ike_keys(struct ike_sa *sa, const uint8_t *shared, size_t shared_
 	need = 3 * prf + 2 * ak + 2 * ek;
 	bw_put_be64(spis, sa->spi_i);
 	bw_put_be64(spis + 8, sa->spi_r);
-	/* SKEYSEED = prf(Ni | Nr, g^ir); the PRF key is the nonces (2.14). */
-	if ((r = crypto_prf_oneshot(sa->xf.prf, key, 2, &g, 1, skeyseed, prf)) != 0)
-		goto out;
-	/* {SK_d | SK_ai | SK_ar | SK_ei | SK_er | SK_pi | SK_pr} = prf+(SKEYSEED, Ni | Nr | SPIi |
-	 * SPIr) */
-	key[0] = (struct crypto_iov){skeyseed, prf};
-	if ((r = crypto_prf_plus_oneshot(sa->xf.prf, key, 1, seed, 3, km, need)) != 0)
+	/* {SK_d | SK_ai | SK_ar | SK_ei | SK_er | SK_pi | SK_pr}
+	 *   = prf+(SKEYSEED, Ni | Nr | SPIi | SPIr) */
+	if ((r = crypto_prf_plus_oneshot(sa->xf.prf, seedkey, 1, seed, 3, km, need)) != 0)
 		goto out;
 	memcpy(sa->sk_d, km + off, prf);
 	off += prf;
@@ -135,7 +179,6 @@ int ike_derive_ike_keys(struct ike_sa *sa, const uint8_t *shared, size_t shared_
 		goto out;
 	sa->keys = true;
 out:
-	crypto_wipe(skeyseed, sizeof(skeyseed));
 	crypto_wipe(km, sizeof(km));
 	return r;
 }
@@ -212,21 +255,24 @@ static int esp_algs(const struct ike_xf *xf, struct esp_sa_cfg *c, size_t *ek, s
 	return 0;
 }
 
-int ike_child_keys(const struct ike_sa *sa, const struct ike_xf *xf, const uint8_t *ni,
-                   size_t ni_len, const uint8_t *nr, size_t nr_len, struct esp_sa_cfg *i2r,
-                   struct esp_sa_cfg *r2i)
+int ike_child_keys(const struct ike_sa *sa, const struct ike_xf *xf, const uint8_t *shared,
+                   size_t shared_len, const uint8_t *ni, size_t ni_len, const uint8_t *nr,
+                   size_t nr_len, struct esp_sa_cfg *i2r, struct esp_sa_cfg *r2i)
 {
 	uint8_t km[2 * (ESP_KEY_MAX + ESP_INTEG_KEY_MAX)];
 	struct crypto_iov k = {sa->sk_d, sa->prf_len};
-	struct crypto_iov seed[2] = {{ni, ni_len}, {nr, nr_len}};
+	/* With PFS, KEYMAT = prf+(SK_d, g^ir (new) | Ni | Nr) (2.17). */
+	struct crypto_iov seedv[3] = {{shared, shared_len}, {ni, ni_len}, {nr, nr_len}};
+	struct crypto_iov *seed = shared_len ? seedv : seedv + 1;
+	size_t nseed = shared_len ? 3 : 2;
 	size_t ek, ak;
 	int r;
 
 	if ((r = esp_algs(xf, i2r, &ek, &ak)) != 0 || (r = esp_algs(xf, r2i, &ek, &ak)) != 0)
 		return r;
-	/* KEYMAT = prf+(SK_d, Ni | Nr); initiator-to-responder keys first, encryption
-	 * before integrity (2.17). */
-	if ((r = crypto_prf_plus_oneshot(sa->xf.prf, &k, 1, seed, 2, km, 2 * (ek + ak))) != 0)
+	/* KEYMAT = prf+(SK_d, [g^ir |] Ni | Nr); initiator-to-responder keys first,
+	 * encryption before integrity (2.17). */
+	if ((r = crypto_prf_plus_oneshot(sa->xf.prf, &k, 1, seed, nseed, km, 2 * (ek + ak))) != 0)
 		goto out;
 	memcpy(i2r->encr_key, km, ek);
 	memcpy(i2r->integ_key, km + ek, ak);
