@@ -44,133 +44,6 @@ static bool id_matches(const struct ike_end *end, const struct ikev2_idp *id)
 	       memcmp(id->data.p, end->id.data, end->id.len) == 0;
 }
 
-static int new_spi(struct ike *ike, uint32_t *spi)
-{
-	int r;
-
-	/* RFC 4303 2.1: 1..255 are reserved. */
-	do {
-		if ((r = ike_random(ike, spi, sizeof(*spi))) != 0)
-			return r;
-	} while (*spi < 256);
-	return 0;
-}
-
-/* The addresses of a narrowed TS payload as prefixes (narrowing left only prefixes). */
-static size_t ts_prefixes(const struct ikev2_tsp *tsp, struct bw_addr *a, uint8_t *plen)
-{
-	size_t n = 0;
-
-	for (unsigned i = 0; i < tsp->n && n < IKE_MAX_TS; i++) {
-		struct ikev2_tsp one;
-
-		memset(&one, 0, sizeof(one));
-		/* Narrowing a TS against a host-wide prefix returns the TS itself if it is a
-		 * prefix. */
-		struct bw_addr any;
-		uint8_t any_len = 0;
-
-		memset(&any, 0, sizeof(any));
-		any.family = tsp->ts[i].addr_len == 4 ? AF_INET : AF_INET6;
-		struct ikev2_tsp in = {.n = 1};
-
-		in.ts[0] = tsp->ts[i];
-		if (ike_ts_narrow(&in, &any, &any_len, 1, NULL, &one) != 0)
-			continue;
-		memset(&a[n], 0, sizeof(a[n]));
-		a[n].family = any.family;
-		memcpy(a[n].a, one.ts[0].start, one.ts[0].addr_len);
-		/* prefix length: count leading equal bits of start and end */
-		{
-			unsigned p = 0;
-
-			for (unsigned k = 0; k < one.ts[0].addr_len * 8u; k++) {
-				unsigned s = (one.ts[0].start[k / 8] >> (7 - k % 8)) & 1;
-				unsigned e = (one.ts[0].end[k / 8] >> (7 - k % 8)) & 1;
-
-				if (s != e)
-					break;
-				p++;
-			}
-			plen[n] = (uint8_t)p;
-		}
-		n++;
-	}
-	return n;
-}
-
-/* Installs a CHILD_SA negotiated in IKE_AUTH (both roles). */
-static int child_install(struct ike_sa *sa, const struct ike_child_conf *cc,
-                         const struct ike_xf *xf, uint32_t spi_in, uint32_t spi_out, bool transport,
-                         const struct ikev2_tsp *ts_local, const struct ikev2_tsp *ts_remote)
-{
-	struct ike *ike = sa->ike;
-	struct ike_child_sa c;
-	struct esp_sa_cfg *i2r, *r2i;
-	struct bw_addr lp[IKE_MAX_TS], rp[IKE_MAX_TS];
-	uint8_t ll[IKE_MAX_TS], rl[IKE_MAX_TS];
-	size_t nl, nr;
-	struct ike_child *ch;
-	char name[2 * IKE_NAME_MAX + 2];
-	int r;
-
-	memset(&c, 0, sizeof(c));
-	snprintf(name, sizeof(name), "%s/%s", sa->conf->name, cc->name);
-	c.name = name;
-	i2r = sa->initiator ? &c.out : &c.in;
-	r2i = sa->initiator ? &c.in : &c.out;
-	if ((r = ike_child_keys(sa, xf, sa->ni, sa->ni_len, sa->nr, sa->nr_len, i2r, r2i)) != 0)
-		goto out;
-	c.in.spi = spi_in;
-	c.out.spi = spi_out;
-	for (int d = 0; d < 2; d++) {
-		struct esp_sa_cfg *e = d ? &c.out : &c.in;
-
-		e->mode = transport ? ESP_MODE_TRANSPORT : ESP_MODE_TUNNEL;
-		e->replay_window = cc->replay_window;
-		e->local = sa->local;
-		e->remote = sa->remote;
-		e->udp_encap = sa->natt;
-		if (!sa->natt) {
-			e->local.port = 0;
-			e->remote.port = 0;
-		}
-	}
-	nl = ts_prefixes(ts_local, lp, ll);
-	nr = ts_prefixes(ts_remote, rp, rl);
-	for (size_t i = 0; i < nl; i++)
-		for (size_t k = 0; k < nr && c.n_ts < IKE_MAX_TS; k++) {
-			if (lp[i].family != rp[k].family)
-				continue;
-			c.ts[c.n_ts].local = lp[i];
-			c.ts[c.n_ts].local_plen = ll[i];
-			c.ts[c.n_ts].remote = rp[k];
-			c.ts[c.n_ts].remote_plen = rl[k];
-			c.n_ts++;
-		}
-	if ((ch = calloc(1, sizeof(*ch))) == NULL) {
-		r = BW_ERR_NOMEM;
-		goto out;
-	}
-	ch->conf = cc;
-	ch->spi_in = spi_in;
-	ch->spi_out = spi_out;
-	ch->xf = *xf;
-	if ((r = ike->ops.child_add(ike->arg, &c, &ch->handle)) != 0) {
-		free(ch);
-		goto out;
-	}
-	ch->installed = true;
-	ch->next = sa->children;
-	sa->children = ch;
-	log_info("ike", "conn=%s: CHILD_SA %s up, SPIs in 0x%08x out 0x%08x, %s/%u%s%s",
-	         sa->conf->name, cc->name, spi_in, spi_out, ikev2_encr_name(xf->encr),
-	         xf->encr_bits, xf->integ ? " " : "", xf->integ ? ikev2_integ_name(xf->integ) : "");
-out:
-	crypto_wipe(&c, sizeof(c));
-	return r;
-}
-
 /*
  * 1.2: the first CHILD_SA comes out of IKE_AUTH without a key exchange of
  * its own, so DH (PFS) transforms are left out of its proposals (they apply
@@ -215,7 +88,7 @@ int ike_auth_start(struct ike_sa *sa, uint64_t now)
 		return r;
 	crypto_wipe(auth, sizeof(auth));
 	if (cc != NULL) {
-		if ((r = new_spi(sa->ike, &sa->pending_spi)) != 0)
+		if ((r = ike_new_child_spi(sa->ike, &sa->pending_spi)) != 0)
 			return r;
 		bw_put_be32(spi, sa->pending_spi);
 		sa->pending_child = cc;
@@ -338,8 +211,9 @@ void ike_auth_request(struct ike_sa *sa, struct ikev2_msg *m, uint64_t now)
 		spi_out = bw_be32(chosen->spi);
 		transport =
 		        cc->mode == ESP_MODE_TRANSPORT && has_notify(m, IKEV2_N_USE_TRANSPORT_MODE);
-		if (new_spi(sa->ike, &spi_in) != 0 ||
-		    child_install(sa, cc, &xf, spi_in, spi_out, transport, &tsr, &tsi) != 0) {
+		if (ike_new_child_spi(sa->ike, &spi_in) != 0 ||
+		    ike_child_install(sa, cc, &xf, spi_in, spi_out, transport, false, &tsr, &tsi,
+		                      NULL, 0, sa->ni, sa->ni_len, sa->nr, sa->nr_len, now) != 0) {
 			cc = NULL;
 			child_err = IKEV2_N_NO_PROPOSAL_CHOSEN;
 		}
@@ -376,7 +250,10 @@ void ike_auth_request(struct ike_sa *sa, struct ikev2_msg *m, uint64_t now)
 	}
 	ike_send_sk(sa, IKEV2_EXCH_IKE_AUTH, true, m->hdr.msg_id, inner, wr.len, b.first, now);
 	sa->msgid_in++;
-	sa->established_ms = now;
+	sa->established_ms = sa->last_heard_ms = now;
+	if (c->rekey_time)
+		sa->rekey_at = ike_jitter(sa->ike, now + (uint64_t)c->rekey_time * 1000,
+		                          (uint64_t)c->rekey_time * 1000);
 	ike_set_state(sa, IKE_ST_ESTABLISHED);
 	log_notice("ike", "conn=%s: IKE SA established with peer (responder)", c->name);
 }
@@ -404,7 +281,10 @@ void ike_auth_response(struct ike_sa *sa, struct ikev2_msg *m, uint64_t now)
 		ike_sa_kill(sa, "responder authentication failed");
 		return;
 	}
-	sa->established_ms = now;
+	sa->established_ms = sa->last_heard_ms = now;
+	if (c->rekey_time)
+		sa->rekey_at = ike_jitter(sa->ike, now + (uint64_t)c->rekey_time * 1000,
+		                          (uint64_t)c->rekey_time * 1000);
 	ike_set_state(sa, IKE_ST_ESTABLISHED);
 	log_notice("ike", "conn=%s: IKE SA established with peer (initiator)", c->name);
 	if (cc == NULL)
@@ -423,9 +303,10 @@ void ike_auth_response(struct ike_sa *sa, struct ikev2_msg *m, uint64_t now)
 		           c->name);
 		return;
 	}
-	if (child_install(sa, cc, &xf, sa->pending_spi, bw_be32(chosen->spi),
-	                  cc->mode == ESP_MODE_TRANSPORT &&
-	                          has_notify(m, IKEV2_N_USE_TRANSPORT_MODE),
-	                  &m->ts_i, &m->ts_r) != 0)
+	if (ike_child_install(sa, cc, &xf, sa->pending_spi, bw_be32(chosen->spi),
+	                      cc->mode == ESP_MODE_TRANSPORT &&
+	                              has_notify(m, IKEV2_N_USE_TRANSPORT_MODE),
+	                      true, &m->ts_i, &m->ts_r, NULL, 0, sa->ni, sa->ni_len, sa->nr,
+	                      sa->nr_len, now) != 0)
 		log_err("ike", "conn=%s: CHILD_SA %s could not be installed", c->name, cc->name);
 }

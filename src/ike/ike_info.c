@@ -85,8 +85,16 @@ void ike_info_response(struct ike_sa *sa, struct ikev2_msg *m, uint64_t now)
 {
 	(void)m;
 	(void)now;
-	if (sa->state == IKE_ST_DELETING)
+	if (sa->state == IKE_ST_DELETING) {
 		ike_sa_kill(sa, "deleted");
+		return;
+	}
+	/* The peer confirmed our CHILD_SA Delete (its own Delete in the answer is
+	 * for the same pair), or answered a liveness check. */
+	if (sa->task == IKE_TASK_CHILD_DELETE && sa->task_child != NULL)
+		ike_child_unlink(sa, sa->task_child);
+	sa->task = IKE_TASK_NONE;
+	sa->task_child = NULL;
 }
 
 int ike_delete_send(struct ike_sa *sa, uint64_t now)
@@ -104,6 +112,7 @@ int ike_delete_send(struct ike_sa *sa, uint64_t now)
 	                     b.first, now)) != 0)
 		return r;
 	sa->msgid_out++;
+	sa->task = IKE_TASK_DELETE;
 	/* Stop forwarding at once: the SAs are gone whatever the peer answers. */
 	ike_children_remove(sa);
 	ike_set_state(sa, IKE_ST_DELETING);

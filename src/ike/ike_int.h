@@ -58,7 +58,22 @@ struct ike_child {
 	struct ike_xf xf;
 	uint32_t handle; /* from ops->child_add */
 	bool installed;
+	bool transport;
+	bool rekeyed;                /* replaced by a newer CHILD_SA; waiting for its Delete */
+	struct ikev2_tsp ts_l, ts_r; /* negotiated selectors: ours, the peer's */
 	uint64_t established_ms;
+	uint64_t rekey_at;  /* 0 = never */
+	uint64_t expire_at; /* hard lifetime; 0 = never */
+};
+
+/* What our outstanding request is for (the window is one, RFC 7296 2.3). */
+enum ike_task {
+	IKE_TASK_NONE,
+	IKE_TASK_CHILD_REKEY,
+	IKE_TASK_IKE_REKEY,
+	IKE_TASK_DPD,
+	IKE_TASK_DELETE,
+	IKE_TASK_CHILD_DELETE,
 };
 
 struct ike_sa {
@@ -102,6 +117,16 @@ struct ike_sa {
 	struct ike_child *children;
 	uint64_t created_ms, established_ms, expire_ms;
 	uint64_t last_heard_ms;
+	uint64_t rekey_at; /* IKE SA rekey; 0 = never */
+	bool rekeyed;      /* replaced by a rekeyed IKE SA; waiting for the Delete */
+	/* The exchange we started with CREATE_CHILD_SA or INFORMATIONAL. */
+	enum ike_task task;
+	struct ike_child *task_child; /* being rekeyed or deleted */
+	uint32_t task_spi;            /* new CHILD_SA: our inbound SPI */
+	uint64_t task_ike_spi;        /* new IKE SA: our SPI */
+	uint8_t task_nonce[IKEV2_NONCE_MAX];
+	size_t task_nonce_len;
+	struct crypto_dh *task_dh;
 };
 
 struct ike {
@@ -164,6 +189,26 @@ void ike_ts_from_conf(const struct bw_addr *p, const uint8_t *plen, size_t n,
                       const struct bw_addr *dynamic, struct ikev2_tsp *out);
 int ike_ts_narrow(const struct ikev2_tsp *proposed, const struct bw_addr *p, const uint8_t *plen,
                   size_t n, const struct bw_addr *dynamic, struct ikev2_tsp *out);
+
+/* ike_child.c */
+int ike_new_child_spi(struct ike *ike, uint32_t *spi);
+int ike_child_install(struct ike_sa *sa, const struct ike_child_conf *cc, const struct ike_xf *xf,
+                      uint32_t spi_in, uint32_t spi_out, bool transport, bool we_initiated,
+                      const struct ikev2_tsp *ts_local, const struct ikev2_tsp *ts_remote,
+                      const uint8_t *shared, size_t shared_len, const uint8_t *ni, size_t ni_len,
+                      const uint8_t *nr, size_t nr_len, uint64_t now);
+int ike_child_rekey_start(struct ike_sa *sa, struct ike_child *c, uint64_t now);
+int ike_rekey_start(struct ike_sa *sa, uint64_t now);
+int ike_child_delete_start(struct ike_sa *sa, struct ike_child *c, uint64_t now);
+int ike_dpd_start(struct ike_sa *sa, uint64_t now);
+void ike_create_child_request(struct ike_sa *sa, struct ikev2_msg *m, uint64_t now);
+void ike_create_child_response(struct ike_sa *sa, struct ikev2_msg *m, uint64_t now);
+/* Runs what is due on an established SA with no request outstanding. */
+void ike_sa_due(struct ike_sa *sa, uint64_t now);
+uint64_t ike_sa_next_due(const struct ike_sa *sa);
+void ike_child_unlink(struct ike_sa *sa, struct ike_child *c);
+/* Random jitter: when - up to 10 % of span, so both ends do not rekey at once. */
+uint64_t ike_jitter(struct ike *ike, uint64_t when, uint64_t span);
 
 /* ike_init.c / ike_auth.c / ike_info.c */
 int ike_init_start(struct ike *ike, const struct ike_conn_conf *c, uint64_t now);

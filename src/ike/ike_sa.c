@@ -59,6 +59,7 @@ static void sa_free(struct ike_sa *sa)
 	ike_children_remove(sa);
 	ike_sa_wipe_keys(sa);
 	crypto_dh_free(sa->dh);
+	crypto_dh_free(sa->task_dh);
 	free(sa->init_req);
 	free(sa->init_resp);
 	free(sa->last_req);
@@ -367,22 +368,15 @@ static void dispatch(struct ike_sa *sa, const struct bw_addr *src, const struct 
 		else
 			ike_info_request(sa, m, now);
 		break;
+	case IKEV2_EXCH_CREATE_CHILD_SA:
+		if (sa->state != IKE_ST_ESTABLISHED)
+			break;
+		if (response)
+			ike_create_child_response(sa, m, now);
+		else
+			ike_create_child_request(sa, m, now);
+		break;
 	default:
-		/* CREATE_CHILD_SA and others are not handled yet: answer with an error. */
-		if (!response && sa->state == IKE_ST_ESTABLISHED) {
-			uint8_t inner[64];
-			struct ikev2_bld b;
-			struct bw_wr wr;
-
-			bw_wr_init(&wr, inner, sizeof(inner));
-			ikev2_build_chain(&b, &wr);
-			if (ikev2_build_notify(&b, 0, NULL, 0, IKEV2_N_NO_ADDITIONAL_SAS, NULL,
-			                       0) == 0) {
-				ike_send_sk(sa, m->hdr.exchange, true, m->hdr.msg_id, inner, wr.len,
-				            b.first, now);
-				sa->msgid_in++;
-			}
-		}
 		break;
 	}
 }
@@ -448,6 +442,7 @@ void ike_timers(struct ike *ike, uint64_t now)
 	for (struct ike_sa *sa = ike->sas; sa != NULL; sa = sa->next) {
 		if (sa->state == IKE_ST_DEAD)
 			continue;
+		ike_sa_due(sa, now);
 		if (sa->last_req != NULL && now >= sa->retrans_at) {
 			if (sa->retrans_n >= IKE_RETRANS_TRIES) {
 				ike_sa_kill(sa, "peer not responding");
@@ -478,6 +473,8 @@ int64_t ike_next_timer(const struct ike *ike, uint64_t now)
 			at = sa->retrans_at;
 		if (sa->state == IKE_ST_INIT_DONE && sa->created_ms + IKE_HALF_OPEN_MS < at)
 			at = sa->created_ms + IKE_HALF_OPEN_MS;
+		if (ike_sa_next_due(sa) < at)
+			at = ike_sa_next_due(sa);
 		if (sa->state == IKE_ST_DEAD)
 			at = now;
 		if (at == UINT64_MAX)

@@ -356,6 +356,130 @@ static void test_peer_gone(void **state)
 	assert_int_equal(ike_next_timer(pa->ike, now), -1);
 }
 
+static size_t live(const struct peer *p)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < p->nchild; i++)
+		n += p->live[i];
+	return n;
+}
+
+/* The live CHILD_SAs of both ends mirror each other (keys and SPIs). */
+static void check_live_pair(void)
+{
+	const struct ike_child_sa *ca = NULL, *cb = NULL;
+
+	for (size_t i = 0; i < pa->nchild; i++)
+		if (pa->live[i])
+			ca = &pa->child[i];
+	for (size_t i = 0; i < pb->nchild; i++)
+		if (pb->live[i])
+			cb = &pb->child[i];
+	assert_non_null(ca);
+	assert_non_null(cb);
+	assert_int_equal(ca->out.spi, cb->in.spi);
+	assert_int_equal(ca->in.spi, cb->out.spi);
+	assert_memory_equal(ca->out.encr_key, cb->in.encr_key, ca->out.encr_key_len);
+	assert_memory_equal(ca->in.encr_key, cb->out.encr_key, ca->in.encr_key_len);
+}
+
+static void test_child_rekey_pfs(void **state)
+{
+	static const uint16_t dh[] = {31};
+	uint64_t now = 1000;
+
+	(void)state;
+	setup_conn(&pa->conn, true, "rekeying shared secret", 20, 256, 0, dh, 1, false);
+	setup_conn(&pb->conn, false, "rekeying shared secret", 20, 256, 0, dh, 1, false);
+	/* Both want PFS with Curve25519 on rekeying; A rekeys after 60 s. */
+	pa->conn.child[0].prop[0].dh[0] = pb->conn.child[0].prop[0].dh[0] = 31;
+	pa->conn.child[0].prop[0].n_dh = pb->conn.child[0].prop[0].n_dh = 1;
+	pa->conn.child[0].rekey_time = 60;
+	start();
+	assert_int_equal(ike_initiate(pa->ike, NULL, now), 0);
+	pump(pa, pb, now);
+	check_children(true);
+	now += 60 * 1000;
+	ike_timers(pa->ike, now);
+	ike_timers(pb->ike, now);
+	pump(pa, pb, now);
+	/* A new pair replaced the old one on both ends, and the old one is gone. */
+	assert_int_equal(pa->nchild, 2);
+	assert_int_equal(pb->nchild, 2);
+	assert_int_equal(live(pa), 1);
+	assert_int_equal(live(pb), 1);
+	assert_true(pa->live[1]);
+	check_live_pair();
+	assert_memory_not_equal(pa->child[0].out.encr_key, pa->child[1].out.encr_key, 36);
+	assert_int_equal(ike_count(pa->ike), 1);
+	assert_int_equal(ike_count(pb->ike), 1);
+}
+
+static void test_ike_rekey(void **state)
+{
+	static const uint16_t dh[] = {19};
+	uint64_t now = 1000;
+
+	(void)state;
+	setup_conn(&pa->conn, true, "ike rekeying secret!", 28, 0, 0, dh, 1, false);
+	setup_conn(&pb->conn, false, "ike rekeying secret!", 28, 0, 0, dh, 1, false);
+	pb->conn.rekey_time = 100; /* the responder rekeys this time */
+	start();
+	assert_int_equal(ike_initiate(pa->ike, NULL, now), 0);
+	pump(pa, pb, now);
+	check_children(true);
+	now += 100 * 1000;
+	ike_timers(pa->ike, now);
+	ike_timers(pb->ike, now);
+	pump(pa, pb, now);
+	ike_timers(pa->ike, now);
+	ike_timers(pb->ike, now);
+	/* One IKE SA on each side (the successor), the CHILD_SA untouched. */
+	assert_int_equal(ike_count(pa->ike), 1);
+	assert_int_equal(ike_count(pb->ike), 1);
+	assert_int_equal(live(pa), 1);
+	assert_int_equal(live(pb), 1);
+	assert_int_equal(pa->nchild, 1);
+	/* The new IKE SA works: delete through it tears the child down on both ends. */
+	assert_int_equal(ike_terminate(pb->ike, NULL, now), 0);
+	pump(pa, pb, now);
+	ike_timers(pa->ike, now);
+	ike_timers(pb->ike, now);
+	assert_int_equal(ike_count(pa->ike), 0);
+	assert_int_equal(ike_count(pb->ike), 0);
+	assert_int_equal(live(pa) + live(pb), 0);
+}
+
+static void test_dpd_peer_vanishes(void **state)
+{
+	static const uint16_t dh[] = {31};
+	uint64_t now = 1000;
+
+	(void)state;
+	setup_conn(&pa->conn, true, "liveness check secret", 20, 128, 0, dh, 1, false);
+	setup_conn(&pb->conn, false, "liveness check secret", 20, 128, 0, dh, 1, false);
+	pa->conn.dpd_delay = 10;
+	start();
+	assert_int_equal(ike_initiate(pa->ike, NULL, now), 0);
+	pump(pa, pb, now);
+	assert_int_equal(live(pa), 1);
+	/* Quiet for 10 s: a liveness check, answered. */
+	now += 10 * 1000;
+	ike_timers(pa->ike, now);
+	pump(pa, pb, now);
+	assert_int_equal(ike_count(pa->ike), 1);
+	/* Then B vanishes: A's checks go unanswered and A removes everything. */
+	pb->drop_next = 1000;
+	for (int i = 0; i < 120; i++) {
+		now += 1000;
+		ike_timers(pa->ike, now);
+		pump(pa, pb, now);
+	}
+	assert_int_equal(ike_count(pa->ike), 0);
+	assert_int_equal(live(pa), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -365,6 +489,9 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_wrong_psk, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_retransmit_and_delete, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_peer_gone, setup, teardown),
+cmocka_unit_test_setup_teardown(test_child_rekey_pfs, setup, teardown),
+cmocka_unit_test_setup_teardown(test_ike_rekey, setup, teardown),
+cmocka_unit_test_setup_teardown(test_dpd_peer_vanishes, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
