@@ -43,16 +43,19 @@ skip()
 
 [ "$(id -u)" = 0 ] || skip "needs root (network namespaces)"
 [ -x "$BULWARK" ] || { echo "FAIL: no bulwark binary at $BULWARK"; exit 1; }
-[ -x "${BW_CHARON:-/usr/lib/ipsec/charon}" ] && command -v swanctl >/dev/null 2>&1 ||
+if [ ! -x "${BW_CHARON:-/usr/lib/ipsec/charon}" ] || ! command -v swanctl >/dev/null 2>&1; then
 	skip "strongSwan not installed (strongswan-charon strongswan-swanctl libcharon-extra-plugins)"
+fi
 ls /usr/lib/ipsec/plugins/libstrongswan-kernel-libipsec.so >/dev/null 2>&1 ||
 	skip "charon's kernel-libipsec plugin not installed (libcharon-extra-plugins)"
 [ -x /usr/bin/python3 ] || skip "no /usr/bin/python3"
 
+# namespace names bwb-a-ike<pid>, bwb-b-ike<pid> (read by bench/netns.sh)
+# shellcheck disable=SC2034
 BW_NS_TAG="ike$$"
-# shellcheck source=bench/strongswan.sh
+# shellcheck source=../../bench/strongswan.sh
 . "$SRC/bench/strongswan.sh"
-# shellcheck source=tests/interop/lib/ike_sw.sh
+# shellcheck source=lib/ike_sw.sh
 . "$HERE/lib/ike_sw.sh"
 
 NPASS=0
@@ -136,10 +139,11 @@ up()
 	return 0
 }
 
-# tunnel_checks WANT_IKE WANT_ESP : SAs on both sides, algorithms, NAT-T, traffic, counters.
+# tunnel_checks WANT_IKE WANT_ESP : SAs on both sides, algorithms (WANT_IKE and WANT_ESP as
+# charon's --list-sas prints them), NAT-T, traffic, counters.
 tunnel_checks()
 {
-	local want_ike=$1 want_esp=$2 sas st out0 in0 out1 in1 r
+	local want_ike=$1 want_esp=$2 want_bw_esp sas st out0 in0 out1 in1 r
 	bw_wait_until 15 ike_sw_bw_established || {
 		fail "bulwark: no ESTABLISHED IKE SA: $(ike_sw_bw_status | grep '^ike ' | head -n 1)"
 		return 1
@@ -156,6 +160,12 @@ tunnel_checks()
 		fail "charon: CHILD_SA net not INSTALLED"
 		return 1
 	}
+	case "$want_esp" in
+	AES_GCM_16-256) want_bw_esp="AES_GCM_16/256" ;;
+	AES_CBC-256/HMAC_SHA2_256_128) want_bw_esp="AES_CBC/256 HMAC_SHA2_256_128" ;;
+	CHACHA20_POLY1305) want_bw_esp="CHACHA20_POLY1305/[0-9]*" ;;
+	*) want_bw_esp="$want_esp" ;;
+	esac
 	sas=$(ike_sw_charon_sas)
 	st=$(ike_sw_bw_status)
 	printf '%s\n' "$sas" >"$CASE_DIR/charon-sas.txt"
@@ -166,6 +176,10 @@ tunnel_checks()
 	}
 	grep -q "INSTALLED, TUNNEL-in-UDP, .*ESP:$want_esp\$" <<<"$sas" || {
 		fail "charon's CHILD_SA is not ESP:$want_esp in UDP: $(grep 'INSTALLED' <<<"$sas")"
+		return 1
+	}
+	grep -q "^  child net: spi in 0x[0-9a-f]* out 0x[0-9a-f]* $want_bw_esp\$" <<<"$st" || {
+		fail "bulwark's CHILD_SA is not $want_bw_esp: $(grep '^  child net' <<<"$st")"
 		return 1
 	}
 	grep -q "^ike sw: ESTABLISHED .*\[4500\] <-> $BW_OUT_B\[4500\] .* nat-t\$" <<<"$st" || {
@@ -216,8 +230,8 @@ tunnel_checks()
 delete_by()
 {
 	if [ "$1" = bw ]; then
-		ike_sw_bw_ctl "terminate sw" >"$CASE_DIR/terminate.out" 2>&1 &&
-			grep -q '^terminating sw' "$CASE_DIR/terminate.out" || {
+		ike_sw_bw_ctl "terminate sw" >"$CASE_DIR/terminate.out" 2>&1
+		grep -q '^terminating sw' "$CASE_DIR/terminate.out" || {
 			fail "bulwark ctl terminate: $(cat "$CASE_DIR/terminate.out")"
 			return 1
 		}
@@ -235,6 +249,18 @@ delete_by()
 		fail "bulwark still has SAs: $(ike_sw_bw_status | grep -E '^(ike|tunnel) ' | tr '\n' ' ')"
 		return 1
 	}
+	# removed through an INFORMATIONAL Delete on the other side, not by some timeout
+	if [ "$1" = bw ]; then
+		grep -q 'received DELETE for IKE_SA bw' "$BW_TMP/sw-B/charon.log" || {
+			fail "charon's log shows no DELETE for the IKE SA"
+			return 1
+		}
+	else
+		grep -q 'conn=sw: peer deleted the IKE SA' "$IKE_SW_BW_LOG" || {
+			fail "bulwark's log shows no delete by the peer"
+			return 1
+		}
+	fi
 	ike_sw_bw_alive || {
 		fail "bulwark exited"
 		return 1

@@ -127,6 +127,8 @@ ike_sw_charon_stop()
 {
 	[ -n "$IKE_SW_CHARON_PID" ] && bw_ns_kill "$IKE_SW_CHARON_PID"
 	IKE_SW_CHARON_PID=""
+	# bench/strongswan.sh's list of charons (bw_sw_down), now stopped
+	# shellcheck disable=SC2034
 	BW_SW_PIDS=()
 }
 
