@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The detection engine: compiles a loaded ruleset (src/ips/rule.h) into rule
+ * groups keyed by transport class, direction, inspection buffer and
+ * transform; each group's fast patterns go into one multi-pattern database
+ * (vectorscan, or Aho-Corasick as fallback, see mpm.h) that prefilters
+ * candidate rules, which are then evaluated fully in Suricata's signature
+ * order (pass, drop, reject, alert; flowbits setters before readers;
+ * priority; file order). Rules without a usable content are evaluated on
+ * every packet of their group, filtered by the header.
+ *
+ * The caller (flow, stream and app-layer code) describes what is inspected
+ * in a struct ips_detect_input: packet header fields, flow state, the
+ * payload or reassembled stream chunk, and app-layer buffers by enum
+ * ips_buf. The compiled engine is read-only after ips_detect_build() and
+ * may be shared by threads; everything that changes while inspecting
+ * (vectorscan scratch, PCRE2 match data, candidate sets, threshold
+ * tracking) lives in a struct ips_detect_thread that one thread owns.
+ * Per-flow flowbits live in a struct ips_flowbits the caller keeps with its
+ * flow and passes in.
+ */
+#ifndef BW_IPS_DETECT_H
+#define BW_IPS_DETECT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "ips/rule.h"
+
+/* A borrowed byte view. */
+struct ips_bufv {
+	const uint8_t *p;
+	size_t len;
+};
+
+/* An app-layer buffer: n views (n > 1 for multi-buffers like tls.certs), n = 0 when absent. */
+struct ips_detect_buf {
+	const struct ips_bufv *v;
+	size_t n;
+};
+
+/* Flowbits of one flow: sorted ids interned by the engine (ips_detect_flowbit_id). */
+enum { IPS_FLOWBITS_MAX = 32 };
+struct ips_flowbits_state {
+	uint16_t n;
+	uint16_t id[IPS_FLOWBITS_MAX];
+	uint32_t dropped; /* sets refused because the flow had IPS_FLOWBITS_MAX bits */
+};
+
+/* Everything one inspection sees. Zero-initialise, then fill what is known. */
+struct ips_detect_input {
+	/* Network layer (innermost). */
+	uint8_t ip_version;       /* 4 or 6; 0 = no IP (nothing but `ip any` rules can match) */
+	uint8_t src[16], dst[16]; /* network order; IPv4 uses the first 4 bytes */
+	uint8_t proto;            /* IP protocol number */
+	uint8_t ttl;
+	bool is_frag;
+	/* Transport. */
+	uint16_t sp, dp;
+	bool has_tcp;
+	uint8_t tcp_flags;
+	bool has_icmp;
+	uint8_t icmp_type, icmp_code;
+	bool icmp_has_id; /* echo request/reply: id and seq meaningful */
+	uint16_t icmp_id, icmp_seq;
+	/* The payload buffer: packet payload, or a reassembled stream chunk. */
+	const uint8_t *payload;
+	size_t payload_len;
+	size_t dsize;   /* the packet's own payload size (dsize keyword) */
+	bool is_stream; /* payload is reassembled stream data */
+	/* Flow. */
+	bool has_flow;
+	bool established;
+	bool to_server;     /* direction of this packet in its flow */
+	enum ips_proto app; /* detected app protocol, IPS_PROTO_IP when unknown */
+	uint64_t stream_bytes_ts, stream_bytes_tc; /* for stream_size */
+	struct ips_flowbits_state *flowbits;       /* NULL: no flow state */
+	/* App-layer buffers (IPS_BUF_PAYLOAD is ignored here: use payload). */
+	struct ips_detect_buf bufs[IPS_BUF__COUNT];
+	/* Time, for threshold and detection_filter. */
+	uint64_t ts_usec;
+};
+
+/* Sets buffer b of in to the single view v (which must outlive the inspection). */
+static inline void ips_detect_set_buf(struct ips_detect_input *in, enum ips_buf b,
+                                      const struct ips_bufv *v)
+{
+	in->bufs[b].v = v;
+	in->bufs[b].n = v && v->p ? 1 : 0;
+}
+
+struct ips_match {
+	const struct ips_rule *rule; /* borrowed from the ruleset */
+	enum ips_action action;
+};
+
+struct ips_detect_conf {
+	const struct ips_classconf *classes; /* for priorities; NULL: rule's own or 3 */
+	bool no_prefilter;                   /* evaluate every rule (testing) */
+	bool force_ac;             /* Aho-Corasick instead of vectorscan (testing, fallback) */
+	size_t thr_entries;        /* threshold tracking entries per thread; 0: 16384 */
+	unsigned backtrack_limit;  /* content/pcre retries per buffer; 0: 3000 as Suricata */
+	uint32_t pcre_match_limit; /* 0: 3500 as Suricata */
+};
+
+struct ips_detect_stats {
+	double build_ms;
+	size_t memory; /* bytes: databases, groups, compiled rules */
+	size_t rules;
+	size_t groups;
+	size_t patterns;             /* unique patterns over all groups */
+	size_t always_rules;         /* rules without a fast pattern (sum over header groups) */
+	size_t hs_groups, ac_groups; /* groups by matcher */
+	size_t flowbit_names;
+};
+
+struct ips_detect_thread_stats {
+	uint64_t runs, candidates, evaluated, matches;
+	uint64_t backtrack_limited, pcre_errors, thr_evicted, alerts_suppressed;
+};
+
+struct ips_detect_engine;
+struct ips_detect_thread;
+
+/*
+ * Compiles rs (borrowed: it must outlive the engine; PCRE2 JIT code is added
+ * to its compiled patterns) into a new *engine. conf may be NULL. stats, if
+ * not NULL, is filled. Returns 0, BW_ERR_NOMEM or BW_ERR_INVAL.
+ */
+int ips_detect_build(const struct ips_ruleset *rs, const struct ips_detect_conf *conf,
+                     struct ips_detect_engine **engine, struct ips_detect_stats *stats);
+void ips_detect_free(struct ips_detect_engine *e);
+void ips_detect_stats_print(const struct ips_detect_stats *st, FILE *f);
+
+/* Per-thread state for engine e (which must outlive it). */
+int ips_detect_thread_new(const struct ips_detect_engine *e, struct ips_detect_thread **out);
+void ips_detect_thread_free(struct ips_detect_thread *t);
+const struct ips_detect_thread_stats *ips_detect_thread_stats(const struct ips_detect_thread *t);
+
+/*
+ * Inspects one input. Matching rules that alert are written to m[0..max) in
+ * evaluation order and counted in *n (which may exceed max: the rest are
+ * dropped but their side effects apply). A matching pass rule is reported
+ * with IPS_ACT_PASS and ends the inspection, as in Suricata. Flowbits of
+ * in->flowbits are read and updated. Returns 0 or BW_ERR_NOMEM.
+ */
+int ips_detect_run(const struct ips_detect_engine *e, struct ips_detect_thread *t,
+                   const struct ips_detect_input *in, struct ips_match *m, size_t max, size_t *n);
+
+/* The interned id of a flowbit name, or -1 when no rule names it. */
+int ips_detect_flowbit_id(const struct ips_detect_engine *e, const char *name);
+bool ips_flowbits_isset(const struct ips_flowbits_state *fb, int id);
+
+#endif

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * Internals of the detection engine shared by detect.c (grouping,
+ * prefilter, run loop), detect_match.c (keyword matching of one rule) and
+ * detect_thr.c (threshold and detection_filter tracking): the compiled form
+ * of a rule, the engine and the per-thread state.
+ */
+#ifndef BW_IPS_DETECT_INT_H
+#define BW_IPS_DETECT_INT_H
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include "ips/detect.h"
+#include "ips/mpm.h"
+
+/* One option as the matcher sees it. */
+struct det_op {
+	const struct ips_opt *o;
+	uint16_t *fb;   /* flowbits: interned ids of o's names */
+	bool rel_after; /* a later option of the same buffer list depends on the cursor */
+};
+
+/* The options of one buffer, in rule order, with its transform. */
+struct det_bufl {
+	enum ips_buf buf;
+	bool dotprefix;
+	struct det_op *ops;
+	size_t n;
+};
+
+/* Transport classes and directions that key the rule groups. */
+enum det_pclass { DET_PC_TCP, DET_PC_UDP, DET_PC_ICMP, DET_PC_OTHER, DET_PC__COUNT };
+enum det_dir { DET_TS, DET_TC, DET_DIR__COUNT };
+
+struct det_rule {
+	const struct ips_rule *r;
+	uint32_t order;   /* index in engine->rules (evaluation order) */
+	uint8_t pc_mask;  /* 1 << enum det_pclass */
+	uint8_t dir_mask; /* 1 << enum det_dir */
+	int action_rank;  /* for sorting */
+	int fb_rank;
+	int prio;
+	size_t file_order;
+	struct det_op *pkt; /* header/packet/flow options, then flowbits checks */
+	size_t npkt;
+	struct det_op *post; /* flowbits set/unset/toggle after a match */
+	size_t npost;
+	struct det_bufl *bl;
+	size_t nbl;
+	const struct ips_threshold *thr; /* threshold or detection_filter */
+	/* Fast pattern: the content the prefilter looks for, or NULL. */
+	const struct ips_content *fp;
+	enum ips_buf fp_buf;
+	bool fp_dotprefix;
+};
+
+struct det_group {
+	const struct ips_mpm_ops *ops;
+	void *db;
+	uint32_t npat;
+	uint32_t *pat_off; /* rules of pattern i: rules[pat_off[i] .. pat_off[i + 1]) */
+	uint32_t *rules;
+};
+
+enum { DET_NTF = 2 }; /* transforms: none, dotprefix */
+
+struct ips_detect_engine {
+	struct det_rule *rules;
+	size_t nrules;
+	struct ips_detect_conf conf;
+	struct det_group *groups[DET_PC__COUNT][DET_DIR__COUNT][IPS_BUF__COUNT][DET_NTF];
+	uint32_t *always[DET_PC__COUNT][DET_DIR__COUNT];
+	size_t nalways[DET_PC__COUNT][DET_DIR__COUNT];
+	char **fb_names; /* sorted, unique */
+	size_t nfb;
+	bool any_dotprefix[IPS_BUF__COUNT];
+};
+
+/* A threshold tracking entry. */
+struct det_thr_entry {
+	uint32_t rule; /* order + 1; 0 = free */
+	uint32_t count;
+	uint64_t start_usec;
+	uint8_t key[33]; /* family byte + one or two addresses */
+};
+
+/* A cached transformed buffer. */
+struct det_tfbuf {
+	uint8_t *p;
+	size_t cap, len;
+	const uint8_t *src; /* the view it was made from */
+	uint64_t gen;
+};
+
+struct ips_detect_thread {
+	const struct ips_detect_engine *e;
+	void *hs_scratch;
+	pcre2_match_data *md;
+	pcre2_match_context *mctx;
+	pcre2_jit_stack *jit;
+	uint64_t *cand_bits;
+	uint32_t *cand;
+	size_t ncand;
+	struct det_tfbuf tf[IPS_BUF__COUNT];
+	uint64_t gen;
+	struct det_thr_entry *thr;
+	size_t nthr;
+	unsigned budget;
+	struct ips_detect_thread_stats st;
+};
+
+/* detect_match.c: true if dr matches in (header, packet, flow and buffers). */
+bool det_rule_match(struct ips_detect_thread *t, const struct det_rule *dr,
+                    const struct ips_detect_input *in);
+/* Applies dr's flowbits set/unset/toggle to in->flowbits. */
+void det_rule_post(const struct det_rule *dr, const struct ips_detect_input *in);
+/* The view of buffer b, instance k, transformed when dotprefix; false when absent. */
+bool det_view(struct ips_detect_thread *t, const struct ips_detect_input *in, enum ips_buf b,
+              size_t k, bool dotprefix, const uint8_t **p, size_t *len);
+/* The number of instances of buffer b in in. */
+size_t det_nviews(const struct ips_detect_input *in, enum ips_buf b);
+
+/* detect_thr.c: whether a matching rule with a threshold may alert now. */
+bool det_thr_allow(struct ips_detect_thread *t, const struct det_rule *dr,
+                   const struct ips_detect_input *in);
+
+#endif

@@ -1,0 +1,660 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * Keyword matching of one compiled rule against one input, with the
+ * semantics of Suricata's documentation and content inspection:
+ *
+ * - Each buffer (payload, http.uri, ...) has its own cursor: the end of the
+ *   last content, pcre, byte_jump or byte_extract match in that buffer. A
+ *   content's window is [offset, offset + depth) when absolute, and
+ *   [cursor + distance, cursor + distance + within) when relative (a
+ *   negative distance may reach back, never before the buffer start);
+ *   startswith is depth = length, endswith forces the match to end at the
+ *   buffer end. A negated content matches when the pattern is not found in
+ *   its window (an empty window counts as not found) and leaves the cursor.
+ * - When a later option of the same buffer that depends on the cursor fails,
+ *   the previous content or pcre is retried at its next occurrence, up to a
+ *   per-buffer budget (Suricata's inspection recursion limit).
+ * - isdataat N means data at offset N (N < length); relative, data at
+ *   cursor + N (cursor + N <= length), as Suricata's inspection does.
+ * - byte_test/byte_jump/byte_extract read 1..8 bytes big or little endian,
+ *   or text in base 8/10/16; a bitmask is applied and the value shifted right
+ *   by the mask's trailing zero bits. byte_jump moves the cursor to
+ *   (from_beginning ? 0 : from_end ? length : end of the bytes read) +
+ *   value * multiplier (rounded up to 4 with align) + post_offset, within
+ *   [0, length]; byte_extract stores the value for later options and moves
+ *   the cursor past the bytes read; byte_test leaves it.
+ * - Buffers with several instances (tls.certs) match if any instance does.
+ * - Packet keywords (flow, flags, dsize, ttl, ...) and flowbits checks go
+ *   before any buffer, as they are cheap.
+ */
+#define _GNU_SOURCE /* memmem */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ips/detect_int.h"
+
+/* ---- views and transforms ---- */
+
+size_t det_nviews(const struct ips_detect_input *in, enum ips_buf b)
+{
+	if (b == IPS_BUF_PAYLOAD)
+		return in->payload ? 1 : 0;
+	return in->bufs[b].v ? in->bufs[b].n : 0;
+}
+
+bool det_view(struct ips_detect_thread *t, const struct ips_detect_input *in, enum ips_buf b,
+              size_t k, bool dotprefix, const uint8_t **p, size_t *len)
+{
+	const uint8_t *s;
+	size_t n;
+	if (b == IPS_BUF_PAYLOAD) {
+		if (!in->payload || k > 0)
+			return false;
+		s = in->payload;
+		n = in->payload_len;
+	} else {
+		if (!in->bufs[b].v || k >= in->bufs[b].n || !in->bufs[b].v[k].p)
+			return false;
+		s = in->bufs[b].v[k].p;
+		n = in->bufs[b].v[k].len;
+	}
+	if (!dotprefix) {
+		*p = s;
+		*len = n;
+		return true;
+	}
+	/* dotprefix: the buffer with a '.' in front (Suricata's transform). */
+	struct det_tfbuf *tf = &t->tf[b];
+	if (tf->gen != t->gen || tf->src != s || tf->len != n + 1) {
+		if (tf->cap < n + 1) {
+			uint8_t *np = realloc(tf->p, n + 1);
+			if (!np)
+				return false; /* treated as absent: drop, not abort */
+			tf->p = np;
+			tf->cap = n + 1;
+		}
+		tf->p[0] = '.';
+		if (n)
+			memcpy(tf->p + 1, s, n);
+		tf->len = n + 1;
+		tf->src = s;
+		tf->gen = t->gen;
+	}
+	*p = tf->p;
+	*len = tf->len;
+	return true;
+}
+
+/* ---- pattern search ---- */
+
+static const uint8_t *find(const uint8_t *h, size_t hn, const uint8_t *p, size_t pn, bool nocase)
+{
+	if (pn > hn)
+		return NULL;
+	if (!nocase)
+		return memmem(h, hn, p, pn);
+	uint8_t f0 = (uint8_t)tolower(p[0]);
+	for (size_t i = 0; i + pn <= hn; i++) {
+		if ((uint8_t)tolower(h[i]) != f0)
+			continue;
+		size_t j = 1;
+		while (j < pn && tolower(h[i + j]) == tolower(p[j]))
+			j++;
+		if (j == pn)
+			return h + i;
+	}
+	return NULL;
+}
+
+/* ---- per-buffer inspection ---- */
+
+struct insp {
+	struct ips_detect_thread *t;
+	const struct det_bufl *bl;
+	const uint8_t *b;
+	size_t len;
+	uint64_t vars[IPS_RULE_MAX_VARS];
+};
+
+enum { NOMATCH = 0, MATCH = 1, ABORT = -1 };
+
+static int inspect(struct insp *s, size_t i, size_t cur);
+
+static int64_t val(const struct insp *s, int32_t v, int var)
+{
+	return var >= 0 && var < IPS_RULE_MAX_VARS ? (int64_t)s->vars[var] : (int64_t)v;
+}
+
+/* A retry costs one unit of the buffer's budget; ABORT when spent. */
+static int spend(struct insp *s)
+{
+	if (s->t->budget == 0) {
+		s->t->st.backtrack_limited++;
+		return ABORT;
+	}
+	s->t->budget--;
+	return 0;
+}
+
+static int do_content(struct insp *s, size_t i, size_t cur)
+{
+	const struct det_op *op = &s->bl->ops[i];
+	const struct ips_content *c = op->o->data;
+	int64_t len = (int64_t)s->len, clen = (int64_t)c->len, lo, hi;
+	bool neg = c->flags & IPS_CF_NEGATED, nocase = c->flags & IPS_CF_NOCASE;
+	if (c->flags & (IPS_CF_DISTANCE | IPS_CF_WITHIN)) {
+		int64_t dist =
+		        c->flags & IPS_CF_DISTANCE ? val(s, c->distance, c->distance_var) : 0;
+		lo = (int64_t)cur + dist;
+		hi = len;
+		if ((c->flags & IPS_CF_WITHIN) && hi > lo + val(s, c->within, c->within_var))
+			hi = lo + val(s, c->within, c->within_var);
+		if (lo < 0)
+			lo = 0;
+	} else if (c->flags & IPS_CF_STARTSWITH) {
+		lo = 0;
+		hi = clen;
+	} else {
+		lo = c->flags & IPS_CF_OFFSET ? val(s, c->offset, c->offset_var) : 0;
+		hi = c->flags & IPS_CF_DEPTH ? lo + val(s, c->depth, c->depth_var) : len;
+	}
+	if (hi > len)
+		hi = len;
+	if (c->flags & IPS_CF_ENDSWITH) /* the only place a match may start */
+		lo = lo > len - clen ? lo : len - clen;
+	for (;;) {
+		const uint8_t *f = NULL;
+		if (lo >= 0 && hi - lo >= clen) {
+			f = find(s->b + lo, (size_t)(hi - lo), c->pat, c->len, nocase);
+			if (f && (c->flags & IPS_CF_ENDSWITH) && f + c->len != s->b + s->len)
+				f = NULL;
+		}
+		if (neg)
+			return f ? NOMATCH : inspect(s, i + 1, cur);
+		if (!f)
+			return NOMATCH;
+		size_t at = (size_t)(f - s->b);
+		int r = inspect(s, i + 1, at + c->len);
+		if (r != NOMATCH || !op->rel_after)
+			return r;
+		if (spend(s))
+			return ABORT;
+		lo = (int64_t)at + 1; /* the next occurrence in the same window */
+	}
+}
+
+static int do_pcre(struct insp *s, size_t i, size_t cur)
+{
+	const struct det_op *op = &s->bl->ops[i];
+	const struct ips_pcre *x = op->o->data;
+	size_t start = x->flags & IPS_PCRE_RELATIVE ? cur : 0;
+	bool neg = x->flags & IPS_PCRE_NEGATED;
+	for (;;) {
+		int rc = PCRE2_ERROR_NOMATCH;
+		if (start <= s->len)
+			rc = pcre2_match(x->code, s->b, s->len, start, 0, s->t->md, s->t->mctx);
+		if (rc < 0 && rc != PCRE2_ERROR_NOMATCH)
+			s->t->st.pcre_errors++; /* match limit: no match, as Suricata */
+		if (neg)
+			return rc >= 0 ? NOMATCH : inspect(s, i + 1, cur);
+		if (rc < 0)
+			return NOMATCH;
+		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(s->t->md);
+		size_t m0 = ov[0], m1 = ov[1];
+		int r = inspect(s, i + 1, m1);
+		if (r != NOMATCH || !op->rel_after)
+			return r;
+		if (spend(s))
+			return ABORT;
+		start = m0 + 1;
+	}
+}
+
+/* Reads the number of a byte_* keyword at pos; false when out of bounds or not a number. */
+static bool extract(const uint8_t *b, size_t len, int64_t pos, unsigned nbytes,
+                    enum ips_endian endian, enum ips_byte_base base, uint64_t bitmask,
+                    uint64_t *out)
+{
+	uint64_t v = 0;
+	if (pos < 0 || (uint64_t)pos + nbytes > len || nbytes == 0)
+		return false;
+	const uint8_t *p = b + pos;
+	if (base == IPS_BASE_BINARY) {
+		if (nbytes > 8)
+			return false;
+		for (unsigned k = 0; k < nbytes; k++) {
+			unsigned idx = endian == IPS_END_BIG ? k : nbytes - 1 - k;
+			v = (v << 8) | p[idx];
+		}
+	} else {
+		/* Text: leading blanks, then digits of the base up to the first other byte. */
+		unsigned k = 0, digits = 0;
+		while (k < nbytes && (p[k] == ' ' || p[k] == '\t'))
+			k++;
+		for (; k < nbytes; k++) {
+			int d;
+			uint8_t ch = p[k];
+			if (ch >= '0' && ch <= '9')
+				d = ch - '0';
+			else if (ch >= 'a' && ch <= 'f')
+				d = ch - 'a' + 10;
+			else if (ch >= 'A' && ch <= 'F')
+				d = ch - 'A' + 10;
+			else
+				break;
+			if (d >= (int)base)
+				break;
+			if (v > (UINT64_MAX - (uint64_t)d) / (uint64_t)base)
+				return false; /* overflow */
+			v = v * (uint64_t)base + (uint64_t)d;
+			digits++;
+		}
+		if (!digits)
+			return false;
+	}
+	if (bitmask) {
+		v &= bitmask;
+		uint64_t m = bitmask;
+		while (!(m & 1)) {
+			m >>= 1;
+			v >>= 1;
+		}
+	}
+	*out = v;
+	return true;
+}
+
+static bool byte_test_ok(const struct ips_byte_test *bt, uint64_t v, uint64_t want)
+{
+	bool m;
+	switch (bt->op) {
+	case '<':
+		m = v < want;
+		break;
+	case '>':
+		m = v > want;
+		break;
+	case '=':
+		m = v == want;
+		break;
+	case '&':
+		m = (v & want) != 0;
+		break;
+	case '^':
+		m = (v ^ want) != 0;
+		break;
+	case 'l':
+		m = v <= want;
+		break;
+	case 'g':
+		m = v >= want;
+		break;
+	default:
+		m = false;
+	}
+	return bt->negated ? !m : m;
+}
+
+static int do_byte(struct insp *s, size_t i, size_t cur)
+{
+	const struct ips_opt *o = s->bl->ops[i].o;
+	uint64_t v;
+	switch (o->kw) {
+	case IPS_KW_BYTE_TEST: {
+		const struct ips_byte_test *bt = o->data;
+		int64_t pos =
+		        (bt->relative ? (int64_t)cur : 0) + val(s, bt->offset, bt->offset_var);
+		if (!extract(s->b, s->len, pos, bt->nbytes, bt->endian, bt->base, bt->bitmask, &v))
+			return NOMATCH;
+		uint64_t want = bt->value_var >= 0 ? s->vars[bt->value_var] : bt->value;
+		return byte_test_ok(bt, v, want) ? inspect(s, i + 1, cur) : NOMATCH;
+	}
+	case IPS_KW_BYTE_JUMP: {
+		const struct ips_byte_jump *bj = o->data;
+		int64_t pos =
+		        (bj->relative ? (int64_t)cur : 0) + val(s, bj->offset, bj->offset_var);
+		if (!extract(s->b, s->len, pos, bj->nbytes, bj->endian, bj->base, bj->bitmask, &v))
+			return NOMATCH;
+		if (v > UINT32_MAX)
+			return NOMATCH; /* beyond any buffer */
+		v *= bj->multiplier;
+		if (bj->align && (v & 3))
+			v += 4 - (v & 3);
+		int64_t to = bj->from_beginning ? 0
+		             : bj->from_end     ? (int64_t)s->len
+		                                : pos + bj->nbytes;
+		to += (int64_t)v + bj->post_offset;
+		if (to < 0 || to > (int64_t)s->len)
+			return NOMATCH;
+		return inspect(s, i + 1, (size_t)to);
+	}
+	case IPS_KW_BYTE_EXTRACT: {
+		const struct ips_byte_extract *bx = o->data;
+		int64_t pos = (bx->relative ? (int64_t)cur : 0) + bx->offset;
+		if (!extract(s->b, s->len, pos, bx->nbytes, bx->endian, bx->base, bx->bitmask, &v))
+			return NOMATCH;
+		if (v > UINT32_MAX)
+			return NOMATCH;
+		v *= bx->multiplier;
+		if (bx->align > 1 && v % bx->align)
+			v += bx->align - v % bx->align;
+		if (bx->var >= 0 && bx->var < IPS_RULE_MAX_VARS)
+			s->vars[bx->var] = v;
+		return inspect(s, i + 1, (size_t)pos + bx->nbytes);
+	}
+	default:
+		return NOMATCH;
+	}
+}
+
+static int inspect(struct insp *s, size_t i, size_t cur)
+{
+	for (; i < s->bl->n; i++) {
+		const struct ips_opt *o = s->bl->ops[i].o;
+		switch (o->kw) {
+		case IPS_KW_CONTENT:
+			return do_content(s, i, cur);
+		case IPS_KW_PCRE:
+			return do_pcre(s, i, cur);
+		case IPS_KW_BYTE_TEST:
+		case IPS_KW_BYTE_JUMP:
+		case IPS_KW_BYTE_EXTRACT:
+			return do_byte(s, i, cur);
+		case IPS_KW_ISDATAAT: {
+			const struct ips_isdataat *d = o->data;
+			uint64_t n = d->value_var >= 0 ? s->vars[d->value_var] : d->value;
+			bool data = d->relative ? cur + n <= s->len : n < s->len;
+			if (data == d->negated)
+				return NOMATCH;
+			break;
+		}
+		case IPS_KW_BSIZE:
+			if (!ips_num_match(o->data, s->len))
+				return NOMATCH;
+			break;
+		default: /* dotprefix: applied to the view */
+			break;
+		}
+	}
+	return MATCH;
+}
+
+static bool match_buffer(struct ips_detect_thread *t, const struct det_bufl *bl,
+                         const struct ips_detect_input *in)
+{
+	size_t nv = det_nviews(in, bl->buf);
+	for (size_t k = 0; k < nv; k++) {
+		struct insp s = {.t = t, .bl = bl};
+		if (!det_view(t, in, bl->buf, k, bl->dotprefix, &s.b, &s.len))
+			continue;
+		t->budget = t->e->conf.backtrack_limit;
+		if (inspect(&s, 0, 0) == MATCH)
+			return true;
+	}
+	return false;
+}
+
+/* ---- header ---- */
+
+static bool addr_ports(const struct ips_rule *r, const struct ips_detect_input *in, bool swap)
+{
+	size_t alen = in->ip_version == 6 ? 16 : 4;
+	const uint8_t *sa = swap ? in->dst : in->src, *da = swap ? in->src : in->dst;
+	uint16_t sp = swap ? in->dp : in->sp, dp = swap ? in->sp : in->dp;
+	bool ports = in->proto == 6 || in->proto == 17 || in->proto == 132;
+	if (!r->src.any && !ips_addrset_has(&r->src, sa, alen))
+		return false;
+	if (!r->dst.any && !ips_addrset_has(&r->dst, da, alen))
+		return false;
+	if (!r->sp.any && (!ports || !ips_portset_has(&r->sp, sp)))
+		return false;
+	if (!r->dp.any && (!ports || !ips_portset_has(&r->dp, dp)))
+		return false;
+	return true;
+}
+
+static bool header_match(const struct ips_rule *r, const struct ips_detect_input *in)
+{
+	if (in->ip_version != 4 && in->ip_version != 6)
+		return false;
+	switch (r->proto) {
+	case IPS_PROTO_IP:
+		break;
+	case IPS_PROTO_TCP:
+	case IPS_PROTO_HTTP:
+	case IPS_PROTO_TLS:
+		if (in->proto != 6)
+			return false;
+		break;
+	case IPS_PROTO_UDP:
+		if (in->proto != 17)
+			return false;
+		break;
+	case IPS_PROTO_DNS:
+		if (in->proto != 6 && in->proto != 17)
+			return false;
+		break;
+	case IPS_PROTO_ICMP:
+		if (in->proto != 1 && in->proto != 58)
+			return false;
+		break;
+	default:
+		return false;
+	}
+	if (r->app != IPS_PROTO_IP && in->app != r->app)
+		return false;
+	if (r->tcp_scope == IPS_TCP_PKT && in->is_stream)
+		return false;
+	if (r->tcp_scope == IPS_TCP_STREAM && !in->is_stream)
+		return false;
+	return addr_ports(r, in, false) || (r->bidir && addr_ports(r, in, true));
+}
+
+/* ---- packet and flow keywords ---- */
+
+static bool flow_match(const struct ips_flow *f, const struct ips_detect_input *in)
+{
+	uint32_t x = f->flags;
+	if ((x & IPS_FLOW_ESTABLISHED) && !(in->has_flow && in->established))
+		return false;
+	if ((x & IPS_FLOW_NOT_ESTABLISHED) && in->has_flow && in->established)
+		return false;
+	if ((x & IPS_FLOW_TO_SERVER) && !(in->has_flow && in->to_server))
+		return false;
+	if ((x & IPS_FLOW_TO_CLIENT) && !(in->has_flow && !in->to_server))
+		return false;
+	if ((x & IPS_FLOW_ONLY_STREAM) && !in->is_stream)
+		return false;
+	if ((x & IPS_FLOW_NO_STREAM) && in->is_stream)
+		return false;
+	if ((x & IPS_FLOW_ONLY_FRAG) && !in->is_frag)
+		return false;
+	if ((x & IPS_FLOW_NO_FRAG) && in->is_frag)
+		return false;
+	return true;
+}
+
+static bool flags_match(const struct ips_tcp_flags *f, const struct ips_detect_input *in)
+{
+	if (!in->has_tcp)
+		return false;
+	uint8_t v = in->tcp_flags & (uint8_t)~f->ignore;
+	switch (f->mod) {
+	case IPS_FLAGS_EXACT:
+		return v == f->flags;
+	case IPS_FLAGS_PLUS:
+		return (v & f->flags) == f->flags;
+	case IPS_FLAGS_ANY:
+		return (v & f->flags) != 0;
+	case IPS_FLAGS_NOT:
+		return (v & f->flags) != f->flags;
+	}
+	return false;
+}
+
+bool ips_flowbits_isset(const struct ips_flowbits_state *fb, int id)
+{
+	if (!fb || id < 0)
+		return false;
+	size_t lo = 0, hi = fb->n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (fb->id[mid] == id)
+			return true;
+		if (fb->id[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+static bool flowbits_check(const struct det_op *op, const struct ips_detect_input *in)
+{
+	const struct ips_flowbits *f = op->o->data;
+	if (!f || (f->cmd != IPS_FB_ISSET && f->cmd != IPS_FB_ISNOTSET))
+		return true;
+	bool want = f->cmd == IPS_FB_ISSET;
+	/* a|b: any of them; a&b (or one name): all of them. */
+	for (size_t k = 0; k < f->n; k++) {
+		bool ok = ips_flowbits_isset(in->flowbits, op->fb[k]) == want;
+		if (f->or_list && ok)
+			return true;
+		if (!f->or_list && !ok)
+			return false;
+	}
+	return !f->or_list;
+}
+
+static bool stream_size_match(const struct ips_stream_size *ss, const struct ips_detect_input *in)
+{
+	if (!in->has_flow || !in->has_tcp)
+		return false;
+	/* server: bytes the server sent (to_client); client: to_server. */
+	bool s = ips_num_match(&ss->cmp, in->stream_bytes_tc);
+	bool c = ips_num_match(&ss->cmp, in->stream_bytes_ts);
+	switch (ss->side) {
+	case IPS_SS_SERVER:
+		return s;
+	case IPS_SS_CLIENT:
+		return c;
+	case IPS_SS_BOTH:
+		return s && c;
+	case IPS_SS_EITHER:
+		return s || c;
+	}
+	return false;
+}
+
+static bool pkt_match(const struct det_op *op, const struct ips_detect_input *in)
+{
+	const struct ips_opt *o = op->o;
+	switch (o->kw) {
+	case IPS_KW_FLOW:
+		return flow_match(o->data, in);
+	case IPS_KW_FLOWBITS:
+		return flowbits_check(op, in);
+	case IPS_KW_DSIZE:
+		return !in->is_stream && ips_num_match(o->data, in->dsize);
+	case IPS_KW_ITYPE:
+		return in->has_icmp && ips_num_match(o->data, in->icmp_type);
+	case IPS_KW_ICODE:
+		return in->has_icmp && ips_num_match(o->data, in->icmp_code);
+	case IPS_KW_ICMP_ID:
+		return in->has_icmp && in->icmp_has_id && ips_num_match(o->data, in->icmp_id);
+	case IPS_KW_ICMP_SEQ:
+		return in->has_icmp && in->icmp_has_id && ips_num_match(o->data, in->icmp_seq);
+	case IPS_KW_FLAGS:
+		return flags_match(o->data, in);
+	case IPS_KW_TTL:
+		return ips_num_match(o->data, in->ttl);
+	case IPS_KW_IP_PROTO:
+		return ips_num_match(o->data, in->proto);
+	case IPS_KW_SAMEIP:
+		return memcmp(in->src, in->dst, in->ip_version == 6 ? 16 : 4) == 0;
+	case IPS_KW_STREAM_SIZE:
+		return stream_size_match(o->data, in);
+	case IPS_KW_URILEN: {
+		const struct ips_urilen *u = o->data;
+		enum ips_buf b = u->raw ? IPS_BUF_HTTP_RAW_URI : IPS_BUF_HTTP_URI;
+		if (det_nviews(in, b) == 0)
+			return false;
+		return ips_num_match(&u->cmp, in->bufs[b].v[0].len);
+	}
+	default: /* threshold, detection_filter: after the match */
+		return true;
+	}
+}
+
+bool det_rule_match(struct ips_detect_thread *t, const struct det_rule *dr,
+                    const struct ips_detect_input *in)
+{
+	if (!header_match(dr->r, in))
+		return false;
+	for (size_t i = 0; i < dr->npkt; i++)
+		if (!pkt_match(&dr->pkt[i], in))
+			return false;
+	for (size_t i = 0; i < dr->nbl; i++)
+		if (!match_buffer(t, &dr->bl[i], in))
+			return false;
+	return true;
+}
+
+/* ---- flowbits updates ---- */
+
+static void fb_set(struct ips_flowbits_state *fb, uint16_t id)
+{
+	size_t k = 0;
+	while (k < fb->n && fb->id[k] < id)
+		k++;
+	if (k < fb->n && fb->id[k] == id)
+		return;
+	if (fb->n >= IPS_FLOWBITS_MAX) {
+		fb->dropped++;
+		return;
+	}
+	memmove(&fb->id[k + 1], &fb->id[k], (fb->n - k) * sizeof(fb->id[0]));
+	fb->id[k] = id;
+	fb->n++;
+}
+
+static void fb_unset(struct ips_flowbits_state *fb, uint16_t id)
+{
+	for (size_t k = 0; k < fb->n; k++) {
+		if (fb->id[k] == id) {
+			memmove(&fb->id[k], &fb->id[k + 1], (fb->n - k - 1) * sizeof(fb->id[0]));
+			fb->n--;
+			return;
+		}
+	}
+}
+
+void det_rule_post(const struct det_rule *dr, const struct ips_detect_input *in)
+{
+	struct ips_flowbits_state *fb = in->flowbits;
+	if (!fb)
+		return;
+	for (size_t i = 0; i < dr->npost; i++) {
+		const struct ips_flowbits *f = dr->post[i].o->data;
+		for (size_t k = 0; k < f->n; k++) {
+			uint16_t id = dr->post[i].fb[k];
+			switch (f->cmd) {
+			case IPS_FB_SET:
+				fb_set(fb, id);
+				break;
+			case IPS_FB_UNSET:
+				fb_unset(fb, id);
+				break;
+			case IPS_FB_TOGGLE:
+				if (ips_flowbits_isset(fb, id))
+					fb_unset(fb, id);
+				else
+					fb_set(fb, id);
+				break;
+			default:
+				break;
+			}
+		}
+	}
+}

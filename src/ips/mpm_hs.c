@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * vectorscan implementation of the MPM ops: all patterns of a rule group
+ * compiled with hs_compile_lit_multi() into one block-mode database
+ * (HS_FLAG_SINGLEMATCH: the prefilter only needs to know that a pattern
+ * occurs, not where every occurrence is; HS_FLAG_CASELESS for nocase).
+ * Literal compilation takes the bytes as they are, so patterns need no
+ * regex escaping and may hold NUL. Scratch is per thread and grown with
+ * hs_alloc_scratch() to fit every database the thread scans.
+ */
+#include <hs/hs.h>
+#include <stdlib.h>
+
+#include "ips/mpm.h"
+#include "lib/err.h"
+#include "lib/log.h"
+
+static int hs_build(const struct ips_mpm_pattern *pats, size_t n, void **db)
+{
+	*db = NULL;
+	if (n == 0 || n > UINT32_MAX)
+		return BW_ERR_INVAL;
+	const char **expr = calloc(n, sizeof(*expr));
+	unsigned *flags = calloc(n, sizeof(*flags));
+	unsigned *ids = calloc(n, sizeof(*ids));
+	size_t *lens = calloc(n, sizeof(*lens));
+	int r = BW_ERR_NOMEM;
+	if (!expr || !flags || !ids || !lens)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		expr[i] = (const char *)pats[i].p;
+		lens[i] = pats[i].len;
+		ids[i] = pats[i].id;
+		flags[i] = HS_FLAG_SINGLEMATCH | (pats[i].nocase ? HS_FLAG_CASELESS : 0);
+	}
+	hs_database_t *d = NULL;
+	hs_compile_error_t *err = NULL;
+	if (hs_compile_lit_multi(expr, flags, ids, lens, (unsigned)n, HS_MODE_BLOCK, NULL, &d,
+	                         &err) != HS_SUCCESS) {
+		log_info("ips", "vectorscan refused a group of %zu patterns: %s", n,
+		         err && err->message ? err->message : "?");
+		hs_free_compile_error(err);
+		r = BW_ERR_UNSUPP;
+		goto out;
+	}
+	*db = d;
+	r = 0;
+out:
+	free(expr);
+	free(flags);
+	free(ids);
+	free(lens);
+	return r;
+}
+
+static void hs_dbfree(void *db)
+{
+	hs_free_database(db);
+}
+
+static int hs_scratch_grow(const void *db, void **scratch)
+{
+	hs_scratch_t *s = *scratch;
+	/* hs_alloc_scratch takes a non-const database but does not modify it. */
+	hs_database_t *d = (hs_database_t *)(uintptr_t)db;
+	if (hs_alloc_scratch(d, &s) != HS_SUCCESS)
+		return BW_ERR_NOMEM;
+	*scratch = s;
+	return 0;
+}
+
+static void hs_scratch_release(void *scratch)
+{
+	hs_free_scratch(scratch);
+}
+
+struct hs_cbctx {
+	ips_mpm_cb cb;
+	void *ctx;
+};
+
+static int on_match(unsigned id, unsigned long long from, unsigned long long to, unsigned flags,
+                    void *ctx)
+{
+	struct hs_cbctx *c = ctx;
+	(void)from;
+	(void)flags;
+	return c->cb(id, (size_t)to, c->ctx);
+}
+
+static int hs_do_scan(const void *db, void *scratch, const uint8_t *buf, size_t len, ips_mpm_cb cb,
+                      void *ctx)
+{
+	struct hs_cbctx c = {cb, ctx};
+	if (len == 0)
+		return 0;
+	if (len > UINT32_MAX)
+		len = UINT32_MAX; /* block mode takes an unsigned length */
+	hs_error_t e = hs_scan(db, (const char *)buf, (unsigned)len, 0, scratch, on_match, &c);
+	return e == HS_SUCCESS || e == HS_SCAN_TERMINATED ? 0 : BW_ERR_INVAL;
+}
+
+static size_t hs_size(const void *db)
+{
+	size_t sz = 0;
+	if (hs_database_size(db, &sz) != HS_SUCCESS)
+		return 0;
+	return sz;
+}
+
+const struct ips_mpm_ops ips_mpm_hs_ops = {
+        .name = "vectorscan",
+        .build = hs_build,
+        .free = hs_dbfree,
+        .scratch_grow = hs_scratch_grow,
+        .scratch_free = hs_scratch_release,
+        .scan = hs_do_scan,
+        .db_size = hs_size,
+};
