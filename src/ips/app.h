@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * IPS application layer: port-independent protocol detection and the
+ * HTTP/1.x (RFC 9112, through libhtp), DNS (RFC 1035, over UDP and over TCP
+ * with the RFC 1035 4.2.2 length prefix) and TLS handshake (RFC 5246, RFC
+ * 8446; JA3/JA3S fingerprints) parsers. They are pure stream consumers: the
+ * owner (the flow/stream component) feeds each direction's reassembled TCP
+ * bytes in order, or one UDP payload per call, and then reads what the
+ * parsers produced. No flow table, no I/O, no clock reads.
+ *
+ * Model (after Suricata's app-layer transactions):
+ *  - struct app_ctx: engine-wide, read-only after app_ctx_new(), shareable
+ *    by every worker thread (limits plus libhtp's configuration);
+ *  - struct app_flow: all app-layer state of one flow, owned by one thread,
+ *    its memory capped by app_cfg.flow_memcap;
+ *  - struct app_tx: one transaction (an HTTP request/response pair, one DNS
+ *    message, the TLS handshake), holding the inspection buffers of enum
+ *    ips_buf (rule.h) and the EVE fields of the output module.
+ *
+ * After each app_flow_feed() the detection engine walks the transactions
+ * (app_flow_tx_first/app_tx_next), inspects those app_tx_updated() in the
+ * direction just fed, and calls app_flow_tx_ack(), which clears the update
+ * marks and frees transactions that are complete. Views returned by
+ * app_tx_buf() and the app_*_info pointers are borrowed and stay valid until
+ * the next app_flow_feed/eof/gap/tx_ack on the same flow.
+ */
+#ifndef BW_IPS_APP_H
+#define BW_IPS_APP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ips/rule.h" /* enum ips_buf */
+
+/* Application protocols; names as Suricata's EVE app_proto. */
+enum app_proto {
+	APP_PROTO_UNKNOWN, /* not decided yet */
+	APP_PROTO_FAILED,  /* detection gave up: no parser runs */
+	APP_PROTO_HTTP,
+	APP_PROTO_TLS,
+	APP_PROTO_DNS,
+	APP_PROTO_SSH, /* recognised for naming only (no parser) */
+	APP_PROTO_SMB,
+	APP_PROTO_FTP,
+	APP_PROTO_SMTP,
+	APP_PROTO__COUNT,
+};
+
+/* "http", "tls", "dns", "ssh", "smb", "ftp", "smtp", "failed", "unknown". */
+const char *app_proto_name(enum app_proto p);
+
+enum app_dir {
+	APP_DIR_TO_SERVER = 0,
+	APP_DIR_TO_CLIENT = 1,
+};
+
+enum app_l4 {
+	APP_L4_TCP,
+	APP_L4_UDP,
+};
+
+/*
+ * Detection from the first bytes of one direction (UDP: one datagram).
+ * Returns 0 with *out set when recognised, BW_ERR_AGAIN when more bytes of
+ * this direction could decide, BW_ERR_NOTFOUND when nothing matches.
+ */
+int app_detect(const uint8_t *p, size_t len, enum app_dir dir, enum app_l4 l4, enum app_proto *out);
+
+enum {
+	APP_DETECT_MAX = 512, /* bytes per direction buffered while undecided */
+};
+
+struct app_cfg {
+	size_t body_limit;    /* HTTP request/response body bytes kept per tx, per direction */
+	size_t flow_memcap;   /* app-layer bytes one flow may hold */
+	size_t max_txs;       /* live transactions per flow */
+	size_t tls_msg_limit; /* largest TLS handshake message reassembled */
+};
+
+/* 1 MiB bodies, 4 MiB per flow, 256 transactions, 64 KiB handshake messages. */
+void app_cfg_default(struct app_cfg *cfg);
+
+struct app_ctx;
+/* cfg NULL means the defaults; *out is new (free with app_ctx_free). */
+int app_ctx_new(struct app_ctx **out, const struct app_cfg *cfg);
+void app_ctx_free(struct app_ctx *ctx);
+
+/* Anomalies, per flow (rule-visible events and counters for the owner). */
+enum app_event {
+	APP_EV_MEMCAP = 1u << 0,     /* flow memcap reached: parsing stopped */
+	APP_EV_TX_LIMIT = 1u << 1,   /* too many live transactions */
+	APP_EV_HTTP_ERROR = 1u << 2, /* libhtp reported a parse error */
+	APP_EV_BODY_TRUNC = 1u << 3, /* a body passed body_limit */
+	APP_EV_DNS_MALFORMED = 1u << 4,
+	APP_EV_DNS_PTR_LOOP = 1u << 5, /* name compression loop or overlong name */
+	APP_EV_TLS_MALFORMED = 1u << 6,
+	APP_EV_TLS_OVERSIZE = 1u << 7, /* record or handshake message over the caps */
+	APP_EV_GAP = 1u << 8,          /* stream gap: the direction stopped parsing */
+	APP_EV_DETECT_FAILED = 1u << 9,
+};
+
+struct app_flow;
+/* A new flow state borrowing ctx (which must outlive it). */
+int app_flow_new(struct app_flow **out, const struct app_ctx *ctx, enum app_l4 l4);
+void app_flow_free(struct app_flow *f);
+
+/*
+ * Feeds bytes of one direction: TCP in stream order, UDP one datagram per
+ * call. Detects the protocol first if needed. Returns 0 (also when the data
+ * was ignored), BW_ERR_NOMEM; malformed input is an event, not an error.
+ */
+int app_flow_feed(struct app_flow *f, enum app_dir dir, const uint8_t *p, size_t len);
+/* A hole in the stream of dir: that direction's parser stops. */
+void app_flow_gap(struct app_flow *f, enum app_dir dir);
+/* The direction ended (FIN/RST or flow timeout): completes what it can. */
+void app_flow_eof(struct app_flow *f, enum app_dir dir);
+
+enum app_proto app_flow_proto(const struct app_flow *f);
+uint32_t app_flow_events(const struct app_flow *f); /* enum app_event bits */
+size_t app_flow_mem(const struct app_flow *f);      /* bytes held now */
+
+/* Progress of a transaction. */
+enum app_tx_flag {
+	APP_TX_REQ_HDRS = 1u << 0, /* request line and headers parsed (DNS: query) */
+	APP_TX_REQ_DONE = 1u << 1,
+	APP_TX_RES_HDRS = 1u << 2,
+	APP_TX_RES_DONE = 1u << 3,
+	APP_TX_COMPLETE = 1u << 4, /* nothing more will be added */
+};
+
+struct app_tx;
+struct app_tx *app_flow_tx_first(const struct app_flow *f);
+struct app_tx *app_tx_next(const struct app_tx *tx);
+uint64_t app_tx_id(const struct app_tx *tx); /* per flow, from 0, in order */
+enum app_proto app_tx_proto(const struct app_tx *tx);
+uint32_t app_tx_flags(const struct app_tx *tx); /* enum app_tx_flag */
+/* True when buffers of dir changed since the last app_flow_tx_ack(). */
+bool app_tx_updated(const struct app_tx *tx, enum app_dir dir);
+/* Clears the update marks; frees complete transactions. */
+void app_flow_tx_ack(struct app_flow *f);
+
+/*
+ * The idx-th instance of buffer b as seen in direction dir (most buffers
+ * have one; tls.certs has one per certificate, dns.query one per question).
+ * Buffers exist in the direction Suricata inspects them: http.uri,
+ * http.method, ..., dns.query, tls.sni, ja3.* to the server; http.stat_code,
+ * http.server, ..., tls.cert_*, tls.certs, ja3s.hash to the client;
+ * http.header, http.header_names, http.raw_header, http.start,
+ * http.protocol, http.cookie, http.content_type, http.content_len,
+ * http.connection and file.data in both (each side's own). Returns 0 with a
+ * borrowed view, or BW_ERR_NOTFOUND. IPS_BUF_PAYLOAD is not an app buffer.
+ */
+int app_tx_buf(const struct app_tx *tx, enum app_dir dir, enum ips_buf b, size_t idx,
+               const uint8_t **p, size_t *len);
+
+/* ---- EVE fields (strings are NUL-terminated, NULL when absent) ---- */
+
+struct app_http_info {
+	const char *hostname;
+	const char *url;
+	const char *http_user_agent;
+	const char *http_content_type;
+	const char *http_refer;
+	const char *http_method;
+	const char *protocol;
+	const char *redirect; /* Location */
+	int status;           /* 0 until the response line */
+	uint64_t length;      /* response body bytes seen (after decoding) */
+};
+
+struct app_dns_answer {
+	const char *rrname;
+	const char *rrtype; /* "A", "AAAA", "CNAME", ... or the number */
+	uint32_t ttl;
+	const char *rdata; /* rendered for A/AAAA/CNAME/PTR/MX/TXT/NS, else NULL */
+};
+
+struct app_dns_info {
+	bool answer; /* type "answer" (QR=1), else "query" */
+	uint16_t id;
+	const char *rrname; /* first question, dotted, no trailing dot */
+	const char *rrtype;
+	const char *rcode; /* "NOERROR", ... (answers) */
+	uint16_t flags;    /* the header flags word */
+	const struct app_dns_answer *answers;
+	size_t nanswers;
+};
+
+struct app_tls_info {
+	const char *sni;
+	const char *version; /* "TLS 1.2", "TLS 1.3", "SSLv3", "UNDETERMINED" */
+	const char *subject; /* leaf certificate, "C=US, O=..., CN=..." */
+	const char *issuerdn;
+	const char *serial; /* "01:AB:..." */
+	const char *ja3_hash;
+	const char *ja3_string;
+	const char *ja3s_hash;
+	const char *ja3s_string;
+};
+
+/* NULL unless the transaction is of that protocol. */
+const struct app_http_info *app_tx_http(const struct app_tx *tx);
+const struct app_dns_info *app_tx_dns(const struct app_tx *tx);
+const struct app_tls_info *app_tx_tls(const struct app_tx *tx);
+
+#endif

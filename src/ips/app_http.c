@@ -1,0 +1,508 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * HTTP/1.x (RFC 9112) through libhtp 0.5: each direction's stream bytes go
+ * to htp_connp_req_data / htp_connp_res_data; libhtp's hooks copy what the
+ * rules and the log need into our transaction (struct app_tx), so libhtp
+ * may destroy its own transactions when they complete. Buffers follow
+ * Suricata's definitions:
+ *  - http.uri: libhtp's normalised parsed URI, path[?query][#fragment];
+ *    http.raw_uri the request-target as sent;
+ *  - http.header: "Name: value\r\n" per header in arrival order, without
+ *    Cookie (requests) or Set-Cookie (responses), no closing CRLF;
+ *    http.header_names: "\r\n" then "Name\r\n" per header, then "\r\n";
+ *    http.raw_header: the header block bytes as libhtp received them;
+ *  - http.start: the start line, CRLF, the header lines and a final CRLF;
+ *  - http.host: the normalised host (lowercase, no port); http.raw_host the
+ *    Host header value;
+ *  - bodies dechunked and (responses) gzip/deflate-decoded by libhtp, kept
+ *    up to app_cfg.body_limit; file.data is the response body to the
+ *    client and the request body to the server.
+ * Buffers are stored per direction (headers of both sides share names).
+ *
+ * When libhtp cannot go on in one direction until the other has been seen
+ * (HTP_STREAM_DATA_OTHER: a response before its request is complete, or a
+ * CONNECT), the unconsumed bytes are held, capped, and replayed after the
+ * other direction moves, as Suricata does.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include <htp/htp.h>
+
+#include "ips/app_int.h"
+#include "lib/err.h"
+
+enum {
+	HTTP_HOLD_MAX = 64 * 1024, /* bytes held while libhtp waits for the other side */
+};
+
+struct http_state {
+	htp_connp_t *connp;
+	uint8_t *held[2];
+	size_t nheld[2];
+	bool in_feed;
+};
+
+static struct app_flow *flow_of(const htp_tx_t *tx)
+{
+	return htp_connp_get_user_data(tx->connp);
+}
+
+/* Our transaction for tx, created on first sight. */
+static struct app_tx *tx_of(htp_tx_t *htx)
+{
+	struct app_tx *tx = htp_tx_get_user_data(htx);
+	struct app_flow *f = flow_of(htx);
+
+	if (tx != NULL || f == NULL)
+		return tx;
+	/* A failed creation (cap) leaves libhtp's tx without ours: it is not inspected. */
+	if ((tx = app_tx_new(f, APP_PROTO_HTTP)) != NULL)
+		htp_tx_set_user_data(htx, tx);
+	return tx;
+}
+
+static int add_bstr(struct app_flow *f, struct app_tx *tx, enum app_dir dir, enum ips_buf b,
+                    const bstr *s)
+{
+	if (s == NULL)
+		return 0;
+	return app_tx_buf_add(f, tx, dir, b, bstr_ptr(s), bstr_len(s));
+}
+
+static bool name_is(const htp_header_t *h, const char *name)
+{
+	size_t n = strlen(name);
+	const unsigned char *p = bstr_ptr(h->name);
+
+	if (bstr_len(h->name) != n)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = p[i];
+
+		if (c >= 'A' && c <= 'Z')
+			c = (unsigned char)(c - 'A' + 'a');
+		if (c != (unsigned char)name[i])
+			return false;
+	}
+	return true;
+}
+
+/* Builds http.header, http.header_names and http.start for one side. */
+static int header_bufs(struct app_flow *f, struct app_tx *tx, enum app_dir dir,
+                       const htp_table_t *hdrs, const bstr *line)
+{
+	const char *skip = dir == APP_DIR_TO_SERVER ? "cookie" : "set-cookie";
+	size_t n = hdrs != NULL ? htp_table_size(hdrs) : 0, lim = f->ctx->cfg.flow_memcap;
+	int r = 0;
+
+	/* Each buffer starts empty so that a header-less message still has them. */
+	if ((r = app_tx_buf_append(f, tx, dir, IPS_BUF_HTTP_HEADER_NAMES, "\r\n", 2, lim)) != 0 ||
+	    (r = app_tx_buf_add(f, tx, dir, IPS_BUF_HTTP_HEADER, "", 0)) != 0 ||
+	    (r = app_tx_buf_add(f, tx, dir, IPS_BUF_HTTP_START, "", 0)) != 0)
+		return r;
+	if (line != NULL &&
+	    ((r = app_tx_buf_append(f, tx, dir, IPS_BUF_HTTP_START, bstr_ptr(line), bstr_len(line),
+	                            lim)) != 0 ||
+	     (r = app_tx_buf_append(f, tx, dir, IPS_BUF_HTTP_START, "\r\n", 2, lim)) != 0))
+		return r;
+	for (size_t i = 0; i < n && r == 0; i++) {
+		const htp_header_t *h = htp_table_get_index(hdrs, i, NULL);
+
+		if (h == NULL)
+			continue;
+		r = app_tx_buf_append(f, tx, dir, IPS_BUF_HTTP_HEADER_NAMES, bstr_ptr(h->name),
+		                      bstr_len(h->name), lim);
+		if (r == 0)
+			r = app_tx_buf_append(f, tx, dir, IPS_BUF_HTTP_HEADER_NAMES, "\r\n", 2,
+			                      lim);
+		for (int k = 0; k < 2 && r == 0; k++) {
+			enum ips_buf b = k == 0 ? IPS_BUF_HTTP_START : IPS_BUF_HTTP_HEADER;
+
+			if (k == 1 && name_is(h, skip))
+				continue;
+			if ((r = app_tx_buf_append(f, tx, dir, b, bstr_ptr(h->name),
+			                           bstr_len(h->name), lim)) == 0 &&
+			    (r = app_tx_buf_append(f, tx, dir, b, ": ", 2, lim)) == 0 &&
+			    (r = app_tx_buf_append(f, tx, dir, b, bstr_ptr(h->value),
+			                           bstr_len(h->value), lim)) == 0)
+				r = app_tx_buf_append(f, tx, dir, b, "\r\n", 2, lim);
+		}
+	}
+	if (r == 0)
+		r = app_tx_buf_append(f, tx, dir, IPS_BUF_HTTP_HEADER_NAMES, "\r\n", 2, lim);
+	if (r == 0)
+		r = app_tx_buf_append(f, tx, dir, IPS_BUF_HTTP_START, "\r\n", 2, lim);
+	return r;
+}
+
+/* Single-header buffers: the value of the first header called name. */
+static int header_buf(struct app_flow *f, struct app_tx *tx, enum app_dir dir,
+                      const htp_table_t *hdrs, const char *name, enum ips_buf b)
+{
+	const htp_header_t *h = hdrs != NULL ? htp_table_get_c(hdrs, name) : NULL;
+
+	return h != NULL ? add_bstr(f, tx, dir, b, h->value) : 0;
+}
+
+static const char *str_of(const struct app_tx *tx, enum app_dir dir, enum ips_buf b)
+{
+	return app_tx_buf_str(tx, dir, b);
+}
+
+/* The normalised URI as Suricata composes it from libhtp's parsed URI. */
+static int norm_uri(struct app_flow *f, struct app_tx *tx, const htp_tx_t *htx)
+{
+	const htp_uri_t *u = htx->parsed_uri;
+	const enum app_dir d = APP_DIR_TO_SERVER;
+	size_t lim = f->ctx->cfg.flow_memcap;
+	int r;
+
+	if (u == NULL)
+		return 0;
+	if ((r = app_tx_buf_add(f, tx, d, IPS_BUF_HTTP_URI, "", 0)) != 0)
+		return r;
+	if (u->path != NULL && (r = app_tx_buf_append(f, tx, d, IPS_BUF_HTTP_URI, bstr_ptr(u->path),
+	                                              bstr_len(u->path), lim)) != 0)
+		return r;
+	if (u->query != NULL &&
+	    ((r = app_tx_buf_append(f, tx, d, IPS_BUF_HTTP_URI, "?", 1, lim)) != 0 ||
+	     (r = app_tx_buf_append(f, tx, d, IPS_BUF_HTTP_URI, bstr_ptr(u->query),
+	                            bstr_len(u->query), lim)) != 0))
+		return r;
+	if (u->fragment != NULL &&
+	    ((r = app_tx_buf_append(f, tx, d, IPS_BUF_HTTP_URI, "#", 1, lim)) != 0 ||
+	     (r = app_tx_buf_append(f, tx, d, IPS_BUF_HTTP_URI, bstr_ptr(u->fragment),
+	                            bstr_len(u->fragment), lim)) != 0))
+		return r;
+	return 0;
+}
+
+static int on_request_headers(htp_tx_t *htx)
+{
+	struct app_tx *tx = tx_of(htx);
+	struct app_flow *f = flow_of(htx);
+	const enum app_dir d = APP_DIR_TO_SERVER;
+	const htp_table_t *h = htx->request_headers;
+	struct app_http_info *e;
+
+	if (tx == NULL || f == NULL)
+		return HTP_OK;
+	e = &tx->u.http;
+	(void)(norm_uri(f, tx, htx) || add_bstr(f, tx, d, IPS_BUF_HTTP_RAW_URI, htx->request_uri) ||
+	       add_bstr(f, tx, d, IPS_BUF_HTTP_METHOD, htx->request_method) ||
+	       add_bstr(f, tx, d, IPS_BUF_HTTP_PROTOCOL, htx->request_protocol) ||
+	       add_bstr(f, tx, d, IPS_BUF_HTTP_REQUEST_LINE, htx->request_line) ||
+	       add_bstr(f, tx, d, IPS_BUF_HTTP_HOST, htx->request_hostname) ||
+	       header_buf(f, tx, d, h, "host", IPS_BUF_HTTP_RAW_HOST) ||
+	       header_buf(f, tx, d, h, "user-agent", IPS_BUF_HTTP_USER_AGENT) ||
+	       header_buf(f, tx, d, h, "cookie", IPS_BUF_HTTP_COOKIE) ||
+	       header_buf(f, tx, d, h, "content-type", IPS_BUF_HTTP_CONTENT_TYPE) ||
+	       header_buf(f, tx, d, h, "content-length", IPS_BUF_HTTP_CONTENT_LEN) ||
+	       header_buf(f, tx, d, h, "referer", IPS_BUF_HTTP_REFERER) ||
+	       header_buf(f, tx, d, h, "accept", IPS_BUF_HTTP_ACCEPT) ||
+	       header_buf(f, tx, d, h, "accept-encoding", IPS_BUF_HTTP_ACCEPT_ENC) ||
+	       header_buf(f, tx, d, h, "accept-language", IPS_BUF_HTTP_ACCEPT_LANG) ||
+	       header_buf(f, tx, d, h, "connection", IPS_BUF_HTTP_CONNECTION) ||
+	       header_bufs(f, tx, d, h, htx->request_line));
+	e->hostname = str_of(tx, d, IPS_BUF_HTTP_HOST);
+	e->url = str_of(tx, d, IPS_BUF_HTTP_RAW_URI);
+	e->http_user_agent = str_of(tx, d, IPS_BUF_HTTP_USER_AGENT);
+	e->http_refer = str_of(tx, d, IPS_BUF_HTTP_REFERER);
+	e->http_method = str_of(tx, d, IPS_BUF_HTTP_METHOD);
+	e->protocol = str_of(tx, d, IPS_BUF_HTTP_PROTOCOL);
+	tx->flags |= APP_TX_REQ_HDRS;
+	app_tx_mark(tx, d);
+	return HTP_OK;
+}
+
+static int on_response_headers(htp_tx_t *htx)
+{
+	struct app_tx *tx = tx_of(htx);
+	struct app_flow *f = flow_of(htx);
+	const enum app_dir d = APP_DIR_TO_CLIENT;
+	const htp_table_t *h = htx->response_headers;
+	struct app_http_info *e;
+
+	if (tx == NULL || f == NULL)
+		return HTP_OK;
+	e = &tx->u.http;
+	/* A 100-continue interim response is replaced by the final one (RFC 9110 15.2). */
+	for (int b = 0; b < IPS_BUF__COUNT; b++)
+		if (tx->first[d][b] >= 0 && b != IPS_BUF_HTTP_RESPONSE_BODY &&
+		    b != IPS_BUF_FILE_DATA)
+			app_tx_buf_clear(tx, d, (enum ips_buf)b);
+	(void)(add_bstr(f, tx, d, IPS_BUF_HTTP_STAT_CODE, htx->response_status) ||
+	       add_bstr(f, tx, d, IPS_BUF_HTTP_STAT_MSG, htx->response_message) ||
+	       add_bstr(f, tx, d, IPS_BUF_HTTP_RESPONSE_LINE, htx->response_line) ||
+	       add_bstr(f, tx, d, IPS_BUF_HTTP_PROTOCOL, htx->response_protocol) ||
+	       header_buf(f, tx, d, h, "location", IPS_BUF_HTTP_LOCATION) ||
+	       header_buf(f, tx, d, h, "server", IPS_BUF_HTTP_SERVER) ||
+	       header_buf(f, tx, d, h, "set-cookie", IPS_BUF_HTTP_COOKIE) ||
+	       header_buf(f, tx, d, h, "content-type", IPS_BUF_HTTP_CONTENT_TYPE) ||
+	       header_buf(f, tx, d, h, "content-length", IPS_BUF_HTTP_CONTENT_LEN) ||
+	       header_buf(f, tx, d, h, "connection", IPS_BUF_HTTP_CONNECTION) ||
+	       header_bufs(f, tx, d, h, htx->response_line));
+	e->status = htx->response_status_number > 0 ? htx->response_status_number : 0;
+	e->http_content_type = str_of(tx, d, IPS_BUF_HTTP_CONTENT_TYPE);
+	e->redirect = str_of(tx, d, IPS_BUF_HTTP_LOCATION);
+	tx->flags |= APP_TX_RES_HDRS;
+	app_tx_mark(tx, d);
+	return HTP_OK;
+}
+
+/* Raw header block bytes, as libhtp hands them over (possibly in pieces). */
+static int header_data(htp_tx_data_t *d, enum app_dir dir)
+{
+	struct app_tx *tx = tx_of(d->tx);
+	struct app_flow *f = flow_of(d->tx);
+
+	if (tx == NULL || f == NULL || d->data == NULL)
+		return HTP_OK;
+	(void)app_tx_buf_append(f, tx, dir, IPS_BUF_HTTP_RAW_HEADER, d->data, d->len,
+	                        f->ctx->cfg.body_limit);
+	return HTP_OK;
+}
+
+static int on_request_header_data(htp_tx_data_t *d)
+{
+	return header_data(d, APP_DIR_TO_SERVER);
+}
+
+static int on_response_header_data(htp_tx_data_t *d)
+{
+	return header_data(d, APP_DIR_TO_CLIENT);
+}
+
+static int body_data(htp_tx_data_t *d, enum app_dir dir)
+{
+	struct app_tx *tx = tx_of(d->tx);
+	struct app_flow *f = flow_of(d->tx);
+	enum ips_buf b =
+	        dir == APP_DIR_TO_SERVER ? IPS_BUF_HTTP_REQUEST_BODY : IPS_BUF_HTTP_RESPONSE_BODY;
+	size_t lim;
+
+	if (tx == NULL || f == NULL || d->data == NULL || d->len == 0)
+		return HTP_OK;
+	lim = f->ctx->cfg.body_limit;
+	if (dir == APP_DIR_TO_CLIENT)
+		tx->u.http.length += d->len;
+	if (app_tx_buf_append(f, tx, dir, b, d->data, d->len, lim) != 0 ||
+	    app_tx_buf_append(f, tx, dir, IPS_BUF_FILE_DATA, d->data, d->len, lim) != 0)
+		f->events |= APP_EV_BODY_TRUNC;
+	app_tx_mark(tx, dir);
+	return HTP_OK;
+}
+
+static int on_request_body(htp_tx_data_t *d)
+{
+	return body_data(d, APP_DIR_TO_SERVER);
+}
+
+static int on_response_body(htp_tx_data_t *d)
+{
+	return body_data(d, APP_DIR_TO_CLIENT);
+}
+
+static int on_request_complete(htp_tx_t *htx)
+{
+	struct app_tx *tx = tx_of(htx);
+
+	if (tx != NULL) {
+		tx->flags |= APP_TX_REQ_DONE;
+		app_tx_mark(tx, APP_DIR_TO_SERVER);
+	}
+	return HTP_OK;
+}
+
+static int on_response_complete(htp_tx_t *htx)
+{
+	struct app_tx *tx = tx_of(htx);
+
+	if (tx != NULL) {
+		tx->flags |= APP_TX_RES_DONE;
+		app_tx_mark(tx, APP_DIR_TO_CLIENT);
+	}
+	return HTP_OK;
+}
+
+/* Both sides done: libhtp frees its tx after this, so ours lets go of it. */
+static int on_tx_complete(htp_tx_t *htx)
+{
+	struct app_tx *tx = htp_tx_get_user_data(htx);
+
+	if (tx != NULL) {
+		tx->flags |= APP_TX_COMPLETE;
+		htp_tx_set_user_data(htx, NULL);
+	}
+	return HTP_OK;
+}
+
+int app_http_ctx_init(struct app_ctx *ctx)
+{
+	htp_cfg_t *cfg = htp_config_create();
+
+	if (cfg == NULL)
+		return BW_ERR_NOMEM;
+	/* Suricata's default personality, and its default decoding. */
+	(void)htp_config_set_server_personality(cfg, HTP_SERVER_IDS);
+	htp_config_set_response_decompression(cfg, 1);
+	htp_config_set_response_decompression_layer_limit(cfg, 2);
+	htp_config_set_compression_bomb_limit(cfg, ctx->cfg.body_limit);
+	htp_config_set_tx_auto_destroy(cfg, 1);
+	htp_config_set_field_limits(cfg, 9000, 18000);
+	htp_config_register_request_headers(cfg, on_request_headers);
+	htp_config_register_request_header_data(cfg, on_request_header_data);
+	htp_config_register_request_body_data(cfg, on_request_body);
+	htp_config_register_request_complete(cfg, on_request_complete);
+	htp_config_register_response_headers(cfg, on_response_headers);
+	htp_config_register_response_header_data(cfg, on_response_header_data);
+	htp_config_register_response_body_data(cfg, on_response_body);
+	htp_config_register_response_complete(cfg, on_response_complete);
+	htp_config_register_transaction_complete(cfg, on_tx_complete);
+	ctx->htp_cfg = cfg;
+	return 0;
+}
+
+void app_http_ctx_fini(struct app_ctx *ctx)
+{
+	if (ctx->htp_cfg != NULL)
+		htp_config_destroy(ctx->htp_cfg);
+	ctx->htp_cfg = NULL;
+}
+
+static int http_init(struct app_flow *f)
+{
+	struct http_state *s;
+
+	if (!app_mem_take(f, sizeof(*s)))
+		return BW_ERR_LIMIT;
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return BW_ERR_NOMEM;
+	if ((s->connp = htp_connp_create(f->ctx->htp_cfg)) == NULL) {
+		free(s);
+		return BW_ERR_NOMEM;
+	}
+	htp_connp_open(s->connp, NULL, 0, NULL, 0, NULL);
+	htp_connp_set_user_data(s->connp, f);
+	f->state = s;
+	return 0;
+}
+
+static void http_fini(struct app_flow *f)
+{
+	struct http_state *s = f->state;
+
+	/* Our transactions are freed by the flow; detach them from libhtp's first. */
+	htp_connp_set_user_data(s->connp, NULL);
+	htp_connp_destroy_all(s->connp);
+	for (int d = 0; d < 2; d++) {
+		app_mem_give(f, s->nheld[d]);
+		free(s->held[d]);
+	}
+	app_mem_give(f, sizeof(*s));
+	free(s);
+	f->state = NULL;
+}
+
+/* Hands bytes to libhtp; returns how many it took, or SIZE_MAX on error. */
+static size_t push(struct http_state *s, enum app_dir dir, const uint8_t *p, size_t len)
+{
+	struct timeval tv = {0, 0};
+	int rc;
+
+	if (dir == APP_DIR_TO_SERVER) {
+		rc = htp_connp_req_data(s->connp, &tv, p, len);
+		if (rc == HTP_STREAM_DATA_OTHER)
+			return htp_connp_req_data_consumed(s->connp);
+	} else {
+		rc = htp_connp_res_data(s->connp, &tv, p, len);
+		if (rc == HTP_STREAM_DATA_OTHER)
+			return htp_connp_res_data_consumed(s->connp);
+	}
+	if (rc == HTP_STREAM_ERROR)
+		return SIZE_MAX;
+	return len;
+}
+
+static void set_held(struct app_flow *f, struct http_state *s, enum app_dir dir, const uint8_t *p,
+                     size_t len)
+{
+	uint8_t *b = NULL;
+
+	if (len > HTTP_HOLD_MAX || !app_mem_take(f, len)) {
+		f->events |= APP_EV_HTTP_ERROR;
+		f->dead[dir] = true;
+		len = 0;
+	} else if (len > 0 && (b = malloc(len)) != NULL) {
+		memcpy(b, p, len);
+	} else {
+		app_mem_give(f, len);
+		len = 0;
+	}
+	app_mem_give(f, s->nheld[dir]);
+	free(s->held[dir]);
+	s->held[dir] = b;
+	s->nheld[dir] = b != NULL ? len : 0;
+}
+
+/* Feeds p (after what is held) to libhtp; holds what it could not take yet. */
+static void feed_dir(struct app_flow *f, struct http_state *s, enum app_dir dir, const uint8_t *p,
+                     size_t len)
+{
+	uint8_t *buf = NULL;
+	size_t took;
+
+	if (s->nheld[dir] > 0) {
+		if ((buf = malloc(s->nheld[dir] + len)) == NULL)
+			return;
+		memcpy(buf, s->held[dir], s->nheld[dir]);
+		if (len > 0)
+			memcpy(buf + s->nheld[dir], p, len);
+		len += s->nheld[dir];
+		p = buf;
+	}
+	took = push(s, dir, p, len);
+	if (took == SIZE_MAX) {
+		f->events |= APP_EV_HTTP_ERROR;
+		f->dead[dir] = true;
+		took = len;
+	}
+	set_held(f, s, dir, p + took, len - took);
+	free(buf);
+}
+
+static int http_feed(struct app_flow *f, enum app_dir dir, const uint8_t *p, size_t len)
+{
+	struct http_state *s = f->state;
+	enum app_dir other = (enum app_dir)(dir ^ 1);
+
+	feed_dir(f, s, dir, p, len);
+	/* The other side may have waited for this one. */
+	if (s->nheld[other] > 0 && !f->dead[other])
+		feed_dir(f, s, other, NULL, 0);
+	if (s->nheld[dir] > 0 && !f->dead[dir])
+		feed_dir(f, s, dir, NULL, 0);
+	return 0;
+}
+
+static void http_eof(struct app_flow *f, enum app_dir dir)
+{
+	struct http_state *s = f->state;
+	struct timeval tv = {0, 0};
+
+	/* A body delimited by the connection's end completes now (RFC 9112 6.3 item 8). */
+	if (dir == APP_DIR_TO_SERVER)
+		htp_connp_req_close(s->connp, &tv);
+	else
+		htp_connp_close(s->connp, &tv);
+}
+
+const struct app_parser app_parser_http = {
+        .proto = APP_PROTO_HTTP,
+        .init = http_init,
+        .feed = http_feed,
+        .eof = http_eof,
+        .fini = http_fini,
+};
