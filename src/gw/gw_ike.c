@@ -112,6 +112,14 @@ static int child_add(void *arg, const struct ike_child_sa *c, uint32_t *handle)
 	return 0;
 }
 
+static int vip_add(void *arg, const struct bw_addr *vip)
+{
+	struct gw_ike *gi = arg;
+
+	/* The assigned address goes on the TUN device so traffic leaves from it. */
+	return gw_nl_addr_add(gi->tun_ifindex, vip, (uint8_t)(bw_addr_len(vip) * 8));
+}
+
 static void child_del(void *arg, uint32_t handle)
 {
 	struct gw_ike *gi = arg;
@@ -210,6 +218,7 @@ int gw_ike_new(struct gw_ike **out, const struct gw_conf *conf, struct ev_loop *
 	        .send = ike_send,
 	        .child_add = child_add,
 	        .child_del = child_del,
+	        .vip_add = vip_add,
 	};
 	struct gw_ike *gi;
 	int r;

@@ -36,6 +36,8 @@ struct ike_ops {
 	/* Installs an ESP SA pair; *handle identifies it for child_del. */
 	int (*child_add)(void *arg, const struct ike_child_sa *c, uint32_t *handle);
 	void (*child_del)(void *arg, uint32_t handle);
+	/* A virtual IP the peer assigned us (remote access client); NULL = ignore. */
+	int (*vip_add)(void *arg, const struct bw_addr *vip);
 	/* Random bytes (SPIs, nonces); tests plug in a deterministic one. NULL = crypto_random. */
 	int (*random)(void *arg, void *buf, size_t len);
 };

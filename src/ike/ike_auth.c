@@ -58,6 +58,45 @@ static size_t props_no_dh(const struct ike_child_conf *cc, struct ike_proposal *
 	return cc->n_prop;
 }
 
+/* CFG_REQUEST for an address of the peer's family and its DNS servers (3.15). */
+static int cp_build_request(struct ikev2_bld *b, int family)
+{
+	static struct ikev2_cpp cp;
+
+	memset(&cp, 0, sizeof(cp));
+	cp.type = IKEV2_CFG_REQUEST;
+	cp.attr[cp.n++] = (struct ikev2_cp_attrp){family == AF_INET ? IKEV2_CP_INTERNAL_IP4_ADDRESS
+	                                                            : IKEV2_CP_INTERNAL_IP6_ADDRESS,
+	                                          {NULL, 0}};
+	cp.attr[cp.n++] = (struct ikev2_cp_attrp){family == AF_INET ? IKEV2_CP_INTERNAL_IP4_DNS
+	                                                            : IKEV2_CP_INTERNAL_IP6_DNS,
+	                                          {NULL, 0}};
+	return ikev2_build_cp(b, &cp);
+}
+
+/* The address a CFG_REPLY assigns us, if any. */
+static bool cp_take_reply(const struct ikev2_msg *m, struct bw_addr *vip)
+{
+	if (!ikev2_has(m, IKEV2_PL_CP) || m->cp.type != IKEV2_CFG_REPLY)
+		return false;
+	for (unsigned i = 0; i < m->cp.n; i++) {
+		const struct ikev2_cp_attrp *a = &m->cp.attr[i];
+
+		memset(vip, 0, sizeof(*vip));
+		if (a->type == IKEV2_CP_INTERNAL_IP4_ADDRESS && a->val.len == 4) {
+			vip->family = AF_INET;
+			memcpy(vip->a, a->val.p, 4);
+			return true;
+		}
+		if (a->type == IKEV2_CP_INTERNAL_IP6_ADDRESS && a->val.len == 17) {
+			vip->family = AF_INET6;
+			memcpy(vip->a, a->val.p, 16);
+			return true;
+		}
+	}
+	return false;
+}
+
 int ike_auth_start(struct ike_sa *sa, uint64_t now)
 {
 	const struct ike_conn_conf *c = sa->conf;
@@ -87,6 +126,8 @@ int ike_auth_start(struct ike_sa *sa, uint64_t now)
 	if ((r = ikev2_build_auth(&b, IKEV2_AUTH_PSK, auth, alen)) != 0)
 		return r;
 	crypto_wipe(auth, sizeof(auth));
+	if (c->request_vip && (r = cp_build_request(&b, sa->remote.family)) != 0)
+		return r;
 	if (cc != NULL) {
 		if ((r = ike_new_child_spi(sa->ike, &sa->pending_spi)) != 0)
 			return r;
@@ -100,7 +141,15 @@ int ike_auth_start(struct ike_sa *sa, uint64_t now)
 		size_t np = props_no_dh(cc, props);
 
 		ike_prop_build(props, np, IKEV2_PROTO_ESP, spi, 4, &sap);
-		ike_ts_from_conf(cc->local_ts, cc->local_plen, cc->n_local_ts, &sa->local, &tsi);
+		/* Asking for a virtual IP: our side is "any" until the peer narrows it (2.19). */
+		struct bw_addr any = {.family = sa->remote.family};
+		uint8_t any_len = 0;
+
+		if (c->request_vip && cc->n_local_ts == 0)
+			ike_ts_from_conf(&any, &any_len, 1, NULL, &tsi);
+		else
+			ike_ts_from_conf(cc->local_ts, cc->local_plen, cc->n_local_ts, &sa->local,
+			                 &tsi);
 		ike_ts_from_conf(cc->remote_ts, cc->remote_plen, cc->n_remote_ts, &sa->remote,
 		                 &tsr);
 		if ((r = ikev2_build_sa(&b, &sap)) != 0 ||
@@ -156,6 +205,48 @@ static void auth_fail(struct ike_sa *sa, const struct ikev2_msg *m, uint16_t typ
 	ike_sa_kill(sa, ikev2_notify_name(type));
 }
 
+/* Does a CFG_REQUEST ask for an address of this family? */
+static bool cp_wants(const struct ikev2_cpp *cp, int family)
+{
+	uint16_t want =
+	        family == AF_INET ? IKEV2_CP_INTERNAL_IP4_ADDRESS : IKEV2_CP_INTERNAL_IP6_ADDRESS;
+
+	for (unsigned i = 0; i < cp->n; i++)
+		if (cp->attr[i].type == want)
+			return true;
+	return false;
+}
+
+/* CFG_REPLY: the leased address and the DNS servers of its family (3.15.1). */
+static int cp_build_reply(struct ikev2_bld *b, const struct ike_sa *sa,
+                          const struct ike_conn_conf *c)
+{
+	static struct ikev2_cpp cp;
+	uint8_t vals[1 + IKE_MAX_DNS][17];
+
+	memset(&cp, 0, sizeof(cp));
+	cp.type = IKEV2_CFG_REPLY;
+	memcpy(vals[0], sa->vip.a, bw_addr_len(&sa->vip));
+	if (sa->vip.family == AF_INET) {
+		cp.attr[cp.n++] =
+		        (struct ikev2_cp_attrp){IKEV2_CP_INTERNAL_IP4_ADDRESS, {vals[0], 4}};
+	} else {
+		vals[0][16] = 128; /* INTERNAL_IP6_ADDRESS carries a prefix length */
+		cp.attr[cp.n++] =
+		        (struct ikev2_cp_attrp){IKEV2_CP_INTERNAL_IP6_ADDRESS, {vals[0], 17}};
+	}
+	for (size_t i = 0; i < c->n_dns; i++) {
+		if (c->dns[i].family != sa->vip.family)
+			continue;
+		memcpy(vals[1 + i], c->dns[i].a, bw_addr_len(&c->dns[i]));
+		cp.attr[cp.n++] = (struct ikev2_cp_attrp){c->dns[i].family == AF_INET
+		                                                  ? IKEV2_CP_INTERNAL_IP4_DNS
+		                                                  : IKEV2_CP_INTERNAL_IP6_DNS,
+		                                          {vals[1 + i], bw_addr_len(&c->dns[i])}};
+	}
+	return ikev2_build_cp(b, &cp);
+}
+
 void ike_auth_request(struct ike_sa *sa, struct ikev2_msg *m, uint64_t now)
 {
 	const struct ike_conn_conf *c = sa->conf;
@@ -168,6 +259,8 @@ void ike_auth_request(struct ike_sa *sa, struct ikev2_msg *m, uint64_t now)
 	size_t idlen, alen;
 	uint32_t spi_in = 0, spi_out = 0;
 	uint16_t child_err = 0;
+	struct bw_addr dyn_remote = sa->remote;
+	bool cp_reply = false;
 	bool transport = false;
 	struct ikev2_bld b;
 	struct bw_wr wr;
@@ -186,14 +279,32 @@ void ike_auth_request(struct ike_sa *sa, struct ikev2_msg *m, uint64_t now)
 		auth_fail(sa, m, IKEV2_N_AUTHENTICATION_FAILED, now);
 		return;
 	}
+	/* Remote access: a CFG_REQUEST gets an address from the pool (2.19); the
+	 * peer's side of the selectors then narrows to that address. */
+	if (ikev2_has(m, IKEV2_PL_CP) && m->cp.type == IKEV2_CFG_REQUEST && c->n_pools > 0) {
+		cp_reply = true;
+		if (!sa->has_vip && cp_wants(&m->cp, AF_INET) &&
+		    ike_pool_acquire(sa->ike, c, AF_INET, &sa->vip) == 0)
+			sa->has_vip = true;
+		if (!sa->has_vip && cp_wants(&m->cp, AF_INET6) &&
+		    ike_pool_acquire(sa->ike, c, AF_INET6, &sa->vip) == 0)
+			sa->has_vip = true;
+		if (sa->has_vip)
+			dyn_remote = sa->vip;
+		else
+			log_notice("ike", "conn=%s: no virtual IP left for the peer", c->name);
+	}
 	/* The first CHILD_SA: the first child whose selectors and proposals fit. */
-	if (ikev2_has(m, IKEV2_PL_SA) && ikev2_has(m, IKEV2_PL_TSI) && ikev2_has(m, IKEV2_PL_TSR)) {
+	if (cp_reply && !sa->has_vip) {
+		child_err = IKEV2_N_INTERNAL_ADDRESS_FAILURE;
+	} else if (ikev2_has(m, IKEV2_PL_SA) && ikev2_has(m, IKEV2_PL_TSI) &&
+	           ikev2_has(m, IKEV2_PL_TSR)) {
 		child_err = IKEV2_N_TS_UNACCEPTABLE;
 		for (size_t i = 0; i < c->n_child && cc == NULL; i++) {
 			const struct ike_child_conf *x = &c->child[i];
 
 			if (ike_ts_narrow(&m->ts_i, x->remote_ts, x->remote_plen, x->n_remote_ts,
-			                  &sa->remote, &tsi) != 0 ||
+			                  &dyn_remote, &tsi) != 0 ||
 			    ike_ts_narrow(&m->ts_r, x->local_ts, x->local_plen, x->n_local_ts,
 			                  &sa->local, &tsr) != 0)
 				continue;
@@ -230,6 +341,8 @@ void ike_auth_request(struct ike_sa *sa, struct ikev2_msg *m, uint64_t now)
 	if (r == 0)
 		r = ikev2_build_auth(&b, IKEV2_AUTH_PSK, auth, alen);
 	crypto_wipe(auth, sizeof(auth));
+	if (r == 0 && cp_reply && sa->has_vip)
+		r = cp_build_reply(&b, sa, c);
 	if (r == 0 && cc != NULL) {
 		bw_put_be32(spi, spi_in);
 		ike_prop_single(&xf, IKEV2_PROTO_ESP, chosen->num, spi, 4, &reply_sa);
@@ -287,6 +400,19 @@ void ike_auth_response(struct ike_sa *sa, struct ikev2_msg *m, uint64_t now)
 		                          (uint64_t)c->rekey_time * 1000);
 	ike_set_state(sa, IKE_ST_ESTABLISHED);
 	log_notice("ike", "conn=%s: IKE SA established with peer (initiator)", c->name);
+	if (c->request_vip) {
+		if (!cp_take_reply(m, &sa->vip)) {
+			log_notice("ike", "conn=%s: asked for a virtual IP and got none", c->name);
+		} else if (sa->ike->ops.vip_add == NULL ||
+		           sa->ike->ops.vip_add(sa->ike->arg, &sa->vip) == 0) {
+			char v[64];
+
+			sa->has_vip = true;
+			sa->vip_ours = true;
+			log_notice("ike", "conn=%s: virtual IP %s", c->name,
+			           bw_addr_str(&sa->vip, v, sizeof(v)));
+		}
+	}
 	if (cc == NULL)
 		return;
 	if (!ikev2_has(m, IKEV2_PL_SA) || !ikev2_has(m, IKEV2_PL_TSI) ||

@@ -127,9 +127,16 @@ struct ike_sa {
 	uint8_t task_nonce[IKEV2_NONCE_MAX];
 	size_t task_nonce_len;
 	struct crypto_dh *task_dh;
+	/* Remote access: the virtual IP leased to the peer (2.19). */
+	struct bw_addr vip;
+	bool has_vip;
+	bool vip_ours; /* we are the client: the address was given to us, not leased */
 };
 
+struct ike_pool;
+
 struct ike {
+	struct ike_pool *pools; /* virtual IP leases (ike_pool.c) */
 	const struct ike_conn_conf *conns;
 	size_t n_conns;
 	struct ike_ops ops;
@@ -189,6 +196,12 @@ void ike_ts_from_conf(const struct bw_addr *p, const uint8_t *plen, size_t n,
                       const struct bw_addr *dynamic, struct ikev2_tsp *out);
 int ike_ts_narrow(const struct ikev2_tsp *proposed, const struct bw_addr *p, const uint8_t *plen,
                   size_t n, const struct bw_addr *dynamic, struct ikev2_tsp *out);
+
+/* ike_pool.c */
+int ike_pool_acquire(struct ike *ike, const struct ike_conn_conf *c, int family,
+                     struct bw_addr *out);
+void ike_pool_release(struct ike *ike, const struct ike_conn_conf *c, const struct bw_addr *a);
+void ike_pools_free(struct ike *ike);
 
 /* ike_child.c */
 int ike_new_child_spi(struct ike *ike, uint32_t *spi);

@@ -57,6 +57,8 @@ int ike_new(struct ike **out, const struct ike_conn_conf *conns, size_t n_conns,
 static void sa_free(struct ike_sa *sa)
 {
 	ike_children_remove(sa);
+	if (sa->has_vip && !sa->vip_ours)
+		ike_pool_release(sa->ike, sa->conf, &sa->vip);
 	ike_sa_wipe_keys(sa);
 	crypto_dh_free(sa->dh);
 	crypto_dh_free(sa->task_dh);
@@ -78,6 +80,7 @@ void ike_free(struct ike *ike)
 		next = sa->next;
 		sa_free(sa);
 	}
+	ike_pools_free(ike);
 	free(ike);
 }
 
@@ -551,9 +554,12 @@ void ike_status(const struct ike *ike, FILE *f, uint64_t now)
 		        bw_addr_str(&sa->remote, r, sizeof(r)), sa->remote.port,
 		        (unsigned long long)sa->spi_i, (unsigned long long)sa->spi_r,
 		        sa->natt ? " nat-t" : "");
+		if (sa->has_vip)
+			fprintf(f, "  virtual ip %s\n", bw_addr_str(&sa->vip, l, sizeof(l)));
 		if (sa->keys)
-			fprintf(f, "  %s/%u %s %s %s, established %llus ago\n",
+			fprintf(f, "  %s/%u%s%s prf %s dh %s, established %llus ago\n",
 			        ikev2_encr_name(sa->xf.encr), sa->xf.encr_bits,
+			        sa->xf.integ ? " " : "",
 			        sa->xf.integ ? ikev2_integ_name(sa->xf.integ) : "",
 			        ikev2_prf_name(sa->xf.prf), ikev2_dh_name(sa->xf.dh),
 			        sa->established_ms

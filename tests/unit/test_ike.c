@@ -84,10 +84,20 @@ static void mock_child_del(void *arg, uint32_t handle)
 			p->live[i] = false;
 }
 
+static struct bw_addr vip_got;
+
+static int mock_vip_add(void *arg, const struct bw_addr *vip)
+{
+	(void)arg;
+	vip_got = *vip;
+	return 0;
+}
+
 static const struct ike_ops ops = {
         .send = mock_send,
         .child_add = mock_child_add,
         .child_del = mock_child_del,
+        .vip_add = mock_vip_add,
 };
 
 /* Delivers everything queued, both ways, until the network is quiet. */
@@ -480,6 +490,48 @@ static void test_dpd_peer_vanishes(void **state)
 	assert_int_equal(live(pa), 0);
 }
 
+static void test_virtual_ip(void **state)
+{
+	static const uint16_t dh[] = {31};
+	struct bw_addr want;
+	uint64_t now = 1000;
+
+	(void)state;
+	setup_conn(&pa->conn, true, "remote access secret", 20, 256, 0, dh, 1, false);
+	setup_conn(&pb->conn, false, "remote access secret", 20, 256, 0, dh, 1, false);
+	/* A is a road warrior: no local selectors, asks for an address. */
+	pa->conn.request_vip = true;
+	pa->conn.child[0].n_local_ts = 0;
+	/* B hands out 10.99.0.0/24 and serves 10.2.0.0/24. */
+	bw_prefix_parse(&pb->conn.pools[0], &pb->conn.pool_plen[0], "10.99.0.0/24");
+	pb->conn.n_pools = 1;
+	bw_addr_parse(&pb->conn.dns[0], "10.2.0.53");
+	pb->conn.n_dns = 1;
+	pb->conn.child[0].n_remote_ts = 0;
+	memset(&vip_got, 0, sizeof(vip_got));
+	start();
+	assert_int_equal(ike_initiate(pa->ike, NULL, now), 0);
+	pump(pa, pb, now);
+	assert_int_equal(ike_count(pa->ike), 1);
+	/* The first lease skips the network and the first host. */
+	bw_addr_parse(&want, "10.99.0.2");
+	assert_true(bw_addr_eq(&vip_got, &want));
+	assert_int_equal(pa->nchild, 1);
+	assert_true(bw_addr_eq(&pa->child[0].ts[0].local, &want));
+	assert_int_equal(pa->child[0].ts[0].local_plen, 32);
+	assert_true(bw_addr_eq(&pb->child[0].ts[0].remote, &want));
+	assert_int_equal(pb->child[0].ts[0].remote_plen, 32);
+	/* After a delete the address goes back to the pool and is leased again. */
+	assert_int_equal(ike_terminate(pa->ike, NULL, now), 0);
+	pump(pa, pb, now);
+	ike_timers(pa->ike, now);
+	ike_timers(pb->ike, now);
+	memset(&vip_got, 0, sizeof(vip_got));
+	assert_int_equal(ike_initiate(pa->ike, NULL, now), 0);
+	pump(pa, pb, now);
+	assert_true(bw_addr_eq(&vip_got, &want));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -489,9 +541,10 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_wrong_psk, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_retransmit_and_delete, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_peer_gone, setup, teardown),
-cmocka_unit_test_setup_teardown(test_child_rekey_pfs, setup, teardown),
-cmocka_unit_test_setup_teardown(test_ike_rekey, setup, teardown),
-cmocka_unit_test_setup_teardown(test_dpd_peer_vanishes, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_child_rekey_pfs, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_ike_rekey, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_dpd_peer_vanishes, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_virtual_ip, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
