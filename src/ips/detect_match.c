@@ -188,12 +188,16 @@ static int do_pcre(struct insp *s, size_t i, size_t cur)
 {
 	const struct det_op *op = &s->bl->ops[i];
 	const struct ips_pcre *x = op->o->data;
-	size_t start = x->flags & IPS_PCRE_RELATIVE ? cur : 0;
+	/* The subject starts at the cursor, as in Suricata: ^ anchors there. */
+	size_t base = x->flags & IPS_PCRE_RELATIVE ? cur : 0, from = 0;
 	bool neg = x->flags & IPS_PCRE_NEGATED;
+	if (base > s->len)
+		return neg ? inspect(s, i + 1, cur) : NOMATCH;
 	for (;;) {
 		int rc = PCRE2_ERROR_NOMATCH;
-		if (start <= s->len)
-			rc = pcre2_match(x->code, s->b, s->len, start, 0, s->t->md, s->t->mctx);
+		if (from <= s->len - base)
+			rc = pcre2_match(x->code, s->b + base, s->len - base, from, 0, s->t->md,
+			                 s->t->mctx);
 		if (rc < 0 && rc != PCRE2_ERROR_NOMATCH)
 			s->t->st.pcre_errors++; /* match limit: no match, as Suricata */
 		if (neg)
@@ -202,12 +206,12 @@ static int do_pcre(struct insp *s, size_t i, size_t cur)
 			return NOMATCH;
 		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(s->t->md);
 		size_t m0 = ov[0], m1 = ov[1];
-		int r = inspect(s, i + 1, m1);
+		int r = inspect(s, i + 1, base + m1);
 		if (r != NOMATCH || !op->rel_after)
 			return r;
 		if (spend(s))
 			return ABORT;
-		start = m0 + 1;
+		from = m0 + 1; /* the next match from the same subject */
 	}
 }
 

@@ -5,15 +5,55 @@
  * (HS_FLAG_SINGLEMATCH: the prefilter only needs to know that a pattern
  * occurs, not where every occurrence is; HS_FLAG_CASELESS for nocase).
  * Literal compilation takes the bytes as they are, so patterns need no
- * regex escaping and may hold NUL. Scratch is per thread and grown with
- * hs_alloc_scratch() to fit every database the thread scans.
+ * regex escaping and may hold NUL. vectorscan 5.4's literal API refuses a
+ * pattern whose first byte is NUL ("doesn't support empty string": it
+ * tests the first character), which is common in rules (|00 00|...); a
+ * group holding one is compiled instead as regexes with every byte escaped
+ * (\xHH), which is the same set of literals. Scratch is per thread and
+ * grown with hs_alloc_scratch() to fit every database the thread scans.
  */
+#include <ctype.h>
 #include <hs/hs.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "ips/mpm.h"
 #include "lib/err.h"
 #include "lib/log.h"
+
+/* The pattern as a regex matching exactly its bytes, NUL-terminated, or NULL. */
+static char *escape(const uint8_t *p, size_t len)
+{
+	char *s = malloc(len * 4 + 1), *o = s;
+	if (!s)
+		return NULL;
+	for (size_t i = 0; i < len; i++) {
+		if (isalnum(p[i]))
+			*o++ = (char)p[i];
+		else
+			o += snprintf(o, 5, "\\x%02x", p[i]);
+	}
+	*o = 0;
+	return s;
+}
+
+static int compile(const char **expr, const unsigned *flags, const unsigned *ids,
+                   const size_t *lens, size_t n, bool regex, hs_database_t **d)
+{
+	hs_compile_error_t *err = NULL;
+	hs_error_t e;
+	if (regex)
+		e = hs_compile_multi(expr, flags, ids, (unsigned)n, HS_MODE_BLOCK, NULL, d, &err);
+	else
+		e = hs_compile_lit_multi(expr, flags, ids, lens, (unsigned)n, HS_MODE_BLOCK, NULL,
+		                         d, &err);
+	if (e == HS_SUCCESS)
+		return 0;
+	log_info("ips", "vectorscan refused a group of %zu patterns: %s", n,
+	         err && err->message ? err->message : "?");
+	hs_free_compile_error(err);
+	return BW_ERR_UNSUPP;
+}
 
 static int hs_build(const struct ips_mpm_pattern *pats, size_t n, void **db)
 {
@@ -25,27 +65,27 @@ static int hs_build(const struct ips_mpm_pattern *pats, size_t n, void **db)
 	unsigned *ids = calloc(n, sizeof(*ids));
 	size_t *lens = calloc(n, sizeof(*lens));
 	int r = BW_ERR_NOMEM;
+	bool regex = false;
 	if (!expr || !flags || !ids || !lens)
 		goto out;
+	for (size_t i = 0; i < n; i++)
+		regex = regex || pats[i].p[0] == 0;
 	for (size_t i = 0; i < n; i++) {
 		expr[i] = (const char *)pats[i].p;
+		if (regex && !(expr[i] = escape(pats[i].p, pats[i].len)))
+			goto out;
 		lens[i] = pats[i].len;
 		ids[i] = pats[i].id;
 		flags[i] = HS_FLAG_SINGLEMATCH | (pats[i].nocase ? HS_FLAG_CASELESS : 0);
 	}
 	hs_database_t *d = NULL;
-	hs_compile_error_t *err = NULL;
-	if (hs_compile_lit_multi(expr, flags, ids, lens, (unsigned)n, HS_MODE_BLOCK, NULL, &d,
-	                         &err) != HS_SUCCESS) {
-		log_info("ips", "vectorscan refused a group of %zu patterns: %s", n,
-		         err && err->message ? err->message : "?");
-		hs_free_compile_error(err);
-		r = BW_ERR_UNSUPP;
+	if ((r = compile(expr, flags, ids, lens, n, regex, &d)) != 0)
 		goto out;
-	}
 	*db = d;
-	r = 0;
 out:
+	if (regex && expr)
+		for (size_t i = 0; i < n; i++)
+			free((char *)(uintptr_t)expr[i]);
 	free(expr);
 	free(flags);
 	free(ids);

@@ -1,0 +1,814 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * Detection engine: table-driven keyword cases (content modifier arithmetic
+ * after Suricata's documented semantics: offset/depth, distance/within
+ * relative to the previous match end, negative distance, negated relative
+ * contents with backtracking, nocase, startswith/endswith, isdataat with
+ * and without !/relative, byte_test operators/bases/bitmask, byte_jump
+ * relative/multiplier/align/from_beginning/post_offset, byte_extract
+ * feeding offset/depth/distance, pcre with R and negation, sticky buffers
+ * with bsize and dotprefix), header and packet keywords, flowbits
+ * sequences, threshold/detection_filter with a fake clock, and the
+ * prefilter equivalence: vectorscan, Aho-Corasick and no prefilter must
+ * give the same matches on random rules and payloads. Every table case
+ * runs in all three modes.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "ips/detect.h"
+#include "ips/mpm.h"
+#include "lib/err.h"
+#include "lib/log.h"
+
+enum mode { M_HS, M_AC, M_NONE, M__COUNT };
+
+struct env {
+	struct ips_ruleset *rs;
+	struct ips_detect_engine *e;
+	struct ips_detect_thread *t;
+};
+
+static void quiet(enum bw_log_level level, const char *line, void *arg)
+{
+	(void)level;
+	(void)line;
+	(void)arg;
+}
+
+static int add_rule(struct ips_ruleset *rs, const char *text)
+{
+	struct ips_rule *r;
+	char why[160], key[64];
+	int e = ips_rule_parse(text, NULL, &r, why, sizeof(why), key, sizeof(key));
+	if (e) {
+		print_message("rule refused (%s): %s\n", why, text);
+		return e;
+	}
+	if (rs->n == rs->cap) {
+		rs->cap = rs->cap ? rs->cap * 2 : 16;
+		rs->rules = realloc(rs->rules, rs->cap * sizeof(*rs->rules));
+		assert_non_null(rs->rules);
+	}
+	rs->rules[rs->n++] = r;
+	return 0;
+}
+
+static void env_build(struct env *v, enum mode m)
+{
+	struct ips_detect_conf c = {.force_ac = m == M_AC, .no_prefilter = m == M_NONE};
+	struct ips_detect_stats st;
+	assert_int_equal(ips_detect_build(v->rs, &c, &v->e, &st), 0);
+	assert_int_equal(ips_detect_thread_new(v->e, &v->t), 0);
+}
+
+static void env_init(struct env *v, const char *const *rules, size_t n, enum mode m)
+{
+	memset(v, 0, sizeof(*v));
+	v->rs = calloc(1, sizeof(*v->rs));
+	assert_non_null(v->rs);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(add_rule(v->rs, rules[i]), 0);
+	env_build(v, m);
+}
+
+static void env_done(struct env *v)
+{
+	ips_detect_thread_free(v->t);
+	ips_detect_free(v->e);
+	ips_ruleset_free(v->rs);
+}
+
+/* TCP 10.0.0.1:1234 -> 10.0.0.2:80, PA, established, to_server. */
+static void base_input(struct ips_detect_input *in, const void *p, size_t len)
+{
+	memset(in, 0, sizeof(*in));
+	in->ip_version = 4;
+	memcpy(in->src, (const uint8_t[]){10, 0, 0, 1}, 4);
+	memcpy(in->dst, (const uint8_t[]){10, 0, 0, 2}, 4);
+	in->proto = 6;
+	in->ttl = 64;
+	in->sp = 1234;
+	in->dp = 80;
+	in->has_tcp = true;
+	in->tcp_flags = 0x18;
+	in->payload = p;
+	in->payload_len = len;
+	in->dsize = len;
+	in->has_flow = true;
+	in->established = true;
+	in->to_server = true;
+	in->app = IPS_PROTO_IP;
+}
+
+/* The sids that alerted, as a bit per sid 1..63. */
+static uint64_t run_sids(struct env *v, const struct ips_detect_input *in)
+{
+	struct ips_match m[64];
+	size_t n;
+	uint64_t bits = 0;
+	assert_int_equal(ips_detect_run(v->e, v->t, in, m, 64, &n), 0);
+	assert_true(n <= 64);
+	for (size_t i = 0; i < n; i++)
+		if (m[i].rule->sid < 64)
+			bits |= 1ull << m[i].rule->sid;
+	return bits;
+}
+
+/* ---- content and buffer keyword table ---- */
+
+struct kcase {
+	const char *opts; /* options between the header and sid */
+	const char *payload;
+	size_t len; /* 0: strlen(payload) */
+	bool match;
+};
+
+#define P(s) s, sizeof(s) - 1
+
+static const struct kcase kcases[] = {
+        /* offset / depth (depth counts from offset) */
+        {"content:\"abc\";", P("xxabcxx"), true},
+        {"content:\"abc\"; offset:3;", P("xxabc"), false},
+        {"content:\"abc\"; offset:2;", P("xxabc"), true},
+        {"content:\"abc\"; depth:4;", P("xxabc"), false},
+        {"content:\"abc\"; depth:5;", P("xxabc"), true},
+        {"content:\"abc\"; offset:1; depth:4;", P("xxabc"), true},
+        {"content:\"abc\"; offset:1; depth:3;", P("xxabc"), false},
+        /* distance / within relative to the end of the previous match */
+        {"content:\"ab\"; content:\"cd\"; distance:0;", P("abcd"), true},
+        {"content:\"ab\"; content:\"cd\"; distance:0;", P("cdab"), false},
+        {"content:\"ab\"; content:\"cd\"; distance:1;", P("abcd"), false},
+        {"content:\"ab\"; content:\"cd\"; distance:1;", P("abxcd"), true},
+        {"content:\"ab\"; content:\"cd\"; within:2;", P("abcd"), true},
+        {"content:\"ab\"; content:\"cd\"; within:2;", P("abxcd"), false},
+        {"content:\"ab\"; content:\"cd\"; distance:1; within:3;", P("abxcd"), true},
+        {"content:\"ab\"; content:\"cd\"; distance:1; within:3;", P("abxxcd"), true},
+        {"content:\"ab\"; content:\"cd\"; distance:1; within:3;", P("abxxxcd"), false},
+        {"content:\"ab\"; content:\"cd\"; distance:1; within:4;", P("abxxxcd"), true},
+        /* negative distance reaches back from the previous match end */
+        {"content:\"cd\"; content:\"ab\"; distance:-4; within:2;", P("abcd"), true},
+        {"content:\"cd\"; content:\"ab\"; distance:-3; within:2;", P("abcd"), false},
+        /* backtracking: the first "a" fails the relative test, the second passes */
+        {"content:\"a\"; content:\"b\"; within:1;", P("acab"), true},
+        {"content:\"a\"; content:\"b\"; within:1;", P("acac"), false},
+        {"content:\"GET\"; content:\"x\"; distance:2; within:1;", P("GETaGETbbx"), true},
+        /* negated relative content, retried at the next occurrence */
+        {"content:\"a\"; content:!\"b\"; within:1;", P("ab"), false},
+        {"content:\"a\"; content:!\"b\"; within:1;", P("abac"), true},
+        {"content:\"a\"; content:!\"b\"; within:1;", P("a"), true},
+        {"content:!\"evil\";", P("good"), true},
+        {"content:!\"evil\";", P("so evil"), false},
+        {"content:!\"evil\"; depth:4;", P("so evil"), true},
+        /* nocase */
+        {"content:\"ABC\"; nocase;", P("xabcx"), true},
+        {"content:\"ABC\";", P("xabcx"), false},
+        {"content:\"|41 42|\"; nocase;", P("ab"), true},
+        /* startswith / endswith */
+        {"content:\"GET\"; startswith;", P("GET /"), true},
+        {"content:\"GET\"; startswith;", P(" GET /"), false},
+        {"content:\".exe\"; endswith;", P("a.exe"), true},
+        {"content:\".exe\"; endswith;", P("a.exe "), false},
+        {"content:\".exe\"; endswith;", P("a.exe.exe"), true},
+        {"content:\"a\"; content:\"xe\"; distance:0; endswith;", P("a.exe"), true},
+        {"content:\"GET\"; startswith; endswith;", P("GET"), true},
+        {"content:\"GET\"; startswith; endswith;", P("GETS"), false},
+        /* isdataat */
+        {"content:\"abc\"; isdataat:!1,relative;", P("xabc"), true},
+        {"content:\"abc\"; isdataat:!1,relative;", P("xabcd"), false},
+        {"isdataat:5;", P("12345"), false},
+        {"isdataat:5;", P("123456"), true},
+        {"isdataat:!5;", P("12345"), true},
+        {"content:\"ab\"; isdataat:2,relative;", P("abcd"), true},
+        {"content:\"ab\"; isdataat:2,relative;", P("abc"), false},
+        /* byte_test: operators, endianness, bases, bitmask, relative */
+        {"byte_test:2,=,0x0102,0;", P("\x01\x02"), true},
+        {"byte_test:2,=,0x0201,0,little;", P("\x01\x02"), true},
+        {"byte_test:2,=,0x0201,0;", P("\x01\x02"), false},
+        {"byte_test:2,=,1,1;", P("\x01\x02"), false}, /* runs past the end */
+        {"byte_test:3,>,100,0,string,dec;", P("123"), true},
+        {"byte_test:3,>,100,0,string,dec;", P("099"), false},
+        {"byte_test:2,=,255,0,string,hex;", P("ff"), true},
+        {"byte_test:3,=,8,0,string,oct;", P("010"), true},
+        {"byte_test:3,=,8,0,string,dec;", P("abc"), false}, /* not a number */
+        {"byte_test:1,&,0x80,0;", P("\x81"), true},
+        {"byte_test:1,&,0x80,0;", P("\x01"), false},
+        {"byte_test:1,^,0x01,0;", P("\x01"), false},
+        {"byte_test:1,^,0x01,0;", P("\x03"), true},
+        {"byte_test:1,!=,5,0;", P("\x05"), false},
+        {"byte_test:1,!=,5,0;", P("\x06"), true},
+        {"byte_test:1,<=,5,0;", P("\x05"), true},
+        {"byte_test:1,>=,6,0;", P("\x05"), false},
+        {"byte_test:1,<,5,0;", P("\x05"), false},
+        {"byte_test:1,=,3,0,bitmask 0x30;", P("\x3f"), true},
+        {"content:\"ab\"; byte_test:1,=,7,0,relative;", P("ab\x07"), true},
+        {"content:\"ab\"; byte_test:1,=,7,1,relative;", P("ab\x07"), false},
+        /* byte_jump */
+        {"byte_jump:1,0; content:\"X\"; distance:0; within:1;",
+         P("\x02"
+           "abX"),
+         true},
+        {"byte_jump:1,0; content:\"X\"; distance:0; within:1;",
+         P("\x01"
+           "abX"),
+         false},
+        {"content:\"L\"; byte_jump:1,0,relative,multiplier 2; content:\"Z\"; within:1;",
+         P("L\x02"
+           "abcdZ"),
+         true},
+        {"byte_jump:1,0,align; content:\"Y\"; distance:0; within:1;", P("\x01xxxxY"), true},
+        {"byte_jump:1,0; content:\"Y\"; distance:0; within:1;", P("\x01xxxxY"), false},
+        {"byte_jump:1,1,from_beginning; content:\"Q\"; distance:0; within:1;",
+         P("a\x03"
+           "bQ"),
+         true},
+        {"byte_jump:1,0,post_offset 1; content:\"Y\"; distance:0; within:1;",
+         P("\x01"
+           "aXY"),
+         true},
+        {"byte_jump:1,0; isdataat:!1,relative;",
+         P("\x02"
+           "ab"),
+         true},
+        {"byte_jump:1,0;",
+         P("\x05"
+           "ab"),
+         false}, /* jumps past the end */
+        {"byte_jump:2,0,string,dec; content:\"E\"; distance:0; within:1;", P("03abcE"), true},
+        /* byte_extract feeding later options */
+        {"byte_extract:1,0,off; content:\"abc\"; offset:off;", P("\x03xxabc"), true},
+        {"byte_extract:1,0,off; content:\"abc\"; offset:off;", P("\x04xxabc"), false},
+        {"byte_extract:1,0,dep; content:\"abc\"; depth:dep;", P("\x05xabc"), true},
+        {"byte_extract:1,0,dep; content:\"abc\"; depth:dep;", P("\x04xabc"), false},
+        {"content:\"K\"; byte_extract:1,0,d,relative; content:\"Z\"; distance:d; within:1;",
+         P("K\x02"
+           "abZ"),
+         true},
+        {"content:\"K\"; byte_extract:1,0,d,relative; content:\"Z\"; distance:d; within:1;",
+         P("K\x01"
+           "abZ"),
+         false},
+        {"byte_extract:1,0,v; byte_test:1,=,v,1;", P("\x07\x07"), true},
+        {"byte_extract:1,0,v; byte_test:1,=,v,1;", P("\x07\x08"), false},
+        {"byte_extract:1,0,n,multiplier 2; isdataat:n;", P("\x02xxx"), false},
+        {"byte_extract:1,0,n,multiplier 2; isdataat:n;", P("\x02xxxx"), true},
+        /* pcre */
+        {"pcre:\"/a.c/\";", P("xabcx"), true},
+        {"pcre:\"/^abc/\";", P("xabc"), false},
+        {"content:\"x\"; pcre:\"/^abc/R\";", P("xabc"), true},
+        {"content:\"x\"; pcre:\"/^abc/R\";", P("xyabc"), false},
+        {"content:\"x\"; pcre:\"/^abc/R\";", P("xyxabc"), true},       /* retried at the 2nd x */
+        {"pcre:\"/^a/\"; content:\"b\"; within:1;", P("acab"), false}, /* ^ stays at 0 */
+        {"pcre:\"/a/\"; content:\"b\"; within:1;", P("acab"), true},
+        {"pcre:!\"/abc/\";", P("abd"), true},
+        {"pcre:!\"/abc/\";", P("abc"), false},
+        {"pcre:\"/ABC/i\"; content:\"d\"; within:1;", P("abcd"), true},
+        {"pcre:\"/ABC/i\"; content:\"d\"; within:1;", P("abcxd"), false},
+        /* dsize */
+        {"dsize:>3;", P("abcd"), true},
+        {"dsize:>3;", P("abc"), false},
+        {"dsize:2<>5;", P("abc"), true},
+};
+
+static bool eval_case(const char *opts, const void *payload, size_t len, enum mode m)
+{
+	char rule[1024];
+	const char *rules[1] = {rule};
+	struct env v;
+	struct ips_detect_input in;
+	snprintf(rule, sizeof(rule), "alert tcp any any -> any any (msg:\"t\"; %s sid:1;)", opts);
+	env_init(&v, rules, 1, m);
+	base_input(&in, payload, len);
+	bool r = run_sids(&v, &in) == 2;
+	env_done(&v);
+	return r;
+}
+
+static void test_keywords(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(kcases) / sizeof(kcases[0]); i++) {
+		const struct kcase *k = &kcases[i];
+		for (int m = 0; m < M__COUNT; m++) {
+			bool got = eval_case(k->opts, k->payload, k->len, (enum mode)m);
+			if (got != k->match)
+				fail_msg("case %zu mode %d: %s on \"%.*s\": got %d, want %d", i, m,
+				         k->opts, (int)k->len, k->payload, got, k->match);
+		}
+	}
+}
+
+/* ---- sticky buffers ---- */
+
+static void test_buffers(void **state)
+{
+	(void)state;
+	static const char *const rules[] = {
+	        "alert http any any -> any any (msg:\"uri\"; flow:to_server; http.uri; "
+	        "content:\"/index\"; startswith; sid:1;)",
+	        "alert http any any -> any any (msg:\"uri bsize\"; http.uri; bsize:6; "
+	        "content:\"/abc\"; sid:2;)",
+	        "alert dns any any -> any any (msg:\"dotprefix\"; dns.query; dotprefix; "
+	        "content:\".example.com\"; endswith; nocase; sid:3;)",
+	        "alert tls any any -> any any (msg:\"certs\"; tls.certs; content:\"|30 82|\"; "
+	        "startswith; content:\"EVIL\"; distance:0; sid:4;)",
+	        "alert http any any -> any any (msg:\"host+ua\"; http.host; content:\"a.test\"; "
+	        "http.user_agent; content:\"curl\"; sid:5;)",
+	        "alert tcp any any -> any any (msg:\"uri modifier\"; content:\"cmd=\"; http_uri; "
+	        "content:\"POST\"; http_method; sid:6;)",
+	        "alert http any any -> any any (msg:\"urilen\"; urilen:<8; sid:7;)",
+	};
+	for (int m = 0; m < M__COUNT; m++) {
+		struct env v;
+		struct ips_detect_input in;
+		env_init(&v, rules, sizeof(rules) / sizeof(rules[0]), (enum mode)m);
+		base_input(&in, "GET /index.html HTTP/1.1\r\n", 26);
+		in.app = IPS_PROTO_HTTP;
+		struct ips_bufv uri = {(const uint8_t *)"/index.html", 11};
+		ips_detect_set_buf(&in, IPS_BUF_HTTP_URI, &uri);
+		assert_int_equal(run_sids(&v, &in), 1u << 1);
+		in.to_server = false;
+		assert_int_equal(run_sids(&v, &in), 0); /* flow:to_server */
+		in.to_server = true;
+		/* No app layer: http rules do not apply. */
+		in.app = IPS_PROTO_IP;
+		assert_int_equal(run_sids(&v, &in), 0);
+		in.app = IPS_PROTO_HTTP;
+		uri = (struct ips_bufv){(const uint8_t *)"/abcde", 6};
+		assert_int_equal(run_sids(&v, &in), (1u << 2) | (1u << 7));
+		uri = (struct ips_bufv){(const uint8_t *)"/abcdef", 7};
+		assert_int_equal(run_sids(&v, &in), 1u << 7);
+		struct ips_bufv host = {(const uint8_t *)"a.test", 6},
+		                ua = {(const uint8_t *)"curl/8", 6};
+		ips_detect_set_buf(&in, IPS_BUF_HTTP_HOST, &host);
+		assert_int_equal(run_sids(&v, &in), 1u << 7); /* no user agent yet */
+		ips_detect_set_buf(&in, IPS_BUF_HTTP_USER_AGENT, &ua);
+		assert_int_equal(run_sids(&v, &in), (1u << 5) | (1u << 7));
+		struct ips_bufv meth = {(const uint8_t *)"POST", 4};
+		uri = (struct ips_bufv){(const uint8_t *)"/x?cmd=ls", 9};
+		ips_detect_set_buf(&in, IPS_BUF_HTTP_METHOD, &meth);
+		assert_int_equal(run_sids(&v, &in), (1u << 5) | (1u << 6));
+
+		/* dns.query with dotprefix */
+		struct ips_detect_input d;
+		base_input(&d, "", 0);
+		d.proto = 17;
+		d.has_tcp = false;
+		d.dp = 53;
+		d.app = IPS_PROTO_DNS;
+		struct ips_bufv q = {(const uint8_t *)"example.com", 11};
+		ips_detect_set_buf(&d, IPS_BUF_DNS_QUERY, &q);
+		assert_int_equal(run_sids(&v, &d), 1u << 3);
+		q = (struct ips_bufv){(const uint8_t *)"www.EXAMPLE.com", 15};
+		assert_int_equal(run_sids(&v, &d), 1u << 3);
+		q = (struct ips_bufv){(const uint8_t *)"badexample.com", 14};
+		assert_int_equal(run_sids(&v, &d), 0);
+
+		/* tls.certs: a multi-buffer matches if any instance does */
+		struct ips_detect_input t;
+		base_input(&t, "", 0);
+		t.app = IPS_PROTO_TLS;
+		struct ips_bufv certs[2] = {{(const uint8_t *)"\x30\x82 good", 7},
+		                            {(const uint8_t *)"\x30\x82 EVIL", 7}};
+		t.bufs[IPS_BUF_TLS_CERTS] = (struct ips_detect_buf){certs, 1};
+		assert_int_equal(run_sids(&v, &t), 0);
+		t.bufs[IPS_BUF_TLS_CERTS].n = 2;
+		assert_int_equal(run_sids(&v, &t), 1u << 4);
+		env_done(&v);
+	}
+}
+
+/* ---- header and packet keywords ---- */
+
+static void test_header(void **state)
+{
+	(void)state;
+	static const char *const rules[] = {
+	        "alert tcp 10.0.0.0/8 any -> any 80 (msg:\"a\"; sid:1;)",
+	        "alert tcp any any -> 10.0.0.1 any (msg:\"b\"; sid:2;)",
+	        "alert tcp 10.0.0.1 any <> 10.0.0.2 80 (msg:\"c\"; sid:3;)",
+	        "alert tcp any any -> any any (msg:\"syn\"; flags:S,12; sid:4;)",
+	        "alert tcp any any -> any any (msg:\"pa+\"; flags:PA+; sid:5;)",
+	        "alert ip any any -> any any (msg:\"ttl\"; ttl:<10; sid:6;)",
+	        "alert icmp any any -> any any (msg:\"echo\"; itype:8; icode:0; icmp_id:7; "
+	        "icmp_seq:9; sid:7;)",
+	        "alert ip any any -> any any (msg:\"same\"; sameip; sid:8;)",
+	        "alert ip any any -> any any (msg:\"proto\"; ip_proto:1; sid:9;)",
+	        "alert udp any any -> any !53 (msg:\"udp\"; sid:10;)",
+	        "alert tcp any any -> any any (msg:\"nostream\"; flow:no_stream; content:\"Q\"; "
+	        "sid:11;)",
+	        "alert tcp any any -> any any (msg:\"onlystream\"; flow:only_stream; "
+	        "content:\"Q\"; sid:12;)",
+	        "alert tcp any any -> any any (msg:\"notest\"; flow:not_established; sid:13;)",
+	        "alert tcp any any -> any any (msg:\"fin\"; flags:!F; sid:14;)",
+	};
+	for (int m = 0; m < M__COUNT; m++) {
+		struct env v;
+		struct ips_detect_input in;
+		env_init(&v, rules, sizeof(rules) / sizeof(rules[0]), (enum mode)m);
+		base_input(&in, "Q", 1);
+		assert_int_equal(run_sids(&v, &in),
+		                 (1u << 1) | (1u << 3) | (1u << 5) | (1u << 11) | (1u << 14));
+		/* reverse direction: only the bidirectional rule and sid 2 */
+		base_input(&in, "Q", 1);
+		memcpy(in.src, (const uint8_t[]){10, 0, 0, 2}, 4);
+		memcpy(in.dst, (const uint8_t[]){10, 0, 0, 1}, 4);
+		in.sp = 80;
+		in.dp = 1234;
+		in.to_server = false;
+		in.is_stream = true;
+		assert_int_equal(run_sids(&v, &in),
+		                 (1u << 2) | (1u << 3) | (1u << 5) | (1u << 12) | (1u << 14));
+		/* SYN with ECN bits ignored, low TTL, not established */
+		base_input(&in, NULL, 0);
+		in.tcp_flags = 0x02 | 0xc0;
+		in.ttl = 3;
+		in.established = false;
+		in.dp = 81;
+		assert_int_equal(run_sids(&v, &in),
+		                 (1u << 4) | (1u << 6) | (1u << 13) | (1u << 14));
+		/* ICMP echo */
+		base_input(&in, NULL, 0);
+		in.proto = 1;
+		in.has_tcp = false;
+		in.has_flow = false;
+		in.has_icmp = in.icmp_has_id = true;
+		in.icmp_type = 8;
+		in.icmp_id = 7;
+		in.icmp_seq = 9;
+		in.sp = in.dp = 0;
+		assert_int_equal(run_sids(&v, &in), (1u << 7) | (1u << 9));
+		in.icmp_seq = 10;
+		assert_int_equal(run_sids(&v, &in), 1u << 9);
+		/* UDP, same addresses, IPv6 */
+		base_input(&in, NULL, 0);
+		in.proto = 17;
+		in.has_tcp = false;
+		in.dp = 53;
+		assert_int_equal(run_sids(&v, &in), 0);
+		in.dp = 54;
+		memcpy(in.dst, in.src, 4);
+		assert_int_equal(run_sids(&v, &in), (1u << 8) | (1u << 10));
+		in.ip_version = 6;
+		memset(in.src, 0, 16);
+		memset(in.dst, 0, 16);
+		in.src[15] = 1;
+		in.dst[15] = 2;
+		assert_int_equal(run_sids(&v, &in), 1u << 10);
+		env_done(&v);
+	}
+}
+
+/* ---- flowbits ---- */
+
+static void test_flowbits(void **state)
+{
+	(void)state;
+	static const char *const rules[] = {
+	        "alert tcp any any -> any any (msg:\"set\"; content:\"login\"; "
+	        "flowbits:set,auth; flowbits:noalert; sid:1;)",
+	        "alert tcp any any -> any any (msg:\"isset\"; content:\"cmd\"; "
+	        "flowbits:isset,auth; sid:2;)",
+	        "alert tcp any any -> any any (msg:\"isnotset\"; content:\"cmd\"; "
+	        "flowbits:isnotset,auth; sid:3;)",
+	        "alert tcp any any -> any any (msg:\"unset\"; content:\"logout\"; "
+	        "flowbits:unset,auth; sid:4;)",
+	        "alert tcp any any -> any any (msg:\"toggle\"; content:\"tog\"; "
+	        "flowbits:toggle,t; flowbits:noalert; sid:5;)",
+	        "alert tcp any any -> any any (msg:\"or\"; content:\"cmd\"; "
+	        "flowbits:isset,t|auth; sid:6;)",
+	        "alert tcp any any -> any any (msg:\"and\"; content:\"cmd\"; "
+	        "flowbits:isset,t&auth; sid:7;)",
+	        /* a reader before the setter in the file: evaluated after it */
+	        "alert tcp any any -> any any (msg:\"same pkt\"; content:\"both\"; "
+	        "flowbits:isset,b; sid:8;)",
+	        "alert tcp any any -> any any (msg:\"set b\"; content:\"both\"; "
+	        "flowbits:set,b; sid:9;)",
+	};
+	for (int m = 0; m < M__COUNT; m++) {
+		struct env v;
+		struct ips_detect_input in;
+		struct ips_flowbits_state fb = {0};
+		env_init(&v, rules, sizeof(rules) / sizeof(rules[0]), (enum mode)m);
+		int auth = ips_detect_flowbit_id(v.e, "auth");
+		assert_true(auth >= 0);
+		assert_int_equal(ips_detect_flowbit_id(v.e, "nope"), -1);
+#define SEND(s) (base_input(&in, s, strlen(s)), in.flowbits = &fb, run_sids(&v, &in))
+		assert_int_equal(SEND("cmd"), 1u << 3);
+		assert_int_equal(SEND("login"), 0); /* noalert */
+		assert_true(ips_flowbits_isset(&fb, auth));
+		assert_int_equal(SEND("cmd"), (1u << 2) | (1u << 6));
+		assert_int_equal(SEND("tog"), 0);
+		assert_int_equal(SEND("cmd"), (1u << 2) | (1u << 6) | (1u << 7));
+		assert_int_equal(SEND("tog"), 0);
+		assert_int_equal(SEND("logout"), 1u << 4);
+		assert_false(ips_flowbits_isset(&fb, auth));
+		assert_int_equal(SEND("cmd"), 1u << 3);
+		assert_int_equal(SEND("both"), (1u << 8) | (1u << 9));
+		/* No flow state: isset fails, isnotset holds, set is ignored. */
+		base_input(&in, "cmd", 3);
+		assert_int_equal(run_sids(&v, &in), 1u << 3);
+#undef SEND
+		env_done(&v);
+	}
+}
+
+/* ---- threshold / detection_filter with a fake clock ---- */
+
+struct thr_step {
+	uint64_t sec;
+	uint8_t src; /* last byte of the source address */
+	bool alert;
+};
+
+static void run_thr(const char *opt, const struct thr_step *s, size_t n)
+{
+	char rule[512];
+	const char *rules[1] = {rule};
+	snprintf(rule, sizeof(rule),
+	         "alert tcp any any -> any any (msg:\"t\"; content:\"x\"; %s sid:1;)", opt);
+	struct env v;
+	env_init(&v, rules, 1, M_HS);
+	for (size_t i = 0; i < n; i++) {
+		struct ips_detect_input in;
+		base_input(&in, "x", 1);
+		in.src[3] = s[i].src;
+		in.ts_usec = s[i].sec * 1000000u;
+		bool got = run_sids(&v, &in) != 0;
+		if (got != s[i].alert)
+			fail_msg("%s step %zu: got %d want %d", opt, i, got, s[i].alert);
+	}
+	env_done(&v);
+}
+
+static void test_threshold(void **state)
+{
+	(void)state;
+	/* limit: the first 2 per 60 s per source */
+	static const struct thr_step limit[] = {
+	        {0, 1, true},   {1, 1, true},  {2, 1, false}, {3, 2, true},
+	        {59, 1, false}, {60, 1, true}, {61, 1, true}, {62, 1, false},
+	};
+	run_thr("threshold:type limit,track by_src,count 2,seconds 60;", limit,
+	        sizeof(limit) / sizeof(limit[0]));
+	/* threshold: every 3rd per 60 s per destination (all the same here) */
+	static const struct thr_step thr[] = {
+	        {0, 1, false}, {1, 2, false},  {2, 3, true},   {3, 1, false}, {4, 1, false},
+	        {5, 1, true},  {70, 1, false}, {71, 1, false}, {72, 1, true},
+	};
+	run_thr("threshold:type threshold,track by_dst,count 3,seconds 60;", thr,
+	        sizeof(thr) / sizeof(thr[0]));
+	/* both: once per window, at the 2nd match */
+	static const struct thr_step both[] = {
+	        {0, 1, false},  {1, 1, true},  {2, 1, false},  {3, 1, false},
+	        {10, 1, false}, {11, 1, true}, {12, 2, false}, {13, 2, true},
+	};
+	run_thr("threshold:type both,track by_src,count 2,seconds 10;", both,
+	        sizeof(both) / sizeof(both[0]));
+	/* detection_filter: every match after the first 2 of a window */
+	static const struct thr_step df[] = {
+	        {0, 1, false}, {1, 1, false},  {2, 1, true},   {3, 1, true},
+	        {4, 2, false}, {30, 1, false}, {31, 1, false}, {32, 1, true},
+	};
+	run_thr("detection_filter:track by_src,count 2,seconds 30;", df,
+	        sizeof(df) / sizeof(df[0]));
+	/* by_rule: all sources count together */
+	static const struct thr_step rule[] = {
+	        {0, 1, true},
+	        {1, 2, false},
+	        {2, 3, false},
+	        {100, 4, true},
+	};
+	run_thr("threshold:type limit,track by_rule,count 1,seconds 60;", rule,
+	        sizeof(rule) / sizeof(rule[0]));
+}
+
+static void test_threshold_cap(void **state)
+{
+	(void)state;
+	/* A tiny table: many sources evict each other but never fail. */
+	const char *rules[1] = {"alert tcp any any -> any any (msg:\"t\"; content:\"x\"; "
+	                        "threshold:type limit,track by_src,count 1,seconds 60; sid:1;)"};
+	struct env v = {0};
+	v.rs = calloc(1, sizeof(*v.rs));
+	assert_int_equal(add_rule(v.rs, rules[0]), 0);
+	struct ips_detect_conf c = {.thr_entries = 4};
+	assert_int_equal(ips_detect_build(v.rs, &c, &v.e, NULL), 0);
+	assert_int_equal(ips_detect_thread_new(v.e, &v.t), 0);
+	for (unsigned i = 0; i < 100; i++) {
+		struct ips_detect_input in;
+		base_input(&in, "x", 1);
+		in.src[2] = (uint8_t)(i >> 8);
+		in.src[3] = (uint8_t)i;
+		in.ts_usec = i;
+		assert_int_equal(run_sids(&v, &in), 2); /* every source is new */
+	}
+	assert_true(ips_detect_thread_stats(v.t)->thr_evicted > 0);
+	env_done(&v);
+}
+
+/* ---- pass and action order ---- */
+
+static void test_actions(void **state)
+{
+	(void)state;
+	static const char *const rules[] = {
+	        "alert tcp any any -> any any (msg:\"a\"; content:\"x\"; sid:1;)",
+	        "drop tcp any any -> any any (msg:\"d\"; content:\"x\"; sid:2;)",
+	        "pass tcp any any -> any any (msg:\"p\"; content:\"ok\"; sid:3;)",
+	        "reject tcp any any -> any any (msg:\"r\"; content:\"x\"; priority:1; sid:4;)",
+	};
+	struct env v;
+	struct ips_detect_input in;
+	struct ips_match m[8];
+	size_t n;
+	env_init(&v, rules, 4, M_HS);
+	base_input(&in, "x", 1);
+	assert_int_equal(ips_detect_run(v.e, v.t, &in, m, 8, &n), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(m[0].action, IPS_ACT_DROP);
+	assert_int_equal(m[1].action, IPS_ACT_REJECT);
+	assert_int_equal(m[2].action, IPS_ACT_ALERT);
+	/* Only room for one: the count still says three. */
+	assert_int_equal(ips_detect_run(v.e, v.t, &in, m, 1, &n), 0);
+	assert_int_equal(n, 3);
+	/* A pass rule ends the inspection. */
+	base_input(&in, "x ok", 4);
+	assert_int_equal(ips_detect_run(v.e, v.t, &in, m, 8, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(m[0].action, IPS_ACT_PASS);
+	assert_int_equal(m[0].rule->sid, 3);
+	env_done(&v);
+}
+
+/* ---- MPM implementations agree ---- */
+
+static int collect(uint32_t id, size_t end, void *ctx)
+{
+	(void)end;
+	uint64_t *bits = ctx;
+	*bits |= 1ull << id;
+	return 0;
+}
+
+static void test_mpm(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *p;
+		bool nocase;
+	} pats[] = {{"he", false}, {"she", false}, {"his", false}, {"hers", false},
+	            {"HE", true},  {"\0x", false}, {"aaa", false}, {"Abc", false}};
+	struct ips_mpm_pattern mp[8];
+	for (uint32_t i = 0; i < 8; i++)
+		mp[i] = (struct ips_mpm_pattern){(const uint8_t *)pats[i].p,
+		                                 i == 5 ? 2 : strlen(pats[i].p), pats[i].nocase, i};
+	static const struct {
+		const char *text;
+		size_t len;
+		uint64_t want;
+	} t[] = {
+	        {"ushers", 6, (1u << 0) | (1u << 1) | (1u << 3) | (1u << 4)},
+	        {"HIS", 3, 0},
+	        {"hE", 2, 1u << 4},
+	        {"a\0xaa", 5, 1u << 5},
+	        {"aaaa", 4, 1u << 6},
+	        {"abc ABC", 7, 0},
+	        {"xAbc", 4, 1u << 7},
+	        {"", 0, 0},
+	};
+	const struct ips_mpm_ops *ops[2] = {&ips_mpm_hs_ops, &ips_mpm_ac_ops};
+	for (int k = 0; k < 2; k++) {
+		void *db, *scratch = NULL;
+		assert_int_equal(ops[k]->build(mp, 8, &db), 0);
+		assert_int_equal(ops[k]->scratch_grow(db, &scratch), 0);
+		assert_true(ops[k]->db_size(db) > 0);
+		for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+			uint64_t got = 0;
+			assert_int_equal(ops[k]->scan(db, scratch, (const uint8_t *)t[i].text,
+			                              t[i].len, collect, &got),
+			                 0);
+			if (got != t[i].want)
+				fail_msg("%s on %zu: got %llx want %llx", ops[k]->name, i,
+				         (unsigned long long)got, (unsigned long long)t[i].want);
+		}
+		ops[k]->scratch_free(scratch);
+		ops[k]->free(db);
+	}
+}
+
+/* ---- prefilter equivalence on random rules and payloads ---- */
+
+static uint32_t rnd_state = 12345;
+static uint32_t rnd(void)
+{
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 17;
+	rnd_state ^= rnd_state << 5;
+	return rnd_state;
+}
+
+static void rnd_word(char *out, size_t n)
+{
+	static const char alpha[] = "abcAB";
+	for (size_t i = 0; i < n; i++)
+		out[i] = alpha[rnd() % (sizeof(alpha) - 1)];
+	out[n] = 0;
+}
+
+static void rnd_rule(char *buf, size_t cap, unsigned sid)
+{
+	char w[8];
+	int o = snprintf(buf, cap, "alert tcp any any -> any any (msg:\"r\"; ");
+	unsigned nc = rnd() % 3; /* 0..2 contents; 0 leaves pcre/isdataat only */
+	for (unsigned i = 0; i < nc; i++) {
+		size_t len = 1 + rnd() % 3;
+		rnd_word(w, len);
+		bool neg = i > 0 && rnd() % 4 == 0;
+		o += snprintf(buf + o, cap - (size_t)o, "content:%s\"%s\"; ", neg ? "!" : "", w);
+		if (rnd() % 3 == 0)
+			o += snprintf(buf + o, cap - (size_t)o, "nocase; ");
+		if (i > 0 && rnd() % 2)
+			o += snprintf(buf + o, cap - (size_t)o, "distance:%d; within:%zu; ",
+			              (int)(rnd() % 3), len + rnd() % 3);
+		else if (rnd() % 3 == 0)
+			o += snprintf(buf + o, cap - (size_t)o, "offset:%u; depth:%zu; ", rnd() % 3,
+			              len + rnd() % 4);
+	}
+	if (rnd() % 4 == 0)
+		o += snprintf(buf + o, cap - (size_t)o, "pcre:\"/[ab]%s/%s\"; ", nc ? "" : "c",
+		              nc && rnd() % 2 ? "R" : "");
+	if (rnd() % 5 == 0)
+		o += snprintf(buf + o, cap - (size_t)o, "isdataat:!%u,relative; ", rnd() % 3);
+	snprintf(buf + o, cap - (size_t)o, "sid:%u;)", sid);
+}
+
+static void test_equivalence(void **state)
+{
+	(void)state;
+	enum { NRULES = 60, NPAY = 300 };
+	struct env v[M__COUNT];
+	struct ips_ruleset *rs = calloc(1, sizeof(*rs));
+	char text[512];
+	bw_log_set_sink(quiet, NULL);
+	for (unsigned i = 0; rs->n < NRULES && i < 10 * NRULES; i++) {
+		rnd_rule(text, sizeof(text), 1 + (unsigned)rs->n);
+		add_rule(rs, text); /* the parser may refuse a few combinations */
+	}
+	bw_log_set_sink(NULL, NULL);
+	assert_true(rs->n >= NRULES / 2);
+	for (int m = 0; m < M__COUNT; m++) {
+		v[m].rs = rs;
+		env_build(&v[m], (enum mode)m);
+	}
+	size_t total = 0;
+	for (unsigned p = 0; p < NPAY; p++) {
+		char pay[64];
+		size_t len = rnd() % sizeof(pay);
+		rnd_word(pay, len);
+		struct ips_detect_input in;
+		base_input(&in, pay, len);
+		uint32_t got[M__COUNT][NRULES + 1];
+		size_t n[M__COUNT];
+		for (int m = 0; m < M__COUNT; m++) {
+			struct ips_match mm[NRULES + 1];
+			assert_int_equal(ips_detect_run(v[m].e, v[m].t, &in, mm, NRULES + 1, &n[m]),
+			                 0);
+			for (size_t k = 0; k < n[m]; k++)
+				got[m][k] = mm[k].rule->sid;
+		}
+		assert_int_equal(n[M_HS], n[M_NONE]);
+		assert_int_equal(n[M_AC], n[M_NONE]);
+		assert_memory_equal(got[M_HS], got[M_NONE], n[M_NONE] * sizeof(uint32_t));
+		assert_memory_equal(got[M_AC], got[M_NONE], n[M_NONE] * sizeof(uint32_t));
+		total += n[M_NONE];
+	}
+	print_message("equivalence: %zu rules, %d payloads, %zu matches in each mode\n", rs->n,
+	              NPAY, total);
+	assert_true(total > 0);
+	for (int m = 0; m < M__COUNT; m++) {
+		ips_detect_thread_free(v[m].t);
+		ips_detect_free(v[m].e);
+	}
+	ips_ruleset_free(rs);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_keywords),    cmocka_unit_test(test_buffers),
+	        cmocka_unit_test(test_header),      cmocka_unit_test(test_flowbits),
+	        cmocka_unit_test(test_threshold),   cmocka_unit_test(test_threshold_cap),
+	        cmocka_unit_test(test_actions),     cmocka_unit_test(test_mpm),
+	        cmocka_unit_test(test_equivalence),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
