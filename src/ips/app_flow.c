@@ -214,14 +214,17 @@ int app_tx_buf_append(struct app_flow *f, struct app_tx *tx, enum app_dir dir, e
 {
 	struct app_bufent *e;
 	int i = tx->last[dir][b], r;
+	bool cut = false;
 
 	if (i < 0 && (i = new_ent(f, tx, dir, b)) < 0)
 		return i;
 	e = &tx->ents[i];
 	if (e->len >= limit)
 		return BW_ERR_LIMIT;
-	if (len > limit - e->len)
+	if (len > limit - e->len) {
 		len = limit - e->len;
+		cut = true;
+	}
 	if ((r = ent_reserve(f, tx, e, e->len + len)) != 0)
 		return r;
 	if (e->p == NULL)
@@ -229,7 +232,8 @@ int app_tx_buf_append(struct app_flow *f, struct app_tx *tx, enum app_dir dir, e
 	memcpy(e->p + e->len, p, len);
 	e->len += len;
 	e->p[e->len] = '\0';
-	return 0;
+	/* What fits is kept; the caller learns that the rest was not. */
+	return cut ? BW_ERR_LIMIT : 0;
 }
 
 const char *app_tx_strdup(struct app_flow *f, struct app_tx *tx, const void *p, size_t len)

@@ -179,6 +179,28 @@ static int norm_uri(struct app_flow *f, struct app_tx *tx, const htp_tx_t *htx)
 	return 0;
 }
 
+/* http.host: libhtp's hostname (from the URI or Host, port removed), lowercased. */
+static int host_buf(struct app_flow *f, struct app_tx *tx, const bstr *h)
+{
+	size_t n;
+	uint8_t *low;
+	int r;
+
+	if (h == NULL)
+		return 0;
+	n = bstr_len(h);
+	if ((low = malloc(n + 1)) == NULL)
+		return BW_ERR_NOMEM;
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = bstr_ptr(h)[i];
+
+		low[i] = c >= 'A' && c <= 'Z' ? (uint8_t)(c - 'A' + 'a') : c;
+	}
+	r = app_tx_buf_add(f, tx, APP_DIR_TO_SERVER, IPS_BUF_HTTP_HOST, low, n);
+	free(low);
+	return r;
+}
+
 static int on_request_headers(htp_tx_t *htx)
 {
 	struct app_tx *tx = tx_of(htx);
@@ -194,7 +216,7 @@ static int on_request_headers(htp_tx_t *htx)
 	       add_bstr(f, tx, d, IPS_BUF_HTTP_METHOD, htx->request_method) ||
 	       add_bstr(f, tx, d, IPS_BUF_HTTP_PROTOCOL, htx->request_protocol) ||
 	       add_bstr(f, tx, d, IPS_BUF_HTTP_REQUEST_LINE, htx->request_line) ||
-	       add_bstr(f, tx, d, IPS_BUF_HTTP_HOST, htx->request_hostname) ||
+	       host_buf(f, tx, htx->request_hostname) ||
 	       header_buf(f, tx, d, h, "host", IPS_BUF_HTTP_RAW_HOST) ||
 	       header_buf(f, tx, d, h, "user-agent", IPS_BUF_HTTP_USER_AGENT) ||
 	       header_buf(f, tx, d, h, "cookie", IPS_BUF_HTTP_COOKIE) ||

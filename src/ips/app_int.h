@@ -96,7 +96,10 @@ struct app_tx *app_tx_new(struct app_flow *f, enum app_proto proto);
 /* Appends an instance of buffer b of direction dir holding a copy of p. */
 int app_tx_buf_add(struct app_flow *f, struct app_tx *tx, enum app_dir dir, enum ips_buf b,
                    const void *p, size_t len);
-/* Appends bytes to the last instance of b (creating it), at most limit in total. */
+/*
+ * Appends bytes to the last instance of b (creating it), at most limit in
+ * total; BW_ERR_LIMIT when bytes were cut (what fits is kept).
+ */
 int app_tx_buf_append(struct app_flow *f, struct app_tx *tx, enum app_dir dir, enum ips_buf b,
                       const void *p, size_t len, size_t limit);
 /* Forgets every instance of b (their memory stays with tx until it is freed). */

@@ -1,0 +1,278 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * Unit tests for the HTTP parser (src/ips/app_http.c over libhtp): request
+ * buffers as Suricata defines them (normalised and raw URI, http.header
+ * without Cookie, http.header_names framing, host lowercased without port),
+ * a chunked gzip response body decoded into http.response_body/file.data,
+ * the same exchange split at every byte boundary, pipelined transactions,
+ * 100-continue, the body limit and transaction release after ack.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <zlib.h>
+
+#include "ips/app.h"
+#include "lib/err.h"
+
+static struct app_ctx *ctx;
+
+static const char req[] = "GET /a/../index.html?q=1 HTTP/1.1\r\n"
+                          "Host: WWW.Example.COM:8080\r\n"
+                          "User-Agent: test-agent/1.0\r\n"
+                          "Cookie: s=1\r\n"
+                          "Accept: */*\r\n"
+                          "\r\n";
+
+static const char body_text[] = "<html>hello, gzip world</html>";
+
+static uint8_t res[1024];
+static size_t nres;
+
+/* A 200 response whose body is gzip, sent in two chunks (RFC 9112 7.1). */
+static int setup(void **state)
+{
+	uint8_t gz[256];
+	z_stream z;
+	size_t n, half;
+	int w;
+
+	(void)state;
+	memset(&z, 0, sizeof(z));
+	if (deflateInit2(&z, 9, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		return -1;
+	z.next_in = (Bytef *)(uintptr_t)body_text;
+	z.avail_in = sizeof(body_text) - 1;
+	z.next_out = gz;
+	z.avail_out = sizeof(gz);
+	if (deflate(&z, Z_FINISH) != Z_STREAM_END)
+		return -1;
+	n = sizeof(gz) - z.avail_out;
+	deflateEnd(&z);
+	half = n / 2;
+	w = snprintf((char *)res, sizeof(res),
+	             "HTTP/1.1 200 OK\r\nServer: test\r\nContent-Type: text/html\r\n"
+	             "Content-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n%zx\r\n",
+	             half);
+	nres = (size_t)w;
+	memcpy(res + nres, gz, half);
+	nres += half;
+	nres += (size_t)snprintf((char *)res + nres, sizeof(res) - nres, "\r\n%zx\r\n", n - half);
+	memcpy(res + nres, gz + half, n - half);
+	nres += n - half;
+	memcpy(res + nres, "\r\n0\r\n\r\n", 7);
+	nres += 7;
+	return app_ctx_new(&ctx, NULL);
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	app_ctx_free(ctx);
+	return 0;
+}
+
+static void buf_eq(const struct app_tx *tx, enum app_dir d, enum ips_buf b, const char *want)
+{
+	const uint8_t *p;
+	size_t n;
+
+	assert_int_equal(app_tx_buf(tx, d, b, 0, &p, &n), 0);
+	if (n != strlen(want) || memcmp(p, want, n) != 0)
+		fail_msg("buffer %s: got \"%.*s\" want \"%s\"", ips_buf_name(b), (int)n, p, want);
+}
+
+static void check_tx(const struct app_tx *tx)
+{
+	const struct app_http_info *h = app_tx_http(tx);
+	const enum app_dir S = APP_DIR_TO_SERVER, C = APP_DIR_TO_CLIENT;
+
+	assert_non_null(h);
+	buf_eq(tx, S, IPS_BUF_HTTP_URI, "/index.html?q=1");
+	buf_eq(tx, S, IPS_BUF_HTTP_RAW_URI, "/a/../index.html?q=1");
+	buf_eq(tx, S, IPS_BUF_HTTP_METHOD, "GET");
+	buf_eq(tx, S, IPS_BUF_HTTP_PROTOCOL, "HTTP/1.1");
+	buf_eq(tx, S, IPS_BUF_HTTP_REQUEST_LINE, "GET /a/../index.html?q=1 HTTP/1.1");
+	buf_eq(tx, S, IPS_BUF_HTTP_HOST, "www.example.com");
+	buf_eq(tx, S, IPS_BUF_HTTP_RAW_HOST, "WWW.Example.COM:8080");
+	buf_eq(tx, S, IPS_BUF_HTTP_USER_AGENT, "test-agent/1.0");
+	buf_eq(tx, S, IPS_BUF_HTTP_COOKIE, "s=1");
+	buf_eq(tx, S, IPS_BUF_HTTP_ACCEPT, "*/*");
+	buf_eq(tx, S, IPS_BUF_HTTP_HEADER,
+	       "Host: WWW.Example.COM:8080\r\nUser-Agent: test-agent/1.0\r\nAccept: */*\r\n");
+	buf_eq(tx, S, IPS_BUF_HTTP_HEADER_NAMES,
+	       "\r\nHost\r\nUser-Agent\r\nCookie\r\nAccept\r\n\r\n");
+	buf_eq(tx, C, IPS_BUF_HTTP_STAT_CODE, "200");
+	buf_eq(tx, C, IPS_BUF_HTTP_STAT_MSG, "OK");
+	buf_eq(tx, C, IPS_BUF_HTTP_RESPONSE_LINE, "HTTP/1.1 200 OK");
+	buf_eq(tx, C, IPS_BUF_HTTP_SERVER, "test");
+	buf_eq(tx, C, IPS_BUF_HTTP_CONTENT_TYPE, "text/html");
+	buf_eq(tx, C, IPS_BUF_HTTP_RESPONSE_BODY, body_text);
+	buf_eq(tx, C, IPS_BUF_FILE_DATA, body_text);
+	assert_string_equal(h->hostname, "www.example.com");
+	assert_string_equal(h->url, "/a/../index.html?q=1");
+	assert_string_equal(h->http_method, "GET");
+	assert_string_equal(h->http_user_agent, "test-agent/1.0");
+	assert_string_equal(h->http_content_type, "text/html");
+	assert_int_equal(h->status, 200);
+	assert_int_equal(h->length, sizeof(body_text) - 1);
+	assert_true(app_tx_flags(tx) & APP_TX_COMPLETE);
+}
+
+static void test_exchange_every_split(void **state)
+{
+	(void)state;
+	for (size_t k = 0; k <= nres; k++) {
+		struct app_flow *f;
+		size_t kq = k < sizeof(req) - 1 ? k : sizeof(req) - 1;
+
+		assert_int_equal(app_flow_new(&f, ctx, APP_L4_TCP), 0);
+		assert_int_equal(app_flow_feed(f, APP_DIR_TO_SERVER, (const uint8_t *)req, kq), 0);
+		assert_int_equal(app_flow_feed(f, APP_DIR_TO_SERVER, (const uint8_t *)req + kq,
+		                               sizeof(req) - 1 - kq),
+		                 0);
+		assert_int_equal(app_flow_feed(f, APP_DIR_TO_CLIENT, res, k), 0);
+		assert_int_equal(app_flow_feed(f, APP_DIR_TO_CLIENT, res + k, nres - k), 0);
+		assert_int_equal(app_flow_proto(f), APP_PROTO_HTTP);
+		assert_non_null(app_flow_tx_first(f));
+		check_tx(app_flow_tx_first(f));
+		assert_null(app_tx_next(app_flow_tx_first(f)));
+		app_flow_tx_ack(f);
+		assert_null(app_flow_tx_first(f));
+		app_flow_free(f);
+	}
+}
+
+static void test_bytewise(void **state)
+{
+	struct app_flow *f;
+
+	(void)state;
+	assert_int_equal(app_flow_new(&f, ctx, APP_L4_TCP), 0);
+	for (size_t i = 0; i < sizeof(req) - 1; i++)
+		assert_int_equal(app_flow_feed(f, APP_DIR_TO_SERVER, (const uint8_t *)req + i, 1),
+		                 0);
+	for (size_t i = 0; i < nres; i++)
+		assert_int_equal(app_flow_feed(f, APP_DIR_TO_CLIENT, res + i, 1), 0);
+	check_tx(app_flow_tx_first(f));
+	app_flow_free(f);
+}
+
+/* Three pipelined requests in one segment, then the three responses. */
+static void test_pipelining(void **state)
+{
+	static const char reqs[] = "GET /1 HTTP/1.1\r\nHost: a\r\n\r\n"
+	                           "GET /2 HTTP/1.1\r\nHost: b\r\n\r\n"
+	                           "POST /3 HTTP/1.1\r\nHost: c\r\nContent-Length: 5\r\n\r\nhello";
+	static const char ress[] = "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nA"
+	                           "HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n\r\nBB"
+	                           "HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n";
+	const char *uris[] = {"/1", "/2", "/3"}, *codes[] = {"200", "404", "201"},
+	           *bodies[] = {"A", "BB", NULL};
+	struct app_flow *f;
+	struct app_tx *tx;
+	int i = 0;
+
+	(void)state;
+	assert_int_equal(app_flow_new(&f, ctx, APP_L4_TCP), 0);
+	assert_int_equal(
+	        app_flow_feed(f, APP_DIR_TO_SERVER, (const uint8_t *)reqs, sizeof(reqs) - 1), 0);
+	/* Requests are visible before any response. */
+	for (tx = app_flow_tx_first(f); tx != NULL; tx = app_tx_next(tx), i++) {
+		buf_eq(tx, APP_DIR_TO_SERVER, IPS_BUF_HTTP_URI, uris[i]);
+		assert_true(app_tx_updated(tx, APP_DIR_TO_SERVER));
+	}
+	assert_int_equal(i, 3);
+	app_flow_tx_ack(f);
+	assert_int_equal(
+	        app_flow_feed(f, APP_DIR_TO_CLIENT, (const uint8_t *)ress, sizeof(ress) - 1), 0);
+	for (i = 0, tx = app_flow_tx_first(f); tx != NULL; tx = app_tx_next(tx), i++) {
+		assert_int_equal(app_tx_id(tx), (uint64_t)i);
+		buf_eq(tx, APP_DIR_TO_CLIENT, IPS_BUF_HTTP_STAT_CODE, codes[i]);
+		if (bodies[i] != NULL)
+			buf_eq(tx, APP_DIR_TO_CLIENT, IPS_BUF_HTTP_RESPONSE_BODY, bodies[i]);
+		assert_true(app_tx_updated(tx, APP_DIR_TO_CLIENT));
+	}
+	assert_int_equal(i, 3);
+	tx = app_tx_next(app_tx_next(app_flow_tx_first(f)));
+	buf_eq(tx, APP_DIR_TO_SERVER, IPS_BUF_HTTP_REQUEST_BODY, "hello");
+	buf_eq(tx, APP_DIR_TO_SERVER, IPS_BUF_FILE_DATA, "hello");
+	app_flow_tx_ack(f);
+	assert_null(app_flow_tx_first(f));
+	app_flow_free(f);
+}
+
+/* Expect: 100-continue, the interim response, the body, the final response. */
+static void test_100_continue(void **state)
+{
+	static const char r1[] = "POST /up HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\n"
+	                         "Content-Length: 4\r\n\r\n";
+	static const char s1[] = "HTTP/1.1 100 Continue\r\n\r\n";
+	static const char r2[] = "data";
+	static const char s2[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+	struct app_flow *f;
+	struct app_tx *tx;
+
+	(void)state;
+	assert_int_equal(app_flow_new(&f, ctx, APP_L4_TCP), 0);
+	assert_int_equal(app_flow_feed(f, APP_DIR_TO_SERVER, (const uint8_t *)r1, sizeof(r1) - 1),
+	                 0);
+	assert_int_equal(app_flow_feed(f, APP_DIR_TO_CLIENT, (const uint8_t *)s1, sizeof(s1) - 1),
+	                 0);
+	assert_int_equal(app_flow_feed(f, APP_DIR_TO_SERVER, (const uint8_t *)r2, sizeof(r2) - 1),
+	                 0);
+	assert_int_equal(app_flow_feed(f, APP_DIR_TO_CLIENT, (const uint8_t *)s2, sizeof(s2) - 1),
+	                 0);
+	tx = app_flow_tx_first(f);
+	assert_non_null(tx);
+	assert_null(app_tx_next(tx));
+	buf_eq(tx, APP_DIR_TO_SERVER, IPS_BUF_HTTP_REQUEST_BODY, "data");
+	buf_eq(tx, APP_DIR_TO_CLIENT, IPS_BUF_HTTP_STAT_CODE, "200");
+	buf_eq(tx, APP_DIR_TO_CLIENT, IPS_BUF_HTTP_RESPONSE_BODY, "ok");
+	assert_int_equal(app_tx_http(tx)->status, 200);
+	assert_true(app_tx_flags(tx) & APP_TX_COMPLETE);
+	app_flow_free(f);
+}
+
+static void test_body_limit(void **state)
+{
+	struct app_cfg cfg;
+	struct app_ctx *c;
+	struct app_flow *f;
+	static const char r[] = "GET / HTTP/1.0\r\n\r\n";
+	static const char s[] = "HTTP/1.0 200 OK\r\nContent-Length: 20\r\n\r\n0123456789abcdefghij";
+	const uint8_t *p;
+	size_t n;
+
+	(void)state;
+	app_cfg_default(&cfg);
+	cfg.body_limit = 8;
+	assert_int_equal(app_ctx_new(&c, &cfg), 0);
+	assert_int_equal(app_flow_new(&f, c, APP_L4_TCP), 0);
+	assert_int_equal(app_flow_feed(f, APP_DIR_TO_SERVER, (const uint8_t *)r, sizeof(r) - 1), 0);
+	assert_int_equal(app_flow_feed(f, APP_DIR_TO_CLIENT, (const uint8_t *)s, sizeof(s) - 1), 0);
+	assert_int_equal(app_tx_buf(app_flow_tx_first(f), APP_DIR_TO_CLIENT,
+	                            IPS_BUF_HTTP_RESPONSE_BODY, 0, &p, &n),
+	                 0);
+	assert_int_equal(n, 8);
+	assert_memory_equal(p, "01234567", 8);
+	assert_true(app_flow_events(f) & APP_EV_BODY_TRUNC);
+	app_flow_free(f);
+	app_ctx_free(c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_exchange_every_split), cmocka_unit_test(test_bytewise),
+	        cmocka_unit_test(test_pipelining),           cmocka_unit_test(test_100_continue),
+	        cmocka_unit_test(test_body_limit),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
