@@ -579,7 +579,6 @@ void ips_detect_thread_free(struct ips_detect_thread *t)
 	pcre2_match_context_free(t->mctx);
 	pcre2_jit_stack_free(t->jit);
 	free(t->cand_bits);
-	free(t->cand);
 	for (size_t b = 0; b < IPS_BUF__COUNT; b++)
 		free(t->tf[b].p);
 	free(t->thr);
@@ -595,7 +594,6 @@ int ips_detect_thread_new(const struct ips_detect_engine *e, struct ips_detect_t
 	t->e = e;
 	size_t words = (e->nrules + 63) / 64;
 	if (!(t->cand_bits = calloc(words ? words : 1, sizeof(uint64_t))) ||
-	    !(t->cand = calloc(e->nrules ? e->nrules : 1, sizeof(uint32_t))) ||
 	    !(t->thr = calloc(e->conf.thr_entries, sizeof(*t->thr))) ||
 	    !(t->md = pcre2_match_data_create(1, NULL)) ||
 	    !(t->mctx = pcre2_match_context_create(NULL)) ||
@@ -633,7 +631,7 @@ static void add_cand(struct ips_detect_thread *t, uint32_t rule)
 	if (t->cand_bits[rule >> 6] & bit)
 		return;
 	t->cand_bits[rule >> 6] |= bit;
-	t->cand[t->ncand++] = rule;
+	t->ncand++;
 }
 
 struct scan_ctx {
@@ -650,12 +648,6 @@ static int on_pattern(uint32_t id, size_t end, void *ctx)
 	for (uint32_t k = s->g->pat_off[id]; k < s->g->pat_off[id + 1]; k++)
 		add_cand(s->t, s->g->rules[k]);
 	return 0;
-}
-
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	return x < y ? -1 : x > y;
 }
 
 static enum det_pclass pclass(uint8_t proto)
@@ -698,6 +690,40 @@ static void prefilter(const struct ips_detect_engine *e, struct ips_detect_threa
 		add_cand(t, e->always[pc][d][i]);
 }
 
+/* Index of the lowest set bit of b (b != 0), by de Bruijn multiplication. */
+static unsigned ctz64(uint64_t b)
+{
+	static const uint8_t tab[64] = {0,  1,  2,  53, 3,  7,  54, 27, 4,  38, 41, 8,  34,
+	                                55, 48, 28, 62, 5,  39, 46, 44, 42, 22, 9,  24, 35,
+	                                59, 56, 49, 18, 29, 11, 63, 52, 6,  26, 37, 40, 33,
+	                                47, 61, 45, 43, 21, 23, 58, 17, 10, 51, 25, 36, 32,
+	                                60, 20, 57, 16, 50, 31, 19, 15, 30, 14, 13, 12};
+	return tab[((b & (0 - b)) * 0x022fdd63cc95386dull) >> 58];
+}
+
+/* Evaluates candidate `idx`; returns true when the inspection must stop (pass). */
+static bool evaluate(const struct ips_detect_engine *e, struct ips_detect_thread *t,
+                     const struct ips_detect_input *in, uint32_t idx, struct ips_match *m,
+                     size_t max, size_t *n)
+{
+	const struct det_rule *dr = &e->rules[idx];
+	t->st.evaluated++;
+	if (!det_rule_match(t, dr, in))
+		return false;
+	t->st.matches++;
+	det_rule_post(dr, in);
+	if (dr->r->noalert && dr->r->action != IPS_ACT_PASS)
+		return false;
+	if (!det_thr_allow(t, dr, in)) {
+		t->st.alerts_suppressed++;
+		return false;
+	}
+	if (*n < max)
+		m[*n] = (struct ips_match){dr->r, dr->r->action};
+	(*n)++;
+	return dr->r->action == IPS_ACT_PASS;
+}
+
 int ips_detect_run(const struct ips_detect_engine *e, struct ips_detect_thread *t,
                    const struct ips_detect_input *in, struct ips_match *m, size_t max, size_t *n)
 {
@@ -706,33 +732,34 @@ int ips_detect_run(const struct ips_detect_engine *e, struct ips_detect_thread *
 	t->st.runs++;
 	t->ncand = 0;
 	if (e->conf.no_prefilter) {
+		t->st.candidates += e->nrules;
 		for (size_t i = 0; i < e->nrules; i++)
-			t->cand[t->ncand++] = (uint32_t)i;
-	} else {
-		prefilter(e, t, in);
-		qsort(t->cand, t->ncand, sizeof(uint32_t), cmp_u32);
+			if (evaluate(e, t, in, (uint32_t)i, m, max, n))
+				break;
+		return 0;
 	}
+	prefilter(e, t, in);
 	t->st.candidates += t->ncand;
-	for (size_t i = 0; i < t->ncand; i++) {
-		const struct det_rule *dr = &e->rules[t->cand[i]];
-		t->cand_bits[t->cand[i] >> 6] = 0; /* reset for the next run as we go */
-		t->st.evaluated++;
-		if (!det_rule_match(t, dr, in))
+	/*
+	 * Candidates in evaluation order: walk the bitmap (rules are sorted), which
+	 * costs nrules / 64 word reads and no sort; clear it on the way.
+	 */
+	size_t words = (e->nrules + 63) / 64;
+	bool stop = false;
+	for (size_t w = 0; w < words && t->ncand; w++) {
+		uint64_t b = t->cand_bits[w];
+		if (!b)
 			continue;
-		t->st.matches++;
-		det_rule_post(dr, in);
-		if (dr->r->noalert && dr->r->action != IPS_ACT_PASS)
-			continue;
-		if (!det_thr_allow(t, dr, in)) {
-			t->st.alerts_suppressed++;
-			continue;
+		t->cand_bits[w] = 0;
+		while (b && !stop) {
+			unsigned bit = ctz64(b);
+			b &= b - 1;
+			t->ncand--;
+			stop = evaluate(e, t, in, (uint32_t)(w * 64 + bit), m, max, n);
 		}
-		if (*n < max)
-			m[*n] = (struct ips_match){dr->r, dr->r->action};
-		(*n)++;
-		if (dr->r->action == IPS_ACT_PASS) {
-			for (size_t k = i + 1; k < t->ncand; k++)
-				t->cand_bits[t->cand[k] >> 6] = 0;
+		if (stop) {
+			for (size_t k = w + 1; k < words; k++)
+				t->cand_bits[k] = 0;
 			break;
 		}
 	}

@@ -99,8 +99,7 @@ struct ips_detect_thread {
 	pcre2_match_data *md;
 	pcre2_match_context *mctx;
 	pcre2_jit_stack *jit;
-	uint64_t *cand_bits;
-	uint32_t *cand;
+	uint64_t *cand_bits; /* candidates of the current run, by rule order */
 	size_t ncand;
 	struct det_tfbuf tf[IPS_BUF__COUNT];
 	uint64_t gen;

@@ -407,13 +407,14 @@ static bool addr_ports(const struct ips_rule *r, const struct ips_detect_input *
 	const uint8_t *sa = swap ? in->dst : in->src, *da = swap ? in->src : in->dst;
 	uint16_t sp = swap ? in->dp : in->sp, dp = swap ? in->sp : in->dp;
 	bool ports = in->proto == 6 || in->proto == 17 || in->proto == 132;
-	if (!r->src.any && !ips_addrset_has(&r->src, sa, alen))
-		return false;
-	if (!r->dst.any && !ips_addrset_has(&r->dst, da, alen))
-		return false;
+	/* Ports first: cheaper than address ranges, and more often restrictive. */
 	if (!r->sp.any && (!ports || !ips_portset_has(&r->sp, sp)))
 		return false;
 	if (!r->dp.any && (!ports || !ips_portset_has(&r->dp, dp)))
+		return false;
+	if (!r->src.any && !ips_addrset_has(&r->src, sa, alen))
+		return false;
+	if (!r->dst.any && !ips_addrset_has(&r->dst, da, alen))
 		return false;
 	return true;
 }
