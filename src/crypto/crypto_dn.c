@@ -7,6 +7,7 @@
  * why this lives in src/crypto, the one place allowed to include OpenSSL.
  */
 #include <ctype.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <string.h>
 
@@ -118,4 +119,22 @@ int crypto_dn_encode(const char *s, uint8_t *out, size_t cap, size_t *len)
 	}
 	X509_NAME_free(name);
 	return r;
+}
+
+bool crypto_dn_eq(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+	const unsigned char *pa = a, *pb = b;
+	X509_NAME *na, *nb;
+	bool eq = false;
+
+	if (alen > LONG_MAX || blen > LONG_MAX)
+		return false;
+	na = d2i_X509_NAME(NULL, &pa, (long)alen);
+	nb = d2i_X509_NAME(NULL, &pb, (long)blen);
+	/* Trailing bytes after the Name make it another value: not equal. */
+	if (na != NULL && nb != NULL && pa == a + alen && pb == b + blen)
+		eq = X509_NAME_cmp(na, nb) == 0;
+	X509_NAME_free(na);
+	X509_NAME_free(nb);
+	return eq;
 }

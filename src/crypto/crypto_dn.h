@@ -8,6 +8,7 @@
 #ifndef BW_CRYPTO_DN_H
 #define BW_CRYPTO_DN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,5 +23,12 @@
  * unknown attribute, BW_ERR_NOSPACE when it does not fit, BW_ERR_NOMEM.
  */
 int crypto_dn_encode(const char *s, uint8_t *out, size_t cap, size_t *len);
+
+/*
+ * Compares two DER Names the way X.509 does (X509_NAME_cmp: canonical
+ * form, so PrintableString and UTF8String of the same text are equal).
+ * False if either does not parse.
+ */
+bool crypto_dn_eq(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen);
 
 #endif

@@ -564,6 +564,10 @@ static void default_local_id(struct loader *l, const struct conf_node *conn,
 
 	if (m == NULL || conf_type(m) != CONF_MAP || conf_get(m, "id") != NULL)
 		return;
+	/* With certificates the identity is the certificate's subject, as swanctl
+	 * defaults it; type 0 and !any says so to the IKE module. */
+	if (c->local.auth == IKE_AUTH_PUBKEY)
+		return;
 	if (c->n_local_addrs == 1) {
 		id->type = c->local_addrs[0].family == AF_INET ? IKEV2_ID_IPV4_ADDR
 		                                               : IKEV2_ID_IPV6_ADDR;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crypto/crypto_dn.h"
 #include "ike/ike_int.h"
 #include "lib/err.h"
 #include "lib/log.h"
@@ -28,7 +29,10 @@ static size_t id_body(const struct ike_sa *sa, const struct ike_end *end,
 		memcpy(out + 4, end->id.data, end->id.len);
 		return end->id.len + 4;
 	}
-	/* No configured identity: our address (ID_IPV4_ADDR / ID_IPV6_ADDR). */
+	/* No configured identity: the certificate's subject, else our address. */
+	if (end->auth == IKE_AUTH_PUBKEY &&
+	    (len = ike_cert_id_body(ike_creds_of(sa), out, cap)) > 0)
+		return len;
 	len = bw_addr_len(addr);
 	out[0] = addr->family == AF_INET ? IKEV2_ID_IPV4_ADDR : IKEV2_ID_IPV6_ADDR;
 	memcpy(out + 4, addr->a, len);
@@ -40,8 +44,12 @@ static bool id_matches(const struct ike_end *end, const struct ikev2_idp *id)
 {
 	if (end->id.any || end->id.type == 0)
 		return true;
-	return id->type == end->id.type && id->data.len == end->id.len &&
-	       memcmp(id->data.p, end->id.data, end->id.len) == 0;
+	if (id->type != end->id.type)
+		return false;
+	/* DNs compare as X.509 names: string types may differ between encoders. */
+	if (id->type == IKEV2_ID_DER_ASN1_DN)
+		return crypto_dn_eq(id->data.p, id->data.len, end->id.data, end->id.len);
+	return id->data.len == end->id.len && memcmp(id->data.p, end->id.data, end->id.len) == 0;
 }
 
 /*
@@ -109,11 +117,10 @@ int ike_auth_start(struct ike_sa *sa, uint64_t now)
 	struct bw_wr wr;
 	int r;
 
-	if (c->local.auth != IKE_AUTH_PSK)
-		return BW_ERR_UNSUPP;
 	if ((idlen = id_body(sa, &c->local, &sa->local, idb, sizeof(idb))) == 0)
 		return BW_ERR_INVAL;
-	if ((r = ike_auth_psk(sa, true, idb, idlen, auth, &alen)) != 0)
+	if (c->local.auth == IKE_AUTH_PSK &&
+	    (r = ike_auth_psk(sa, true, idb, idlen, auth, &alen)) != 0)
 		return r;
 	bw_wr_init(&wr, inner, sizeof(inner));
 	ikev2_build_chain(&b, &wr);
@@ -123,9 +130,17 @@ int ike_auth_start(struct ike_sa *sa, uint64_t now)
 	    (r = ikev2_build_id(&b, IKEV2_PL_IDR, c->remote.id.type, c->remote.id.data,
 	                        c->remote.id.len)) != 0)
 		return r;
-	if ((r = ikev2_build_auth(&b, IKEV2_AUTH_PSK, auth, alen)) != 0)
-		return r;
+	if (c->local.auth == IKE_AUTH_PSK)
+		r = ikev2_build_auth(&b, IKEV2_AUTH_PSK, auth, alen);
+	else
+		r = ike_cert_build_auth(sa, &b, true, idb, idlen,
+		                        c->remote.auth == IKE_AUTH_PUBKEY);
 	crypto_wipe(auth, sizeof(auth));
+	if (r != 0)
+		return r;
+	if (c->local.auth == IKE_AUTH_PSK && c->remote.auth == IKE_AUTH_PUBKEY &&
+	    (r = ike_cert_build_certreq(sa, &b)) != 0)
+		return r;
 	if (c->request_vip && (r = cp_build_request(&b, sa->remote.family)) != 0)
 		return r;
 	if (cc != NULL) {
@@ -171,6 +186,16 @@ static bool has_notify(const struct ikev2_msg *m, uint16_t type)
 		if (m->notify[i].type == type)
 			return true;
 	return false;
+}
+
+static int verify_psk(const struct ike_sa *sa, bool of_initiator, const struct ikev2_msg *m);
+
+/* The peer's AUTH by the method our configuration expects of it. */
+static int verify_peer(const struct ike_sa *sa, bool of_initiator, const struct ikev2_msg *m)
+{
+	if (sa->conf->remote.auth == IKE_AUTH_PUBKEY)
+		return ike_cert_verify(sa, of_initiator, m);
+	return verify_psk(sa, of_initiator, m);
 }
 
 static int verify_psk(const struct ike_sa *sa, bool of_initiator, const struct ikev2_msg *m)
@@ -274,7 +299,7 @@ void ike_auth_request(struct ike_sa *sa, struct ikev2_msg *m, uint64_t now)
 	    (ikev2_has(m, IKEV2_PL_IDR) && c->local.id.type != 0 && !c->local.id.any &&
 	     !(m->id_r.type == c->local.id.type && m->id_r.data.len == c->local.id.len &&
 	       memcmp(m->id_r.data.p, c->local.id.data, c->local.id.len) == 0)) ||
-	    verify_psk(sa, true, m) != 0) {
+	    verify_peer(sa, true, m) != 0) {
 		log_notice("ike", "conn=%s: peer authentication failed", c->name);
 		auth_fail(sa, m, IKEV2_N_AUTHENTICATION_FAILED, now);
 		return;
@@ -331,15 +356,18 @@ void ike_auth_request(struct ike_sa *sa, struct ikev2_msg *m, uint64_t now)
 	}
 	/* Our answer: IDr, AUTH, and the CHILD_SA or why there is none. */
 	if ((idlen = id_body(sa, &c->local, &sa->local, idb, sizeof(idb))) == 0 ||
-	    ike_auth_psk(sa, false, idb, idlen, auth, &alen) != 0) {
+	    (c->local.auth == IKE_AUTH_PSK &&
+	     ike_auth_psk(sa, false, idb, idlen, auth, &alen) != 0)) {
 		auth_fail(sa, m, IKEV2_N_AUTHENTICATION_FAILED, now);
 		return;
 	}
 	bw_wr_init(&wr, inner, sizeof(inner));
 	ikev2_build_chain(&b, &wr);
 	r = ikev2_build_id(&b, IKEV2_PL_IDR, idb[0], idb + 4, idlen - 4);
-	if (r == 0)
+	if (r == 0 && c->local.auth == IKE_AUTH_PSK)
 		r = ikev2_build_auth(&b, IKEV2_AUTH_PSK, auth, alen);
+	else if (r == 0)
+		r = ike_cert_build_auth(sa, &b, false, idb, idlen, false);
 	crypto_wipe(auth, sizeof(auth));
 	if (r == 0 && cp_reply && sa->has_vip)
 		r = cp_build_reply(&b, sa, c);
@@ -389,7 +417,7 @@ void ike_auth_response(struct ike_sa *sa, struct ikev2_msg *m, uint64_t now)
 			return;
 		}
 	if (!ikev2_has(m, IKEV2_PL_IDR) || !ikev2_has(m, IKEV2_PL_AUTH) ||
-	    !id_matches(&c->remote, &m->id_r) || verify_psk(sa, false, m) != 0) {
+	    !id_matches(&c->remote, &m->id_r) || verify_peer(sa, false, m) != 0) {
 		log_notice("ike", "conn=%s: responder authentication failed", c->name);
 		ike_sa_kill(sa, "responder authentication failed");
 		return;

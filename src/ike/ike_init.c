@@ -82,6 +82,16 @@ static int nat_notifies(struct ike_sa *sa, struct ikev2_bld *b, uint64_t spi_r)
 	return ikev2_build_notify(b, 0, NULL, 0, IKEV2_N_NAT_DETECTION_DESTINATION_IP, h, 20);
 }
 
+/* RFC 7427 4: the hashes we can sign and verify with (SHA2-256/384/512). */
+static int sig_hash_notify(struct ikev2_bld *b)
+{
+	static const uint8_t hashes[] = {0, IKEV2_HASH_SHA2_256, 0, IKEV2_HASH_SHA2_384,
+	                                 0, IKEV2_HASH_SHA2_512};
+
+	return ikev2_build_notify(b, 0, NULL, 0, IKEV2_N_SIGNATURE_HASH_ALGORITHMS, hashes,
+	                          sizeof(hashes));
+}
+
 static int make_ke(struct ike_sa *sa, uint16_t group, uint8_t *pub, size_t *pub_len)
 {
 	int r;
@@ -140,7 +150,7 @@ static int send_init(struct ike_sa *sa, const struct ikev2_notifyp *cookie, uint
 	    (r = nat_notifies(sa, &b, 0)) != 0 ||
 	    (r = ikev2_build_notify(&b, 0, NULL, 0, IKEV2_N_IKEV2_FRAGMENTATION_SUPPORTED, NULL,
 	                            0)) != 0 ||
-	    (r = ikev2_build_finish(&b)) != 0)
+	    (r = sig_hash_notify(&b)) != 0 || (r = ikev2_build_finish(&b)) != 0)
 		return r;
 	if ((r = keep_copy(&sa->init_req, &sa->init_req_len, buf, wr.len)) != 0)
 		return r;
@@ -376,7 +386,9 @@ void ike_init_request(struct ike *ike, const struct bw_addr *src, const struct b
 	if ((r = ikev2_build_hdr(&b, &wr, &h)) != 0 || (r = ikev2_build_sa(&b, &reply_sa)) != 0 ||
 	    (r = ikev2_build_ke(&b, xf.dh, pub, pub_len)) != 0 ||
 	    (r = ikev2_build_nonce(&b, sa->nr, sa->nr_len)) != 0 ||
-	    (r = nat_notifies(sa, &b, sa->spi_r)) != 0 || (r = ikev2_build_finish(&b)) != 0 ||
+	    (r = nat_notifies(sa, &b, sa->spi_r)) != 0 || (r = sig_hash_notify(&b)) != 0 ||
+	    (c->remote.auth == IKE_AUTH_PUBKEY && (r = ike_cert_build_certreq(sa, &b)) != 0) ||
+	    (r = ikev2_build_finish(&b)) != 0 ||
 	    (r = keep_copy(&sa->init_resp, &sa->init_resp_len, out, wr.len)) != 0) {
 		ike_sa_kill(sa, "cannot build IKE_SA_INIT response");
 		return;

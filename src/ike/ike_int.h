@@ -136,7 +136,8 @@ struct ike_sa {
 struct ike_pool;
 
 struct ike {
-	struct ike_pool *pools; /* virtual IP leases (ike_pool.c) */
+	struct ike_pool *pools;   /* virtual IP leases (ike_pool.c) */
+	struct ike_creds **creds; /* per connection, NULL without public keys */
 	const struct ike_conn_conf *conns;
 	size_t n_conns;
 	struct ike_ops ops;
@@ -175,6 +176,9 @@ int ike_derive_keys_from_seed(struct ike_sa *sa, const struct crypto_iov *seedke
 int ike_auth_psk(const struct ike_sa *sa, bool of_initiator, const uint8_t *id_body,
                  size_t id_body_len, uint8_t *out, size_t *out_len);
 /* shared/shared_len: the new g^ir with PFS, or NULL/0. */
+/* The three segments of <SignedOctets> (2.15); macid receives prf(SK_px, IDx'). */
+int ike_signed_octets(const struct ike_sa *sa, bool of_initiator, const uint8_t *id_body,
+                      size_t id_body_len, struct crypto_iov seg[3], uint8_t macid[CRYPTO_PRF_MAX]);
 int ike_child_keys(const struct ike_sa *sa, const struct ike_xf *xf, const uint8_t *shared,
                    size_t shared_len, const uint8_t *ni, size_t ni_len, const uint8_t *nr,
                    size_t nr_len, struct esp_sa_cfg *i2r, struct esp_sa_cfg *r2i);
@@ -196,6 +200,20 @@ void ike_ts_from_conf(const struct bw_addr *p, const uint8_t *plen, size_t n,
                       const struct bw_addr *dynamic, struct ikev2_tsp *out);
 int ike_ts_narrow(const struct ikev2_tsp *proposed, const struct bw_addr *p, const uint8_t *plen,
                   size_t n, const struct bw_addr *dynamic, struct ikev2_tsp *out);
+
+/* ike_cert.c: credentials for public-key authentication (RFC 7427) */
+struct ike_creds;
+int ike_creds_load(struct ike *ike);
+void ike_creds_free(struct ike *ike);
+const struct ike_creds *ike_creds_of(const struct ike_sa *sa);
+/* Our identity from the certificate subject (ID_DER_ASN1_DN body). */
+size_t ike_cert_id_body(const struct ike_creds *cr, uint8_t *out, size_t cap);
+/* CERT (and CERTREQ when want_certreq) then AUTH method 14 over our signed octets. */
+int ike_cert_build_auth(struct ike_sa *sa, struct ikev2_bld *b, bool of_initiator,
+                        const uint8_t *id_body, size_t id_len, bool want_certreq);
+int ike_cert_build_certreq(const struct ike_sa *sa, struct ikev2_bld *b);
+/* Verifies the peer's certificate chain, identity and AUTH signature. */
+int ike_cert_verify(const struct ike_sa *sa, bool of_initiator, const struct ikev2_msg *m);
 
 /* ike_pool.c */
 int ike_pool_acquire(struct ike *ike, const struct ike_conn_conf *c, int family,

@@ -183,6 +183,24 @@ out:
 	return r;
 }
 
+int ike_signed_octets(const struct ike_sa *sa, bool of_initiator, const uint8_t *id_body,
+                      size_t id_body_len, struct crypto_iov seg[3], uint8_t macid[CRYPTO_PRF_MAX])
+{
+	struct crypto_iov k = {of_initiator ? sa->sk_pi : sa->sk_pr, sa->prf_len};
+	struct crypto_iov idb = {id_body, id_body_len};
+	int r;
+
+	/* <SignedOctets> = RealMessage | Nonce of the peer | prf(SK_px, RestOfIDPayload) (2.15) */
+	if ((r = crypto_prf_oneshot(sa->xf.prf, &k, 1, &idb, 1, macid, sa->prf_len)) != 0)
+		return r;
+	seg[0] = of_initiator ? (struct crypto_iov){sa->init_req, sa->init_req_len}
+	                      : (struct crypto_iov){sa->init_resp, sa->init_resp_len};
+	seg[1] = of_initiator ? (struct crypto_iov){sa->nr, sa->nr_len}
+	                      : (struct crypto_iov){sa->ni, sa->ni_len};
+	seg[2] = (struct crypto_iov){macid, sa->prf_len};
+	return 0;
+}
+
 int ike_auth_psk(const struct ike_sa *sa, bool of_initiator, const uint8_t *id_body,
                  size_t id_body_len, uint8_t *out, size_t *out_len)
 {
@@ -190,21 +208,13 @@ int ike_auth_psk(const struct ike_sa *sa, bool of_initiator, const uint8_t *id_b
 	uint8_t padkey[CRYPTO_PRF_MAX], macid[CRYPTO_PRF_MAX];
 	size_t prf = sa->prf_len;
 	struct crypto_iov k = {c->psk, c->psk_len}, pad = {key_pad, sizeof(key_pad) - 1};
-	struct crypto_iov idb = {id_body, id_body_len};
 	struct crypto_iov signed_octets[3];
 	int r;
 
-	/* <SignedOctets> = RealMessage | Nonce of the peer | prf(SK_px, RestOfIDPayload) */
-	k = (struct crypto_iov){of_initiator ? sa->sk_pi : sa->sk_pr, prf};
-	if ((r = crypto_prf_oneshot(sa->xf.prf, &k, 1, &idb, 1, macid, prf)) != 0)
+	if ((r = ike_signed_octets(sa, of_initiator, id_body, id_body_len, signed_octets, macid)) !=
+	    0)
 		goto out;
-	signed_octets[0] = of_initiator ? (struct crypto_iov){sa->init_req, sa->init_req_len}
-	                                : (struct crypto_iov){sa->init_resp, sa->init_resp_len};
-	signed_octets[1] = of_initiator ? (struct crypto_iov){sa->nr, sa->nr_len}
-	                                : (struct crypto_iov){sa->ni, sa->ni_len};
-	signed_octets[2] = (struct crypto_iov){macid, prf};
 	/* AUTH = prf(prf(Shared Secret, "Key Pad for IKEv2"), <SignedOctets>) */
-	k = (struct crypto_iov){c->psk, c->psk_len};
 	if ((r = crypto_prf_oneshot(sa->xf.prf, &k, 1, &pad, 1, padkey, prf)) != 0)
 		goto out;
 	k = (struct crypto_iov){padkey, prf};

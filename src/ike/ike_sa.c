@@ -50,6 +50,10 @@ int ike_new(struct ike **out, const struct ike_conn_conf *conns, size_t n_conns,
 	ike->n_conns = n_conns;
 	ike->ops = *ops;
 	ike->arg = arg;
+	if (ike_creds_load(ike) != 0) {
+		ike_free(ike);
+		return BW_ERR_CONFIG;
+	}
 	*out = ike;
 	return 0;
 }
@@ -81,6 +85,7 @@ void ike_free(struct ike *ike)
 		sa_free(sa);
 	}
 	ike_pools_free(ike);
+	ike_creds_free(ike);
 	free(ike);
 }
 
