@@ -445,11 +445,8 @@ static void flush_dir(struct run *r, unsigned dir)
 {
 	struct half *h = &r->s->h[dir];
 
-	if (!h->init) {
-		h->eof = true;
-		return;
-	}
-	while (h->q && !h->eof && !h->depth_done)
+	/* A direction without a known ISN gets its EOF too (it sent nothing). */
+	while (h->init && h->q && !h->eof && !h->depth_done)
 		skip_to(r, dir, h->q->seq);
 	send_eof(r, dir);
 }
