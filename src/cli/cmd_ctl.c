@@ -12,11 +12,14 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: bulwark ctl [-s SOCKET] COMMAND\n"
+	fprintf(f, "usage: bulwark ctl [-s SOCKET] COMMAND [ARG]\n"
 	           "\n"
 	           "Sends COMMAND to a running bulwark and prints the answer.\n"
-	           "  status   tunnels, SAs with packets, bytes and drops by reason; counters\n"
-	           "  stop     stops the daemon\n"
+	           "  status          IKE SAs and CHILD_SAs, tunnels with packets, bytes and\n"
+	           "                  drops by reason; counters\n"
+	           "  initiate CONN   starts the IKE connection CONN\n"
+	           "  terminate CONN  deletes the IKE SAs of CONN, telling the peer\n"
+	           "  stop            stops the daemon\n"
 	           "\n"
 	           "  -s, --socket PATH  control socket (default /run/bulwark.sock)\n");
 }
@@ -78,9 +81,23 @@ int cmd_ctl(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind + 1 != argc) {
+	if (optind >= argc) {
 		usage(stderr);
 		return 2;
 	}
-	return cli_ctl_query(path, argv[optind], stdout) == 0 ? 0 : 1;
+	/* "terminate CONN" may come as one argument or as two. */
+	{
+		char cmd[256] = "";
+
+		for (int i = optind; i < argc; i++) {
+			if (strlen(cmd) + strlen(argv[i]) + 2 > sizeof(cmd)) {
+				fprintf(stderr, "bulwark ctl: command too long\n");
+				return 2;
+			}
+			if (i > optind)
+				strcat(cmd, " ");
+			strcat(cmd, argv[i]);
+		}
+		return cli_ctl_query(path, cmd, stdout) == 0 ? 0 : 1;
+	}
 }

@@ -320,6 +320,44 @@ static void refuse(struct ike *ike, const struct bw_addr *src, const struct bw_a
 		ike->ops.send(ike->arg, dst, src, natt, buf, wr.len);
 }
 
+/* COOKIE = version | SHA-256(Ni | IPi | SPIi | secret), truncated (2.6). */
+static int cookie_value(const struct ike *ike, const struct ikev2_msg *m, const struct bw_addr *src,
+                        uint8_t out[IKE_COOKIE_LEN])
+{
+	uint8_t spi[8], h[32];
+	struct crypto_iov seg[4] = {{m->nonce.p, m->nonce.len},
+	                            {src->a, bw_addr_len(src)},
+	                            {spi, 8},
+	                            {ike->cookie_secret, sizeof(ike->cookie_secret)}};
+	int r;
+
+	bw_put_be64(spi, m->hdr.spi_i);
+	if ((r = crypto_hash(CRYPTO_HASH_SHA256, seg, 4, h, sizeof(h))) != 0)
+		return r;
+	memset(out, 0, 4); /* version 0: the secret does not rotate yet */
+	memcpy(out + 4, h, IKE_COOKIE_LEN - 4);
+	return 0;
+}
+
+/* Under load, only initiators that echo our COOKIE get state (2.6). */
+static bool cookie_ok(struct ike *ike, const struct bw_addr *src, const struct bw_addr *dst,
+                      bool natt, const struct ikev2_msg *m)
+{
+	uint8_t want[IKE_COOKIE_LEN];
+
+	if (ike->half_open < ike->cookie_threshold)
+		return true;
+	if (cookie_value(ike, m, src, want) != 0)
+		return false;
+	/* The COOKIE notify must be the first payload (2.6); the parser keeps order. */
+	if (m->nnotify > 0 && m->notify[0].type == IKEV2_N_COOKIE &&
+	    m->notify[0].data.len == sizeof(want) &&
+	    crypto_memeq(m->notify[0].data.p, want, sizeof(want)))
+		return true;
+	refuse(ike, src, dst, natt, m, IKEV2_N_COOKIE, want, sizeof(want));
+	return false;
+}
+
 void ike_init_request(struct ike *ike, const struct bw_addr *src, const struct bw_addr *dst,
                       bool natt, uint8_t *buf, size_t len, struct ikev2_msg *m, uint64_t now)
 {
@@ -342,6 +380,8 @@ void ike_init_request(struct ike *ike, const struct bw_addr *src, const struct b
 		refuse(ike, src, dst, natt, m, IKEV2_N_INVALID_SYNTAX, NULL, 0);
 		return;
 	}
+	if (!cookie_ok(ike, src, dst, natt, m))
+		return;
 	if ((c = pick_conn(ike, src, dst, &m->sa, &xf, &chosen)) == NULL) {
 		log_info("ike", "IKE_SA_INIT from port %u: no acceptable proposal", src->port);
 		refuse(ike, src, dst, natt, m, IKEV2_N_NO_PROPOSAL_CHOSEN, NULL, 0);

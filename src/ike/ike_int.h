@@ -17,6 +17,8 @@ enum {
 	IKE_HALF_OPEN_MS = 30000,   /* a responder forgets an unfinished IKE_SA_INIT */
 	IKE_KEY_MAX = 64,
 	IKE_MAX_SA = 65536,
+	IKE_COOKIE_THRESHOLD = 10, /* half-open SAs before COOKIEs are demanded (2.6) */
+	IKE_COOKIE_LEN = 20,       /* version (4) | truncated SHA-256 (16) */
 };
 
 #define IKE_STATE_LIST(X)                                                                          \
@@ -144,6 +146,9 @@ struct ike {
 	void *arg;
 	struct ike_sa *sas;
 	size_t n_sas;
+	size_t half_open;            /* responder SAs in INIT_DONE */
+	size_t cookie_threshold;     /* IKE_COOKIE_THRESHOLD; tests lower it */
+	uint8_t cookie_secret[32];   /* for stateless COOKIE values (2.6) */
 	uint64_t stats_dropped;
 };
 

@@ -25,6 +25,11 @@ void ike_set_state(struct ike_sa *sa, enum ike_state s)
 {
 	if (sa->state == s)
 		return;
+	/* Half-open responder SAs decide when COOKIEs are demanded (2.6). */
+	if (sa->state == IKE_ST_INIT_DONE && sa->ike->half_open > 0)
+		sa->ike->half_open--;
+	if (s == IKE_ST_INIT_DONE)
+		sa->ike->half_open++;
 	log_info("ike", "ike=%016llx_i %016llx_r conn=%s: %s -> %s", (unsigned long long)sa->spi_i,
 	         (unsigned long long)sa->spi_r, sa->conf ? sa->conf->name : "-",
 	         ike_state_name(sa->state), ike_state_name(s));
@@ -50,7 +55,9 @@ int ike_new(struct ike **out, const struct ike_conn_conf *conns, size_t n_conns,
 	ike->n_conns = n_conns;
 	ike->ops = *ops;
 	ike->arg = arg;
-	if (ike_creds_load(ike) != 0) {
+	ike->cookie_threshold = IKE_COOKIE_THRESHOLD;
+	if (ike_random(ike, ike->cookie_secret, sizeof(ike->cookie_secret)) != 0 ||
+	    ike_creds_load(ike) != 0) {
 		ike_free(ike);
 		return BW_ERR_CONFIG;
 	}

@@ -532,6 +532,26 @@ static void test_virtual_ip(void **state)
 	assert_true(bw_addr_eq(&vip_got, &want));
 }
 
+static void test_cookie(void **state)
+{
+	static const uint16_t dh[] = {31};
+	uint64_t now = 1000;
+
+	(void)state;
+	setup_conn(&pa->conn, true, "cookie shared secret", 20, 256, 0, dh, 1, false);
+	setup_conn(&pb->conn, false, "cookie shared secret", 20, 256, 0, dh, 1, false);
+	start();
+	/* B demands COOKIEs at once: A's first IKE_SA_INIT gets a COOKIE back and
+	 * B keeps no state; A's retry with the COOKIE first gets the SA. */
+	pb->ike->cookie_threshold = 0;
+	assert_int_equal(ike_initiate(pa->ike, NULL, now), 0);
+	pump(pa, pb, now);
+	assert_int_equal(ike_count(pa->ike), 1);
+	assert_int_equal(ike_count(pb->ike), 1);
+	assert_int_equal(pa->sent, 3); /* INIT, INIT with COOKIE, AUTH */
+	check_children(true);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -545,6 +565,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_ike_rekey, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_dpd_peer_vanishes, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_virtual_ip, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_cookie, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
