@@ -542,6 +542,9 @@ static bool handshake(struct run *r, unsigned dir, const struct ips_tcp *t)
 		if (from_cli && syn) {
 			if (t->seq != c->isn) {
 				raise_ev(r, IPS_SEV_3WHS_SYN_RESEND_DIFF_SEQ);
+				/* Follow the new ISN unless bytes were delivered already. */
+				if (c->started)
+					return false;
 				queue_free(r->ctx, c);
 				memset(c, 0, sizeof(*c));
 				half_init(c, t->seq + 1, true, t);
