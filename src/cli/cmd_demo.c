@@ -40,6 +40,7 @@ struct demo {
 	bool udp;
 	bool esn;
 	int seconds;
+	const char *esp_prop; /* the same algorithms as an IKE ESP proposal */
 };
 
 static struct demo *the_demo;
@@ -169,6 +170,111 @@ static int write_conf(struct demo *d, int i, char keys[2][2][160])
 	return fclose(f) == 0 ? 0 : -1;
 }
 
+/* PSK connection between the two gateways; a initiates (IKEv2, RFC 7296). */
+static int write_conf_ike(struct demo *d, int i, const char *psk)
+{
+	static const char *const outer[2] = {"192.0.2.1", "192.0.2.2"};
+	static const char *const inner[2] = {"10.1.0.1", "10.2.0.1"};
+	static const char *const net[2] = {"10.1.0.0/24", "10.2.0.0/24"};
+	char path[160];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%c.yaml", d->dir, 'a' + i);
+	if ((f = fopen(path, "w")) == NULL)
+		return -1;
+	fprintf(f,
+	        "log: { level: info }\n"
+	        "daemon: { control_socket: %s, user: nobody }\n"
+	        "tun: { name: bw0, mtu: 1400, addresses: [%s/32] }\n"
+	        "ike:\n"
+	        "  connections:\n"
+	        "    - name: demo-ike\n"
+	        "      local_addrs: [%s]\n"
+	        "      remote_addrs: [%s]\n"
+	        "      proposals: [aes256gcm16-prfsha256-x25519]\n"
+	        "      local: { id: gw-%c.demo.example, auth: psk }\n"
+	        "      remote: { id: gw-%c.demo.example, auth: psk }\n"
+	        "      psk: 0x%s\n"
+	        "      children:\n"
+	        "        - name: net\n"
+	        "          local_ts: [%s]\n"
+	        "          remote_ts: [%s]\n"
+	        "          esp_proposals: [%s]\n"
+	        "          start_action: %s\n",
+	        d->sock[i], inner[i], outer[i], outer[1 - i], 'a' + i, 'a' + 1 - i, psk, net[i],
+	        net[1 - i], d->esp_prop, i == 0 ? "start" : "none");
+	return fclose(f) == 0 ? 0 : -1;
+}
+
+static void stop_gws(struct demo *d)
+{
+	for (int i = 0; i < 2; i++) {
+		if (d->gw[i] <= 0)
+			continue;
+		kill(d->gw[i], SIGTERM);
+		for (int t = 0; t < 50 && waitpid(d->gw[i], NULL, WNOHANG) != d->gw[i]; t++)
+			usleep(100000);
+		kill(d->gw[i], SIGKILL);
+		waitpid(d->gw[i], NULL, WNOHANG);
+		d->gw[i] = 0;
+		unlink(d->sock[i]);
+	}
+}
+
+/* Starts both gateways with manual keys or with IKE; waits for their sockets. */
+static int start_gws(struct demo *d, const char *self, bool ike, char keys[2][2][160])
+{
+	uint8_t k[32];
+	char psk[65];
+
+	crypto_random(k, sizeof(k));
+	hex(psk, k, sizeof(k));
+	crypto_wipe(k, sizeof(k));
+	for (int i = 0; i < 2; i++) {
+		char conf[160], log[160];
+		pid_t pid;
+
+		if ((ike ? write_conf_ike(d, i, psk) : write_conf(d, i, keys)) != 0)
+			return -1;
+		snprintf(conf, sizeof(conf), "%s/%c.yaml", d->dir, 'a' + i);
+		snprintf(log, sizeof(log), "%s/%c.log", d->dir, 'a' + i);
+		if ((pid = fork()) < 0)
+			return -1;
+		if (pid == 0) {
+			int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+			if (fd >= 0) {
+				dup2(fd, 2);
+				close(fd);
+			}
+			/* If the demo dies, its gateways die with it. */
+			prctl(PR_SET_PDEATHSIG, SIGTERM);
+			execlp("ip", "ip", "netns", "exec", d->ns[i], self, "run", "-c", conf,
+			       (char *)NULL);
+			_exit(127);
+		}
+		d->gw[i] = pid;
+	}
+	crypto_wipe(psk, sizeof(psk));
+	/* Wait for both control sockets: the daemons are up when they answer. */
+	for (int t = 0; t < 100; t++) {
+		struct stat st;
+
+		if (stat(d->sock[0], &st) == 0 && stat(d->sock[1], &st) == 0)
+			return 0;
+		for (int i = 0; i < 2; i++)
+			if (waitpid(d->gw[i], NULL, WNOHANG) == d->gw[i]) {
+				fprintf(stderr, "demo: bulwark %c exited; its log:\n", 'a' + i);
+				sh("cat %s/%c.log >&2", d->dir, 'a' + i);
+				d->gw[i] = 0;
+				return -1;
+			}
+		usleep(50000);
+	}
+	fprintf(stderr, "demo: daemons did not come up\n");
+	return -1;
+}
+
 static int setup(struct demo *d, const char *self)
 {
 	char keys[2][2][160];
@@ -203,49 +309,12 @@ static int setup(struct demo *d, const char *self)
 	    sh("ip -n %s addr add 192.0.2.2/24 dev veth-b && ip -n %s link set veth-b up", d->ns[1],
 	       d->ns[1]) != 0)
 		return -1;
-	for (int i = 0; i < 2; i++) {
-		char conf[160], log[160];
-		pid_t pid;
+	{
+		int r = start_gws(d, self, false, keys);
 
-		if (write_conf(d, i, keys) != 0)
-			return -1;
-		snprintf(conf, sizeof(conf), "%s/%c.yaml", d->dir, 'a' + i);
-		snprintf(log, sizeof(log), "%s/%c.log", d->dir, 'a' + i);
-		if ((pid = fork()) < 0)
-			return -1;
-		if (pid == 0) {
-			int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-
-			if (fd >= 0) {
-				dup2(fd, 2);
-				close(fd);
-			}
-			/* If the demo dies, its gateways die with it. */
-			prctl(PR_SET_PDEATHSIG, SIGTERM);
-			execlp("ip", "ip", "netns", "exec", d->ns[i], self, "run", "-c", conf,
-			       (char *)NULL);
-			_exit(127);
-		}
-		d->gw[i] = pid;
+		crypto_wipe(keys, sizeof(keys));
+		return r;
 	}
-	crypto_wipe(keys, sizeof(keys));
-	/* Wait for both control sockets: the daemons are up when they answer. */
-	for (int t = 0; t < 100; t++) {
-		struct stat st;
-
-		if (stat(d->sock[0], &st) == 0 && stat(d->sock[1], &st) == 0)
-			return 0;
-		for (int i = 0; i < 2; i++)
-			if (waitpid(d->gw[i], NULL, WNOHANG) == d->gw[i]) {
-				fprintf(stderr, "demo: bulwark %c exited; its log:\n", 'a' + i);
-				sh("cat %s/%c.log >&2", d->dir, 'a' + i);
-				d->gw[i] = 0;
-				return -1;
-			}
-		usleep(50000);
-	}
-	fprintf(stderr, "demo: daemons did not come up\n");
-	return -1;
 }
 
 /* Reads "packets=N" of the out and in SAs from a status answer. */
@@ -408,6 +477,74 @@ static int run_tcp(struct demo *d)
 	return 0;
 }
 
+/* Ping and a TCP echo through the tunnel; returns how many of the two passed. */
+static int traffic(struct demo *d)
+{
+	int ok = 0;
+
+	show_counters(d, "start");
+	printf("  ping 10.1.0.1 -> 10.2.0.1 through the tunnel:\n");
+	fflush(stdout);
+	if (sh("ip netns exec %s ping -n -c 5 -i 0.2 -W 2 -I 10.1.0.1 10.2.0.1", d->ns[0]) == 0)
+		ok++;
+	show_counters(d, "ping");
+	if (run_tcp(d) == 0)
+		ok++;
+	show_counters(d, "end");
+	return ok;
+}
+
+static void print_status(struct demo *d, const char *title)
+{
+	char buf[8192] = {0};
+	FILE *f = fmemopen(buf, sizeof(buf) - 1, "w");
+
+	printf("  %s:\n", title);
+	if (f == NULL)
+		return;
+	cli_ctl_query(d->sock[0], "status", f);
+	fclose(f);
+	for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
+		printf("    %s\n", line);
+	fflush(stdout);
+}
+
+/* Polls gateway a until its IKE SA and CHILD_SA are up (10 s at most). */
+static int wait_ike(struct demo *d)
+{
+	for (int t = 0; t < 100; t++) {
+		char buf[8192] = {0};
+		FILE *f = fmemopen(buf, sizeof(buf) - 1, "w");
+
+		if (f == NULL)
+			return -1;
+		cli_ctl_query(d->sock[0], "status", f);
+		fclose(f);
+		if (strstr(buf, "ESTABLISHED") != NULL && strstr(buf, "  child ") != NULL)
+			return 0;
+		usleep(100000);
+	}
+	return -1;
+}
+
+/* The swanctl-style ESP proposal for the demo's --enc/--integ/--esn. */
+static const char *esp_proposal(const char *enc, const char *integ, bool esn)
+{
+	static char buf[64];
+	const char *e = strcmp(enc, "aes-gcm-128") == 0         ? "aes128gcm16"
+	                : strcmp(enc, "aes-gcm-256") == 0       ? "aes256gcm16"
+	                : strcmp(enc, "chacha20-poly1305") == 0 ? "chacha20poly1305"
+	                : strcmp(enc, "aes-cbc-128") == 0       ? "aes128"
+	                                                        : "aes256";
+	const char *i = strcmp(integ, "hmac-sha384-192") == 0   ? "-sha384"
+	                : strcmp(integ, "hmac-sha512-256") == 0 ? "-sha512"
+	                : strcmp(integ, "none") == 0            ? ""
+	                                                        : "-sha256";
+
+	snprintf(buf, sizeof(buf), "%s%s%s", e, i, esn ? "-esn" : "");
+	return buf;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -468,6 +605,7 @@ int cmd_demo(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	d.esp_prop = esp_proposal(d.enc, d.integ, d.esn);
 	if (geteuid() != 0) {
 		fprintf(stderr, "bulwark demo: needs root (network namespaces and TUN)\n");
 		return 1;
@@ -491,32 +629,27 @@ int cmd_demo(int argc, char **argv)
 		teardown(&d);
 		return 1;
 	}
+	printf("\n[1/2] manually keyed ESP (keys from the configuration, as ip-xfrm/setkey)\n");
 	printf("  both gateways up, running as user nobody once TUN and sockets were open\n");
-	show_counters(&d, "start");
-	printf("  ping 10.1.0.1 -> 10.2.0.1 through the tunnel:\n");
-	fflush(stdout);
-	if (sh("ip netns exec %s ping -n -c 5 -i 0.2 -W 2 -I 10.1.0.1 10.2.0.1", d.ns[0]) == 0)
-		ok++;
-	show_counters(&d, "ping");
-	if (run_tcp(&d) == 0)
-		ok++;
-	show_counters(&d, "end");
-	printf("  final status of gateway a:\n");
-	fflush(stdout);
-	{
-		char buf[8192] = {0};
-		FILE *f = fmemopen(buf, sizeof(buf) - 1, "w");
+	ok += traffic(&d);
+	print_status(&d, "final status of gateway a");
 
-		if (f != NULL) {
-			cli_ctl_query(d.sock[0], "status", f);
-			fclose(f);
-			for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
-				printf("    %s\n", line);
-		}
+	printf("\n[2/2] IKEv2 (RFC 7296): PSK, AES-256-GCM/Curve25519, the CHILD_SA keys ESP "
+	       "(%s)\n",
+	       d.esp_prop);
+	stop_gws(&d);
+	if (start_gws(&d, self, true, NULL) != 0 || wait_ike(&d) != 0) {
+		fprintf(stderr, "bulwark demo: the IKE SA did not come up\n");
+		sh("cat %s/a.log %s/b.log >&2", d.dir, d.dir);
+	} else {
+		printf("  IKE SA and CHILD_SA established (gateway a initiated)\n");
+		ok += traffic(&d);
+		print_status(&d, "final status of gateway a");
 	}
 	teardown(&d);
 	the_demo = NULL;
-	printf("bulwark demo: %s\n",
-	       ok == 2 ? "PASS: ping and TCP crossed the ESP tunnel" : "FAIL");
-	return ok == 2 ? 0 : 1;
+	printf("\nbulwark demo: %s\n",
+	       ok == 4 ? "PASS: ping and TCP crossed the manually keyed and the IKEv2 tunnel"
+	               : "FAIL");
+	return ok == 4 ? 0 : 1;
 }

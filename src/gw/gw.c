@@ -16,7 +16,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <linux/capability.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -292,6 +295,12 @@ int gw_drop_privileges(struct gw *gw)
 	/* The control socket stays reachable by its new owner. */
 	if (gw->ctl_fd >= 0 && chown(gw->conf->ctl_socket, pw->pw_uid, pw->pw_gid) != 0)
 		log_warn("gw", "chown %s: %s", gw->conf->ctl_socket, strerror(errno));
+	/* IKE installs routes for the selectors it negotiates (rtnetlink), so with
+	 * IKE connections CAP_NET_ADMIN, and only it, survives the drop. */
+	if (gw->conf->n_conn > 0 && prctl(PR_SET_KEEPCAPS, 1L, 0L, 0L, 0L) != 0) {
+		log_err("gw", "PR_SET_KEEPCAPS: %s", strerror(errno));
+		return BW_ERR_IO;
+	}
 	if (setgroups(0, NULL) != 0 || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0) {
 		log_err("gw", "dropping privileges to %s: %s", user, strerror(errno));
 		return BW_ERR_IO;
@@ -300,7 +309,20 @@ int gw_drop_privileges(struct gw *gw)
 		log_err("gw", "privileges could be regained after dropping them");
 		return BW_ERR_IO;
 	}
-	log_info("gw", "running as user %s", user);
+	if (gw->conf->n_conn > 0) {
+		struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
+		struct __user_cap_data_struct data[2];
+
+		memset(data, 0, sizeof(data));
+		data[0].effective = data[0].permitted = 1u << CAP_NET_ADMIN;
+		if (syscall(SYS_capset, &hdr, data) != 0) {
+			log_err("gw", "keeping CAP_NET_ADMIN: %s", strerror(errno));
+			return BW_ERR_IO;
+		}
+		prctl(PR_SET_KEEPCAPS, 0L, 0L, 0L, 0L);
+	}
+	log_info("gw", "running as user %s%s", user,
+	         gw->conf->n_conn > 0 ? " with CAP_NET_ADMIN (routes for IKE)" : "");
 	return 0;
 }
 
