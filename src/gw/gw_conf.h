@@ -58,6 +58,7 @@ struct gw_conf {
 	size_t n_manual;
 	/* ike: */
 	uint16_t ike_port;          /* IKE listen port; 0 = IKE off (NAT-T uses ipsec.udp_port) */
+	bool ike_log_keys;          /* log IKE SA keys for tshark (tests only) */
 	struct ike_conn_conf *conn; /* IKE connections */
 	size_t n_conn;
 };

@@ -123,7 +123,7 @@ static const char *const esp_default_props[] = {
         "aes256-aes128-sha256-sha384",
 };
 
-static const char *const ike_keys[] = {"port", "connections", NULL};
+static const char *const ike_keys[] = {"port", "connections", "log_keys", NULL};
 static const char *const conn_keys[] = {
         "name",   "local_addrs", "remote_addrs", "proposals",   "encap",     "local",
         "remote", "psk",         "rekey_time",   "reauth_time", "dpd_delay", "keyingtries",
@@ -759,6 +759,12 @@ void gwc_load_ike(struct loader *l, const struct conf_node *root)
 		return;
 	conf_check_keys(l->doc, sec, ike_keys);
 	gwc_opt_u16(l, sec, "port", 0, &c->ike_port);
+	gwc_opt_bool(l, sec, "log_keys", &c->ike_log_keys);
+	if (c->ike_log_keys)
+		conf_warn(l->doc, conf_get(sec, "log_keys"),
+		          "'log_keys' writes IKE SA keys to the log: for decrypting captures in "
+		          "tests "
+		          "only, never in production");
 	if ((n = conf_get(sec, "port")) != NULL && c->ike_port != 0 &&
 	    c->ike_port == c->esp_udp_port)
 		conf_error(l->doc, n,

@@ -48,6 +48,12 @@ struct ike;
 int ike_new(struct ike **out, const struct ike_conn_conf *conns, size_t n_conns,
             const struct ike_ops *ops, void *arg);
 void ike_free(struct ike *ike);
+/*
+ * Logs each IKE SA's SPIs and SK_e/SK_a keys as a line of tshark's
+ * ikev2_decryption_table, so captures can be decrypted. Off by default: a
+ * debugging aid for tests, never for production (the keys protect the SA).
+ */
+void ike_set_log_keys(struct ike *ike, bool on);
 
 /* A datagram arrived: natt says it came on the NAT-T port (marker removed). */
 void ike_input(struct ike *ike, const struct bw_addr *src, const struct bw_addr *dst, bool natt,

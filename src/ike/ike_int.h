@@ -146,9 +146,10 @@ struct ike {
 	void *arg;
 	struct ike_sa *sas;
 	size_t n_sas;
-	size_t half_open;            /* responder SAs in INIT_DONE */
-	size_t cookie_threshold;     /* IKE_COOKIE_THRESHOLD; tests lower it */
-	uint8_t cookie_secret[32];   /* for stateless COOKIE values (2.6) */
+	size_t half_open;          /* responder SAs in INIT_DONE */
+	bool log_keys;             /* ike_set_log_keys() */
+	size_t cookie_threshold;   /* IKE_COOKIE_THRESHOLD; tests lower it */
+	uint8_t cookie_secret[32]; /* for stateless COOKIE values (2.6) */
 	uint64_t stats_dropped;
 };
 

@@ -5,10 +5,12 @@
  * and the contexts that protect SK payloads (3.14; RFC 5282 for AES-GCM,
  * RFC 7634 for ChaCha20-Poly1305).
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "ike/ike_int.h"
 #include "lib/err.h"
+#include "lib/log.h"
 #include "lib/rd.h"
 
 /* RFC 7296 2.15: the pad that turns a shared secret into a PRF key. */
@@ -139,6 +141,50 @@ int ike_derive_keys(struct ike_sa *sa, const struct crypto_iov *prfkey, size_t n
 	return r;
 }
 
+static void hexs(char *out, const uint8_t *p, size_t n)
+{
+	static const char d[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = d[p[i] >> 4];
+		out[2 * i + 1] = d[p[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+/* One line of tshark's ikev2_decryption_table (only with ike_set_log_keys). */
+static void log_keys(const struct ike_sa *sa, size_t ek, size_t ak)
+{
+	char ei[2 * IKE_KEY_MAX + 1], er[2 * IKE_KEY_MAX + 1], ai[2 * IKE_KEY_MAX + 1],
+	        ar[2 * IKE_KEY_MAX + 1], enc[48];
+	const char *integ = "NONE [RFC4306]";
+
+	hexs(ei, sa->sk_i.ek, ek);
+	hexs(er, sa->sk_r.ek, ek);
+	hexs(ai, sa->sk_i.ak, ak);
+	hexs(ar, sa->sk_r.ak, ak);
+	if (sa->xf.encr == IKEV2_ENCR_AES_GCM_16)
+		snprintf(enc, sizeof(enc), "AES-GCM-%u with 16 octet ICV [RFC5282]",
+		         sa->xf.encr_bits);
+	else if (sa->xf.encr == IKEV2_ENCR_AES_CBC)
+		snprintf(enc, sizeof(enc), "AES-CBC-%u [RFC3602]", sa->xf.encr_bits);
+	else
+		snprintf(enc, sizeof(enc), "CHACHA20-POLY1305 [RFC7634]");
+	if (sa->xf.integ == IKEV2_INTEG_HMAC_SHA2_256_128)
+		integ = "HMAC_SHA2_256_128 [RFC4868]";
+	else if (sa->xf.integ == IKEV2_INTEG_HMAC_SHA2_384_192)
+		integ = "HMAC_SHA2_384_192 [RFC4868]";
+	else if (sa->xf.integ == IKEV2_INTEG_HMAC_SHA2_512_256)
+		integ = "HMAC_SHA2_512_256 [RFC4868]";
+	log_notice("ike", "ikev2_decryption_table: %016llx,%016llx,%s,%s,\"%s\",%s,%s,\"%s\"",
+	           (unsigned long long)sa->spi_i, (unsigned long long)sa->spi_r, ei, er, enc, ai,
+	           ar, integ);
+	crypto_wipe(ei, sizeof(ei));
+	crypto_wipe(er, sizeof(er));
+	crypto_wipe(ai, sizeof(ai));
+	crypto_wipe(ar, sizeof(ar));
+}
+
 int ike_derive_keys_from_seed(struct ike_sa *sa, const struct crypto_iov *seedkey)
 {
 	uint8_t km[7 * IKE_KEY_MAX], spis[16];
@@ -178,6 +224,8 @@ int ike_derive_keys_from_seed(struct ike_sa *sa, const struct crypto_iov *seedke
 	    (r = sk_ctx(&sa->xf, &sa->sk_r, ek, ak)) != 0)
 		goto out;
 	sa->keys = true;
+	if (sa->ike->log_keys)
+		log_keys(sa, ek, ak);
 out:
 	crypto_wipe(km, sizeof(km));
 	return r;

@@ -96,6 +96,11 @@ void ike_free(struct ike *ike)
 	free(ike);
 }
 
+void ike_set_log_keys(struct ike *ike, bool on)
+{
+	ike->log_keys = on;
+}
+
 struct ike_sa *ike_sa_new(struct ike *ike, bool initiator)
 {
 	struct ike_sa *sa;
