@@ -557,8 +557,31 @@ size_t ike_count(const struct ike *ike)
 	return n;
 }
 
+/* "/256" for a key length, "" for ciphers without one. */
+static const char *bits(unsigned b, char *buf)
+{
+	if (b == 0)
+		buf[0] = '\0';
+	else
+		snprintf(buf, 8, "/%u", b);
+	return buf;
+}
+
+/* "123s" until `at`, or "" when there is no such time. */
+static const char *secs_to(uint64_t at, uint64_t now, char *buf)
+{
+	if (at == 0)
+		buf[0] = '\0';
+	else
+		snprintf(buf, 24, "%llus",
+		         at > now ? (unsigned long long)((at - now) / 1000) : 0ULL);
+	return buf;
+}
+
 void ike_status(const struct ike *ike, FILE *f, uint64_t now)
 {
+	char eb[8], rk[24], ex[24];
+
 	for (const struct ike_sa *sa = ike->sas; sa != NULL; sa = sa->next) {
 		char l[64], r[64];
 
@@ -574,20 +597,25 @@ void ike_status(const struct ike *ike, FILE *f, uint64_t now)
 		if (sa->has_vip)
 			fprintf(f, "  virtual ip %s\n", bw_addr_str(&sa->vip, l, sizeof(l)));
 		if (sa->keys)
-			fprintf(f, "  %s/%u%s%s prf %s dh %s, established %llus ago\n",
-			        ikev2_encr_name(sa->xf.encr), sa->xf.encr_bits,
+			fprintf(f, "  %s%s%s%s prf %s dh %s, established %llus ago%s%s\n",
+			        ikev2_encr_name(sa->xf.encr), bits(sa->xf.encr_bits, eb),
 			        sa->xf.integ ? " " : "",
 			        sa->xf.integ ? ikev2_integ_name(sa->xf.integ) : "",
 			        ikev2_prf_name(sa->xf.prf), ikev2_dh_name(sa->xf.dh),
 			        sa->established_ms
 			                ? (unsigned long long)((now - sa->established_ms) / 1000)
-			                : 0ULL);
+			                : 0ULL,
+			        sa->rekey_at ? ", rekey in " : "", secs_to(sa->rekey_at, now, rk));
 		for (const struct ike_child *c = sa->children; c != NULL; c = c->next)
-			fprintf(f, "  child %s: spi in 0x%08x out 0x%08x %s/%u%s%s%s%s\n",
+			fprintf(f, "  child %s: spi in 0x%08x out 0x%08x %s%s%s%s%s%s%s%s%s%s\n",
 			        c->conf ? c->conf->name : "-", c->spi_in, c->spi_out,
-			        ikev2_encr_name(c->xf.encr), c->xf.encr_bits,
+			        ikev2_encr_name(c->xf.encr), bits(c->xf.encr_bits, eb),
 			        c->xf.integ ? " " : "",
 			        c->xf.integ ? ikev2_integ_name(c->xf.integ) : "",
-			        c->xf.esn ? " esn" : "", c->installed ? "" : " (not installed)");
+			        c->xf.esn ? " esn" : "", c->installed ? "" : " (not installed)",
+			        c->rekey_at && !c->rekeyed ? ", rekey in " : "",
+			        c->rekey_at && !c->rekeyed ? secs_to(c->rekey_at, now, rk) : "",
+			        c->expire_at ? ", expires in " : "",
+			        secs_to(c->expire_at, now, ex));
 	}
 }
