@@ -264,6 +264,7 @@ void ike_init_response(struct ike_sa *sa, struct ikev2_msg *m, uint64_t now)
 		return;
 	}
 	nat_check(sa, m);
+	sa->frag_ok = find_notify(m, IKEV2_N_IKEV2_FRAGMENTATION_SUPPORTED) != NULL;
 	if (sa->nat_local || sa->nat_remote || sa->conf->encap) {
 		/* 2.23: float to the NAT-T port for everything after IKE_SA_INIT. */
 		sa->natt = true;
@@ -408,6 +409,7 @@ void ike_init_request(struct ike *ike, const struct bw_addr *src, const struct b
 	memcpy(sa->ni, m->nonce.p, m->nonce.len);
 	sa->nr_len = IKE_NONCE_LEN;
 	nat_check(sa, m);
+	sa->frag_ok = find_notify(m, IKEV2_N_IKEV2_FRAGMENTATION_SUPPORTED) != NULL;
 	if ((r = keep_copy(&sa->init_req, &sa->init_req_len, m->raw.p, m->raw.len)) != 0 ||
 	    (r = ike_random(ike, sa->nr, sa->nr_len)) != 0 ||
 	    (r = make_ke(sa, xf.dh, pub, &pub_len)) != 0 || (r = derive(sa, &m->ke)) != 0) {
@@ -427,6 +429,9 @@ void ike_init_request(struct ike *ike, const struct bw_addr *src, const struct b
 	    (r = ikev2_build_ke(&b, xf.dh, pub, pub_len)) != 0 ||
 	    (r = ikev2_build_nonce(&b, sa->nr, sa->nr_len)) != 0 ||
 	    (r = nat_notifies(sa, &b, sa->spi_r)) != 0 || (r = sig_hash_notify(&b)) != 0 ||
+	    (sa->frag_ok &&
+	     (r = ikev2_build_notify(&b, 0, NULL, 0, IKEV2_N_IKEV2_FRAGMENTATION_SUPPORTED, NULL,
+	                             0)) != 0) ||
 	    (c->remote.auth == IKE_AUTH_PUBKEY && (r = ike_cert_build_certreq(sa, &b)) != 0) ||
 	    (r = ikev2_build_finish(&b)) != 0 ||
 	    (r = keep_copy(&sa->init_resp, &sa->init_resp_len, out, wr.len)) != 0) {

@@ -17,6 +17,8 @@ enum {
 	IKE_HALF_OPEN_MS = 30000,   /* a responder forgets an unfinished IKE_SA_INIT */
 	IKE_KEY_MAX = 64,
 	IKE_MAX_SA = 65536,
+	IKE_FRAG_SIZE = 1200,      /* largest IKE datagram before fragmenting (RFC 7383 2.5.1) */
+	IKE_FRAG_MAX = 32,         /* fragments of one message */
 	IKE_COOKIE_THRESHOLD = 10, /* half-open SAs before COOKIEs are demanded (2.6) */
 	IKE_COOKIE_LEN = 20,       /* version (4) | truncated SHA-256 (16) */
 };
@@ -129,6 +131,15 @@ struct ike_sa {
 	uint8_t task_nonce[IKEV2_NONCE_MAX];
 	size_t task_nonce_len;
 	struct crypto_dh *task_dh;
+	/* IKE fragmentation (RFC 7383). */
+	bool frag_ok;                /* both ends announced IKEV2_FRAGMENTATION_SUPPORTED */
+	uint8_t *frag[IKE_FRAG_MAX]; /* decrypted fragments of the message being collected */
+	size_t frag_len[IKE_FRAG_MAX];
+	uint16_t frag_total;
+	uint32_t frag_msgid;
+	bool frag_response;
+	uint8_t frag_first;
+	uint8_t *frag_whole; /* the joined plaintext, alive while its message is handled */
 	/* Remote access: the virtual IP leased to the peer (2.19). */
 	struct bw_addr vip;
 	bool has_vip;
@@ -148,6 +159,7 @@ struct ike {
 	size_t n_sas;
 	size_t half_open;          /* responder SAs in INIT_DONE */
 	bool log_keys;             /* ike_set_log_keys() */
+	size_t frag_size;          /* IKE_FRAG_SIZE; tests lower it */
 	size_t cookie_threshold;   /* IKE_COOKIE_THRESHOLD; tests lower it */
 	uint8_t cookie_secret[32]; /* for stateless COOKIE values (2.6) */
 	uint64_t stats_dropped;

@@ -56,6 +56,7 @@ int ike_new(struct ike **out, const struct ike_conn_conf *conns, size_t n_conns,
 	ike->ops = *ops;
 	ike->arg = arg;
 	ike->cookie_threshold = IKE_COOKIE_THRESHOLD;
+	ike->frag_size = IKE_FRAG_SIZE;
 	if (ike_random(ike, ike->cookie_secret, sizeof(ike->cookie_secret)) != 0 ||
 	    ike_creds_load(ike) != 0) {
 		ike_free(ike);
@@ -64,6 +65,8 @@ int ike_new(struct ike **out, const struct ike_conn_conf *conns, size_t n_conns,
 	*out = ike;
 	return 0;
 }
+
+static void frags_reset(struct ike_sa *sa);
 
 static void sa_free(struct ike_sa *sa)
 {
@@ -77,6 +80,8 @@ static void sa_free(struct ike_sa *sa)
 	free(sa->init_resp);
 	free(sa->last_req);
 	free(sa->last_resp);
+	frags_reset(sa);
+	free(sa->frag_whole);
 	crypto_wipe(sa, sizeof(*sa));
 	free(sa);
 }
@@ -157,6 +162,11 @@ void ike_sa_kill(struct ike_sa *sa, const char *why)
 }
 
 /* Keeps a copy of buf in *slot (the previous one is freed). */
+/*
+ * Outstanding requests and cached responses are kept as a list of
+ * datagrams, [u16 length][message] after each other, because a fragmented
+ * message (RFC 7383) is several datagrams that are all resent together.
+ */
 static int keep(uint8_t **slot, size_t *slot_len, const uint8_t *buf, size_t len)
 {
 	uint8_t *c = malloc(len);
@@ -170,35 +180,57 @@ static int keep(uint8_t **slot, size_t *slot_len, const uint8_t *buf, size_t len
 	return 0;
 }
 
-static int transmit(struct ike_sa *sa, const uint8_t *msg, size_t len)
+static int transmit(struct ike_sa *sa, const uint8_t *frames, size_t len)
 {
 	struct ike *ike = sa->ike;
+	struct bw_rd rd;
+	uint16_t n;
+	const uint8_t *p;
+	int r = 0;
 
-	return ike->ops.send(ike->arg, &sa->local, &sa->remote, sa->natt, msg, len);
+	bw_rd_init(&rd, frames, len);
+	while (bw_rd_u16(&rd, &n) == 0 && bw_rd_ptr(&rd, &p, n) == 0)
+		if (ike->ops.send(ike->arg, &sa->local, &sa->remote, sa->natt, p, n) != 0)
+			r = BW_ERR_IO;
+	return r;
 }
 
-int ike_send_plain(struct ike_sa *sa, const uint8_t *msg, size_t len, bool response, uint64_t now)
+static int send_frames(struct ike_sa *sa, const uint8_t *frames, size_t len, bool response,
+                       uint32_t msgid, uint64_t now)
 {
 	int r;
 
 	if (response) {
-		if ((r = keep(&sa->last_resp, &sa->last_resp_len, msg, len)) != 0)
+		if ((r = keep(&sa->last_resp, &sa->last_resp_len, frames, len)) != 0)
 			return r;
-		sa->last_resp_id = bw_be32(msg + 20);
+		sa->last_resp_id = msgid;
 		sa->has_last_resp = true;
 	} else {
-		if ((r = keep(&sa->last_req, &sa->last_req_len, msg, len)) != 0)
+		if ((r = keep(&sa->last_req, &sa->last_req_len, frames, len)) != 0)
 			return r;
 		sa->retrans_n = 0;
 		sa->retrans_at = now + IKE_RETRANS_BASE_MS;
 	}
-	return transmit(sa, msg, len);
+	return transmit(sa, frames, len);
 }
 
-int ike_send_sk(struct ike_sa *sa, uint8_t exchange, bool response, uint32_t msgid,
-                const uint8_t *inner, size_t inner_len, uint8_t first, uint64_t now)
+int ike_send_plain(struct ike_sa *sa, const uint8_t *msg, size_t len, bool response, uint64_t now)
 {
-	uint8_t buf[IKE_MSG_MAX], nonce[12];
+	uint8_t frame[IKE_MSG_MAX + 2];
+
+	if (len > IKE_MSG_MAX)
+		return BW_ERR_NOSPACE;
+	bw_put_be16(frame, (uint16_t)len);
+	memcpy(frame + 2, msg, len);
+	return send_frames(sa, frame, len + 2, response, bw_be32(msg + 20), now);
+}
+
+/* Builds and protects one message: SK, or SKF fragment num/total when total > 0. */
+static int seal(struct ike_sa *sa, uint8_t exchange, bool response, uint32_t msgid,
+                const uint8_t *inner, size_t inner_len, uint8_t first, uint16_t num, uint16_t total,
+                uint8_t *buf, size_t cap, size_t *out_len)
+{
+	uint8_t nonce[12];
 	struct ike_sk_keys *k = sa->initiator ? &sa->sk_i : &sa->sk_r;
 	struct ikev2_hdr h = {
 	        .spi_i = sa->spi_i,
@@ -221,16 +253,18 @@ int ike_send_sk(struct ike_sa *sa, uint8_t exchange, bool response, uint32_t msg
 	if (sa->sk_block > 1)
 		pad = (sa->sk_block - (inner_len + 1) % sa->sk_block) % sa->sk_block;
 	ct_len = inner_len + pad + 1;
-	bw_wr_init(&wr, buf, sizeof(buf));
+	bw_wr_init(&wr, buf, cap);
 	if ((r = ikev2_build_hdr(&b, &wr, &h)) != 0 ||
-	    (r = ikev2_build_sk(&b, first, sa->sk_iv_len, ct_len, sa->sk_icv_len, &so)) != 0 ||
+	    (r = total == 0 ? ikev2_build_sk(&b, first, sa->sk_iv_len, ct_len, sa->sk_icv_len, &so)
+	                    : ikev2_build_skf(&b, num == 1 ? first : 0, num, total, sa->sk_iv_len,
+	                                      ct_len, sa->sk_icv_len, &so)) != 0 ||
 	    (r = ikev2_build_finish(&b)) != 0)
 		return r;
 	memcpy(so.ct, inner, inner_len);
 	memset(so.ct + inner_len, 0, pad);
 	so.ct[inner_len + pad] = (uint8_t)pad;
 	if (k->aead != NULL) {
-		/* RFC 5282 / 7634: IV = a counter unique per key; nonce = salt | IV. */
+		/* RFC 5282 / 7634: IV = a value unique per key; nonce = salt | IV. */
 		size_t salt_off =
 		        (sa->xf.encr == IKEV2_ENCR_CHACHA20_POLY1305 ? 32 : sa->xf.encr_bits / 8);
 		uint64_t ivc;
@@ -249,12 +283,58 @@ int ike_send_sk(struct ike_sa *sa, uint8_t exchange, bool response, uint32_t msg
 		r = crypto_hmac_mac(k->hmac, buf, (size_t)(so.icv - buf), NULL, 0, so.icv,
 		                    sa->sk_icv_len);
 	}
-	if (r != 0)
-		return r;
-	return ike_send_plain(sa, buf, wr.len, response, now);
+	*out_len = wr.len;
+	return r;
 }
 
-int ike_sk_open(struct ike_sa *sa, uint8_t *buf, size_t len, struct ikev2_msg *m)
+int ike_send_sk(struct ike_sa *sa, uint8_t exchange, bool response, uint32_t msgid,
+                const uint8_t *inner, size_t inner_len, uint8_t first, uint64_t now)
+{
+	/* Overhead of one SKF datagram: header, SKF header, IV, ICV, padding, pad length. */
+	size_t over = IKEV2_HDR_LEN + 8 + sa->sk_iv_len + sa->sk_icv_len + sa->sk_block + 1;
+	size_t chunk, n, off = 0, flen = 0;
+	uint8_t *frames;
+	int r;
+
+	/* RFC 7383: fragment when the peer supports it and one message would not fit. */
+	if (!sa->frag_ok || exchange == IKEV2_EXCH_IKE_SA_INIT ||
+	    inner_len + over <= sa->ike->frag_size) {
+		uint8_t buf[IKE_MSG_MAX];
+		size_t len;
+
+		if ((r = seal(sa, exchange, response, msgid, inner, inner_len, first, 0, 0, buf,
+		              sizeof(buf), &len)) != 0)
+			return r;
+		return ike_send_plain(sa, buf, len, response, now);
+	}
+	if (sa->ike->frag_size <= over + 16)
+		return BW_ERR_INVAL;
+	chunk = sa->ike->frag_size - over;
+	n = (inner_len + chunk - 1) / chunk;
+	if (n > IKE_FRAG_MAX)
+		return BW_ERR_LIMIT;
+	if ((frames = malloc(n * (sa->ike->frag_size + 2))) == NULL)
+		return BW_ERR_NOMEM;
+	for (size_t i = 0; i < n; i++, off += chunk) {
+		size_t c = inner_len - off < chunk ? inner_len - off : chunk, len;
+
+		if ((r = seal(sa, exchange, response, msgid, inner + off, c, first,
+		              (uint16_t)(i + 1), (uint16_t)n, frames + flen + 2, IKE_FRAG_SIZE,
+		              &len)) != 0) {
+			free(frames);
+			return r;
+		}
+		bw_put_be16(frames + flen, (uint16_t)len);
+		flen += len + 2;
+	}
+	r = send_frames(sa, frames, flen, response, msgid, now);
+	free(frames);
+	return r;
+}
+
+/* Verifies and decrypts the SK or SKF payload of m in place; *pt is the plaintext. */
+static int sk_decrypt(struct ike_sa *sa, uint8_t *buf, struct ikev2_msg *m, const uint8_t **pt,
+                      size_t *pt_len)
 {
 	struct ike_sk_keys *k = sa->initiator ? &sa->sk_r : &sa->sk_i;
 	const uint8_t *body = m->sk.body.p;
@@ -262,8 +342,7 @@ int ike_sk_open(struct ike_sa *sa, uint8_t *buf, size_t len, struct ikev2_msg *m
 	uint8_t *iv, *ct, *icv, nonce[12], pad;
 	int r;
 
-	(void)len;
-	if (!sa->keys || (m->present & ikev2_pl_bit(IKEV2_PL_SK)) == 0)
+	if (!sa->keys)
 		return BW_ERR_PROTO;
 	if (blen < sa->sk_iv_len + sa->sk_icv_len + 1)
 		return BW_ERR_SHORT;
@@ -297,7 +376,81 @@ int ike_sk_open(struct ike_sa *sa, uint8_t *buf, size_t len, struct ikev2_msg *m
 	pad = ct[ct_len - 1];
 	if ((size_t)pad + 1 > ct_len)
 		return BW_ERR_INVAL;
-	return ikev2_payloads_parse(m->sk.first, ct, ct_len - 1 - pad, m);
+	*pt = ct;
+	*pt_len = ct_len - 1 - pad;
+	return 0;
+}
+
+static void frags_reset(struct ike_sa *sa)
+{
+	for (unsigned i = 0; i < IKE_FRAG_MAX; i++) {
+		free(sa->frag[i]);
+		sa->frag[i] = NULL;
+		sa->frag_len[i] = 0;
+	}
+	sa->frag_total = 0;
+}
+
+/*
+ * RFC 7383 2.6: each fragment is authenticated on its own; once all of one
+ * message have arrived, the plaintexts are joined and parsed as one chain.
+ * Returns 0 when m now holds the whole message, BW_ERR_AGAIN while waiting.
+ */
+static int skf_add(struct ike_sa *sa, uint8_t *buf, struct ikev2_msg *m, bool response)
+{
+	const uint8_t *pt;
+	size_t pt_len, total = 0;
+	unsigned num = m->sk.frag_num, cnt = m->sk.frag_total;
+	int r;
+
+	if (num == 0 || cnt == 0 || num > cnt || cnt > IKE_FRAG_MAX)
+		return BW_ERR_INVAL;
+	if ((r = sk_decrypt(sa, buf, m, &pt, &pt_len)) != 0)
+		return r;
+	/* A new message (another ID or direction) restarts the collection. */
+	if (sa->frag_total != 0 && (sa->frag_msgid != m->hdr.msg_id ||
+	                            sa->frag_response != response || sa->frag_total != cnt))
+		frags_reset(sa);
+	sa->frag_total = (uint16_t)cnt;
+	sa->frag_msgid = m->hdr.msg_id;
+	sa->frag_response = response;
+	if (num == 1)
+		sa->frag_first = m->sk.first;
+	if (sa->frag[num - 1] == NULL) {
+		if ((sa->frag[num - 1] = malloc(pt_len ? pt_len : 1)) == NULL)
+			return BW_ERR_NOMEM;
+		memcpy(sa->frag[num - 1], pt, pt_len);
+		sa->frag_len[num - 1] = pt_len;
+	}
+	for (unsigned i = 0; i < cnt; i++) {
+		if (sa->frag[i] == NULL)
+			return BW_ERR_AGAIN;
+		total += sa->frag_len[i];
+	}
+	if (total > IKE_MSG_MAX * IKE_FRAG_MAX)
+		return BW_ERR_LIMIT;
+	free(sa->frag_whole);
+	if ((sa->frag_whole = malloc(total ? total : 1)) == NULL)
+		return BW_ERR_NOMEM;
+	for (unsigned i = 0, off = 0; i < cnt; off += (unsigned)sa->frag_len[i], i++)
+		memcpy(sa->frag_whole + off, sa->frag[i], sa->frag_len[i]);
+	r = ikev2_payloads_parse(sa->frag_first, sa->frag_whole, total, m);
+	frags_reset(sa);
+	return r;
+}
+
+int ike_sk_open(struct ike_sa *sa, uint8_t *buf, size_t len, struct ikev2_msg *m)
+{
+	const uint8_t *pt;
+	size_t pt_len;
+	int r;
+
+	(void)len;
+	if ((m->present & ikev2_pl_bit(IKEV2_PL_SK)) == 0)
+		return BW_ERR_PROTO;
+	if ((r = sk_decrypt(sa, buf, m, &pt, &pt_len)) != 0)
+		return r;
+	return ikev2_payloads_parse(m->sk.first, pt, pt_len, m);
 }
 
 /* Answers a request that failed to parse with the notify RFC 7296 2.21 calls for. */
@@ -346,7 +499,15 @@ static void dispatch(struct ike_sa *sa, const struct bw_addr *src, const struct 
 		if (m->hdr.msg_id != sa->msgid_in)
 			return;
 	}
-	if (m->hdr.exchange != IKEV2_EXCH_IKE_SA_INIT) {
+	if (m->hdr.exchange != IKEV2_EXCH_IKE_SA_INIT &&
+	    (m->present & ikev2_pl_bit(IKEV2_PL_SKF)) != 0) {
+		if ((r = skf_add(sa, buf, m, response)) == BW_ERR_AGAIN)
+			return;
+		if (r != 0) {
+			sa->ike->stats_dropped++;
+			return;
+		}
+	} else if (m->hdr.exchange != IKEV2_EXCH_IKE_SA_INIT) {
 		if ((r = ike_sk_open(sa, buf, len, m)) != 0) {
 			log_info_r("ike", r, "ike=%016llx_i: %s %s dropped",
 			           (unsigned long long)sa->spi_i,

@@ -552,6 +552,37 @@ static void test_cookie(void **state)
 	check_children(true);
 }
 
+static void test_fragmentation(void **state)
+{
+	static const uint16_t dh[] = {14};
+	uint64_t now = 1000;
+
+	(void)state;
+	/* AES-CBC + MODP-2048 with 160-byte datagrams: IKE_AUTH and the rekeying
+	 * CREATE_CHILD_SA (with a 256-byte KE) travel as SKF fragments (RFC 7383). */
+	setup_conn(&pa->conn, true, "fragmented shared secret", 12, 256, 12, dh, 1, false);
+	setup_conn(&pb->conn, false, "fragmented shared secret", 12, 256, 12, dh, 1, false);
+	pa->conn.child[0].prop[0].dh[0] = pb->conn.child[0].prop[0].dh[0] = 14;
+	pa->conn.child[0].prop[0].n_dh = pb->conn.child[0].prop[0].n_dh = 1;
+	pa->conn.child[0].rekey_time = 30;
+	start();
+	pa->ike->frag_size = pb->ike->frag_size = 160;
+	assert_int_equal(ike_initiate(pa->ike, NULL, now), 0);
+	pump(pa, pb, now);
+	assert_int_equal(ike_count(pa->ike), 1);
+	assert_int_equal(ike_count(pb->ike), 1);
+	check_children(true);
+	print_message("IKE_SA_INIT and IKE_AUTH took %u datagrams from A\n", pa->sent);
+	assert_true(pa->sent >= 3); /* INIT, then IKE_AUTH in two or more fragments */
+	now += 30 * 1000;
+	ike_timers(pa->ike, now);
+	pump(pa, pb, now);
+	assert_int_equal(live(pa), 1);
+	assert_int_equal(live(pb), 1);
+	assert_int_equal(pa->nchild, 2);
+	check_live_pair();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -566,6 +597,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_dpd_peer_vanishes, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_virtual_ip, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_cookie, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_fragmentation, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
