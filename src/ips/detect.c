@@ -20,10 +20,13 @@
  * fast pattern occurs in its buffer, so prefiltering never changes the
  * result, only the work (the tests compare it with full evaluation).
  */
-#define _GNU_SOURCE
+#define _GNU_SOURCE /* qsort_r */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ips/detect_int.h"
 #include "lib/err.h"
@@ -320,6 +323,7 @@ struct fp_entry {
 	const uint8_t *p;
 	size_t len;
 	bool nocase;
+	uint8_t slots;
 	uint32_t rule;
 };
 
@@ -344,22 +348,33 @@ static void group_free(struct det_group *g)
 		g->ops->free(g->db);
 	free(g->pat_off);
 	free(g->rules);
+	free(g->slots);
 	free(g);
 }
 
-/* Builds one group from its entries (sorted here). */
-static int group_build(struct ips_detect_engine *e, struct fp_entry *v, size_t n,
-                       struct det_group **out, struct ips_detect_stats *st)
+/* One group to compile: its entries in, the group out. */
+struct gjob {
+	struct fp_entry *v;
+	size_t n;
+	bool force_ac;
+	size_t key; /* buffer * DET_NTF + transform */
+	struct det_group *g;
+	int r;
+};
+
+/* Builds one group from its entries (sorted here). Thread-safe: touches only its job. */
+static void group_build(struct gjob *j)
 {
 	struct ips_mpm_pattern *pats = NULL;
+	struct fp_entry *v = j->v;
+	size_t n = j->n;
 	struct det_group *g = calloc(1, sizeof(*g));
 	int r = BW_ERR_NOMEM;
-	*out = NULL;
 	if (!g)
-		return r;
+		goto out;
 	qsort(v, n, sizeof(*v), cmp_fp);
 	if (!(pats = calloc(n, sizeof(*pats))) || !(g->pat_off = calloc(n + 1, sizeof(uint32_t))) ||
-	    !(g->rules = calloc(n, sizeof(uint32_t))))
+	    !(g->rules = calloc(n, sizeof(uint32_t))) || !(g->slots = calloc(n, 1)))
 		goto out;
 	uint32_t np = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -371,114 +386,509 @@ static int group_build(struct ips_detect_engine *e, struct fp_entry *v, size_t n
 			np++;
 		}
 		g->rules[i] = v[i].rule;
+		g->slots[i] = v[i].slots;
+		g->slot_any |= v[i].slots;
 	}
 	g->pat_off[np] = (uint32_t)n;
 	g->npat = np;
-	g->ops = e->conf.force_ac ? &ips_mpm_ac_ops : &ips_mpm_hs_ops;
+	g->nent = n;
+	g->ops = j->force_ac ? &ips_mpm_ac_ops : &ips_mpm_hs_ops;
 	r = g->ops->build(pats, np, &g->db);
 	if (r == BW_ERR_UNSUPP && g->ops == &ips_mpm_hs_ops) {
 		g->ops = &ips_mpm_ac_ops;
 		r = g->ops->build(pats, np, &g->db);
 	}
-	if (r)
-		goto out;
-	if (g->ops == &ips_mpm_hs_ops)
-		st->hs_groups++;
-	else
-		st->ac_groups++;
-	st->patterns += np;
-	st->memory += g->ops->db_size(g->db) + (np + 1 + n) * sizeof(uint32_t) + sizeof(*g);
-	*out = g;
-	g = NULL;
 out:
 	free(pats);
-	group_free(g);
-	return r;
+	if (r) {
+		group_free(g);
+		g = NULL;
+	}
+	j->g = g;
+	j->r = r;
+}
+
+/* Work queue of group jobs, largest first, shared by the build threads. */
+struct gqueue {
+	struct gjob *jobs;
+	size_t n;
+	atomic_size_t next;
+};
+
+static void *gq_worker(void *arg)
+{
+	struct gqueue *q = arg;
+	for (;;) {
+		size_t i = atomic_fetch_add(&q->next, 1);
+		if (i >= q->n)
+			return NULL;
+		group_build(&q->jobs[i]);
+	}
+}
+
+static int cmp_job(const void *a, const void *b)
+{
+	const struct gjob *x = a, *y = b;
+	return x->n != y->n ? (x->n > y->n ? -1 : 1) : 0;
+}
+
+/* Threads that compile groups: the online CPUs, at most 4 (vectorscan compiles are serial). */
+static unsigned build_threads(void)
+{
+	long c = sysconf(_SC_NPROCESSORS_ONLN);
+	return c < 1 ? 1 : c > 4 ? 4 : (unsigned)c;
 }
 
 static int build_groups(struct ips_detect_engine *e, struct ips_detect_stats *st)
 {
-	/* Count entries per group, then fill. */
-	enum { NG = DET_PC__COUNT * DET_DIR__COUNT * IPS_BUF__COUNT * DET_NTF };
-	size_t *cnt = calloc(NG, sizeof(size_t));
-	struct fp_entry **ent = calloc(NG, sizeof(*ent));
+	/* Count entries per (buffer, transform), then fill. */
+	enum { NG = IPS_BUF__COUNT * DET_NTF };
+	size_t cnt[NG] = {0};
+	struct gjob jobs[NG];
+	size_t nj = 0;
 	int r = BW_ERR_NOMEM;
-	if (!cnt || !ent)
-		goto out;
+	memset(jobs, 0, sizeof(jobs));
+	struct fp_entry *ent[NG] = {0};
 	for (int pass = 0; pass < 2; pass++) {
 		if (pass == 1) {
 			for (size_t g = 0; g < NG; g++)
 				if (cnt[g] && !(ent[g] = calloc(cnt[g], sizeof(**ent))))
 					goto out;
-			memset(cnt, 0, NG * sizeof(size_t));
+			memset(cnt, 0, sizeof(cnt));
 		}
 		for (size_t i = 0; i < e->nrules; i++) {
 			const struct det_rule *dr = &e->rules[i];
-			for (int pc = 0; pc < DET_PC__COUNT; pc++) {
-				for (int d = 0; d < DET_DIR__COUNT; d++) {
-					if (!(dr->pc_mask & (1u << pc)) ||
-					    !(dr->dir_mask & (1u << d)))
-						continue;
-					if (!dr->fp) {
-						if (pass == 1)
-							e->always[pc][d][e->nalways[pc][d]] =
-							        (uint32_t)i;
-						e->nalways[pc][d]++;
-						continue;
-					}
-					size_t g = (((size_t)pc * DET_DIR__COUNT + (size_t)d) *
-					                    IPS_BUF__COUNT +
-					            dr->fp_buf) *
-					                   DET_NTF +
-					           dr->fp_dotprefix;
-					if (pass == 1) {
-						const struct ips_content *c = dr->fp;
-						struct fp_entry *x = &ent[g][cnt[g]];
-						x->p = c->pat;
-						x->len = c->len;
-						if (c->flags & IPS_CF_FP_CHOP) {
-							x->p += c->fp_off;
-							x->len = c->fp_len;
-						}
-						x->nocase = c->flags & IPS_CF_NOCASE;
-						x->rule = (uint32_t)i;
-					}
-					cnt[g]++;
+			if (!dr->fp)
+				continue;
+			size_t g = (size_t)dr->fp_buf * DET_NTF + dr->fp_dotprefix;
+			if (pass == 1) {
+				const struct ips_content *c = dr->fp;
+				struct fp_entry *x = &ent[g][cnt[g]];
+				x->p = c->pat;
+				x->len = c->len;
+				if (c->flags & IPS_CF_FP_CHOP) {
+					x->p += c->fp_off;
+					x->len = c->fp_len;
 				}
+				x->nocase = c->flags & IPS_CF_NOCASE;
+				x->rule = (uint32_t)i;
+				for (int pc = 0; pc < DET_PC__COUNT; pc++)
+					for (int d = 0; d < DET_DIR__COUNT; d++)
+						if ((dr->pc_mask & (1u << pc)) &&
+						    (dr->dir_mask & (1u << d)))
+							x->slots |= det_slot(pc, d);
 			}
-		}
-		if (pass == 0) {
-			for (int pc = 0; pc < DET_PC__COUNT; pc++) {
-				for (int d = 0; d < DET_DIR__COUNT; d++) {
-					size_t k = e->nalways[pc][d];
-					st->always_rules += k;
-					if (!(e->always[pc][d] =
-					              calloc(k ? k : 1, sizeof(uint32_t))))
-						goto out;
-					st->memory += k * sizeof(uint32_t);
-					e->nalways[pc][d] = 0;
-				}
-			}
+			cnt[g]++;
 		}
 	}
-	for (size_t g = 0; g < NG; g++) {
-		if (!cnt[g])
+	for (size_t g = 0; g < NG; g++)
+		if (cnt[g])
+			jobs[nj++] = (struct gjob){
+			        .v = ent[g], .n = cnt[g], .force_ac = e->conf.force_ac, .key = g};
+	qsort(jobs, nj, sizeof(*jobs), cmp_job);
+	struct gqueue q = {.jobs = jobs, .n = nj};
+	atomic_init(&q.next, 0);
+	pthread_t th[4];
+	unsigned nth = build_threads(), started = 0;
+	for (unsigned k = 1; k < nth && k < nj; k++)
+		if (pthread_create(&th[started], NULL, gq_worker, &q) == 0)
+			started++;
+	gq_worker(&q);
+	for (unsigned k = 0; k < started; k++)
+		pthread_join(th[k], NULL);
+	r = 0;
+	for (size_t k = 0; k < nj; k++) {
+		struct det_group *g = jobs[k].g;
+		if (jobs[k].r) {
+			r = r ? r : jobs[k].r;
 			continue;
-		size_t tf = g % DET_NTF, b = g / DET_NTF % IPS_BUF__COUNT;
-		size_t d = g / DET_NTF / IPS_BUF__COUNT % DET_DIR__COUNT;
-		size_t pc = g / DET_NTF / IPS_BUF__COUNT / DET_DIR__COUNT;
-		if ((r = group_build(e, ent[g], cnt[g], &e->groups[pc][d][b][tf], st)) != 0)
-			goto out;
+		}
+		e->groups[jobs[k].key / DET_NTF][jobs[k].key % DET_NTF] = g;
+		if (g->ops == &ips_mpm_hs_ops)
+			st->hs_groups++;
+		else
+			st->ac_groups++;
 		st->groups++;
+		st->patterns += g->npat;
+		st->memory += g->ops->db_size(g->db) + (g->npat + 1 + g->nent) * sizeof(uint32_t) +
+		              g->nent + sizeof(*g);
+	}
+out:
+	for (size_t g = 0; g < NG; g++)
+		free(ent[g]);
+	return r;
+}
+
+/* ---- header index of the rules without a fast pattern ---- */
+
+struct ivr {
+	const uint8_t *lo, *hi; /* klen bytes each, big-endian */
+	uint32_t id;
+};
+
+static int cmp_key(const void *a, const void *b, void *klen)
+{
+	return memcmp(a, b, *(size_t *)klen);
+}
+
+/* k + 1 in place; false when k was all ones (no successor). */
+static bool key_inc(uint8_t *k, size_t len)
+{
+	for (size_t i = len; i-- > 0;)
+		if (++k[i] != 0)
+			return true;
+	return false;
+}
+
+/* The interval holding key k: the last start <= k (start[0] is zero). */
+static size_t iv_find(const struct det_ivtab *t, const uint8_t *k)
+{
+	size_t lo = 0, hi = t->n;
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (memcmp(t->start + mid * t->klen, k, t->klen) <= 0)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static void iv_free(struct det_ivtab *t)
+{
+	free(t->start);
+	free(t->off);
+	free(t->ids);
+	memset(t, 0, sizeof(*t));
+}
+
+enum { DET_IV_MAX = 1u << 24 }; /* interval-set entries per table */
+
+/*
+ * Elementary intervals of n ranges (each range's sets disjoint within one
+ * id). BW_ERR_LIMIT when the table would exceed DET_IV_MAX entries.
+ */
+static int iv_build(struct det_ivtab *t, size_t klen, const struct ivr *v, size_t n, size_t *mem)
+{
+	int r = BW_ERR_NOMEM;
+	size_t nb = 1;
+	memset(t, 0, sizeof(*t));
+	t->klen = klen;
+	if (!n)
+		return 0;
+	uint8_t *b = calloc(2 * n + 1, klen);
+	uint32_t *cur = NULL;
+	if (!b)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		memcpy(b + nb++ * klen, v[i].lo, klen);
+		memcpy(b + nb * klen, v[i].hi, klen);
+		if (key_inc(b + nb * klen, klen))
+			nb++;
+	}
+	qsort_r(b, nb, klen, cmp_key, &klen);
+	size_t u = 0;
+	for (size_t i = 0; i < nb; i++)
+		if (u == 0 || memcmp(b + (u - 1) * klen, b + i * klen, klen) != 0)
+			memmove(b + u++ * klen, b + i * klen, klen);
+	t->start = b;
+	t->n = u;
+	if (!(t->off = calloc(u + 1, sizeof(uint32_t))))
+		goto fail;
+	size_t total = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t i0 = iv_find(t, v[i].lo), i1 = iv_find(t, v[i].hi);
+		total += i1 - i0 + 1;
+		if (total > DET_IV_MAX) {
+			r = BW_ERR_LIMIT;
+			goto fail;
+		}
+		for (size_t k = i0; k <= i1; k++)
+			t->off[k + 1]++;
+	}
+	for (size_t k = 0; k < u; k++)
+		t->off[k + 1] += t->off[k];
+	if (!(t->ids = calloc(total ? total : 1, sizeof(uint32_t))) ||
+	    !(cur = malloc(u * sizeof(uint32_t))))
+		goto fail;
+	memcpy(cur, t->off, u * sizeof(uint32_t));
+	for (size_t i = 0; i < n; i++) {
+		size_t i0 = iv_find(t, v[i].lo), i1 = iv_find(t, v[i].hi);
+		for (size_t k = i0; k <= i1; k++)
+			t->ids[cur[k]++] = v[i].id;
+	}
+	free(cur);
+	*mem += u * klen + (u + 1 + total) * sizeof(uint32_t);
+	return 0;
+fail:
+	free(cur);
+	iv_free(t);
+	t->klen = klen;
+	return r;
+}
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 0x100000001b3ull;
+	return h;
+}
+
+/* A rule's address or port set on one side, for deduplication. */
+struct hset {
+	const struct det_rule *dr;
+	uint32_t bit;
+	uint64_t hash;
+};
+
+static const struct ips_addrset *hs_addr(const struct hset *x, int side)
+{
+	return side ? &x->dr->r->dst : &x->dr->r->src;
+}
+
+static const struct ips_portset *hs_port(const struct hset *x, int side)
+{
+	return side ? &x->dr->r->dp : &x->dr->r->sp;
+}
+
+struct hset_cmp {
+	int side;
+	bool port;
+};
+
+static int cmp_hset(const void *a, const void *b, void *arg)
+{
+	const struct hset *x = a, *y = b;
+	const struct hset_cmp *c = arg;
+	if (x->hash != y->hash)
+		return x->hash < y->hash ? -1 : 1;
+	int d;
+	if (c->port) {
+		const struct ips_portset *p = hs_port(x, c->side), *q = hs_port(y, c->side);
+		if (p->n != q->n)
+			return p->n < q->n ? -1 : 1;
+		d = p->n ? memcmp(p->r, q->r, p->n * sizeof(*p->r)) : 0;
+	} else {
+		const struct ips_addrset *p = hs_addr(x, c->side), *q = hs_addr(y, c->side);
+		if (p->n4 != q->n4 || p->n6 != q->n6)
+			return p->n4 != q->n4 ? (p->n4 < q->n4 ? -1 : 1) : (p->n6 < q->n6 ? -1 : 1);
+		d = p->n4 ? memcmp(p->v4, q->v4, p->n4 * sizeof(*p->v4)) : 0;
+		if (!d && p->n6)
+			d = memcmp(p->v6, q->v6, p->n6 * sizeof(*p->v6));
+	}
+	if (d)
+		return d;
+	return x->bit < y->bit ? -1 : x->bit > y->bit;
+}
+
+static void setbit(uint64_t *v, size_t i)
+{
+	v[i >> 6] |= 1ull << (i & 63);
+}
+
+/*
+ * Indexes one side's addresses (port = false) or ports: rules that do not
+ * restrict the side (any, or bidirectional, which may match either way)
+ * go to its any set; the others' sets are deduplicated, given a bitset of
+ * their rules, and cut into elementary intervals.
+ */
+static int hx_side(struct det_hindex *h, const struct det_rule *rules, int side, bool port,
+                   size_t *mem)
+{
+	struct det_hside *hs = &h->side[side];
+	uint64_t *any = port ? hs->any_port : hs->any_addr;
+	struct hset *v = calloc(h->n ? h->n : 1, sizeof(*v));
+	struct ivr *iv = NULL;
+	uint8_t *pk = NULL;
+	size_t nv = 0, nsets = 0, nr4 = 0, nr6 = 0;
+	int r = BW_ERR_NOMEM;
+	if (!v)
+		return r;
+	for (size_t i = 0; i < h->n; i++) {
+		const struct det_rule *dr = &rules[h->rule[i]];
+		bool unrestricted =
+		        dr->r->bidir || (port ? (side ? dr->r->dp.any : dr->r->sp.any)
+		                              : (side ? dr->r->dst.any : dr->r->src.any));
+		if (unrestricted) {
+			setbit(any, i);
+			continue;
+		}
+		struct hset *x = &v[nv++];
+		x->dr = dr;
+		x->bit = (uint32_t)i;
+		if (port) {
+			const struct ips_portset *p = hs_port(x, side);
+			x->hash = fnv(0xcbf29ce484222325ull, p->r, p->n * sizeof(*p->r));
+			nr4 += p->n;
+		} else {
+			const struct ips_addrset *a = hs_addr(x, side);
+			x->hash = fnv(fnv(0xcbf29ce484222325ull, a->v4, a->n4 * sizeof(*a->v4)),
+			              a->v6, a->n6 * sizeof(*a->v6));
+			nr4 += a->n4;
+			nr6 += a->n6;
+		}
+	}
+	struct hset_cmp c = {side, port};
+	if (nv)
+		qsort_r(v, nv, sizeof(*v), cmp_hset, &c);
+	/* Set ids: runs of equal sets (the bit breaks ties only). */
+	uint32_t *id = calloc(nv ? nv : 1, sizeof(uint32_t));
+	if (!id)
+		goto out;
+	for (size_t i = 0; i < nv; i++) {
+		if (i > 0) {
+			struct hset a = v[i - 1], b = v[i];
+			a.bit = b.bit = 0;
+			if (cmp_hset(&a, &b, &c) != 0)
+				nsets++;
+		}
+		id[i] = (uint32_t)nsets;
+	}
+	if (nv)
+		nsets++;
+	uint64_t *bits = calloc(nsets ? nsets * h->words : 1, sizeof(uint64_t));
+	if (!bits)
+		goto out;
+	if (port)
+		hs->pbits = bits;
+	else
+		hs->abits = bits;
+	*mem += nsets * h->words * sizeof(uint64_t);
+	for (size_t i = 0; i < nv; i++)
+		setbit(bits + id[i] * h->words, v[i].bit);
+	/* Ranges of each set once (the first rule of its run). */
+	if (!(iv = calloc(nr4 + nr6 + 1, sizeof(*iv))))
+		goto out;
+	if (port && !(pk = calloc(nr4 + 1, 4)))
+		goto out;
+	for (int fam = 0; fam < (port ? 1 : 2); fam++) {
+		size_t ni = 0, klen = port ? 2 : fam ? 16 : 4;
+		for (size_t i = 0; i < nv; i++) {
+			if (i > 0 && id[i] == id[i - 1])
+				continue;
+			if (port) {
+				const struct ips_portset *p = hs_port(&v[i], side);
+				for (size_t k = 0; k < p->n; k++) {
+					uint8_t *q = pk + 4 * ni;
+					q[0] = (uint8_t)(p->r[k].lo >> 8);
+					q[1] = (uint8_t)p->r[k].lo;
+					q[2] = (uint8_t)(p->r[k].hi >> 8);
+					q[3] = (uint8_t)p->r[k].hi;
+					iv[ni++] = (struct ivr){q, q + 2, id[i]};
+				}
+			} else {
+				const struct ips_addrset *a = hs_addr(&v[i], side);
+				const struct ips_ip_range *rg = fam ? a->v6 : a->v4;
+				for (size_t k = 0, m = fam ? a->n6 : a->n4; k < m; k++)
+					iv[ni++] = (struct ivr){rg[k].lo, rg[k].hi, id[i]};
+			}
+		}
+		struct det_ivtab *t = port ? &hs->port : &hs->addr[fam];
+		r = iv_build(t, klen, iv, ni, mem);
+		if (r == BW_ERR_LIMIT) {
+			/* Too fragmented to index: every rule counts as unrestricted here. */
+			for (size_t i = 0; i < h->words; i++)
+				any[i] = ~0ull;
+			r = 0;
+		}
+		if (r)
+			goto out;
 	}
 	r = 0;
 out:
-	if (ent)
-		for (size_t g = 0; g < NG; g++)
-			free(ent[g]);
-	free(ent);
-	free(cnt);
+	free(id);
+	free(iv);
+	free(pk);
+	free(v);
 	return r;
+}
+
+static void hx_free(struct det_hindex *h)
+{
+	free(h->rule);
+	for (int s = 0; s < 2; s++) {
+		struct det_hside *hs = &h->side[s];
+		iv_free(&hs->addr[0]);
+		iv_free(&hs->addr[1]);
+		iv_free(&hs->port);
+		free(hs->abits);
+		free(hs->pbits);
+		free(hs->any_addr);
+		free(hs->any_port);
+	}
+	for (int pc = 0; pc < DET_PC__COUNT; pc++)
+		for (int d = 0; d < DET_DIR__COUNT; d++)
+			free(h->slot[pc][d]);
+	for (int a = 0; a < IPS_PROTO__COUNT; a++)
+		free(h->app[a]);
+}
+
+static int hx_build(struct ips_detect_engine *e, struct ips_detect_stats *st)
+{
+	struct det_hindex *h = &e->hx;
+	size_t n = 0;
+	for (size_t i = 0; i < e->nrules; i++)
+		n += !e->rules[i].fp;
+	h->n = n;
+	h->words = (n + 63) / 64;
+	size_t w = h->words ? h->words : 1, mem = 0;
+	if (!(h->rule = calloc(n ? n : 1, sizeof(uint32_t))))
+		return BW_ERR_NOMEM;
+	for (int s = 0; s < 2; s++)
+		if (!(h->side[s].any_addr = calloc(w, 8)) || !(h->side[s].any_port = calloc(w, 8)))
+			return BW_ERR_NOMEM;
+	for (int pc = 0; pc < DET_PC__COUNT; pc++)
+		for (int d = 0; d < DET_DIR__COUNT; d++)
+			if (!(h->slot[pc][d] = calloc(w, 8)))
+				return BW_ERR_NOMEM;
+	for (int a = 0; a < IPS_PROTO__COUNT; a++)
+		if (!(h->app[a] = calloc(w, 8)))
+			return BW_ERR_NOMEM;
+	mem += (4 * w + DET_PC__COUNT * DET_DIR__COUNT * w + IPS_PROTO__COUNT * w) * 8 +
+	       n * sizeof(uint32_t);
+	n = 0;
+	for (size_t i = 0; i < e->nrules; i++) {
+		const struct det_rule *dr = &e->rules[i];
+		if (dr->fp)
+			continue;
+		h->rule[n] = (uint32_t)i;
+		for (int pc = 0; pc < DET_PC__COUNT; pc++)
+			for (int d = 0; d < DET_DIR__COUNT; d++)
+				if ((dr->pc_mask & (1u << pc)) && (dr->dir_mask & (1u << d))) {
+					setbit(h->slot[pc][d], n);
+					st->always_rules++;
+				}
+		for (int a = 0; a < IPS_PROTO__COUNT; a++)
+			if (dr->r->app == IPS_PROTO_IP || dr->r->app == (enum ips_proto)a)
+				setbit(h->app[a], n);
+		n++;
+	}
+	int r = 0;
+	for (int s = 0; s < 2 && !r; s++)
+		if ((r = hx_side(h, e->rules, s, false, &mem)) == 0)
+			r = hx_side(h, e->rules, s, true, &mem);
+	st->memory += mem;
+	return r;
+}
+
+/* acc &= the rules of side hs that key k (klen bytes) can satisfy. */
+static void hx_and(const struct det_hindex *h, const uint64_t *any, const uint64_t *bits,
+                   const struct det_ivtab *t, const uint8_t *k, bool present, uint64_t *acc,
+                   uint64_t *tmp)
+{
+	size_t w = h->words;
+	memcpy(tmp, any, w * sizeof(uint64_t));
+	if (present && t->n) {
+		size_t i = iv_find(t, k);
+		for (uint32_t j = t->off[i]; j < t->off[i + 1]; j++) {
+			const uint64_t *b = bits + (size_t)t->ids[j] * w;
+			for (size_t x = 0; x < w; x++)
+				tmp[x] |= b[x];
+		}
+	}
+	for (size_t x = 0; x < w; x++)
+		acc[x] &= tmp[x];
 }
 
 /* ---- engine ---- */
@@ -490,13 +900,10 @@ void ips_detect_free(struct ips_detect_engine *e)
 	for (size_t i = 0; i < e->nrules; i++)
 		free_rule(&e->rules[i]);
 	free(e->rules);
-	for (int pc = 0; pc < DET_PC__COUNT; pc++)
-		for (int d = 0; d < DET_DIR__COUNT; d++) {
-			free(e->always[pc][d]);
-			for (int b = 0; b < IPS_BUF__COUNT; b++)
-				for (int tf = 0; tf < DET_NTF; tf++)
-					group_free(e->groups[pc][d][b][tf]);
-		}
+	for (int b = 0; b < IPS_BUF__COUNT; b++)
+		for (int tf = 0; tf < DET_NTF; tf++)
+			group_free(e->groups[b][tf]);
+	hx_free(&e->hx);
 	free(e->fb_names);
 	free(e);
 }
@@ -543,7 +950,8 @@ int ips_detect_build(const struct ips_ruleset *rs, const struct ips_detect_conf 
 		st.memory += sizeof(struct det_rule) +
 		             (e->rules[i].npkt + e->rules[i].npost) * sizeof(struct det_op) * 2;
 	}
-	if (!e->conf.no_prefilter && (r = build_groups(e, &st)) != 0)
+	if (!e->conf.no_prefilter &&
+	    ((r = build_groups(e, &st)) != 0 || (r = hx_build(e, &st)) != 0))
 		goto out;
 	st.rules = e->nrules;
 	st.flowbit_names = e->nfb;
@@ -579,6 +987,7 @@ void ips_detect_thread_free(struct ips_detect_thread *t)
 	pcre2_match_context_free(t->mctx);
 	pcre2_jit_stack_free(t->jit);
 	free(t->cand_bits);
+	free(t->hx_bits);
 	for (size_t b = 0; b < IPS_BUF__COUNT; b++)
 		free(t->tf[b].p);
 	free(t->thr);
@@ -594,6 +1003,7 @@ int ips_detect_thread_new(const struct ips_detect_engine *e, struct ips_detect_t
 	t->e = e;
 	size_t words = (e->nrules + 63) / 64;
 	if (!(t->cand_bits = calloc(words ? words : 1, sizeof(uint64_t))) ||
+	    !(t->hx_bits = calloc(2 * e->hx.words + 1, sizeof(uint64_t))) ||
 	    !(t->thr = calloc(e->conf.thr_entries, sizeof(*t->thr))) ||
 	    !(t->md = pcre2_match_data_create(1, NULL)) ||
 	    !(t->mctx = pcre2_match_context_create(NULL)) ||
@@ -602,15 +1012,13 @@ int ips_detect_thread_new(const struct ips_detect_engine *e, struct ips_detect_t
 	t->nthr = e->conf.thr_entries;
 	pcre2_set_match_limit(t->mctx, e->conf.pcre_match_limit);
 	pcre2_jit_stack_assign(t->mctx, NULL, t->jit);
-	for (int pc = 0; pc < DET_PC__COUNT; pc++)
-		for (int d = 0; d < DET_DIR__COUNT; d++)
-			for (int b = 0; b < IPS_BUF__COUNT; b++)
-				for (int tf = 0; tf < DET_NTF; tf++) {
-					const struct det_group *g = e->groups[pc][d][b][tf];
-					if (g && g->ops == &ips_mpm_hs_ops &&
-					    g->ops->scratch_grow(g->db, &t->hs_scratch))
-						goto fail;
-				}
+	for (int b = 0; b < IPS_BUF__COUNT; b++)
+		for (int tf = 0; tf < DET_NTF; tf++) {
+			const struct det_group *g = e->groups[b][tf];
+			if (g && g->ops == &ips_mpm_hs_ops &&
+			    g->ops->scratch_grow(g->db, &t->hs_scratch))
+				goto fail;
+		}
 	*out = t;
 	return 0;
 fail:
@@ -637,6 +1045,7 @@ static void add_cand(struct ips_detect_thread *t, uint32_t rule)
 struct scan_ctx {
 	struct ips_detect_thread *t;
 	const struct det_group *g;
+	uint8_t slot;
 };
 
 static int on_pattern(uint32_t id, size_t end, void *ctx)
@@ -646,7 +1055,8 @@ static int on_pattern(uint32_t id, size_t end, void *ctx)
 	if (id >= s->g->npat)
 		return 0;
 	for (uint32_t k = s->g->pat_off[id]; k < s->g->pat_off[id + 1]; k++)
-		add_cand(s->t, s->g->rules[k]);
+		if (s->g->slots[k] & s->slot)
+			add_cand(s->t, s->g->rules[k]);
 	return 0;
 }
 
@@ -665,31 +1075,6 @@ static enum det_pclass pclass(uint8_t proto)
 	}
 }
 
-static void prefilter(const struct ips_detect_engine *e, struct ips_detect_thread *t,
-                      const struct ips_detect_input *in)
-{
-	enum det_pclass pc = pclass(in->proto);
-	enum det_dir d = in->has_flow && !in->to_server ? DET_TC : DET_TS;
-	for (int b = 0; b < IPS_BUF__COUNT; b++) {
-		size_t nv = det_nviews(in, (enum ips_buf)b);
-		for (int tf = 0; tf < DET_NTF && nv; tf++) {
-			const struct det_group *g = e->groups[pc][d][b][tf];
-			if (!g)
-				continue;
-			struct scan_ctx sc = {t, g};
-			void *scratch = g->ops == &ips_mpm_hs_ops ? t->hs_scratch : NULL;
-			for (size_t k = 0; k < nv; k++) {
-				const uint8_t *p;
-				size_t len;
-				if (det_view(t, in, (enum ips_buf)b, k, tf, &p, &len))
-					g->ops->scan(g->db, scratch, p, len, on_pattern, &sc);
-			}
-		}
-	}
-	for (size_t i = 0; i < e->nalways[pc][d]; i++)
-		add_cand(t, e->always[pc][d][i]);
-}
-
 /* Index of the lowest set bit of b (b != 0), by de Bruijn multiplication. */
 static unsigned ctz64(uint64_t b)
 {
@@ -699,6 +1084,67 @@ static unsigned ctz64(uint64_t b)
 	                                47, 61, 45, 43, 21, 23, 58, 17, 10, 51, 25, 36, 32,
 	                                60, 20, 57, 16, 50, 31, 19, 15, 30, 14, 13, 12};
 	return tab[((b & (0 - b)) * 0x022fdd63cc95386dull) >> 58];
+}
+
+/* Adds the rules without a fast pattern whose header the input may satisfy. */
+static void hx_cands(const struct ips_detect_engine *e, struct ips_detect_thread *t,
+                     const struct ips_detect_input *in, enum det_pclass pc, enum det_dir d)
+{
+	const struct det_hindex *h = &e->hx;
+	size_t w = h->words;
+	if (!h->n || (in->ip_version != 4 && in->ip_version != 6))
+		return; /* header_match() refuses every rule without IP */
+	uint64_t *acc = t->hx_bits, *tmp = t->hx_bits + w;
+	enum ips_proto app = (unsigned)in->app < IPS_PROTO__COUNT ? in->app : IPS_PROTO_IP;
+	const uint64_t *sl = h->slot[pc][d], *ap = h->app[app];
+	uint64_t any = 0;
+	for (size_t x = 0; x < w; x++)
+		any |= acc[x] = sl[x] & ap[x];
+	if (!any)
+		return;
+	int fam = in->ip_version == 6;
+	bool ports = in->proto == 6 || in->proto == 17 || in->proto == 132;
+	for (int s = 0; s < 2; s++) {
+		const struct det_hside *hs = &h->side[s];
+		uint16_t port = s ? in->dp : in->sp;
+		uint8_t pk[2] = {(uint8_t)(port >> 8), (uint8_t)port};
+		hx_and(h, hs->any_port, hs->pbits, &hs->port, pk, ports, acc, tmp);
+		hx_and(h, hs->any_addr, hs->abits, &hs->addr[fam], s ? in->dst : in->src, true, acc,
+		       tmp);
+	}
+	for (size_t x = 0; x < w; x++) {
+		uint64_t b = acc[x];
+		while (b) {
+			unsigned bit = ctz64(b);
+			b &= b - 1;
+			add_cand(t, h->rule[x * 64 + bit]);
+		}
+	}
+}
+
+static void prefilter(const struct ips_detect_engine *e, struct ips_detect_thread *t,
+                      const struct ips_detect_input *in)
+{
+	enum det_pclass pc = pclass(in->proto);
+	enum det_dir d = in->has_flow && !in->to_server ? DET_TC : DET_TS;
+	uint8_t slot = det_slot(pc, d);
+	for (int b = 0; b < IPS_BUF__COUNT; b++) {
+		size_t nv = det_nviews(in, (enum ips_buf)b);
+		for (int tf = 0; tf < DET_NTF && nv; tf++) {
+			const struct det_group *g = e->groups[b][tf];
+			if (!g || !(g->slot_any & slot))
+				continue;
+			struct scan_ctx sc = {t, g, slot};
+			void *scratch = g->ops == &ips_mpm_hs_ops ? t->hs_scratch : NULL;
+			for (size_t k = 0; k < nv; k++) {
+				const uint8_t *p;
+				size_t len;
+				if (det_view(t, in, (enum ips_buf)b, k, tf, &p, &len))
+					g->ops->scan(g->db, scratch, p, len, on_pattern, &sc);
+			}
+		}
+	}
+	hx_cands(e, t, in, pc, d);
 }
 
 /* Evaluates candidate `idx`; returns true when the inspection must stop (pass). */

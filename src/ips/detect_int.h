@@ -55,23 +55,75 @@ struct det_rule {
 	bool fp_dotprefix;
 };
 
+/*
+ * A prefilter group: the fast patterns of every rule whose fast pattern is
+ * in one buffer with one transform, whatever its transport class and
+ * direction, compiled once; a pattern's rules are filtered by the slot
+ * (class, direction) of the input when it is found.
+ */
 struct det_group {
 	const struct ips_mpm_ops *ops;
 	void *db;
 	uint32_t npat;
 	uint32_t *pat_off; /* rules of pattern i: rules[pat_off[i] .. pat_off[i + 1]) */
 	uint32_t *rules;
+	uint8_t *slots;   /* slots[k]: the slots rules[k] applies to (det_slot bits) */
+	uint8_t slot_any; /* union of slots */
+	size_t nent;
 };
 
+/* The slot bit of a (class, direction) pair. */
+static inline uint8_t det_slot(int pc, int d)
+{
+	return (uint8_t)(1u << (pc * DET_DIR__COUNT + d));
+}
+
 enum { DET_NTF = 2 }; /* transforms: none, dotprefix */
+
+/*
+ * Elementary intervals of one key space (ports: 2-byte keys, IPv4: 4,
+ * IPv6: 16, big-endian): interval i covers [start[i], start[i + 1]) and
+ * lists the ids of the sets that contain it.
+ */
+struct det_ivtab {
+	size_t klen;
+	size_t n;
+	uint8_t *start; /* n keys of klen bytes, ascending; start[0] is zero */
+	uint32_t *off;  /* sets of interval i: ids[off[i] .. off[i + 1]) */
+	uint32_t *ids;
+};
+
+/* One side (source or destination) of the header index. */
+struct det_hside {
+	struct det_ivtab addr[2]; /* IPv4, IPv6 */
+	struct det_ivtab port;
+	uint64_t *abits;               /* per address set: its rules (words each) */
+	uint64_t *pbits;               /* per port set */
+	uint64_t *any_addr, *any_port; /* rules that do not restrict this side */
+};
+
+/*
+ * The header index of the rules without a fast pattern (IP reputation
+ * lists, flags or ttl rules, ...): bitsets over those rules by slot, app
+ * protocol, and source and destination address and port, so that one
+ * packet costs a few binary searches and word ANDs instead of a header
+ * check per rule. It only narrows: every rule it yields is still fully
+ * evaluated, and every rule whose header can match is yielded.
+ */
+struct det_hindex {
+	size_t n, words;
+	uint32_t *rule; /* bit -> rule order */
+	struct det_hside side[2];
+	uint64_t *slot[DET_PC__COUNT][DET_DIR__COUNT];
+	uint64_t *app[IPS_PROTO__COUNT];
+};
 
 struct ips_detect_engine {
 	struct det_rule *rules;
 	size_t nrules;
 	struct ips_detect_conf conf;
-	struct det_group *groups[DET_PC__COUNT][DET_DIR__COUNT][IPS_BUF__COUNT][DET_NTF];
-	uint32_t *always[DET_PC__COUNT][DET_DIR__COUNT];
-	size_t nalways[DET_PC__COUNT][DET_DIR__COUNT];
+	struct det_group *groups[IPS_BUF__COUNT][DET_NTF];
+	struct det_hindex hx;
 	char **fb_names; /* sorted, unique */
 	size_t nfb;
 	bool any_dotprefix[IPS_BUF__COUNT];
@@ -100,6 +152,7 @@ struct ips_detect_thread {
 	pcre2_match_context *mctx;
 	pcre2_jit_stack *jit;
 	uint64_t *cand_bits; /* candidates of the current run, by rule order */
+	uint64_t *hx_bits;   /* header index work: 2 * hx.words */
 	size_t ncand;
 	struct det_tfbuf tf[IPS_BUF__COUNT];
 	uint64_t gen;
