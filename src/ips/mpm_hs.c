@@ -7,10 +7,12 @@
  * Literal compilation takes the bytes as they are, so patterns need no
  * regex escaping and may hold NUL. vectorscan 5.4's literal API refuses a
  * pattern whose first byte is NUL ("doesn't support empty string": it
- * tests the first character), which is common in rules (|00 00|...); a
- * group holding one is compiled instead as regexes with every byte escaped
- * (\xHH), which is the same set of literals. Scratch is per thread and
- * grown with hs_alloc_scratch() to fit every database the thread scans.
+ * tests the first character), which is common in rules (|00 00|...); such
+ * patterns go into a second database of regexes with every byte escaped
+ * (\xHH), the same set of literals, and a scan runs both (the regex
+ * compiler costs far more per pattern, so the literals stay literal).
+ * Scratch is per thread and grown with hs_alloc_scratch() to fit every
+ * database the thread scans.
  */
 #include <ctype.h>
 #include <hs/hs.h>
@@ -55,35 +57,39 @@ static int compile(const char **expr, const unsigned *flags, const unsigned *ids
 	return BW_ERR_UNSUPP;
 }
 
-static int hs_build(const struct ips_mpm_pattern *pats, size_t n, void **db)
+/*
+ * The database: literals through the literal API, and the few patterns with
+ * a leading NUL as escaped regexes in a second database (a regex database
+ * compiles far slower per pattern, so only those pay for it).
+ */
+struct hs_db {
+	hs_database_t *lit, *re;
+};
+
+/* Compiles pats[idx[0..n)] (regex when re) into *d. */
+static int build_part(const struct ips_mpm_pattern *pats, const size_t *idx, size_t n, bool re,
+                      hs_database_t **d)
 {
-	*db = NULL;
-	if (n == 0 || n > UINT32_MAX)
-		return BW_ERR_INVAL;
 	const char **expr = calloc(n, sizeof(*expr));
 	unsigned *flags = calloc(n, sizeof(*flags));
 	unsigned *ids = calloc(n, sizeof(*ids));
 	size_t *lens = calloc(n, sizeof(*lens));
 	int r = BW_ERR_NOMEM;
-	bool regex = false;
+	*d = NULL;
 	if (!expr || !flags || !ids || !lens)
 		goto out;
-	for (size_t i = 0; i < n; i++)
-		regex = regex || pats[i].p[0] == 0;
 	for (size_t i = 0; i < n; i++) {
-		expr[i] = (const char *)pats[i].p;
-		if (regex && !(expr[i] = escape(pats[i].p, pats[i].len)))
+		const struct ips_mpm_pattern *p = &pats[idx[i]];
+		expr[i] = (const char *)p->p;
+		if (re && !(expr[i] = escape(p->p, p->len)))
 			goto out;
-		lens[i] = pats[i].len;
-		ids[i] = pats[i].id;
-		flags[i] = HS_FLAG_SINGLEMATCH | (pats[i].nocase ? HS_FLAG_CASELESS : 0);
+		lens[i] = p->len;
+		ids[i] = p->id;
+		flags[i] = HS_FLAG_SINGLEMATCH | (p->nocase ? HS_FLAG_CASELESS : 0);
 	}
-	hs_database_t *d = NULL;
-	if ((r = compile(expr, flags, ids, lens, n, regex, &d)) != 0)
-		goto out;
-	*db = d;
+	r = compile(expr, flags, ids, lens, n, re, d);
 out:
-	if (regex && expr)
+	if (re && expr)
 		for (size_t i = 0; i < n; i++)
 			free((char *)(uintptr_t)expr[i]);
 	free(expr);
@@ -95,17 +101,51 @@ out:
 
 static void hs_dbfree(void *db)
 {
-	hs_free_database(db);
+	struct hs_db *d = db;
+	if (!d)
+		return;
+	hs_free_database(d->lit);
+	hs_free_database(d->re);
+	free(d);
+}
+
+static int hs_build(const struct ips_mpm_pattern *pats, size_t n, void **db)
+{
+	*db = NULL;
+	if (n == 0 || n > UINT32_MAX)
+		return BW_ERR_INVAL;
+	size_t *idx = calloc(n, sizeof(*idx)), nl = 0, nr = n;
+	struct hs_db *d = calloc(1, sizeof(*d));
+	int r = BW_ERR_NOMEM;
+	if (!idx || !d)
+		goto out;
+	/* Literals from the front of idx, NUL-leading ones from the back. */
+	for (size_t i = 0; i < n; i++)
+		idx[pats[i].p[0] == 0 ? --nr : nl++] = i;
+	if (nl && (r = build_part(pats, idx, nl, false, &d->lit)) != 0)
+		goto out;
+	if (nr < n && (r = build_part(pats, idx + nr, n - nr, true, &d->re)) != 0)
+		goto out;
+	*db = d;
+	d = NULL;
+	r = 0;
+out:
+	hs_dbfree(d);
+	free(idx);
+	return r;
 }
 
 static int hs_scratch_grow(const void *db, void **scratch)
 {
+	const struct hs_db *d = db;
 	hs_scratch_t *s = *scratch;
 	/* hs_alloc_scratch takes a non-const database but does not modify it. */
-	hs_database_t *d = (hs_database_t *)(uintptr_t)db;
-	if (hs_alloc_scratch(d, &s) != HS_SUCCESS)
-		return BW_ERR_NOMEM;
-	*scratch = s;
+	for (int k = 0; k < 2; k++) {
+		hs_database_t *x = k ? d->re : d->lit;
+		if (x && hs_alloc_scratch(x, &s) != HS_SUCCESS)
+			return BW_ERR_NOMEM;
+		*scratch = s;
+	}
 	return 0;
 }
 
@@ -131,21 +171,36 @@ static int on_match(unsigned id, unsigned long long from, unsigned long long to,
 static int hs_do_scan(const void *db, void *scratch, const uint8_t *buf, size_t len, ips_mpm_cb cb,
                       void *ctx)
 {
+	const struct hs_db *d = db;
 	struct hs_cbctx c = {cb, ctx};
 	if (len == 0)
 		return 0;
 	if (len > UINT32_MAX)
 		len = UINT32_MAX; /* block mode takes an unsigned length */
-	hs_error_t e = hs_scan(db, (const char *)buf, (unsigned)len, 0, scratch, on_match, &c);
-	return e == HS_SUCCESS || e == HS_SCAN_TERMINATED ? 0 : BW_ERR_INVAL;
+	for (int k = 0; k < 2; k++) {
+		const hs_database_t *x = k ? d->re : d->lit;
+		if (!x)
+			continue;
+		hs_error_t e = hs_scan(x, (const char *)buf, (unsigned)len, 0, scratch, on_match, &c);
+		if (e == HS_SCAN_TERMINATED)
+			return 0;
+		if (e != HS_SUCCESS)
+			return BW_ERR_INVAL;
+	}
+	return 0;
 }
 
 static size_t hs_size(const void *db)
 {
-	size_t sz = 0;
-	if (hs_database_size(db, &sz) != HS_SUCCESS)
-		return 0;
-	return sz;
+	const struct hs_db *d = db;
+	size_t total = sizeof(*d);
+	for (int k = 0; k < 2; k++) {
+		size_t sz = 0;
+		const hs_database_t *x = k ? d->re : d->lit;
+		if (x && hs_database_size(x, &sz) == HS_SUCCESS)
+			total += sz;
+	}
+	return total;
 }
 
 const struct ips_mpm_ops ips_mpm_hs_ops = {
