@@ -7,6 +7,7 @@ int cmd_run(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_checkconf(int argc, char **argv);
 int cmd_ctl(int argc, char **argv);
+int cmd_ips(int argc, char **argv);
 
 #include <stdio.h>
 /* Sends one command to a daemon's control socket and copies the answer to out. */

@@ -15,6 +15,7 @@ static const struct command commands[] = {
         {"run", cmd_run, "run the gateway daemon with a configuration file"},
         {"ctl", cmd_ctl, "query or stop a running daemon over its control socket"},
         {"checkconf", cmd_checkconf, "check a configuration file and print what it declares"},
+        {"ips", cmd_ips, "run the IPS over a capture file with Snort/Suricata rules"},
         {"demo", cmd_demo, "build namespaces, run two gateways and show traffic crossing ESP"},
 };
 

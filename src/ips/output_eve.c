@@ -1,0 +1,402 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * EVE JSON output (RFC 8259 JSON, one object per line) with Suricata's
+ * field names, so that pipelines built for Suricata's eve.json ingest it:
+ * event_type "alert" (addresses, flow id, app_proto, the alert object and
+ * the http/dns/tls objects of the matching transaction), "flow" when a flow
+ * ends, and "stats" once at the end. Strings from the network are hostile:
+ * every control byte, quote and backslash is escaped, and bytes that are
+ * not valid UTF-8 (RFC 3629) become \u00XX, so each line stays valid JSON.
+ */
+#define _DEFAULT_SOURCE /* gmtime_r */
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ips/ips.h"
+#include "lib/err.h"
+#include "lib/log.h"
+
+struct ips_eve {
+	FILE *f;
+	char *in_iface;
+};
+
+int ips_eve_open(struct ips_eve **out, const char *path, const char *in_iface)
+{
+	struct ips_eve *e = calloc(1, sizeof(*e));
+	*out = NULL;
+	if (!e)
+		return BW_ERR_NOMEM;
+	e->f = fopen(path, "w");
+	if (!e->f) {
+		log_err("ips", "%s: cannot open: %m", path);
+		free(e);
+		return BW_ERR_IO;
+	}
+	e->in_iface = strdup(in_iface ? in_iface : "");
+	if (!e->in_iface) {
+		fclose(e->f);
+		free(e);
+		return BW_ERR_NOMEM;
+	}
+	*out = e;
+	return 0;
+}
+
+void ips_eve_close(struct ips_eve *e)
+{
+	if (!e)
+		return;
+	fclose(e->f);
+	free(e->in_iface);
+	free(e);
+}
+
+/* Length of a valid UTF-8 sequence at s (RFC 3629 table), or 0. */
+static size_t utf8_len(const uint8_t *s, size_t n)
+{
+	uint8_t c = s[0];
+	size_t need;
+	uint32_t cp;
+	if (c < 0xc2 || c > 0xf4)
+		return 0;
+	need = c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+	if (n < need)
+		return 0;
+	cp = c & (need == 2 ? 0x1f : need == 3 ? 0x0f : 0x07);
+	for (size_t i = 1; i < need; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	/* Overlong forms, surrogates and values past U+10FFFF are invalid. */
+	if ((need == 3 && cp < 0x800) || (need == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return need;
+}
+
+void ips_json_str(FILE *f, const char *str, size_t len)
+{
+	const uint8_t *s = (const uint8_t *)str;
+	fputc('"', f);
+	for (size_t i = 0; i < len;) {
+		uint8_t c = s[i];
+		if (c == '"' || c == '\\') {
+			fputc('\\', f);
+			fputc(c, f);
+		} else if (c == '\n') {
+			fputs("\\n", f);
+		} else if (c == '\r') {
+			fputs("\\r", f);
+		} else if (c == '\t') {
+			fputs("\\t", f);
+		} else if (c < 0x20 || c == 0x7f) {
+			fprintf(f, "\\u%04x", c);
+		} else if (c >= 0x80) {
+			size_t k = utf8_len(s + i, len - i);
+			if (!k) {
+				fprintf(f, "\\u%04x", c);
+			} else {
+				fwrite(s + i, 1, k, f);
+				i += k;
+				continue;
+			}
+		} else {
+			fputc(c, f);
+		}
+		i++;
+	}
+	fputc('"', f);
+}
+
+static void jstr(FILE *f, const char *s)
+{
+	ips_json_str(f, s, strlen(s));
+}
+
+/* ,"key":"value" when value is not NULL. */
+static void kv_str(FILE *f, const char *key, const char *val, bool *first)
+{
+	if (!val)
+		return;
+	fprintf(f, "%s\"%s\":", *first ? "" : ",", key);
+	jstr(f, val);
+	*first = false;
+}
+
+void ips_eve_time(char *buf, size_t len, uint64_t ts_ns)
+{
+	time_t t = (time_t)(ts_ns / 1000000000u);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	size_t n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, len - n, ".%06u+0000", (unsigned)(ts_ns % 1000000000u / 1000u));
+}
+
+static const char *proto_name(uint8_t p, char *buf, size_t len)
+{
+	switch (p) {
+	case 1:
+		return "ICMP";
+	case 6:
+		return "TCP";
+	case 17:
+		return "UDP";
+	case 47:
+		return "GRE";
+	case 50:
+		return "ESP";
+	case 58:
+		return "IPv6-ICMP";
+	case 132:
+		return "SCTP";
+	default:
+		snprintf(buf, len, "%03u", p);
+		return buf;
+	}
+}
+
+static void addr_str(uint8_t ver, const uint8_t *a, char *buf, size_t len)
+{
+	if (!inet_ntop(ver == 4 ? AF_INET : AF_INET6, a, buf, (socklen_t)len))
+		snprintf(buf, len, "?");
+}
+
+static void head(struct ips_eve *e, uint64_t ts_ns, uint64_t flow_id, const char *type)
+{
+	char ts[48];
+	ips_eve_time(ts, sizeof(ts), ts_ns);
+	fprintf(e->f, "{\"timestamp\":\"%s\"", ts);
+	if (flow_id)
+		fprintf(e->f, ",\"flow_id\":%" PRIu64, flow_id);
+	fputs(",\"in_iface\":", e->f);
+	jstr(e->f, e->in_iface);
+	fprintf(e->f, ",\"event_type\":\"%s\"", type);
+}
+
+static void tuple(struct ips_eve *e, uint8_t ver, const uint8_t *src, uint16_t sp,
+                  const uint8_t *dst, uint16_t dp, uint8_t proto)
+{
+	char a[64], b[64], pb[8];
+	addr_str(ver, src, a, sizeof(a));
+	addr_str(ver, dst, b, sizeof(b));
+	fprintf(e->f, ",\"src_ip\":\"%s\"", a);
+	if (proto == 6 || proto == 17 || proto == 132)
+		fprintf(e->f, ",\"src_port\":%u", sp);
+	fprintf(e->f, ",\"dest_ip\":\"%s\"", b);
+	if (proto == 6 || proto == 17 || proto == 132)
+		fprintf(e->f, ",\"dest_port\":%u", dp);
+	fprintf(e->f, ",\"proto\":\"%s\"", proto_name(proto, pb, sizeof(pb)));
+}
+
+/* Suricata groups metadata values by key: {"key":["v1","v2"]}. */
+static void metadata(FILE *f, const struct ips_rule *r)
+{
+	if (!r->nmeta)
+		return;
+	fputs(",\"metadata\":{", f);
+	bool firstk = true;
+	for (size_t i = 0; i < r->nmeta; i++) {
+		bool seen = false;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = strcmp(r->meta[j].key, r->meta[i].key) == 0;
+		if (seen)
+			continue;
+		fprintf(f, "%s", firstk ? "" : ",");
+		firstk = false;
+		jstr(f, r->meta[i].key);
+		fputs(":[", f);
+		bool firstv = true;
+		for (size_t j = i; j < r->nmeta; j++) {
+			if (strcmp(r->meta[j].key, r->meta[i].key) != 0)
+				continue;
+			fprintf(f, "%s", firstv ? "" : ",");
+			firstv = false;
+			jstr(f, r->meta[j].value);
+		}
+		fputc(']', f);
+	}
+	fputc('}', f);
+}
+
+static void tx_fields(FILE *f, const struct app_tx *tx)
+{
+	const struct app_http_info *h = app_tx_http(tx);
+	const struct app_dns_info *d = app_tx_dns(tx);
+	const struct app_tls_info *t = app_tx_tls(tx);
+	bool first = true;
+	if (h) {
+		fputs(",\"http\":{", f);
+		kv_str(f, "hostname", h->hostname, &first);
+		kv_str(f, "url", h->url, &first);
+		kv_str(f, "http_user_agent", h->http_user_agent, &first);
+		kv_str(f, "http_content_type", h->http_content_type, &first);
+		kv_str(f, "http_refer", h->http_refer, &first);
+		kv_str(f, "http_method", h->http_method, &first);
+		kv_str(f, "protocol", h->protocol, &first);
+		kv_str(f, "redirect", h->redirect, &first);
+		if (h->status) {
+			fprintf(f, "%s\"status\":%d", first ? "" : ",", h->status);
+			first = false;
+		}
+		fprintf(f, "%s\"length\":%" PRIu64 "}", first ? "" : ",", h->length);
+	}
+	if (d) {
+		fprintf(f, ",\"dns\":{\"type\":\"%s\",\"id\":%u", d->answer ? "answer" : "query",
+		        d->id);
+		first = false;
+		kv_str(f, "rrname", d->rrname, &first);
+		kv_str(f, "rrtype", d->rrtype, &first);
+		kv_str(f, "rcode", d->rcode, &first);
+		if (d->answer)
+			fprintf(f, ",\"flags\":\"%x\"", d->flags);
+		if (d->nanswers) {
+			fputs(",\"answers\":[", f);
+			for (size_t i = 0; i < d->nanswers; i++) {
+				const struct app_dns_answer *a = &d->answers[i];
+				bool fa = true;
+				fputs(i ? ",{" : "{", f);
+				kv_str(f, "rrname", a->rrname, &fa);
+				kv_str(f, "rrtype", a->rrtype, &fa);
+				fprintf(f, "%s\"ttl\":%u", fa ? "" : ",", a->ttl);
+				fa = false;
+				kv_str(f, "rdata", a->rdata, &fa);
+				fputc('}', f);
+			}
+			fputc(']', f);
+		}
+		fputc('}', f);
+	}
+	if (t) {
+		first = true;
+		fputs(",\"tls\":{", f);
+		kv_str(f, "subject", t->subject, &first);
+		kv_str(f, "issuerdn", t->issuerdn, &first);
+		kv_str(f, "serial", t->serial, &first);
+		kv_str(f, "sni", t->sni, &first);
+		kv_str(f, "version", t->version, &first);
+		if (t->ja3_hash) {
+			fprintf(f, "%s\"ja3\":{", first ? "" : ",");
+			bool fj = true;
+			kv_str(f, "hash", t->ja3_hash, &fj);
+			kv_str(f, "string", t->ja3_string, &fj);
+			fputc('}', f);
+			first = false;
+		}
+		if (t->ja3s_hash) {
+			fprintf(f, "%s\"ja3s\":{", first ? "" : ",");
+			bool fj = true;
+			kv_str(f, "hash", t->ja3s_hash, &fj);
+			kv_str(f, "string", t->ja3s_string, &fj);
+			fputc('}', f);
+		}
+		fputc('}', f);
+	}
+}
+
+void ips_eve_alert(struct ips_eve *e, const struct ips_alert *a)
+{
+	const struct ips_rule *r = a->rule;
+	FILE *f = e->f;
+	head(e, a->ts_ns, a->flow_id, "alert");
+	tuple(e, a->ip_version, a->src, a->sp, a->dst, a->dp, a->proto);
+	if (a->app_proto)
+		fprintf(f, ",\"app_proto\":\"%s\"", a->app_proto);
+	fprintf(f, ",\"alert\":{\"action\":\"%s\",\"gid\":%u,\"signature_id\":%u,\"rev\":%u",
+	        a->action == IPS_ACT_ALERT ? "allowed" : "blocked", r->gid, r->sid, r->rev);
+	fputs(",\"signature\":", f);
+	jstr(f, r->msg ? r->msg : "");
+	fputs(",\"category\":", f);
+	jstr(f, a->category ? a->category : "");
+	fprintf(f, ",\"severity\":%d", a->priority);
+	metadata(f, r);
+	fputc('}', f);
+	if (a->tx)
+		tx_fields(f, a->tx);
+	fputs("}\n", f);
+}
+
+void ips_eve_flow(struct ips_eve *e, const struct ips_flow_rec *fl, enum ips_flow_end why,
+                  const char *app_proto)
+{
+	FILE *f = e->f;
+	char s[48], t[48];
+	head(e, fl->last_ns, fl->id, "flow");
+	tuple(e, fl->ip_version, fl->cli, fl->cli_port, fl->srv, fl->srv_port, fl->proto);
+	if (app_proto)
+		fprintf(f, ",\"app_proto\":\"%s\"", app_proto);
+	ips_eve_time(s, sizeof(s), fl->start_ns);
+	ips_eve_time(t, sizeof(t), fl->last_ns);
+	fprintf(f,
+	        ",\"flow\":{\"pkts_toserver\":%" PRIu64 ",\"pkts_toclient\":%" PRIu64
+	        ",\"bytes_toserver\":%" PRIu64 ",\"bytes_toclient\":%" PRIu64
+	        ",\"start\":\"%s\",\"end\":\"%s\",\"age\":%" PRIu64
+	        ",\"state\":\"%s\",\"reason\":\"%s\"}}\n",
+	        fl->pkts[0], fl->pkts[1], fl->bytes[0], fl->bytes[1], s, t,
+	        (fl->last_ns - fl->start_ns) / 1000000000u,
+	        ips_flow_state_name((enum ips_flow_state)fl->state), ips_flow_end_name(why));
+}
+
+void ips_eve_stats(struct ips_eve *e, const struct ips_pipeline *pl,
+                   const struct ips_load_stats *load, uint64_t ts_ns, double uptime_s)
+{
+	FILE *f = e->f;
+	const struct ips_pipeline_stats *st = ips_pipeline_stats(pl);
+	const struct ips_decode_stats *d = ips_pipeline_decode_stats(pl);
+	const struct ips_flow_stats *fs = ips_pipeline_flow_stats(pl);
+	const struct ips_stream_stats *ss = ips_pipeline_stream_stats(pl);
+	const struct ips_defrag_stats *ds = ips_pipeline_defrag_stats(pl);
+
+	head(e, ts_ns, 0, "stats");
+	fprintf(f, ",\"stats\":{\"uptime\":%.0f", uptime_s);
+	fprintf(f,
+	        ",\"decoder\":{\"pkts\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"ipv4\":%" PRIu64
+	        ",\"ipv6\":%" PRIu64 ",\"ethernet\":%" PRIu64 ",\"vlan\":%" PRIu64
+	        ",\"tcp\":%" PRIu64 ",\"udp\":%" PRIu64 ",\"icmpv4\":%" PRIu64
+	        ",\"icmpv6\":%" PRIu64 ",\"gre\":%" PRIu64 ",\"esp\":%" PRIu64
+	        ",\"anomalies\":%" PRIu64 ",\"event\":{",
+	        d->pkts, d->bytes, d->ipv4, d->ipv6, d->eth, d->vlan, d->tcp, d->udp, d->icmpv4,
+	        d->icmpv6, d->gre, d->esp, d->anomalies);
+	bool first = true;
+	for (int i = 1; i < IPS_EV__COUNT; i++) {
+		if (!d->events[i])
+			continue;
+		fprintf(f, "%s\"%s\":%" PRIu64, first ? "" : ",", ips_event_name(i), d->events[i]);
+		first = false;
+	}
+	fprintf(f,
+	        "}},\"flow\":{\"total\":%" PRIu64 ",\"memuse\":%zu,\"emerg_mode_entered\":%" PRIu64
+	        "},\"tcp\":{\"sessions\":%" PRIu64 ",\"segments\":%" PRIu64 ",\"gaps\":%" PRIu64
+	        ",\"reassembly_gap\":%" PRIu64 ",\"memuse_peak\":%zu}",
+	        fs->created, fs->mem, fs->emergencies, ss->sessions, ss->segments, ss->gaps,
+	        ss->gaps, ss->mem_peak);
+	fprintf(f, ",\"defrag\":{\"fragments\":%" PRIu64 ",\"reassembled\":%" PRIu64 "}", ds->frags,
+	        ds->reassembled);
+	fprintf(f, ",\"detect\":{\"alert\":%" PRIu64, st->alerts);
+	if (load) {
+		fprintf(f,
+		        ",\"engines\":[{\"rules_loaded\":%u,\"rules_failed\":%u,\"rules_skipped\":"
+		        "{",
+		        load->loaded, load->skipped);
+		for (size_t i = 0; i < load->nreasons; i++) {
+			if (i)
+				fputc(',', f);
+			jstr(f, load->reasons[i].what);
+			fprintf(f, ":%u", load->reasons[i].count);
+		}
+		fputs("}}]", f);
+	}
+	fputs(",\"alerts_by_sid\":{", f);
+	for (size_t i = 0; i < st->nsids; i++)
+		fprintf(f, "%s\"%u:%u\":%" PRIu64, i ? "," : "", st->sids[i].gid, st->sids[i].sid,
+		        st->sids[i].alerts);
+	fputs("}},\"drop\":{", f);
+	for (int i = 0; i < IPS_DROP__COUNT; i++)
+		fprintf(f, "%s\"%s\":%" PRIu64, i ? "," : "",
+		        ips_drop_reason_name((enum ips_drop_reason)i), st->drops[i]);
+	fputs("}}}\n", f);
+}
