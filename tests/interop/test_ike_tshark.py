@@ -365,24 +365,30 @@ def run_case(ns_a, ns_b, work, n, label, ike_prop, esp_prop, known):
         why, st = check(rows, n_cap, spis)
         if why:
             return bt.result(label, False, why)
-        # Control: with one bit of SK_er flipped in the first IKE SA's line the same
-        # check must fail (tshark really verifies what it decrypts).
-        f = lines[0].split(",")
-        f[3] = "%02x" % (int(f[3][:2], 16) ^ 1) + f[3][2:]
-        bad = os.path.join(d, "wireshark-bad")
-        os.makedirs(bad)
-        with open(os.path.join(bad, "ikev2_decryption_table"), "w") as fh:
-            fh.write("\n".join([",".join(f)] + lines[1:]) + "\n")
-        why_bad, _ = check(tshark_rows(pcap, bad), n_cap, spis)
-        if not why_bad:
-            return bt.result(label, False, "control: a wrong SK_er still passes the check")
+        # Controls: with one bit of SK_er (or, with an integrity algorithm, SK_ar) flipped
+        # in the first IKE SA's line the same check must fail: tshark really verifies
+        # what it decrypts.
+        why_bad = []
+        for col, what in ((3, "SK_er"), (6, "SK_ar")):
+            f = lines[0].split(",")
+            if not f[col]:
+                continue
+            f[col] = "%02x" % (int(f[col][:2], 16) ^ 1) + f[col][2:]
+            bad = os.path.join(d, "wireshark-bad-" + what)
+            os.makedirs(bad)
+            with open(os.path.join(bad, "ikev2_decryption_table"), "w") as fh:
+                fh.write("\n".join([",".join(f)] + lines[1:]) + "\n")
+            why, _ = check(tshark_rows(pcap, bad), n_cap, spis)
+            if not why or (what == "SK_ar" and "integrity" not in why):
+                return bt.result(label, False, "control: a wrong %s gives '%s'" % (what, why))
+            why_bad.append("%s: %s" % (what, why))
         return bt.result(label, True, "%d IKE messages, %d SK payloads decrypted by tshark "
                          "with %d logged key sets (IKE_AUTH %d, CREATE_CHILD_SA %d: CHILD "
                          "rekey %d, IKE rekey %d; INFORMATIONAL %d, with DELETE %d); "
                          "a flipped key bit fails (%s)" % (
                              st["msgs"], st["sk"], len(lines), st["auth"], st["child"],
                              st["child_rekey"], st["ike_rekey"], st["info"], st["delete"],
-                             why_bad))
+                             "; ".join(why_bad)))
     except Exception as e:  # one case failing must not hide the others
         return bt.result(label, False, "%s: %s" % (type(e).__name__, e))
     finally:
