@@ -28,15 +28,26 @@ struct gw_ike {
 	uint8_t buf[IKE_BUF];
 };
 
+/*
+ * IKE timers run on a tick of at most TICK_MS while any SA exists, so a
+ * datagram never costs a walk over every SA to find the next deadline
+ * (retransmissions are a second or more away; a quarter second of slack is
+ * harmless).
+ */
+enum { TICK_MS = 250 };
+
 static void rearm(struct gw_ike *gi)
 {
 	uint64_t now = ev_now_ms();
-	int64_t d = ike_next_timer(gi->ike, now);
+	int64_t d;
 
-	if (d < 0)
+	if (ev_timer_armed(&gi->timer) && gi->timer.when <= now + TICK_MS)
+		return;
+	if ((d = ike_next_timer(gi->ike, now)) < 0) {
 		ev_timer_cancel(gi->loop, &gi->timer);
-	else
-		ev_timer_arm(gi->loop, &gi->timer, now + (uint64_t)d);
+		return;
+	}
+	ev_timer_arm(gi->loop, &gi->timer, now + (uint64_t)(d < TICK_MS ? d : TICK_MS));
 }
 
 static void on_timer(void *arg, uint64_t now)
@@ -44,7 +55,7 @@ static void on_timer(void *arg, uint64_t now)
 	struct gw_ike *gi = arg;
 
 	ike_timers(gi->ike, now);
-	rearm(gi);
+	rearm(gi); /* the timer is no longer armed here, so this finds the next deadline */
 }
 
 static int ike_send(void *arg, const struct bw_addr *src, const struct bw_addr *dst, bool natt,

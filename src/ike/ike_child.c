@@ -319,8 +319,14 @@ static struct ike_sa *ike_sa_successor(struct ike_sa *old, bool we_initiated, ui
 	if (n == NULL)
 		return NULL;
 	/* ike_sa_new drew a random SPI; use the one exchanged instead. */
+	uint64_t drawn = we_initiated ? n->spi_i : n->spi_r;
+
 	n->spi_i = we_initiated ? our_spi : peer_spi;
 	n->spi_r = we_initiated ? peer_spi : our_spi;
+	if (ike_sa_reindex(n, drawn) != 0) {
+		ike_sa_kill(n, "SPI already in use");
+		return NULL;
+	}
 	n->conf = old->conf;
 	n->local = old->local;
 	n->remote = old->remote;

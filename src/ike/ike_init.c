@@ -401,6 +401,7 @@ void ike_init_request(struct ike *ike, const struct bw_addr *src, const struct b
 	sa->conf = c;
 	sa->xf = xf;
 	sa->spi_i = m->hdr.spi_i;
+	ike_sa_index_peer(sa);
 	sa->local = *dst;
 	sa->remote = *src;
 	sa->natt = natt;

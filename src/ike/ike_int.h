@@ -8,6 +8,7 @@
 #include "crypto/crypto_prf.h"
 #include "ike/ike.h"
 #include "ike/ikev2_wire.h"
+#include "lib/htab.h"
 
 enum {
 	IKE_MSG_MAX = 8192,         /* largest message built or accepted */
@@ -157,9 +158,11 @@ struct ike {
 	void *arg;
 	struct ike_sa *sas;
 	size_t n_sas;
-	size_t half_open;          /* responder SAs in INIT_DONE */
-	bool log_keys;             /* ike_set_log_keys() */
-	size_t frag_size;          /* IKE_FRAG_SIZE; tests lower it */
+	struct htab *by_spi;  /* our SPI (SPIi if we initiated, else SPIr) -> SA */
+	struct htab *by_peer; /* responder SAs by the peer's SPIi (IKE_SA_INIT retransmissions) */
+	size_t half_open;     /* responder SAs in INIT_DONE */
+	bool log_keys;        /* ike_set_log_keys() */
+	size_t frag_size;     /* IKE_FRAG_SIZE; tests lower it */
 	size_t cookie_threshold;   /* IKE_COOKIE_THRESHOLD; tests lower it */
 	uint8_t cookie_secret[32]; /* for stateless COOKIE values (2.6) */
 	uint64_t stats_dropped;
@@ -172,6 +175,10 @@ int ike_random(struct ike *ike, void *buf, size_t len);
 /* ike_sa.c */
 struct ike_sa *ike_sa_new(struct ike *ike, bool initiator);
 struct ike_sa *ike_sa_find(struct ike *ike, uint64_t spi_i, uint64_t spi_r, bool by_i_only);
+/* Indexes a responder SA by the peer's SPIi once it is known. */
+void ike_sa_index_peer(struct ike_sa *sa);
+/* Re-indexes an SA whose own SPI changed (an IKE SA made by rekeying). */
+int ike_sa_reindex(struct ike_sa *sa, uint64_t old_spi);
 void ike_sa_kill(struct ike_sa *sa, const char *why);
 /* Encrypts a chain into an SK message and sends it (request or response). */
 int ike_send_sk(struct ike_sa *sa, uint8_t exchange, bool response, uint32_t msgid,

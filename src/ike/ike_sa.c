@@ -56,6 +56,17 @@ int ike_new(struct ike **out, const struct ike_conn_conf *conns, size_t n_conns,
 	ike->ops = *ops;
 	ike->arg = arg;
 	ike->cookie_threshold = IKE_COOKIE_THRESHOLD;
+	{
+		uint64_t seed = 0;
+
+		ike_random(ike, &seed, sizeof(seed));
+		ike->by_spi = htab_new(64, seed);
+		ike->by_peer = htab_new(64, seed ^ 0x9e3779b97f4a7c15ULL);
+	}
+	if (ike->by_spi == NULL || ike->by_peer == NULL) {
+		ike_free(ike);
+		return BW_ERR_NOMEM;
+	}
 	ike->frag_size = IKE_FRAG_SIZE;
 	if (ike_random(ike, ike->cookie_secret, sizeof(ike->cookie_secret)) != 0 ||
 	    ike_creds_load(ike) != 0) {
@@ -68,8 +79,24 @@ int ike_new(struct ike **out, const struct ike_conn_conf *conns, size_t n_conns,
 
 static void frags_reset(struct ike_sa *sa);
 
+static uint64_t our_spi(const struct ike_sa *sa)
+{
+	return sa->initiator ? sa->spi_i : sa->spi_r;
+}
+
+static void sa_unindex(struct ike_sa *sa)
+{
+	struct ike *ike = sa->ike;
+
+	if (htab_get(ike->by_spi, our_spi(sa)) == sa)
+		htab_del(ike->by_spi, our_spi(sa));
+	if (!sa->initiator && htab_get(ike->by_peer, sa->spi_i) == sa)
+		htab_del(ike->by_peer, sa->spi_i);
+}
+
 static void sa_free(struct ike_sa *sa)
 {
+	sa_unindex(sa);
 	ike_children_remove(sa);
 	if (sa->has_vip && !sa->vip_ours)
 		ike_pool_release(sa->ike, sa->conf, &sa->vip);
@@ -98,6 +125,8 @@ void ike_free(struct ike *ike)
 	}
 	ike_pools_free(ike);
 	ike_creds_free(ike);
+	htab_free(ike->by_spi);
+	htab_free(ike->by_peer);
 	free(ike);
 }
 
@@ -121,7 +150,11 @@ struct ike_sa *ike_sa_new(struct ike *ike, bool initiator)
 			free(sa);
 			return NULL;
 		}
-	} while (spi == 0 || ike_sa_find(ike, initiator ? spi : 0, initiator ? 0 : spi, false));
+	} while (spi == 0 || htab_get(ike->by_spi, spi) != NULL);
+	if (htab_put(ike->by_spi, spi, sa) != 0) {
+		free(sa);
+		return NULL;
+	}
 	sa->ike = ike;
 	sa->initiator = initiator;
 	if (initiator)
@@ -136,20 +169,34 @@ struct ike_sa *ike_sa_new(struct ike *ike, bool initiator)
 
 struct ike_sa *ike_sa_find(struct ike *ike, uint64_t spi_i, uint64_t spi_r, bool by_i_only)
 {
-	for (struct ike_sa *sa = ike->sas; sa != NULL; sa = sa->next) {
-		if (sa->state == IKE_ST_DEAD)
-			continue;
-		if (by_i_only) {
-			if (sa->spi_i == spi_i && !sa->initiator)
-				return sa;
-			continue;
-		}
-		/* Our own SPI identifies the SA (2.6): SPIi if we initiated, else SPIr. */
-		if (sa->initiator ? (spi_i != 0 && sa->spi_i == spi_i)
-		                  : (spi_r != 0 && sa->spi_r == spi_r))
-			return sa;
+	struct ike_sa *sa;
+
+	if (by_i_only) {
+		sa = htab_get(ike->by_peer, spi_i);
+		return sa != NULL && sa->state != IKE_ST_DEAD && !sa->initiator ? sa : NULL;
 	}
+	/* Our own SPI identifies the SA (2.6): SPIi if we initiated, else SPIr. */
+	if (spi_i != 0 && (sa = htab_get(ike->by_spi, spi_i)) != NULL && sa->initiator &&
+	    sa->state != IKE_ST_DEAD)
+		return sa;
+	if (spi_r != 0 && (sa = htab_get(ike->by_spi, spi_r)) != NULL && !sa->initiator &&
+	    sa->state != IKE_ST_DEAD)
+		return sa;
 	return NULL;
+}
+
+void ike_sa_index_peer(struct ike_sa *sa)
+{
+	/* A second peer that picked the same SPIi stays unindexed: it only loses
+	 * the fast answer to a retransmitted IKE_SA_INIT. */
+	htab_put(sa->ike->by_peer, sa->spi_i, sa);
+}
+
+int ike_sa_reindex(struct ike_sa *sa, uint64_t old_spi)
+{
+	if (htab_get(sa->ike->by_spi, old_spi) == sa)
+		htab_del(sa->ike->by_spi, old_spi);
+	return htab_put(sa->ike->by_spi, our_spi(sa), sa);
 }
 
 void ike_sa_kill(struct ike_sa *sa, const char *why)
