@@ -181,7 +181,8 @@ static int hs_do_scan(const void *db, void *scratch, const uint8_t *buf, size_t 
 		const hs_database_t *x = k ? d->re : d->lit;
 		if (!x)
 			continue;
-		hs_error_t e = hs_scan(x, (const char *)buf, (unsigned)len, 0, scratch, on_match, &c);
+		hs_error_t e =
+		        hs_scan(x, (const char *)buf, (unsigned)len, 0, scratch, on_match, &c);
 		if (e == HS_SCAN_TERMINATED)
 			return 0;
 		if (e != HS_SUCCESS)
