@@ -596,6 +596,8 @@ static void defaults(struct gw_conf *c, const char *name)
 	c->esp_udp_port = ESP_UDP_PORT;
 	c->workers = 1;
 	c->ike_port = 500;
+	c->ike_retrans_tries = 5;
+	c->ike_retrans_ms = 1000;
 }
 
 static int load_doc(struct gw_conf **out, struct conf_doc *doc)

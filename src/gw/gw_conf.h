@@ -59,6 +59,8 @@ struct gw_conf {
 	/* ike: */
 	uint16_t ike_port;          /* IKE listen port; 0 = IKE off (NAT-T uses ipsec.udp_port) */
 	bool ike_log_keys;          /* log IKE SA keys for tshark (tests only) */
+	uint32_t ike_retrans_tries; /* retransmissions before giving up (5) */
+	uint32_t ike_retrans_ms;    /* first retransmission timeout, ms, doubling (1000) */
 	struct ike_conn_conf *conn; /* IKE connections */
 	size_t n_conn;
 };

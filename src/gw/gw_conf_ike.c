@@ -123,7 +123,8 @@ static const char *const esp_default_props[] = {
         "aes256-aes128-sha256-sha384",
 };
 
-static const char *const ike_keys[] = {"port", "connections", "log_keys", NULL};
+static const char *const ike_keys[] = {
+        "port", "connections", "log_keys", "retransmit_tries", "retransmit_timeout", NULL};
 static const char *const conn_keys[] = {
         "name",   "local_addrs", "remote_addrs", "proposals",   "encap",     "local",
         "remote", "psk",         "rekey_time",   "reauth_time", "dpd_delay", "keyingtries",
@@ -760,6 +761,8 @@ void gwc_load_ike(struct loader *l, const struct conf_node *root)
 	conf_check_keys(l->doc, sec, ike_keys);
 	gwc_opt_u16(l, sec, "port", 0, &c->ike_port);
 	gwc_opt_bool(l, sec, "log_keys", &c->ike_log_keys);
+	gwc_opt_u32(l, sec, "retransmit_tries", 1, 10, &c->ike_retrans_tries);
+	gwc_opt_u32(l, sec, "retransmit_timeout", 100, 30000, &c->ike_retrans_ms);
 	if (c->ike_log_keys)
 		conf_warn(l->doc, conf_get(sec, "log_keys"),
 		          "'log_keys' writes IKE SA keys to the log: for decrypting captures in "

@@ -248,6 +248,7 @@ int gw_ike_new(struct gw_ike **out, const struct gw_conf *conf, struct ev_loop *
 	if ((r = ike_new(&gi->ike, conf->conn, conf->n_conn, &ops, gi)) != 0)
 		goto fail;
 	ike_set_log_keys(gi->ike, conf->ike_log_keys);
+	ike_set_retransmit(gi->ike, conf->ike_retrans_tries, conf->ike_retrans_ms);
 	r = BW_ERR_IO;
 	if ((gi->fd4 = open_udp(AF_INET, conf->ike_port)) < 0)
 		goto fail;

@@ -54,6 +54,8 @@ void ike_free(struct ike *ike);
  * debugging aid for tests, never for production (the keys protect the SA).
  */
 void ike_set_log_keys(struct ike *ike, bool on);
+/* Retransmissions before a request is given up, and the first timeout (doubling). */
+void ike_set_retransmit(struct ike *ike, unsigned tries, unsigned base_ms);
 
 /* A datagram arrived: natt says it came on the NAT-T port (marker removed). */
 void ike_input(struct ike *ike, const struct bw_addr *src, const struct bw_addr *dst, bool natt,

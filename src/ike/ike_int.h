@@ -158,11 +158,13 @@ struct ike {
 	void *arg;
 	struct ike_sa *sas;
 	size_t n_sas;
-	struct htab *by_spi;  /* our SPI (SPIi if we initiated, else SPIr) -> SA */
-	struct htab *by_peer; /* responder SAs by the peer's SPIi (IKE_SA_INIT retransmissions) */
-	size_t half_open;     /* responder SAs in INIT_DONE */
-	bool log_keys;        /* ike_set_log_keys() */
-	size_t frag_size;     /* IKE_FRAG_SIZE; tests lower it */
+	struct htab *by_spi;    /* our SPI (SPIi if we initiated, else SPIr) -> SA */
+	struct htab *by_peer;   /* responder SAs by the peer's SPIi (IKE_SA_INIT retransmissions) */
+	size_t half_open;       /* responder SAs in INIT_DONE */
+	unsigned retrans_tries; /* IKE_RETRANS_TRIES */
+	unsigned retrans_base_ms;  /* IKE_RETRANS_BASE_MS */
+	bool log_keys;             /* ike_set_log_keys() */
+	size_t frag_size;          /* IKE_FRAG_SIZE; tests lower it */
 	size_t cookie_threshold;   /* IKE_COOKIE_THRESHOLD; tests lower it */
 	uint8_t cookie_secret[32]; /* for stateless COOKIE values (2.6) */
 	uint64_t stats_dropped;

@@ -68,6 +68,8 @@ int ike_new(struct ike **out, const struct ike_conn_conf *conns, size_t n_conns,
 		return BW_ERR_NOMEM;
 	}
 	ike->frag_size = IKE_FRAG_SIZE;
+	ike->retrans_tries = IKE_RETRANS_TRIES;
+	ike->retrans_base_ms = IKE_RETRANS_BASE_MS;
 	if (ike_random(ike, ike->cookie_secret, sizeof(ike->cookie_secret)) != 0 ||
 	    ike_creds_load(ike) != 0) {
 		ike_free(ike);
@@ -133,6 +135,12 @@ void ike_free(struct ike *ike)
 void ike_set_log_keys(struct ike *ike, bool on)
 {
 	ike->log_keys = on;
+}
+
+void ike_set_retransmit(struct ike *ike, unsigned tries, unsigned base_ms)
+{
+	ike->retrans_tries = tries;
+	ike->retrans_base_ms = base_ms ? base_ms : IKE_RETRANS_BASE_MS;
 }
 
 struct ike_sa *ike_sa_new(struct ike *ike, bool initiator)
@@ -256,7 +264,7 @@ static int send_frames(struct ike_sa *sa, const uint8_t *frames, size_t len, boo
 		if ((r = keep(&sa->last_req, &sa->last_req_len, frames, len)) != 0)
 			return r;
 		sa->retrans_n = 0;
-		sa->retrans_at = now + IKE_RETRANS_BASE_MS;
+		sa->retrans_at = now + sa->ike->retrans_base_ms;
 	}
 	return transmit(sa, frames, len);
 }
@@ -672,13 +680,13 @@ void ike_timers(struct ike *ike, uint64_t now)
 			continue;
 		ike_sa_due(sa, now);
 		if (sa->last_req != NULL && now >= sa->retrans_at) {
-			if (sa->retrans_n >= IKE_RETRANS_TRIES) {
+			if (sa->retrans_n >= ike->retrans_tries) {
 				ike_sa_kill(sa, "peer not responding");
 				continue;
 			}
 			sa->retrans_n++;
 			/* Exponential backoff: 1, 2, 4, 8, 16 s (2.1). */
-			sa->retrans_at = now + ((uint64_t)IKE_RETRANS_BASE_MS << sa->retrans_n);
+			sa->retrans_at = now + ((uint64_t)ike->retrans_base_ms << sa->retrans_n);
 			log_debug("ike", "ike=%016llx_i: retransmit %u",
 			          (unsigned long long)sa->spi_i, sa->retrans_n);
 			transmit(sa, sa->last_req, sa->last_req_len);
