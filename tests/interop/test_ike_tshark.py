@@ -20,12 +20,19 @@ CREATE_CHILD_SA, a REKEY_SA notify for the CHILD_SA rekey, a new IKE SA
 proposal with a KE payload for the IKE SA rekey, and DELETE payloads in
 INFORMATIONAL exchanges.
 
+The same runs with strongSwan's charon (kernel-libipsec, UDP encapsulation, so
+IKE moves to port 4500 with the non-ESP marker) as the initiator in B and
+bulwark as the responder in A, which then logs the keys: the issue's "charon
+<-> bulwark exchange" (skipped when charon or swanctl is missing).
+
 Proposals: AES-256-GCM-16 (RFC 5282) with ECP-256, AES-256-CBC +
 HMAC-SHA2-256-128 (RFC 3602, RFC 4868) with MODP-2048; ChaCha20-Poly1305
 (RFC 7634) only when tshark's ikev2_decryption_table knows it (tshark 4.0 does
 not: the test says so and skips that case). Names that bulwark logs and
 tshark does not accept are mapped here (TSHARK_NAMES) and reported.
-Exit 77 when tshark, dumpcap or root is missing.
+Exit 77 when tshark, dumpcap or root is missing. About 45 s; BW_CASES=<substring>
+selects cases (e.g. charon/aes256gcm16), BW_KEEP_TMP=<dir> keeps each case's
+configs, logs, capture and tables there.
 """
 import os
 import re
@@ -98,7 +105,7 @@ class IkeBulwark(bt.Bulwark):
     """A bulwark daemon with one IKEv2 PSK connection "peer", child "net"."""
 
     def __init__(self, ns, workdir, tag, local, remote, lnet, rnet, tun_addr, ike_prop,
-                 esp_prop, psk, log_keys=False, initiator=False):
+                 esp_prop, psk, log_keys=False, initiator=False, peer_id=None):
         self.ns, self.tag = ns, tag
         self.sock = os.path.join(workdir, tag + ".sock")
         self.conf = os.path.join(workdir, tag + ".yaml")
@@ -135,7 +142,8 @@ class IkeBulwark(bt.Bulwark):
                     "          rekey_time: %d\n"
                     "          start_action: none\n" % (
                         self.sock, tun_addr, "true" if log_keys else "false", local, remote,
-                        ike_prop, tag, "b" if tag == "a" else "a", psk.hex(), ike_rekey,
+                        ike_prop, tag, peer_id or ("b" if tag == "a" else "a"), psk.hex(),
+                        ike_rekey,
                         600 if initiator else DPD, lnet, rnet, esp_prop, child_rekey))
         self.proc = None
 
@@ -145,6 +153,81 @@ class IkeBulwark(bt.Bulwark):
 
     def ctl(self, cmd):
         return bt.run(["timeout", "10", bt.BULWARK, "ctl", "-s", self.sock, cmd], timeout=15)
+
+
+CHARON = "/usr/lib/ipsec/charon"
+CHARON_PLUGINS = ("random nonce openssl aes sha1 sha2 md5 hmac gcm chapoly curve25519 gmp pem "
+                  "pkcs1 pubkey x509 kdf kernel-libipsec kernel-netlink socket-default vici")
+
+
+class Charon:
+    """strongSwan's charon in namespace ns (kernel-libipsec, own /run and VICI socket;
+    ../shared/INTEROP.md) as the initiator of connection "bw", child "net", with the
+    same rekey and liveness timers as bulwark's initiator above. UDP encapsulation is
+    forced (libipsec only does RFC 3948), so IKE moves to port 4500."""
+
+    def __init__(self, ns, d, local, remote, lnet, rnet, ike_prop, esp_prop, psk):
+        self.ns, self.d = ns, d
+        for sub in ("run", "swanctl/x509", "swanctl/x509ca", "swanctl/private",
+                    "swanctl/rsa", "swanctl/ecdsa", "swanctl/pkcs8", "swanctl/pubkey"):
+            os.makedirs(os.path.join(d, sub), exist_ok=True)
+        self.uri = "unix://%s/charon.vici" % d
+        self.logpath = os.path.join(d, "charon.log")
+        with open(os.path.join(d, "strongswan.conf"), "w") as f:
+            f.write("charon {\n  load_modular = no\n  load = %s\n  install_routes = yes\n"
+                    "  install_virtual_ip = no\n  retransmit_tries = 2\n"
+                    "  retransmit_timeout = 1\n  filelog {\n    t {\n      path = %s\n"
+                    "      flush_line = yes\n      default = 1\n    }\n  }\n"
+                    "  syslog {\n    daemon {\n      default = -1\n    }\n  }\n"
+                    "  plugins {\n    vici {\n      socket = %s\n    }\n  }\n}\n" % (
+                        CHARON_PLUGINS, self.logpath, self.uri))
+        with open(os.path.join(d, "swanctl", "swanctl.conf"), "w") as f:
+            os.fchmod(f.fileno(), 0o600)
+            f.write("connections {\n bw {\n  version = 2\n  local_addrs = %s\n"
+                    "  remote_addrs = %s\n  encap = yes\n  proposals = %s\n"
+                    "  rekey_time = %ds\n  rand_time = 0s\n  over_time = 60s\n"
+                    "  dpd_delay = %ds\n"
+                    "  local {\n   auth = psk\n   id = b.interop.example\n  }\n"
+                    "  remote {\n   auth = psk\n   id = a.interop.example\n  }\n"
+                    "  children {\n   net {\n    mode = tunnel\n    local_ts = %s\n"
+                    "    remote_ts = %s\n    esp_proposals = %s\n    rekey_time = %ds\n"
+                    "    rand_time = 0s\n    life_time = 60s\n    start_action = none\n   }\n  }\n"
+                    " }\n}\n"
+                    "secrets {\n ike-bw {\n  id-a = a.interop.example\n"
+                    "  id-b = b.interop.example\n  secret = 0x%s\n }\n}\n" % (
+                        local, remote, ike_prop, IKE_REKEY, DPD, lnet, rnet, esp_prop,
+                        CHILD_REKEY, psk.hex()))
+        self.proc = None
+
+    def swanctl(self, *args, timeout=10):
+        return bt.run(["timeout", "-k", "2", str(timeout), "swanctl", args[0], "--uri",
+                       self.uri] + list(args[1:]), timeout=timeout + 5)
+
+    def start(self):
+        out = open(os.path.join(self.d, "charon.out"), "w")
+        self.proc = bt.spawn(["ip", "netns", "exec", self.ns, "unshare", "--mount",
+                              "--propagation", "private", "sh", "-c",
+                              'mount --bind "$1" /run && exec env STRONGSWAN_CONF="$2" "$3"',
+                              "sh", os.path.join(self.d, "run"),
+                              os.path.join(self.d, "strongswan.conf"), CHARON],
+                             stdout=out, stderr=out)
+        out.close()
+
+        def ready():
+            if self.proc.poll() is not None:
+                raise RuntimeError("charon exited %d" % self.proc.returncode)
+            return bt.run(["timeout", "5", "swanctl", "--stats", "--uri", self.uri],
+                          timeout=10, check=False).returncode == 0
+        if not bt.wait_for(ready, 15, 0.1):
+            raise RuntimeError("charon did not come up")
+        self.swanctl("--load-all", "--clear", "--file",
+                     os.path.join(self.d, "swanctl", "swanctl.conf"))
+        return self
+
+    def stop(self):
+        if self.proc is not None:
+            bt.stop(self.proc)
+            self.proc = None
 
 
 def is_ike(frame):
@@ -215,7 +298,7 @@ def ints(row, f):
     return [int(v, 0) for v in row[f]]
 
 
-def check(rows, n_cap, known_spis):
+def check(rows, n_cap, known_spis, init_id="a.interop.example", resp_id="b.interop.example"):
     """'' when every IKE message decrypted and carried what bulwark sends, else why not.
     Returns (why, stats)."""
     st = {"msgs": len(rows), "sk": 0, "auth": 0, "child": 0, "child_rekey": 0,
@@ -262,8 +345,7 @@ def check(rows, n_cap, known_spis):
                 return "frame %s: IKE_AUTH without ID/AUTH after decryption (payloads %s)" % (
                     fn, inner), st
             # IDi (and the initiator's optional IDr) or IDr, then AUTH (RFC 7296 1.2).
-            want_ids = [["b.interop.example"]] if resp else \
-                [["a.interop.example"], ["a.interop.example", "b.interop.example"]]
+            want_ids = [[resp_id]] if resp else [[init_id], [init_id, resp_id]]
             if set(ints(r, "isakmp.id.type")) != {ID_FQDN} or \
                     r["isakmp.id.data.fqdn"] not in want_ids or \
                     ints(r, "isakmp.auth.method") != [AUTH_PSK]:
@@ -307,21 +389,38 @@ def check(rows, n_cap, known_spis):
     return "", st
 
 
-def run_case(ns_a, ns_b, work, n, label, ike_prop, esp_prop, known):
+def run_case(ns_a, ns_b, work, n, label, ike_prop, esp_prop, known, peer="bulwark"):
+    """peer bulwark: A (bulwark) initiates, B (bulwark) logs the keys. peer charon: B
+    (charon) initiates, A (bulwark) responds and logs the keys."""
     d = os.path.join(work, "case%d" % n)
     os.makedirs(d)
     psk = secrets.token_bytes(32)
+    with_charon = peer == "charon"
     a = IkeBulwark(ns_a, d, "a", "192.0.2.1", "192.0.2.2", "10.1.0.0/24", "10.2.0.0/24",
-                   "10.1.0.1/24", ike_prop, esp_prop, psk, initiator=True)
-    b = IkeBulwark(ns_b, d, "b", "192.0.2.2", "192.0.2.1", "10.2.0.0/24", "10.1.0.0/24",
-                   "10.2.0.1/24", ike_prop, esp_prop, psk, log_keys=True)
+                   "10.1.0.1/24", ike_prop, esp_prop, psk, initiator=not with_charon,
+                   log_keys=with_charon)
+    if with_charon:
+        b = Charon(ns_b, os.path.join(d, "sw-b"), "192.0.2.2", "192.0.2.1", "10.2.0.0/24",
+                   "10.1.0.0/24", ike_prop, esp_prop, psk)
+        keys = a
+    else:
+        b = IkeBulwark(ns_b, d, "b", "192.0.2.2", "192.0.2.1", "10.2.0.0/24", "10.1.0.0/24",
+                       "10.2.0.1/24", ike_prop, esp_prop, psk, log_keys=True)
+        keys = b
     pcap = os.path.join(d, "ike.pcap")
     cap = None
     try:
+        if with_charon:
+            # 10.2.0.1 behind charon (its routes in table 220 take it as the source).
+            bt.run(["timeout", "10", "ip", "-n", ns_b, "addr", "add", "10.2.0.1/32", "dev",
+                    "lo"])
         b.start()
         a.start()
         cap = start_capture(ns_a, pcap, os.path.join(d, "dumpcap.err"))
-        a.ctl("initiate peer")
+        if with_charon:
+            b.swanctl("--initiate", "--child", "net", "--ike", "bw", timeout=15)
+        else:
+            a.ctl("initiate peer")
         ident = 0x4100 + n
         got = {}
         deadline = time.monotonic() + 10
@@ -338,31 +437,36 @@ def run_case(ns_a, ns_b, work, n, label, ike_prop, esp_prop, known):
         t0 = time.monotonic()
 
         def rekeyed():
-            return len(KEYLINE.findall(b.full_log())) >= 2
+            return len(KEYLINE.findall(keys.full_log())) >= 2
         if not bt.wait_for(rekeyed, IKE_REKEY + 10, 0.2):
-            return bt.result(label, False, "no IKE SA rekey logged by B: %s" %
-                             b.log_text()[-600:])
+            return bt.result(label, False, "no IKE SA rekey logged by %s: %s" % (
+                keys.tag, keys.log_text()[-600:]))
         time.sleep(max(0.0, DPD * 1.5 - (time.monotonic() - t0)) + 0.5)
         got = bt.ping(ns_a, "10.2.0.1", ident, [b"after-rekey-%d" % n], timeout=3)
         if not got:
             return bt.result(label, False, "no echo reply after the rekeys")
-        a.ctl("terminate peer")
-        # B has removed the rekeyed IKE SA too: both deletes are on the wire.
-        if not bt.wait_for(lambda: b.full_log().count("removed (deleted by peer)") >= 2, 5,
-                           0.1):
-            return bt.result(label, False, "B did not remove the IKE SA A deleted: %s" %
-                             b.log_text()[-600:])
+        if with_charon:
+            b.swanctl("--terminate", "--ike", "bw", timeout=15)
+        else:
+            a.ctl("terminate peer")
+        # The responder has removed the rekeyed IKE SA too: both deletes are on the wire.
+        if not bt.wait_for(lambda: keys.full_log().count("removed (deleted by peer)") >= 2,
+                           5, 0.1):
+            return bt.result(label, False, "%s did not remove the deleted IKE SA: %s" % (
+                keys.tag, keys.log_text()[-600:]))
         bt.stop(cap, signal.SIGINT)
         cap = None
         n_cap = bt.pcap_count(pcap, is_ike)
-        lines = key_lines(b.full_log(), known)
+        lines = key_lines(keys.full_log(), known)
         conf = os.path.join(d, "wireshark")
         os.makedirs(conf)
         with open(os.path.join(conf, "ikev2_decryption_table"), "w") as f:
             f.write("\n".join(lines) + "\n")
         rows = tshark_rows(pcap, conf)
+        ids = ("b.interop.example", "a.interop.example") if with_charon else \
+            ("a.interop.example", "b.interop.example")
         spis = {(ln.split(",")[0], ln.split(",")[1]) for ln in lines}
-        why, st = check(rows, n_cap, spis)
+        why, st = check(rows, n_cap, spis, *ids)
         if why:
             return bt.result(label, False, why)
         # Controls: with one bit of SK_er (or, with an integrity algorithm, SK_ar) flipped
@@ -378,7 +482,7 @@ def run_case(ns_a, ns_b, work, n, label, ike_prop, esp_prop, known):
             os.makedirs(bad)
             with open(os.path.join(bad, "ikev2_decryption_table"), "w") as fh:
                 fh.write("\n".join([",".join(f)] + lines[1:]) + "\n")
-            why, _ = check(tshark_rows(pcap, bad), n_cap, spis)
+            why, _ = check(tshark_rows(pcap, bad), n_cap, spis, *ids)
             if not why or (what == "SK_ar" and "integrity" not in why):
                 return bt.result(label, False, "control: a wrong %s gives '%s'" % (what, why))
             why_bad.append("%s: %s" % (what, why))
@@ -396,10 +500,14 @@ def run_case(ns_a, ns_b, work, n, label, ike_prop, esp_prop, known):
             bt.stop(cap, signal.SIGINT)
         a.stop()
         b.stop()
+        if with_charon:
+            bt.run(["timeout", "10", "ip", "-n", ns_b, "addr", "del", "10.2.0.1/32", "dev",
+                    "lo"], check=False)
         keep = os.environ.get("BW_KEEP_TMP")
         if keep:
             import shutil
-            shutil.copytree(d, os.path.join(keep, os.path.basename(d)), dirs_exist_ok=True)
+            shutil.copytree(d, os.path.join(keep, os.path.basename(d)), dirs_exist_ok=True,
+                            ignore=shutil.ignore_patterns("*.vici", "*.sock"))
 
 
 def main():
@@ -415,15 +523,25 @@ def main():
     ns_a = bt.make_ns("ika")
     ns_b = bt.make_ns("ikb")
     bt.veth(ns_a, "192.0.2.1/24", ns_b, "192.0.2.2/24")
+    peers = ["bulwark"]
+    if os.access(CHARON, os.X_OK) and any(os.access(os.path.join(p, "swanctl"), os.X_OK)
+                                          for p in os.environ.get("PATH", "").split(":")):
+        peers.append("charon")
+    else:
+        bt.log("NOTE charon/swanctl not installed: bulwark <-> bulwark cases only")
     only = os.environ.get("BW_CASES")
-    for n, (label, ike_prop, esp_prop, tname) in enumerate(CASES):
-        if only and only not in label:
-            continue
+    n = 0
+    for label, ike_prop, esp_prop, tname in CASES:
         if known is not None and tname not in known:
             bt.log("NOTE %s: tshark %s cannot decrypt it ('%s' is not in its "
                    "ikev2_decryption_table); skipped" % (label, tshark_version(), tname))
             continue
-        run_case(ns_a, ns_b, work, n, label, ike_prop, esp_prop, known)
+        for peer in peers:
+            full = "%s/%s" % (peer, label)
+            if only and only not in full:
+                continue
+            run_case(ns_a, ns_b, work, n, full, ike_prop, esp_prop, known, peer)
+            n += 1
     bt.summary_exit()
 
 
