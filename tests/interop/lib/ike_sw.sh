@@ -19,7 +19,8 @@
 #                           for connection bw / child net; IKE_SW_SW_VIP=yes installs virtual IPs;
 #   IKE_SW_BW_LOCAL / IKE_SW_BW_REMOTE bulwark's outer addresses ("-": no remote_addrs);
 #   IKE_SW_BW_RTS           bulwark's remote_ts ("-": none, the peer's virtual IP);
-#   IKE_SW_BW_CONN / IKE_SW_BW_CHILD extra YAML lines for connection sw / child net.
+#   IKE_SW_BW_CONN / IKE_SW_BW_CHILD extra YAML lines for connection sw / child net,
+#   IKE_SW_BW_IKE for the ike section.
 # ike_sw_nat_setup adds a third namespace R that masquerades A's private network (RFC 1918)
 # towards B (NAT traversal, RFC 7296 2.23).
 
@@ -214,6 +215,7 @@ tun: { name: bw0, mtu: 1400 }
 ipsec: { raw_esp: false, udp_port: 4500 }
 ike:
   port: 500
+${IKE_SW_BW_IKE:-}
   connections:
     - name: sw
       local_addrs: [${IKE_SW_BW_LOCAL:-$BW_OUT_A}]
