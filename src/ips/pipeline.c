@@ -73,6 +73,7 @@ struct ips_pipeline {
 	struct ips_stream_ctx *sc;
 	struct app_ctx *actx;
 	struct ips_detect_thread *dt;
+	struct ips_detect_thread *dts; /* stream runs: thresholds tracked apart */
 	struct ips_stream_cb cb;
 	struct ips_pipeline_stats st;
 	uint64_t last_expire, last_ts;
@@ -83,8 +84,7 @@ struct ips_pipeline {
 
 const char *ips_drop_reason_name(enum ips_drop_reason r)
 {
-	static const char *const names[IPS_DROP__COUNT] = {"rules", "flow drop", "decode error",
-	                                                   "defrag"};
+	static const char *const names[IPS_DROP__COUNT] = {"rules", "flow drop", "defrag"};
 	return (unsigned)r < IPS_DROP__COUNT ? names[r] : "unknown";
 }
 
@@ -356,7 +356,8 @@ static size_t run(struct ips_pipeline *pl, const struct ips_detect_input *in, in
 {
 	size_t n = 0;
 	pl->st.inspections[kind]++;
-	if (ips_detect_run(pl->cfg.engine, pl->dt, in, pl->m, MAX_MATCH, &n) != 0)
+	if (ips_detect_run(pl->cfg.engine, kind == 1 ? pl->dts : pl->dt, in, pl->m, MAX_MATCH,
+	                   &n) != 0)
 		return 0;
 	if (n > MAX_MATCH) {
 		pl->st.alerts_dropped += n - MAX_MATCH;
@@ -375,9 +376,15 @@ static void inspect_packet(struct ips_pipeline *pl, const struct ips_packet *p,
 		const struct ips_match *m = &pl->m[i];
 		if (rule_kind(m->rule) == RK_APP || pkt_has_sid(pl->cur, m->rule->sid))
 			continue;
+		struct pl_flow *pf = f ? f->det : NULL;
+		int d = to_server ? IPS_DIR_TO_SERVER : IPS_DIR_TO_CLIENT;
+		if (pf && f->proto == 6 && !u32_has(pf->ssid[d], pf->nssid[d], m->rule->sid))
+			u32_add(&pf->ssid[d], &pf->nssid[d], &pf->capssid[d], m->rule->sid);
 		emit(pl, m, &in, f, NULL, "packet");
 	}
 }
+
+static void skip_stream(struct pl_flow *pf, int d);
 
 /* Inspects the pending stream bytes of one direction, then keeps the tail. */
 static void inspect_stream(struct ips_pipeline *pl, struct ips_flow_rec *f, int d)
@@ -396,7 +403,8 @@ static void inspect_stream(struct ips_pipeline *pl, struct ips_flow_rec *f, int 
 		size_t n = run(pl, &in, 1);
 		for (size_t i = 0; i < n; i++) {
 			const struct ips_match *m = &pl->m[i];
-			if (m->action != IPS_ACT_PASS && rule_kind(m->rule) != RK_PAYLOAD)
+			if (m->action != IPS_ACT_PASS &&
+			    (rule_kind(m->rule) != RK_PAYLOAD || m->rule->threshold))
 				continue;
 			if (pkt_has_sid(pl->cur, m->rule->sid) ||
 			    u32_has(pf->ssid[d], pf->nssid[d], m->rule->sid))
@@ -406,6 +414,12 @@ static void inspect_stream(struct ips_pipeline *pl, struct ips_flow_rec *f, int 
 		}
 	}
 	/* Keep the last STREAM_TAIL bytes for patterns crossing the boundary. */
+	skip_stream(pf, d);
+}
+
+/* Marks the pending bytes of direction d inspected (keeping the tail). */
+static void skip_stream(struct pl_flow *pf, int d)
+{
 	if (pf->win_len[d] > STREAM_TAIL) {
 		memmove(pf->win[d], pf->win[d] + pf->win_len[d] - STREAM_TAIL, STREAM_TAIL);
 		pf->win_len[d] = STREAM_TAIL;
@@ -587,7 +601,8 @@ int ips_pipeline_new(struct ips_pipeline **out, const struct ips_pipeline_cfg *c
 		goto out;
 	if ((r = app_ctx_new(&pl->actx, NULL)) != 0)
 		goto out;
-	if (cfg->engine && (r = ips_detect_thread_new(cfg->engine, &pl->dt)) != 0)
+	if (cfg->engine && ((r = ips_detect_thread_new(cfg->engine, &pl->dt)) != 0 ||
+	                    (r = ips_detect_thread_new(cfg->engine, &pl->dts)) != 0))
 		goto out;
 	*out = pl;
 	return 0;
@@ -611,6 +626,7 @@ void ips_pipeline_free(struct ips_pipeline *pl)
 	ips_stream_ctx_free(pl->sc);
 	ips_defrag_free(pl->df);
 	ips_detect_thread_free(pl->dt);
+	ips_detect_thread_free(pl->dts);
 	app_ctx_free(pl->actx);
 	free(pl->st.sids);
 	free(pl);
@@ -649,7 +665,7 @@ int ips_pipeline_packet(struct ips_pipeline *pl, const uint8_t *data, size_t len
 	}
 	ips_decode(&p, data, len, linktype, &pl->dec);
 	if (p.n_ip == 0) {
-		pl->st.drops[IPS_DROP_DECODE]++;
+		pl->st.non_ip++;
 		return 0;
 	}
 	if ((p.flags & IPS_PKT_FRAG) && p.n_ip > 0) {
@@ -676,8 +692,16 @@ int ips_pipeline_packet(struct ips_pipeline *pl, const uint8_t *data, size_t len
 	if (pl->cfg.engine && !(pf && pf->pass) && !pk.pass) {
 		inspect_packet(pl, &p, f, to_server);
 		if (f && f->proto == 6) {
-			inspect_stream(pl, f, IPS_DIR_TO_SERVER);
-			inspect_stream(pl, f, IPS_DIR_TO_CLIENT);
+			/*
+			 * The window re-inspects bytes the packet run saw: stream
+			 * matches only add sids this flow direction has not alerted,
+			 * thresholded rules do not alert from it, and it has its own
+			 * detect thread so that its matches do not count toward the
+			 * packet run's thresholds.
+			 */
+			for (int d = 0; d < 2; d++) {
+				inspect_stream(pl, f, d);
+			}
 		}
 	}
 	if (pk.pass) {

@@ -1,0 +1,75 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: ISC
+"""Generates the end-to-end IPS captures of this folder with scapy (run with
+/usr/bin/python3 from this folder; the pcaps are committed). One capture per
+feature; e2e.rules holds the rules and expected.json the alert counts per sid
+that `bulwark ips` must produce on each (tests/interop/test_ips_e2e.py)."""
+from scapy.all import IP, TCP, UDP, DNS, DNSQR, Ether, wrpcap
+
+CLI, SRV = "192.168.1.10", "93.184.216.34"
+T0 = 1700000000.0
+
+
+def tcp_session(payloads, sport=40000, dport=80, t=T0):
+    """Handshake, then (direction, bytes) segments each ACKed, then FIN/ACK both ways."""
+    pk = []
+    cs, ss = 1000, 5000
+    e = Ether(src="00:00:00:00:00:01", dst="00:00:00:00:00:02")
+    ec = Ether(src="00:00:00:00:00:02", dst="00:00:00:00:00:01")
+    c = lambda **k: e / IP(src=CLI, dst=SRV) / TCP(sport=sport, dport=dport, **k)
+    s = lambda **k: ec / IP(src=SRV, dst=CLI) / TCP(sport=dport, dport=sport, **k)
+    pk.append(c(flags="S", seq=cs))
+    pk.append(s(flags="SA", seq=ss, ack=cs + 1))
+    cs += 1
+    ss += 1
+    pk.append(c(flags="A", seq=cs, ack=ss))
+    for d, data in payloads:
+        if d == "c":
+            pk.append(c(flags="PA", seq=cs, ack=ss) / data)
+            cs += len(data)
+            pk.append(s(flags="A", seq=ss, ack=cs))
+        else:
+            pk.append(s(flags="PA", seq=ss, ack=cs) / data)
+            ss += len(data)
+            pk.append(c(flags="A", seq=cs, ack=ss))
+    pk.append(c(flags="FA", seq=cs, ack=ss))
+    pk.append(s(flags="FA", seq=ss, ack=cs + 1))
+    pk.append(c(flags="A", seq=cs + 1, ack=ss + 1))
+    for i, p in enumerate(pk):
+        p.time = t + i * 0.01
+    return pk
+
+
+def udp_dns(name, t=T0):
+    p = Ether() / IP(src=CLI, dst="8.8.8.8") / UDP(sport=53000, dport=53) / DNS(
+        id=0x1234, rd=1, qd=DNSQR(qname=name))
+    p.time = t
+    return [p]
+
+
+def tls_client_hello(sni):
+    ext_sni = (b"\x00\x00" + (len(sni) + 5).to_bytes(2, "big") + (len(sni) + 3).to_bytes(2, "big")
+               + b"\x00" + len(sni).to_bytes(2, "big") + sni)
+    exts = ext_sni
+    body = (b"\x03\x03" + bytes(32) + b"\x00" + b"\x00\x04\x13\x01\xc0\x2f" + b"\x01\x00"
+            + len(exts).to_bytes(2, "big") + exts)
+    hs = b"\x01" + len(body).to_bytes(3, "big") + body
+    return b"\x16\x03\x01" + len(hs).to_bytes(2, "big") + hs
+
+
+HTTP_REQ = (b"GET /admin/%65vil.php?x=1 HTTP/1.1\r\nHost: www.example.com\r\n"
+            b"User-Agent: e2e-test\r\n\r\n")
+HTTP_RES = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Type: text/plain\r\n\r\nhello"
+
+wrpcap("content.pcap", tcp_session([("c", b"hello MALWARE-MARKER world")], dport=9999))
+# The pattern split across two segments: found on the reassembled stream only.
+wrpcap("stream_split.pcap", tcp_session([("c", b"xxxxSPLIT-"), ("c", b"PATTERNyyyy")], dport=9999))
+wrpcap("http_uri.pcap", tcp_session([("c", HTTP_REQ), ("s", HTTP_RES)]))
+wrpcap("dns_query.pcap", udp_dns("bad.example.org"))
+wrpcap("tls_sni.pcap", tcp_session([("c", tls_client_hello(b"evil.example.net"))], dport=443))
+wrpcap("flowbits.pcap", tcp_session([("c", b"LOGIN admin\r\n"), ("s", b"230 welcome\r\n")], dport=2121))
+# Five sessions each carrying the marker: threshold type limit 2 gives 2 alerts.
+thr = []
+for i in range(5):
+    thr += tcp_session([("c", b"THRESH-MARK")], sport=41000 + i, dport=9999, t=T0 + i)
+wrpcap("threshold.pcap", thr)
