@@ -5,20 +5,33 @@
  * lists and post-match flowbits updates), the rules are sorted into
  * Suricata's signature order (action pass, drop, reject, alert; flowbits
  * setters, then setters that also read, then readers, then the rest;
- * priority; file order) and grouped by transport class, direction (from
- * flow:to_server/to_client) and the buffer and transform of their fast
- * pattern: the explicit fast_pattern content, else the longest non-negated
- * content, preferring app-layer buffers over the payload. Each group's
- * unique fast patterns become one multi-pattern database (vectorscan, or
- * Aho-Corasick when vectorscan refuses it). Rules with no usable content
- * go to a per-(class, direction) list evaluated on every packet.
+ * priority; file order). A rule's fast pattern is the explicit
+ * fast_pattern content, else the longest non-negated content, preferring
+ * app-layer buffers over the payload. The unique fast patterns of one
+ * buffer and transform become one multi-pattern database (vectorscan, or
+ * Aho-Corasick when vectorscan refuses it), whatever the transport class
+ * (tcp, udp, icmp, other) and direction (flow:to_server/to_client) of their
+ * rules: each pattern keeps the slots (class x direction) of its rules and
+ * a hit is filtered by the input's slot, so a rule that applies to both
+ * directions or to tcp and udp (dns) is compiled once. The databases are
+ * compiled by a few threads in parallel, largest first.
+ *
+ * Rules with no usable content (IP reputation lists, flags/ttl/icmp rules)
+ * go into a header index, Suricata's IP-only engine in spirit: bitsets
+ * over those rules by slot and app protocol, and per side (source,
+ * destination) the rules' distinct address and port sets cut into sorted
+ * elementary intervals, each listing the sets that contain it. An input
+ * costs a binary search per address and port and a few word ORs and ANDs;
+ * what survives is a superset of the rules whose header can match (`<>`
+ * rules count as unrestricted), and each is still evaluated fully.
  *
  * At run, each present buffer is scanned by its group's database; every
  * pattern found makes its rules candidates (deduplicated with a bitmap),
- * the always-evaluate rules are added, and the candidates are evaluated in
+ * the header index adds its survivors, and the candidates are evaluated in
  * signature order. The prefilter is sound: a rule can only match if its
- * fast pattern occurs in its buffer, so prefiltering never changes the
- * result, only the work (the tests compare it with full evaluation).
+ * fast pattern occurs in its buffer and its header matches, so
+ * prefiltering never changes the result, only the work (the tests compare
+ * it with full evaluation and, for the header index, with a brute force).
  */
 #define _GNU_SOURCE /* qsort_r */
 #include <pthread.h>
