@@ -224,7 +224,7 @@ static int render_rdata(struct app_flow *f, struct app_tx *tx, const uint8_t *ms
 		if (rdlen < 3)
 			return BW_ERR_INVAL;
 		off += 2;
-		/* fall through */
+		BW_FALLTHROUGH;
 	case DNS_T_CNAME:
 	case DNS_T_PTR:
 	case DNS_T_NS:

@@ -44,6 +44,12 @@ struct http_state {
 	bool in_feed;
 };
 
+/* libhtp's bstr_ptr() macro casts the const away; its data is only read here. */
+static const uint8_t *bptr(const bstr *b)
+{
+	return bstr_ptr((bstr *)(uintptr_t)b);
+}
+
 static struct app_flow *flow_of(const htp_tx_t *tx)
 {
 	return htp_connp_get_user_data(tx->connp);
@@ -68,7 +74,7 @@ static int add_bstr(struct app_flow *f, struct app_tx *tx, enum app_dir dir, enu
 {
 	if (s == NULL)
 		return 0;
-	return app_tx_buf_add(f, tx, dir, b, bstr_ptr(s), bstr_len(s));
+	return app_tx_buf_add(f, tx, dir, b, bptr(s), bstr_len(s));
 }
 
 static bool name_is(const htp_header_t *h, const char *name)
@@ -103,7 +109,7 @@ static int header_bufs(struct app_flow *f, struct app_tx *tx, enum app_dir dir,
 	    (r = app_tx_buf_add(f, tx, dir, IPS_BUF_HTTP_START, "", 0)) != 0)
 		return r;
 	if (line != NULL &&
-	    ((r = app_tx_buf_append(f, tx, dir, IPS_BUF_HTTP_START, bstr_ptr(line), bstr_len(line),
+	    ((r = app_tx_buf_append(f, tx, dir, IPS_BUF_HTTP_START, bptr(line), bstr_len(line),
 	                            lim)) != 0 ||
 	     (r = app_tx_buf_append(f, tx, dir, IPS_BUF_HTTP_START, "\r\n", 2, lim)) != 0))
 		return r;
@@ -192,7 +198,7 @@ static int host_buf(struct app_flow *f, struct app_tx *tx, const bstr *h)
 	if ((low = malloc(n + 1)) == NULL)
 		return BW_ERR_NOMEM;
 	for (size_t i = 0; i < n; i++) {
-		uint8_t c = bstr_ptr(h)[i];
+		uint8_t c = bptr(h)[i];
 
 		low[i] = c >= 'A' && c <= 'Z' ? (uint8_t)(c - 'A' + 'a') : c;
 	}

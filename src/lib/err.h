@@ -30,4 +30,15 @@ enum bw_err {
 
 const char *bw_strerror(int err);
 
+/*
+ * Marks an intended fall-through between switch cases. gcc accepts a
+ * comment, clang's -Wimplicit-fallthrough wants the attribute; C11 has no
+ * [[fallthrough]].
+ */
+#if defined(__GNUC__) && __GNUC__ >= 7 || defined(__clang__)
+#define BW_FALLTHROUGH __attribute__((fallthrough))
+#else
+#define BW_FALLTHROUGH ((void)0)
+#endif
+
 #endif

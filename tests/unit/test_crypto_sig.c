@@ -38,6 +38,9 @@
 
 static char dir[64];
 
+static void run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int run_status(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 static void run(const char *fmt, ...)
 {
 	char cmd[4096];
