@@ -315,7 +315,8 @@ static int seal(struct ike_sa *sa, uint8_t exchange, bool response, uint32_t msg
 	                                      ct_len, sa->sk_icv_len, &so)) != 0 ||
 	    (r = ikev2_build_finish(&b)) != 0)
 		return r;
-	memcpy(so.ct, inner, inner_len);
+	if (inner_len > 0) /* an empty INFORMATIONAL has no inner payloads */
+		memcpy(so.ct, inner, inner_len);
 	memset(so.ct + inner_len, 0, pad);
 	so.ct[inner_len + pad] = (uint8_t)pad;
 	if (k->aead != NULL) {
