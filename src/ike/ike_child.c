@@ -300,6 +300,38 @@ int ike_child_delete_start(struct ike_sa *sa, struct ike_child *c, uint64_t now)
 	return 0;
 }
 
+/* 2.8.1 compares nonces as octet strings; a shorter one that is a prefix is lower. */
+static int nonce_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+	int c = memcmp(a, b, alen < blen ? alen : blen);
+
+	if (c != 0)
+		return c;
+	return alen < blen ? -1 : alen > blen ? 1 : 0;
+}
+
+/* One Delete for two of our CHILD_SAs (the redundant new one and the old). */
+static int delete_pair(struct ike_sa *sa, struct ike_child *a, struct ike_child *b, uint64_t now)
+{
+	uint8_t inner[64], spis[8];
+	struct ikev2_bld b2;
+	struct bw_wr wr;
+	int r;
+
+	bw_put_be32(spis, a->spi_in);
+	bw_put_be32(spis + 4, b->spi_in);
+	bw_wr_init(&wr, inner, sizeof(inner));
+	ikev2_build_chain(&b2, &wr);
+	if ((r = ikev2_build_delete(&b2, IKEV2_PROTO_ESP, 4, 2, spis)) != 0 ||
+	    (r = request(sa, IKE_TASK_CHILD_DELETE, IKEV2_EXCH_INFORMATIONAL, inner, wr.len,
+	                 b2.first, now)) != 0)
+		return r;
+	/* Both go at once: the peer's answer only confirms. */
+	ike_child_unlink(sa, a);
+	sa->task_child = b;
+	return 0;
+}
+
 int ike_dpd_start(struct ike_sa *sa, uint64_t now)
 {
 	/* 2.4: an empty INFORMATIONAL request; no answer after the retransmissions
@@ -531,8 +563,22 @@ void ike_create_child_request(struct ike_sa *sa, struct ikev2_msg *m, uint64_t n
 		return;
 	}
 	crypto_wipe(shared, sizeof(shared));
-	if (old != NULL)
+	if (old != NULL) {
 		old->rekeyed = true; /* the initiator deletes it (1.3.3) */
+		/* 2.8.1: we are rekeying the same SA; remember the lower nonce of
+		 * the peer's exchange to settle which new SA is redundant. */
+		if (sa->task == IKE_TASK_CHILD_REKEY && sa->task_child == old) {
+			const uint8_t *lo = m->nonce.p;
+			size_t lo_len = m->nonce.len;
+
+			if (nonce_cmp(nonce, sizeof(nonce), lo, lo_len) < 0) {
+				lo = nonce;
+				lo_len = sizeof(nonce);
+			}
+			memcpy(old->coll_nonce, lo, lo_len);
+			old->coll_nonce_len = lo_len;
+		}
+	}
 	bw_put_be32(spi, spi_in);
 	ike_prop_single(&xf, IKEV2_PROTO_ESP, chosen->num, spi, 4, &reply);
 	bw_wr_init(&wr, inner, sizeof(inner));
@@ -583,8 +629,30 @@ static void child_rekey_done(struct ike_sa *sa, struct ikev2_msg *m, uint64_t no
 	}
 	crypto_wipe(shared, sizeof(shared));
 	task_clear(sa);
-	/* The new SA carries traffic from now on; delete the old one (1.3.3). */
 	old->rekeyed = true;
+	/*
+	 * 2.8.1: if the peer rekeyed the same SA at the same time, two new SAs
+	 * exist; the one whose exchange had the lowest of the four nonces is
+	 * deleted by the node that initiated that exchange. If it is ours, the
+	 * Delete takes our new SA as well as the old one.
+	 */
+	if (old->coll_nonce_len > 0) {
+		const uint8_t *lo = sa->task_nonce;
+		size_t lo_len = sa->task_nonce_len;
+
+		if (nonce_cmp(m->nonce.p, m->nonce.len, lo, lo_len) < 0) {
+			lo = m->nonce.p;
+			lo_len = m->nonce.len;
+		}
+		if (nonce_cmp(lo, lo_len, old->coll_nonce, old->coll_nonce_len) < 0) {
+			log_info("ike", "conn=%s: simultaneous CHILD_SA rekey: ours is redundant",
+			         sa->conf->name);
+			if (delete_pair(sa, sa->children, old, now) != 0)
+				ike_child_unlink(sa, old);
+			return;
+		}
+	}
+	/* The new SA carries traffic from now on; delete the old one (1.3.3). */
 	if (ike_child_delete_start(sa, old, now) != 0)
 		ike_child_unlink(sa, old);
 }

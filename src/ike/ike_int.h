@@ -69,6 +69,9 @@ struct ike_child {
 	uint64_t established_ms;
 	uint64_t rekey_at;  /* 0 = never */
 	uint64_t expire_at; /* hard lifetime; 0 = never */
+	/* Simultaneous rekey (2.8.1): the peer's exchange for this SA while ours ran. */
+	uint8_t coll_nonce[IKEV2_NONCE_MAX]; /* lower nonce of the peer's exchange */
+	size_t coll_nonce_len;
 };
 
 /* What our outstanding request is for (the window is one, RFC 7296 2.3). */

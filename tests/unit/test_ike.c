@@ -583,6 +583,33 @@ static void test_fragmentation(void **state)
 	check_live_pair();
 }
 
+static void test_simultaneous_rekey(void **state)
+{
+	static const uint16_t dh[] = {31};
+	uint64_t now = 1000;
+
+	(void)state;
+	setup_conn(&pa->conn, true, "collision shared secret", 20, 256, 0, dh, 1, false);
+	setup_conn(&pb->conn, false, "collision shared secret", 20, 256, 0, dh, 1, false);
+	start();
+	assert_int_equal(ike_initiate(pa->ike, NULL, now), 0);
+	pump(pa, pb, now);
+	check_children(true);
+	/* Both ends start rekeying the same CHILD_SA before either hears the other. */
+	assert_int_equal(ike_child_rekey_start(pa->ike->sas, pa->ike->sas->children, now), 0);
+	assert_int_equal(ike_child_rekey_start(pb->ike->sas, pb->ike->sas->children, now), 0);
+	pump(pa, pb, now);
+	ike_timers(pa->ike, now);
+	ike_timers(pb->ike, now);
+	pump(pa, pb, now);
+	/* 2.8.1: one new pair survives on both ends, the old and the redundant go. */
+	assert_int_equal(live(pa), 1);
+	assert_int_equal(live(pb), 1);
+	check_live_pair();
+	assert_int_equal(ike_count(pa->ike), 1);
+	assert_int_equal(ike_count(pb->ike), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -598,6 +625,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_virtual_ip, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_cookie, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_fragmentation, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_simultaneous_rekey, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
