@@ -399,7 +399,7 @@ void ike_auth_request(struct ike_sa *sa, struct ikev2_msg *m, uint64_t now)
 	log_notice("ike", "conn=%s: IKE SA established with peer (responder)", c->name);
 }
 
-void ike_auth_response(struct ike_sa *sa, struct ikev2_msg *m, uint64_t now)
+static void auth_response(struct ike_sa *sa, struct ikev2_msg *m, uint64_t now)
 {
 	const struct ike_conn_conf *c = sa->conf;
 	const struct ike_child_conf *cc = sa->pending_child;
@@ -426,6 +426,9 @@ void ike_auth_response(struct ike_sa *sa, struct ikev2_msg *m, uint64_t now)
 	if (c->rekey_time)
 		sa->rekey_at = ike_jitter(sa->ike, now + (uint64_t)c->rekey_time * 1000,
 		                          (uint64_t)c->rekey_time * 1000);
+	if (c->reauth_time)
+		sa->reauth_at = ike_jitter(sa->ike, now + (uint64_t)c->reauth_time * 1000,
+		                           (uint64_t)c->reauth_time * 1000);
 	ike_set_state(sa, IKE_ST_ESTABLISHED);
 	log_notice("ike", "conn=%s: IKE SA established with peer (initiator)", c->name);
 	if (c->request_vip) {
@@ -463,4 +466,21 @@ void ike_auth_response(struct ike_sa *sa, struct ikev2_msg *m, uint64_t now)
 	                      true, &m->ts_i, &m->ts_r, NULL, 0, sa->ni, sa->ni_len, sa->nr,
 	                      sa->nr_len, now) != 0)
 		log_err("ike", "conn=%s: CHILD_SA %s could not be installed", c->name, cc->name);
+}
+
+void ike_auth_response(struct ike_sa *sa, struct ikev2_msg *m, uint64_t now)
+{
+	struct ike_sa *old;
+
+	auth_response(sa, m, now);
+	/* Reauthentication: once the new IKE SA stands, the one it replaces goes. */
+	if (sa->replaces != 0 && sa->state == IKE_ST_ESTABLISHED &&
+	    (old = ike_sa_find(sa->ike, sa->replaces, 0, false)) != NULL &&
+	    old->state == IKE_ST_ESTABLISHED) {
+		log_notice("ike", "conn=%s: reauthenticated; deleting the old IKE SA",
+		           sa->conf->name);
+		if (old->last_req != NULL || ike_delete_send(old, now) != 0)
+			ike_sa_kill(old, "reauthenticated");
+	}
+	sa->replaces = 0;
 }

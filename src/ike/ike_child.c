@@ -707,6 +707,8 @@ uint64_t ike_sa_next_due(const struct ike_sa *sa)
 		return at;
 	if (sa->rekey_at && sa->rekey_at < at)
 		at = sa->rekey_at;
+	if (sa->reauth_at && sa->reauth_at < at)
+		at = sa->reauth_at;
 	if (sa->conf->dpd_delay) {
 		uint64_t d = sa->last_heard_ms + (uint64_t)sa->conf->dpd_delay * 1000;
 
@@ -736,6 +738,18 @@ void ike_sa_due(struct ike_sa *sa, uint64_t now)
 			           c->spi_in);
 			if (sa->last_req != NULL || ike_child_delete_start(sa, c, now) != 0)
 				ike_child_unlink(sa, c);
+		}
+	}
+	/* Reauthentication (the original initiator): a new IKE SA from scratch
+	 * with the same connection; the old one is deleted once it stands. */
+	if (sa->reauth_at && now >= sa->reauth_at && sa->initiator) {
+		struct ike_sa *n = NULL;
+
+		sa->reauth_at = 0;
+		sa->rekey_at = 0; /* this SA has little time left */
+		if (ike_init_start_sa(sa->ike, sa->conf, now, &n) == 0 && n != NULL) {
+			n->replaces = sa->spi_i;
+			log_info("ike", "conn=%s: reauthenticating", sa->conf->name);
 		}
 	}
 	if (sa->last_req != NULL)

@@ -160,6 +160,12 @@ static int send_init(struct ike_sa *sa, const struct ikev2_notifyp *cookie, uint
 
 int ike_init_start(struct ike *ike, const struct ike_conn_conf *c, uint64_t now)
 {
+	return ike_init_start_sa(ike, c, now, NULL);
+}
+
+int ike_init_start_sa(struct ike *ike, const struct ike_conn_conf *c, uint64_t now,
+                      struct ike_sa **out)
+{
 	struct ike_sa *sa;
 	int r;
 
@@ -183,6 +189,8 @@ int ike_init_start(struct ike *ike, const struct ike_conn_conf *c, uint64_t now)
 		return r;
 	}
 	ike_set_state(sa, IKE_ST_INIT_SENT);
+	if (out != NULL)
+		*out = sa;
 	return 0;
 }
 

@@ -125,8 +125,10 @@ struct ike_sa {
 	struct ike_child *children;
 	uint64_t created_ms, established_ms, expire_ms;
 	uint64_t last_heard_ms;
-	uint64_t rekey_at; /* IKE SA rekey; 0 = never */
-	bool rekeyed;      /* replaced by a rekeyed IKE SA; waiting for the Delete */
+	uint64_t rekey_at;  /* IKE SA rekey; 0 = never */
+	uint64_t reauth_at; /* reauthentication (a new IKE SA from scratch); 0 = never */
+	uint64_t replaces;  /* our SPI of the SA this one reauthenticates; 0 = none */
+	bool rekeyed;       /* replaced by a rekeyed IKE SA; waiting for the Delete */
 	/* The exchange we started with CREATE_CHILD_SA or INFORMATIONAL. */
 	enum ike_task task;
 	struct ike_child *task_child; /* being rekeyed or deleted */
@@ -273,6 +275,8 @@ uint64_t ike_jitter(struct ike *ike, uint64_t when, uint64_t span);
 
 /* ike_init.c / ike_auth.c / ike_info.c */
 int ike_init_start(struct ike *ike, const struct ike_conn_conf *c, uint64_t now);
+int ike_init_start_sa(struct ike *ike, const struct ike_conn_conf *c, uint64_t now,
+                      struct ike_sa **out);
 void ike_init_request(struct ike *ike, const struct bw_addr *src, const struct bw_addr *dst,
                       bool natt, uint8_t *buf, size_t len, struct ikev2_msg *m, uint64_t now);
 void ike_init_response(struct ike_sa *sa, struct ikev2_msg *m, uint64_t now);

@@ -610,6 +610,34 @@ static void test_simultaneous_rekey(void **state)
 	assert_int_equal(ike_count(pb->ike), 1);
 }
 
+static void test_reauth(void **state)
+{
+	static const uint16_t dh[] = {31};
+	uint64_t now = 1000;
+
+	(void)state;
+	setup_conn(&pa->conn, true, "reauthentication secret", 20, 256, 0, dh, 1, false);
+	setup_conn(&pb->conn, false, "reauthentication secret", 20, 256, 0, dh, 1, false);
+	pa->conn.reauth_time = 120;
+	start();
+	assert_int_equal(ike_initiate(pa->ike, NULL, now), 0);
+	pump(pa, pb, now);
+	check_children(true);
+	now += 120 * 1000;
+	ike_timers(pa->ike, now);
+	ike_timers(pb->ike, now);
+	pump(pa, pb, now);
+	ike_timers(pa->ike, now);
+	ike_timers(pb->ike, now);
+	/* A new IKE SA and CHILD_SA from scratch; the old ones are gone on both ends. */
+	assert_int_equal(ike_count(pa->ike), 1);
+	assert_int_equal(ike_count(pb->ike), 1);
+	assert_int_equal(pa->nchild, 2);
+	assert_int_equal(live(pa), 1);
+	assert_int_equal(live(pb), 1);
+	check_live_pair();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -626,6 +654,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_cookie, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_fragmentation, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_simultaneous_rekey, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_reauth, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
