@@ -28,7 +28,6 @@
  *   before any buffer, as they are cheap.
  */
 #define _GNU_SOURCE /* memmem */
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -88,26 +87,98 @@ bool det_view(struct ips_detect_thread *t, const struct ips_detect_input *in, en
 
 /* ---- pattern search ---- */
 
-static const uint8_t *find(const uint8_t *h, size_t hn, const uint8_t *p, size_t pn, bool nocase)
+static inline uint8_t lc(uint8_t c)
 {
-	if (pn > hn)
-		return NULL;
-	if (!nocase)
-		return memmem(h, hn, p, pn);
-	uint8_t f0 = (uint8_t)tolower(p[0]);
-	for (size_t i = 0; i + pn <= hn; i++) {
-		if ((uint8_t)tolower(h[i]) != f0)
-			continue;
-		size_t j = 1;
-		while (j < pn && tolower(h[i + j]) == tolower(p[j]))
-			j++;
-		if (j == pn)
-			return h + i;
+	return c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c;
+}
+
+/*
+ * How common a (lower-case) byte is in typical inspected traffic (text
+ * protocols, markup, script): the position in this list, most common first;
+ * bytes not listed count as rare. Only used to pick the byte to scan for.
+ */
+static unsigned commonness(uint8_t c)
+{
+	static const char common[] = "xzqj\t\r\n_kv9876543210bywgfp'(),;:-=./><\"mucdlhrsnioate ";
+	if (c == 0)
+		return sizeof(common) + 1;
+	const char *q = strchr(common, c);
+	return q ? (unsigned)(q - common) + 1 : 0;
+}
+
+/* The index of the pattern byte least likely to occur, to scan for it. */
+static size_t rare_index(const uint8_t *p, size_t pn)
+{
+	size_t best = 0;
+	unsigned bc = commonness(lc(p[0]));
+	for (size_t k = 1; k < pn && bc; k++) {
+		unsigned c = commonness(lc(p[k]));
+		if (c < bc) {
+			best = k;
+			bc = c;
+		}
+	}
+	return best;
+}
+
+static bool eq_nocase(const uint8_t *a, const uint8_t *b, size_t n)
+{
+	for (size_t k = 0; k < n; k++)
+		if (lc(a[k]) != lc(b[k]))
+			return false;
+	return true;
+}
+
+/*
+ * Caseless search: memchr for both cases of the pattern's rarest byte,
+ * then a caseless compare around each candidate.
+ */
+static const uint8_t *find_nocase(const uint8_t *h, size_t hn, const uint8_t *p, size_t pn)
+{
+	size_t r = rare_index(p, pn);
+	uint8_t lo = lc(p[r]), up = lo >= 'a' && lo <= 'z' ? (uint8_t)(lo - 32) : lo;
+	/* candidates for the rare byte lie in [r, hn - pn + r] */
+	const uint8_t *s = h + r, *end = h + (hn - pn) + r + 1;
+	const uint8_t *nl = NULL, *nu = NULL; /* next occurrence of each case at or after s */
+	bool el = false, eu = lo == up;       /* that case is exhausted */
+	while (s < end) {
+		if (!el && (!nl || nl < s) && !(nl = memchr(s, lo, (size_t)(end - s))))
+			el = true;
+		if (!eu && (!nu || nu < s) && !(nu = memchr(s, up, (size_t)(end - s))))
+			eu = true;
+		const uint8_t *c;
+		if (el && eu)
+			return NULL;
+		c = el ? nu : eu ? nl : nl < nu ? nl : nu;
+		if (eq_nocase(c - r, p, pn))
+			return c - r;
+		s = c + 1;
 	}
 	return NULL;
 }
 
+static const uint8_t *find(const uint8_t *h, size_t hn, const uint8_t *p, size_t pn, bool nocase)
+{
+	if (pn > hn)
+		return NULL;
+	if (pn == 0)
+		return h;
+	if (!nocase)
+		return memmem(h, hn, p, pn);
+	return find_nocase(h, hn, p, pn);
+}
+
 /* ---- per-buffer inspection ---- */
+
+/*
+ * What the last search of content op i to the end of the buffer found: the
+ * first occurrence at or after lo starts at f (-1: none up to the end).
+ */
+struct fcache {
+	int64_t lo, f;
+};
+
+enum { FCACHE_OPS = 64 };
 
 struct insp {
 	struct ips_detect_thread *t;
@@ -115,9 +186,16 @@ struct insp {
 	const uint8_t *b;
 	size_t len;
 	uint64_t vars[IPS_RULE_MAX_VARS];
+	uint64_t fvalid; /* bit i: fc[i] holds a search of op i in this view */
+	struct fcache fc[FCACHE_OPS];
 };
 
-enum { NOMATCH = 0, MATCH = 1, ABORT = -1 };
+/*
+ * DISCONT: an option failed whatever the cursor and variables (an absolute
+ * content or pcre without variables), so no retry of an earlier option can
+ * make the rule match: stop at once (Suricata's "no_match_discontinue").
+ */
+enum { NOMATCH = 0, MATCH = 1, ABORT = -1, DISCONT = -2 };
 
 static int inspect(struct insp *s, size_t i, size_t cur);
 
@@ -135,6 +213,38 @@ static int spend(struct insp *s)
 	}
 	s->t->budget--;
 	return 0;
+}
+
+/*
+ * Searches content op i of s from lo to the end of the buffer, through the
+ * op's cache: retries and later cursors mostly ask again from a position
+ * whose answer is known (the same next occurrence, or none up to the end).
+ */
+static const uint8_t *find_to_end(struct insp *s, size_t i, int64_t lo, const struct ips_content *c,
+                                  bool nocase)
+{
+	struct fcache *fc = i < FCACHE_OPS ? &s->fc[i] : NULL;
+	bool valid = fc && (s->fvalid >> i & 1);
+	if (valid && lo >= fc->lo && (fc->f < 0 || lo <= fc->f))
+		return fc->f < 0 ? NULL : s->b + fc->f;
+	const uint8_t *f;
+	if (valid && lo < fc->lo) {
+		/* Only the part before the known answer needs a search. */
+		int64_t gend = fc->lo + (int64_t)c->len - 1;
+		if (gend > (int64_t)s->len)
+			gend = (int64_t)s->len;
+		f = find(s->b + lo, (size_t)(gend - lo), c->pat, c->len, nocase);
+		if (!f)
+			f = fc->f < 0 ? NULL : s->b + fc->f;
+	} else {
+		f = find(s->b + lo, s->len - (size_t)lo, c->pat, c->len, nocase);
+	}
+	if (fc) {
+		fc->lo = lo;
+		fc->f = f ? f - s->b : -1;
+		s->fvalid |= 1ull << i;
+	}
+	return f;
 }
 
 static int do_content(struct insp *s, size_t i, size_t cur)
@@ -163,17 +273,26 @@ static int do_content(struct insp *s, size_t i, size_t cur)
 		hi = len;
 	if (c->flags & IPS_CF_ENDSWITH) /* the only place a match may start */
 		lo = lo > len - clen ? lo : len - clen;
+	/* Fails the same way whatever the cursor and variables. */
+	bool fixed = !(c->flags & (IPS_CF_DISTANCE | IPS_CF_WITHIN)) && c->offset_var < 0 &&
+	             c->depth_var < 0;
 	for (;;) {
 		const uint8_t *f = NULL;
 		if (lo >= 0 && hi - lo >= clen) {
-			f = find(s->b + lo, (size_t)(hi - lo), c->pat, c->len, nocase);
+			if (hi == len && !(c->flags & IPS_CF_ENDSWITH))
+				f = find_to_end(s, i, lo, c, nocase);
+			else
+				f = find(s->b + lo, (size_t)(hi - lo), c->pat, c->len, nocase);
 			if (f && (c->flags & IPS_CF_ENDSWITH) && f + c->len != s->b + s->len)
 				f = NULL;
 		}
-		if (neg)
-			return f ? NOMATCH : inspect(s, i + 1, cur);
+		if (neg) {
+			if (f)
+				return fixed ? DISCONT : NOMATCH;
+			return inspect(s, i + 1, cur);
+		}
 		if (!f)
-			return NOMATCH;
+			return fixed ? DISCONT : NOMATCH;
 		size_t at = (size_t)(f - s->b);
 		int r = inspect(s, i + 1, at + c->len);
 		if (r != NOMATCH || !op->rel_after)
@@ -200,10 +319,12 @@ static int do_pcre(struct insp *s, size_t i, size_t cur)
 			                 s->t->mctx);
 		if (rc < 0 && rc != PCRE2_ERROR_NOMATCH)
 			s->t->st.pcre_errors++; /* match limit: no match, as Suricata */
+		/* Without R the subject is the whole buffer: the same for any cursor. */
+		int fail = x->flags & IPS_PCRE_RELATIVE ? NOMATCH : DISCONT;
 		if (neg)
-			return rc >= 0 ? NOMATCH : inspect(s, i + 1, cur);
+			return rc >= 0 ? fail : inspect(s, i + 1, cur);
 		if (rc < 0)
-			return NOMATCH;
+			return fail;
 		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(s->t->md);
 		size_t m0 = ov[0], m1 = ov[1];
 		int r = inspect(s, i + 1, base + m1);
@@ -389,7 +510,11 @@ static bool match_buffer(struct ips_detect_thread *t, const struct det_bufl *bl,
 {
 	size_t nv = det_nviews(in, bl->buf);
 	for (size_t k = 0; k < nv; k++) {
-		struct insp s = {.t = t, .bl = bl};
+		struct insp s;
+		s.t = t;
+		s.bl = bl;
+		s.fvalid = 0;
+		memset(s.vars, 0, sizeof(s.vars));
 		if (!det_view(t, in, bl->buf, k, bl->dotprefix, &s.b, &s.len))
 			continue;
 		t->budget = t->e->conf.backtrack_limit;
