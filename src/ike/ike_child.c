@@ -185,25 +185,37 @@ static int request(struct ike_sa *sa, enum ike_task task, uint8_t exchange, cons
 }
 
 /* Our KE for a CREATE_CHILD_SA when the proposal asks for one. */
-static int task_ke(struct ike_sa *sa, uint16_t group, uint8_t *pub, size_t *pub_len)
+static int dh_ke(struct crypto_dh **dh, uint16_t group, uint8_t *pub, size_t *pub_len)
 {
 	int r;
 
-	crypto_dh_free(sa->task_dh);
-	sa->task_dh = NULL;
-	if ((r = crypto_dh_new(&sa->task_dh, (enum crypto_dh_group)group)) != 0)
+	crypto_dh_free(*dh);
+	*dh = NULL;
+	if ((r = crypto_dh_new(dh, (enum crypto_dh_group)group)) != 0)
 		return r;
 	*pub_len = crypto_dh_public_len((enum crypto_dh_group)group);
-	return crypto_dh_public(sa->task_dh, pub, *pub_len);
+	return crypto_dh_public(*dh, pub, *pub_len);
+}
+
+static int dh_shared(struct crypto_dh *dh, const struct ikev2_ke *ke, uint16_t group, uint8_t *out,
+                     size_t *len)
+{
+	if (dh == NULL || ke->group != group)
+		return BW_ERR_PROTO;
+	*len = crypto_dh_shared_len((enum crypto_dh_group)group);
+	return crypto_dh_shared(dh, ke->data.p, ke->data.len, out, *len);
+}
+
+/* Our KE for a request we start (kept until its answer comes). */
+static int task_ke(struct ike_sa *sa, uint16_t group, uint8_t *pub, size_t *pub_len)
+{
+	return dh_ke(&sa->task_dh, group, pub, pub_len);
 }
 
 static int task_shared(struct ike_sa *sa, const struct ikev2_ke *ke, uint16_t group, uint8_t *out,
                        size_t *len)
 {
-	if (sa->task_dh == NULL || ke->group != group)
-		return BW_ERR_PROTO;
-	*len = crypto_dh_shared_len((enum crypto_dh_group)group);
-	return crypto_dh_shared(sa->task_dh, ke->data.p, ke->data.len, out, *len);
+	return dh_shared(sa->task_dh, ke, group, out, len);
 }
 
 int ike_child_rekey_start(struct ike_sa *sa, struct ike_child *c, uint64_t now)
@@ -410,6 +422,7 @@ static void respond_error(struct ike_sa *sa, const struct ikev2_msg *m, uint16_t
 /* The peer rekeys the IKE SA (1.3.2). */
 static void ike_rekey_request(struct ike_sa *sa, struct ikev2_msg *m, uint64_t now)
 {
+	struct crypto_dh *rdh = NULL;
 	static struct ikev2_sa reply;
 	const struct ikev2_prop *chosen;
 	struct ike_xf xf;
@@ -443,8 +456,9 @@ static void ike_rekey_request(struct ike_sa *sa, struct ikev2_msg *m, uint64_t n
 		if (ike_random(sa->ike, &our_spi, sizeof(our_spi)) != 0)
 			return;
 	if (ike_random(sa->ike, nonce, sizeof(nonce)) != 0 ||
-	    task_ke(sa, xf.dh, pub, &pub_len) != 0 ||
-	    task_shared(sa, &m->ke, xf.dh, shared, &slen) != 0) {
+	    dh_ke(&rdh, xf.dh, pub, &pub_len) != 0 ||
+	    dh_shared(rdh, &m->ke, xf.dh, shared, &slen) != 0) {
+		crypto_dh_free(rdh);
 		respond_error(sa, m, IKEV2_N_NO_PROPOSAL_CHOSEN, now);
 		return;
 	}
@@ -455,21 +469,35 @@ static void ike_rekey_request(struct ike_sa *sa, struct ikev2_msg *m, uint64_t n
 	if (ikev2_build_sa(&b, &reply) != 0 || ikev2_build_nonce(&b, nonce, sizeof(nonce)) != 0 ||
 	    ikev2_build_ke(&b, xf.dh, pub, pub_len) != 0) {
 		crypto_wipe(shared, sizeof(shared));
+		crypto_dh_free(rdh);
 		return;
 	}
 	/* The answer goes out under the old SA's keys before the successor exists. */
 	ike_send_sk(sa, IKEV2_EXCH_CREATE_CHILD_SA, true, m->hdr.msg_id, inner, wr.len, b.first,
 	            now);
 	sa->msgid_in++;
-	crypto_dh_free(sa->task_dh);
-	sa->task_dh = NULL;
-	ike_sa_successor(sa, false, our_spi, peer_spi, &xf, m->nonce.p, m->nonce.len, nonce,
-	                 sizeof(nonce), shared, slen, now);
+	crypto_dh_free(rdh);
+	if (ike_sa_successor(sa, false, our_spi, peer_spi, &xf, m->nonce.p, m->nonce.len, nonce,
+	                     sizeof(nonce), shared, slen, now) != NULL &&
+	    sa->task == IKE_TASK_IKE_REKEY) {
+		/* 2.8.2: we are rekeying too; remember this exchange's lower nonce. */
+		const uint8_t *lo = m->nonce.p;
+		size_t lo_len = m->nonce.len;
+
+		if (nonce_cmp(nonce, sizeof(nonce), lo, lo_len) < 0) {
+			lo = nonce;
+			lo_len = sizeof(nonce);
+		}
+		memcpy(sa->coll_nonce, lo, lo_len);
+		sa->coll_nonce_len = lo_len;
+		sa->coll_succ = our_spi;
+	}
 	crypto_wipe(shared, sizeof(shared));
 }
 
 void ike_create_child_request(struct ike_sa *sa, struct ikev2_msg *m, uint64_t now)
 {
+	struct crypto_dh *rdh = NULL;
 	const struct ike_conn_conf *conn = sa->conf;
 	const struct ikev2_notifyp *rk = notify_of(m, IKEV2_N_REKEY_SA);
 	const struct ike_child_conf *cc = NULL;
@@ -544,13 +572,17 @@ void ike_create_child_request(struct ike_sa *sa, struct ikev2_msg *m, uint64_t n
 			sa->msgid_in++;
 			return;
 		}
-		if (task_ke(sa, xf.dh, pub, &pub_len) != 0 ||
-		    task_shared(sa, &m->ke, xf.dh, shared, &slen) != 0) {
+		/* Our own pending request keeps its KE: the answer uses a fresh one. */
+		int kr = dh_ke(&rdh, xf.dh, pub, &pub_len);
+
+		if (kr == 0)
+			kr = dh_shared(rdh, &m->ke, xf.dh, shared, &slen);
+		crypto_dh_free(rdh);
+		rdh = NULL;
+		if (kr != 0) {
 			respond_error(sa, m, IKEV2_N_NO_PROPOSAL_CHOSEN, now);
 			return;
 		}
-		crypto_dh_free(sa->task_dh);
-		sa->task_dh = NULL;
 	}
 	transport = cc->mode == ESP_MODE_TRANSPORT && notify_of(m, IKEV2_N_USE_TRANSPORT_MODE);
 	if (ike_new_child_spi(sa->ike, &spi_in) != 0 ||
@@ -657,6 +689,38 @@ static void child_rekey_done(struct ike_sa *sa, struct ikev2_msg *m, uint64_t no
 		ike_child_unlink(sa, old);
 }
 
+/*
+ * 2.8.2: both ends rekeyed the IKE SA at once, so two successors exist. The
+ * one whose exchange had the lowest of the four nonces is redundant and its
+ * initiator deletes it; the CHILD_SAs belong to the other. Each end moves
+ * them there, since each end first gave them to the successor it answered.
+ */
+static void ike_rekey_collision(struct ike_sa *old, struct ike_sa *ours, struct ikev2_msg *m,
+                                uint64_t now)
+{
+	struct ike_sa *peers = ike_sa_find(old->ike, 0, old->coll_succ, false);
+	const uint8_t *lo = old->task_nonce;
+	size_t lo_len = old->task_nonce_len;
+
+	if (peers == NULL)
+		return;
+	if (nonce_cmp(m->nonce.p, m->nonce.len, lo, lo_len) < 0) {
+		lo = m->nonce.p;
+		lo_len = m->nonce.len;
+	}
+	if (nonce_cmp(lo, lo_len, old->coll_nonce, old->coll_nonce_len) < 0) {
+		log_info("ike", "conn=%s: simultaneous IKE SA rekey: ours is redundant",
+		         old->conf->name);
+		if (ike_delete_send(ours, now) != 0)
+			ike_sa_kill(ours, "redundant");
+		return;
+	}
+	/* Ours survives: the CHILD_SAs move to it; the peer deletes its successor. */
+	ours->children = peers->children;
+	peers->children = NULL;
+	peers->rekeyed = true;
+}
+
 static void ike_rekey_done(struct ike_sa *sa, struct ikev2_msg *m, uint64_t now)
 {
 	const struct ikev2_prop *chosen;
@@ -678,6 +742,8 @@ static void ike_rekey_done(struct ike_sa *sa, struct ikev2_msg *m, uint64_t now)
 	n = ike_sa_successor(sa, true, sa->task_ike_spi, peer_spi, &xf, sa->task_nonce,
 	                     sa->task_nonce_len, m->nonce.p, m->nonce.len, shared, slen, now);
 	crypto_wipe(shared, sizeof(shared));
+	if (n != NULL && sa->coll_succ != 0)
+		ike_rekey_collision(sa, n, m, now);
 	task_clear(sa);
 	/* 1.3.2: the initiator of the rekey deletes the old IKE SA. */
 	if (n != NULL && ike_delete_send(sa, now) != 0)

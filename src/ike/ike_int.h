@@ -128,7 +128,11 @@ struct ike_sa {
 	uint64_t rekey_at;  /* IKE SA rekey; 0 = never */
 	uint64_t reauth_at; /* reauthentication (a new IKE SA from scratch); 0 = never */
 	uint64_t replaces;  /* our SPI of the SA this one reauthenticates; 0 = none */
-	bool rekeyed;       /* replaced by a rekeyed IKE SA; waiting for the Delete */
+	/* Simultaneous IKE SA rekey (2.8.2): the successor the peer's exchange made. */
+	uint64_t coll_succ; /* its SPI (ours); 0 = none */
+	uint8_t coll_nonce[IKEV2_NONCE_MAX];
+	size_t coll_nonce_len;
+	bool rekeyed; /* replaced by a rekeyed IKE SA; waiting for the Delete */
 	/* The exchange we started with CREATE_CHILD_SA or INFORMATIONAL. */
 	enum ike_task task;
 	struct ike_child *task_child; /* being rekeyed or deleted */

@@ -610,6 +610,38 @@ static void test_simultaneous_rekey(void **state)
 	assert_int_equal(ike_count(pb->ike), 1);
 }
 
+static void test_simultaneous_ike_rekey(void **state)
+{
+	static const uint16_t dh[] = {31};
+	uint64_t now = 1000;
+
+	(void)state;
+	setup_conn(&pa->conn, true, "ike collision secret!", 20, 256, 0, dh, 1, false);
+	setup_conn(&pb->conn, false, "ike collision secret!", 20, 256, 0, dh, 1, false);
+	start();
+	assert_int_equal(ike_initiate(pa->ike, NULL, now), 0);
+	pump(pa, pb, now);
+	check_children(true);
+	assert_int_equal(ike_rekey_start(pa->ike->sas, now), 0);
+	assert_int_equal(ike_rekey_start(pb->ike->sas, now), 0);
+	for (int i = 0; i < 4; i++) {
+		pump(pa, pb, now);
+		ike_timers(pa->ike, now);
+		ike_timers(pb->ike, now);
+	}
+	/* One IKE SA on each end, holding the CHILD_SA, which still works. */
+	assert_int_equal(ike_count(pa->ike), 1);
+	assert_int_equal(ike_count(pb->ike), 1);
+	assert_int_equal(live(pa), 1);
+	assert_int_equal(live(pb), 1);
+	/* Deleting through the survivor removes the CHILD_SA on both ends. */
+	assert_int_equal(ike_terminate(pa->ike, NULL, now), 0);
+	pump(pa, pb, now);
+	ike_timers(pa->ike, now);
+	ike_timers(pb->ike, now);
+	assert_int_equal(live(pa) + live(pb), 0);
+}
+
 static void test_reauth(void **state)
 {
 	static const uint16_t dh[] = {31};
@@ -655,6 +687,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_fragmentation, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_simultaneous_rekey, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_reauth, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_simultaneous_ike_rekey, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
