@@ -16,8 +16,9 @@
  *
  * Invariants: no crash; stream memory never above its cap and back to zero
  * after the flow ends; per direction, chunks are contiguous (offset = last
- * end + gap), nothing follows EOF, and bytes delivered never exceed the
- * payload bytes received.
+ * end + gap, GAP set exactly when gap is not 0), START only on the first
+ * chunk, only EOF after DEPTH, nothing after EOF, and bytes delivered never
+ * exceed the payload bytes received.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -38,7 +39,7 @@ enum { MEMCAP = 16384, MAX_RECORDS = 4096 };
 struct check {
 	uint64_t next_off[2];
 	uint64_t delivered[2];
-	bool eof[2];
+	bool seen[2], depth[2], eof[2];
 };
 
 static void on_data(void *arg, struct ips_flow_rec *f, bool to_server,
@@ -50,6 +51,15 @@ static void on_data(void *arg, struct ips_flow_rec *f, bool to_server,
 	(void)f;
 	if (k->eof[d] || c->offset != k->next_off[d] + c->gap || (c->len && c->data == NULL))
 		abort();
+	/* GAP iff a gap; START only on the first chunk; after DEPTH only EOF. */
+	if (!(c->flags & IPS_STREAM_GAP) != !c->gap ||
+	    ((c->flags & IPS_STREAM_START) && k->seen[d]))
+		abort();
+	if (k->depth[d] && (c->len || c->flags != IPS_STREAM_EOF))
+		abort();
+	k->seen[d] = true;
+	if (c->flags & IPS_STREAM_DEPTH)
+		k->depth[d] = true;
 	if (c->len)
 		(void)*(volatile const uint8_t *)&c->data[c->len - 1]; /* readable */
 	k->next_off[d] = c->offset + c->len;

@@ -542,8 +542,12 @@ static bool handshake(struct run *r, unsigned dir, const struct ips_tcp *t)
 		if (from_cli && syn) {
 			if (t->seq != c->isn) {
 				raise_ev(r, IPS_SEV_3WHS_SYN_RESEND_DIFF_SEQ);
-				/* Follow the new ISN unless bytes were delivered already. */
-				if (c->started)
+				/* Follow the new ISN only while nothing of this
+				 * direction went to the consumer: neither bytes nor a
+				 * GAP nor an EOF (a FIN may come before the SYN/ACK).
+				 * Restarting after that would send chunks again from
+				 * offset 0, or after the EOF. */
+				if (c->started || c->eof)
 					return false;
 				queue_free(r->ctx, c);
 				memset(c, 0, sizeof(*c));

@@ -5,7 +5,8 @@
  * flow table and ips_stream_packet(), and the expected reassembled bytes of
  * each direction, gaps, the exact set of stream events and the final flow
  * and session states. Covered: handshake variants (normal, SYN resend with
- * a new ISN, SYN/ACK with a wrong ACK, refused by RST), midstream pickup
+ * a new ISN, also after the client's FIN already ended its direction,
+ * SYN/ACK with a wrong ACK, refused by RST), midstream pickup
  * off (Suricata's default) and on, reorder, retransmission, overlaps with
  * the same and with different data (first wins), ACK-driven gaps, the queue
  * cap, the depth, FIN and RST close, data after FIN, invalid RST, sequence
@@ -274,6 +275,31 @@ static const struct tcase cases[] = {
          .events = EV(3WHS_SYN_RESEND_DIFF_SEQ),
          .fstate = IPS_FST_ESTABLISHED,
          .tracked = true},
+        {.name = "SYN resent with another ISN after the client's EOF",
+         /* The SYN/ACK has a wrong ACK (ignored, still SYN_SENT), the
+          * client's FIN ends its direction before the handshake completes
+          * (EOF delivered), then a SYN with a new ISN: the direction must
+          * not restart, or the flush would deliver a second EOF
+          * (fuzz_stream regression, seed syn-resend-after-eof). */
+         .steps = {{'c', SYN, 1000, 0, NULL},
+                   {'s', SYN | ACK, 5000, 7777, NULL},
+                   {'c', ACK | FIN, 1001, 5001, NULL},
+                   {'c', SYN, 3000, 0, NULL}},
+         .events = EV(3WHS_SYNACK_WRONG_ACK) | EV(3WHS_SYN_RESEND_DIFF_SEQ),
+         .fstate = IPS_FST_NEW,
+         .tracked = true,
+         .eof_ts = true},
+        {.name = "SYN resent with another ISN after the client's EOF, then data",
+         /* ... nor deliver the new ISN's bytes after the EOF. */
+         .steps = {{'c', SYN, 1000, 0, NULL},
+                   {'s', SYN | ACK, 5000, 7777, NULL},
+                   {'c', ACK | FIN, 1001, 5001, NULL},
+                   {'c', SYN, 3000, 0, NULL},
+                   {'c', ACK, 3001, 5001, "BBB"}},
+         .events = EV(3WHS_SYNACK_WRONG_ACK) | EV(3WHS_SYN_RESEND_DIFF_SEQ) | EV(DATA_AFTER_FIN),
+         .fstate = IPS_FST_NEW,
+         .tracked = true,
+         .eof_ts = true},
         {.name = "final ACK acknowledging nothing sent",
          .steps = {{'c', SYN, 1000, 0, NULL},
                    {'s', SYN | ACK, 5000, 1001, NULL},
