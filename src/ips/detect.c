@@ -404,6 +404,7 @@ static void group_build(struct gjob *j)
 	}
 	g->pat_off[np] = (uint32_t)n;
 	g->npat = np;
+	g->maxlen = n ? v[n - 1].len : 0; /* sorted by length */
 	g->nent = n;
 	g->ops = j->force_ac ? &ips_mpm_ac_ops : &ips_mpm_hs_ops;
 	r = g->ops->build(pats, np, &g->db);
@@ -1046,19 +1047,23 @@ const struct ips_detect_thread_stats *ips_detect_thread_stats(const struct ips_d
 
 /* ---- run ---- */
 
-static void add_cand(struct ips_detect_thread *t, uint32_t rule)
+/* Returns true when rule was not yet a candidate. */
+static bool add_cand(struct ips_detect_thread *t, uint32_t rule)
 {
 	uint64_t bit = 1ull << (rule & 63);
 	if (t->cand_bits[rule >> 6] & bit)
-		return;
+		return false;
 	t->cand_bits[rule >> 6] |= bit;
 	t->ncand++;
+	return true;
 }
 
 struct scan_ctx {
 	struct ips_detect_thread *t;
 	const struct det_group *g;
 	uint8_t slot;
+	struct ips_detect_carry *carry; /* NULL, or records the new candidates */
+	bool carry_failed;
 };
 
 static int on_pattern(uint32_t id, size_t end, void *ctx)
@@ -1067,10 +1072,56 @@ static int on_pattern(uint32_t id, size_t end, void *ctx)
 	(void)end;
 	if (id >= s->g->npat)
 		return 0;
-	for (uint32_t k = s->g->pat_off[id]; k < s->g->pat_off[id + 1]; k++)
-		if (s->g->slots[k] & s->slot)
-			add_cand(s->t, s->g->rules[k]);
+	for (uint32_t k = s->g->pat_off[id]; k < s->g->pat_off[id + 1]; k++) {
+		if (!(s->g->slots[k] & s->slot) || !add_cand(s->t, s->g->rules[k]) || !s->carry)
+			continue;
+		/*
+		 * A rule is in one group only (its fast pattern's buffer and transform),
+		 * so a rule new to the candidates is new to this group's carry.
+		 */
+		struct ips_detect_carry *c = s->carry;
+		if (c->n == c->cap) {
+			size_t nc = c->cap ? c->cap * 2 : 16;
+			uint32_t *nr = realloc(c->rule, nc * sizeof(*nr));
+			if (!nr) {
+				s->carry_failed = true;
+				continue;
+			}
+			c->rule = nr;
+			c->cap = nc;
+		}
+		c->rule[c->n++] = s->g->rules[k];
+	}
 	return 0;
+}
+
+void ips_detect_carry_free(struct ips_detect_carry *c)
+{
+	if (!c)
+		return;
+	free(c->rule);
+	*c = (struct ips_detect_carry){0};
+}
+
+/*
+ * Scans the single view p[0..len) of a buffer whose earlier bytes c has
+ * seen: the carried candidates, then the patterns that end in the new bytes.
+ */
+static void scan_carry(const struct det_group *g, void *scratch, struct scan_ctx *sc,
+                       struct ips_detect_carry *c, const uint8_t *p, size_t len)
+{
+	if (len < c->scanned || (c->scanned && c->slot != sc->slot))
+		c->scanned = c->n = 0;
+	for (size_t k = 0; k < c->n; k++)
+		add_cand(sc->t, c->rule[k]);
+	size_t keep = g->maxlen ? g->maxlen - 1 : 0;
+	size_t from = c->scanned > keep ? c->scanned - keep : 0;
+	if (from < len)
+		g->ops->scan(g->db, scratch, p + from, len - from, on_pattern, sc);
+	c->slot = sc->slot;
+	c->scanned = len;
+	if (sc->carry_failed) /* a candidate could not be recorded: start over next time */
+		c->scanned = c->n = 0;
 }
 
 static enum det_pclass pclass(uint8_t proto)
@@ -1147,8 +1198,17 @@ static void prefilter(const struct ips_detect_engine *e, struct ips_detect_threa
 			const struct det_group *g = e->groups[b][tf];
 			if (!g || !(g->slot_any & slot))
 				continue;
-			struct scan_ctx sc = {t, g, slot};
+			struct scan_ctx sc = {t, g, slot, NULL, false};
 			void *scratch = g->ops == &ips_mpm_hs_ops ? t->hs_scratch : NULL;
+			struct ips_detect_carry *c = in->carry[b];
+			if (c && tf == 0 && nv == 1 && b != IPS_BUF_PAYLOAD) {
+				const uint8_t *p;
+				size_t len;
+				sc.carry = c;
+				if (det_view(t, in, (enum ips_buf)b, 0, false, &p, &len))
+					scan_carry(g, scratch, &sc, c, p, len);
+				continue;
+			}
 			for (size_t k = 0; k < nv; k++) {
 				const uint8_t *p;
 				size_t len;

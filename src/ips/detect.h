@@ -49,6 +49,26 @@ struct ips_flowbits_state {
 	uint32_t dropped; /* sets refused because the flow had IPS_FLOWBITS_MAX bits */
 };
 
+/*
+ * Prefilter progress over an append-only buffer (an HTTP body that grows
+ * across inspections of one transaction): how many bytes were already
+ * scanned and which rules their fast patterns made candidates. With one in
+ * ips_detect_input.carry[b], the next inspection scans only the new bytes
+ * (from the longest pattern's length - 1 before them) and takes the carried
+ * candidates again, so it finds exactly what a full scan would. Zero-
+ * initialise; keep one per (transaction, direction, buffer) with the same
+ * engine; release with ips_detect_carry_free(). A buffer that shrank, or an
+ * input of another class or direction, restarts it.
+ */
+struct ips_detect_carry {
+	size_t scanned;
+	uint8_t slot;
+	uint32_t *rule; /* candidates so far, by evaluation order */
+	size_t n, cap;
+};
+
+void ips_detect_carry_free(struct ips_detect_carry *c);
+
 /* Everything one inspection sees. Zero-initialise, then fill what is known. */
 struct ips_detect_input {
 	/* Network layer (innermost). */
@@ -79,6 +99,8 @@ struct ips_detect_input {
 	struct ips_flowbits_state *flowbits;       /* NULL: no flow state */
 	/* App-layer buffers (IPS_BUF_PAYLOAD is ignored here: use payload). */
 	struct ips_detect_buf bufs[IPS_BUF__COUNT];
+	/* Optional: prefilter progress of append-only single-view buffers (see above). */
+	struct ips_detect_carry *carry[IPS_BUF__COUNT];
 	/* Time, for threshold and detection_filter. */
 	uint64_t ts_usec;
 };

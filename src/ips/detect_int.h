@@ -70,6 +70,7 @@ struct det_group {
 	uint8_t *slots;   /* slots[k]: the slots rules[k] applies to (det_slot bits) */
 	uint8_t slot_any; /* union of slots */
 	size_t nent;
+	size_t maxlen; /* longest pattern */
 };
 
 /* The slot bit of a (class, direction) pair. */

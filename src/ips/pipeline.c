@@ -45,6 +45,19 @@ struct txa {
 	uint32_t sid, gid;
 };
 
+/* The append-only buffers of a transaction whose prefilter progress is carried. */
+static const enum ips_buf carry_bufs[] = {IPS_BUF_HTTP_REQUEST_BODY, IPS_BUF_HTTP_RESPONSE_BODY,
+                                          IPS_BUF_FILE_DATA};
+enum { NCARRY_BUF = sizeof(carry_bufs) / sizeof(carry_bufs[0]), CARRY_TXS = 4 };
+
+/* Prefilter progress over the bodies of one (transaction, direction). */
+struct pl_carry {
+	bool used;
+	uint64_t tx;
+	int d;
+	struct ips_detect_carry c[NCARRY_BUF];
+};
+
 /* Per-flow detection state (the flow's det slot). */
 struct pl_flow {
 	struct ips_flowbits_state fb;
@@ -56,6 +69,8 @@ struct pl_flow {
 	size_t nssid[2], capssid[2];
 	struct txa *txa; /* (tx, sid) pairs alerted */
 	size_t ntxa, captxa;
+	struct pl_carry carry[CARRY_TXS]; /* the latest transactions, replaced round robin */
+	unsigned carry_next;
 };
 
 struct pl_pkt {
@@ -151,7 +166,35 @@ static void pl_flow_free(void *arg)
 		free(pf->ssid[d]);
 	}
 	free(pf->txa);
+	for (int k = 0; k < CARRY_TXS; k++)
+		for (size_t b = 0; b < NCARRY_BUF; b++)
+			ips_detect_carry_free(&pf->carry[k].c[b]);
 	free(pf);
+}
+
+/*
+ * Points in's body buffers at the prefilter progress of (tx, d), so that a
+ * body growing over many packets is scanned once, not again from its start
+ * at every update. A transaction without a slot takes the oldest one (whose
+ * transaction then starts over with a full scan: the same result).
+ */
+static void carry_attach(struct pl_flow *pf, struct ips_detect_input *in, uint64_t tx, int d)
+{
+	struct pl_carry *pc = NULL;
+	for (int k = 0; k < CARRY_TXS && !pc; k++)
+		if (pf->carry[k].used && pf->carry[k].tx == tx && pf->carry[k].d == d)
+			pc = &pf->carry[k];
+	if (!pc) {
+		pc = &pf->carry[pf->carry_next];
+		pf->carry_next = (pf->carry_next + 1) % CARRY_TXS;
+		for (size_t b = 0; b < NCARRY_BUF; b++)
+			ips_detect_carry_free(&pc->c[b]);
+		pc->used = true;
+		pc->tx = tx;
+		pc->d = d;
+	}
+	for (size_t b = 0; b < NCARRY_BUF; b++)
+		in->carry[carry_bufs[b]] = &pc->c[b];
 }
 
 static void app_free_cb(void *arg)
@@ -480,8 +523,9 @@ static void inspect_txs(struct ips_pipeline *pl, struct ips_flow_rec *f, int d)
 			input_from_flow(&in, f, d == IPS_DIR_TO_SERVER);
 			in.ts_usec = (pl->cur ? pl->cur->ts_ns : f->last_ns) / 1000;
 			fill_bufs(pl, &in, tx, (enum app_dir)d);
-			size_t n = run(pl, &in, 2);
 			uint64_t id = app_tx_id(tx);
+			carry_attach(pf, &in, id, d);
+			size_t n = run(pl, &in, 2);
 			for (size_t i = 0; i < n; i++) {
 				const struct ips_match *m = &pl->m[i];
 				if (m->action != IPS_ACT_PASS && rule_kind(m->rule) != RK_APP)
