@@ -48,9 +48,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const uint8_t *nl = memchr(data, '\n', size);
 	if (!nl || (size_t)(nl - data) > 4096)
 		return 0;
-	char *text = strndup((const char *)data, (size_t)(nl - data));
+	/* Not strndup: sanitizer interceptors may look past n for the NUL. */
+	size_t tlen = (size_t)(nl - data);
+	char *text = malloc(tlen + 1);
 	if (!text)
 		return 0;
+	memcpy(text, data, tlen);
+	text[tlen] = '\0';
 	struct ips_rule *r = NULL;
 	char why[128], key[64];
 	int pe = ips_rule_parse(text, NULL, &r, why, sizeof(why), key, sizeof(key));
