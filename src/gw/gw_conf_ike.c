@@ -129,7 +129,7 @@ static const char *const conn_keys[] = {
         "name",   "local_addrs", "remote_addrs", "proposals",   "encap",     "local",
         "remote", "psk",         "rekey_time",   "reauth_time", "dpd_delay", "keyingtries",
         "pools",  "dns",         "vip",          "children",    NULL};
-static const char *const local_keys[] = {"id", "auth", "cert", "key", NULL};
+static const char *const local_keys[] = {"id", "auth", "cert", "key", "rsa_pss", NULL};
 static const char *const remote_keys[] = {"id", "auth", "cacert", NULL};
 static const char *const child_keys[] = {
         "name",       "mode",      "local_ts",      "remote_ts",    "esp_proposals",
@@ -538,6 +538,8 @@ static void load_end(struct loader *l, const struct conf_node *conn, bool local,
 	if (local) {
 		load_path(l, m, "cert", e->cert, sizeof(e->cert));
 		load_path(l, m, "key", e->key, sizeof(e->key));
+		/* RSA keys sign with RSASSA-PSS instead of PKCS#1 v1.5 (RFC 7427, RFC 4055). */
+		gwc_opt_bool(l, m, "rsa_pss", &e->rsa_pss);
 	} else {
 		load_path(l, m, "cacert", e->cacert, sizeof(e->cacert));
 	}

@@ -40,11 +40,11 @@ static void creds_free(struct ike_creds *cr)
 	free(cr);
 }
 
-static int scheme_for(const struct crypto_pkey *key, enum crypto_sig_scheme *s)
+static int scheme_for(const struct crypto_pkey *key, bool pss, enum crypto_sig_scheme *s)
 {
 	switch (crypto_pkey_type(key)) {
 	case CRYPTO_KEY_RSA:
-		*s = CRYPTO_SIG_RSA_PKCS1_SHA256;
+		*s = pss ? CRYPTO_SIG_RSA_PSS_SHA256 : CRYPTO_SIG_RSA_PKCS1_SHA256;
 		return 0;
 	case CRYPTO_KEY_EC_P256:
 		*s = CRYPTO_SIG_ECDSA_SHA256;
@@ -72,7 +72,7 @@ static int creds_load(const struct ike_conn_conf *c, struct ike_creds **out)
 		    (r = crypto_cert_to_der(cr->cert, cr->der, sizeof(cr->der), &cr->der_len)) !=
 		            0 ||
 		    (r = crypto_cert_pubkey(cr->cert, &certkey)) != 0 ||
-		    (r = scheme_for(cr->key, &cr->scheme)) != 0) {
+		    (r = scheme_for(cr->key, c->local.rsa_pss, &cr->scheme)) != 0) {
 			log_err_r("ike", r, "conn=%s: cannot load %s / %s", c->name, c->local.cert,
 			          c->local.key);
 			goto fail;

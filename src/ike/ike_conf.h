@@ -68,6 +68,7 @@ struct ike_end {
 	char cert[256];   /* PEM certificate file (local: our own) */
 	char key[256];    /* PEM private key file (local only) */
 	char cacert[256]; /* PEM trust anchor(s) for the peer (remote only) */
+	bool rsa_pss;     /* local RSA key: sign with RSASSA-PSS, not PKCS#1 v1.5 */
 };
 
 enum ike_start_action {
