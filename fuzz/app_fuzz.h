@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * Shared body of the app-layer fuzz targets (fuzz_app_dns.c, fuzz_app_http.c,
+ * fuzz_app_tls.c): they differ only in their seed corpora, which steer the
+ * protocol detection towards one parser. Input: byte 0 picks the transport
+ * (odd: UDP) and whether transactions are acknowledged as they come; then
+ * chunks, each a header byte h (direction h & 1, length (h >> 1) + 1) and
+ * that many bytes, fed to one flow as stream data in order. After every
+ * chunk each buffer of each transaction is read back in both directions
+ * (views must be readable end to end) and the flow's memory must stay under
+ * its cap. Anything but clean returns is a bug.
+ */
+#ifndef BW_FUZZ_APP_FUZZ_H
+#define BW_FUZZ_APP_FUZZ_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "ips/app.h"
+#include "lib/err.h"
+
+static struct app_ctx *ctx;
+
+static void walk(struct app_flow *f)
+{
+	volatile uint8_t sink = 0;
+
+	for (struct app_tx *tx = app_flow_tx_first(f); tx != NULL; tx = app_tx_next(tx)) {
+		for (int d = 0; d < 2; d++)
+			for (int b = 1; b < IPS_BUF__COUNT; b++)
+				for (size_t i = 0;; i++) {
+					const uint8_t *p;
+					size_t n;
+
+					if (app_tx_buf(tx, (enum app_dir)d, (enum ips_buf)b, i, &p,
+					               &n) != 0)
+						break;
+					for (size_t k = 0; k < n; k++)
+						sink ^= p[k];
+				}
+		(void)app_tx_http(tx);
+		(void)app_tx_dns(tx);
+		(void)app_tx_tls(tx);
+	}
+	(void)sink;
+}
+
+static int app_fuzz_run(const uint8_t *data, size_t size)
+{
+	struct app_cfg cfg;
+	struct app_flow *f;
+	uint8_t mode;
+
+	if (ctx == NULL) {
+		app_cfg_default(&cfg);
+		cfg.flow_memcap = 1u << 20;
+		cfg.body_limit = 64u << 10;
+		if (app_ctx_new(&ctx, &cfg) != 0)
+			abort();
+	}
+	if (size < 1)
+		return 0;
+	mode = data[0];
+	data++;
+	size--;
+	if (app_flow_new(&f, ctx, (mode & 1) ? APP_L4_UDP : APP_L4_TCP) != 0)
+		return 0;
+	while (size > 0) {
+		enum app_dir dir = (enum app_dir)(data[0] & 1);
+		size_t n = (size_t)(data[0] >> 1) + 1;
+
+		data++;
+		size--;
+		if (n > size)
+			n = size;
+		if (app_flow_feed(f, dir, data, n) != 0 && app_flow_mem(f) > (1u << 20))
+			abort();
+		if (app_flow_mem(f) > (1u << 20))
+			abort();
+		walk(f);
+		if (mode & 2)
+			app_flow_tx_ack(f);
+		data += n;
+		size -= n;
+	}
+	app_flow_eof(f, APP_DIR_TO_SERVER);
+	app_flow_eof(f, APP_DIR_TO_CLIENT);
+	walk(f);
+	app_flow_free(f);
+	return 0;
+}
+
+#endif
