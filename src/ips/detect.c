@@ -1063,6 +1063,7 @@ struct scan_ctx {
 	const struct det_group *g;
 	uint8_t slot;
 	struct ips_detect_carry *carry; /* NULL, or records the new candidates */
+	uint64_t bound;                 /* what new candidates record */
 	bool carry_failed;
 };
 
@@ -1077,20 +1078,25 @@ static int on_pattern(uint32_t id, size_t end, void *ctx)
 			continue;
 		/*
 		 * A rule is in one group only (its fast pattern's buffer and transform),
-		 * so a rule new to the candidates is new to this group's carry.
+		 * and the carried candidates go in after the scan, so a rule new to the
+		 * candidates is new to this scan.
 		 */
 		struct ips_detect_carry *c = s->carry;
 		if (c->n == c->cap) {
 			size_t nc = c->cap ? c->cap * 2 : 16;
 			uint32_t *nr = realloc(c->rule, nc * sizeof(*nr));
-			if (!nr) {
+			if (nr)
+				c->rule = nr;
+			uint64_t *nb = nr ? realloc(c->bound, nc * sizeof(*nb)) : NULL;
+			if (!nb) {
 				s->carry_failed = true;
 				continue;
 			}
-			c->rule = nr;
+			c->bound = nb;
 			c->cap = nc;
 		}
-		c->rule[c->n++] = s->g->rules[k];
+		c->rule[c->n] = s->g->rules[k];
+		c->bound[c->n++] = s->bound;
 	}
 	return 0;
 }
@@ -1100,28 +1106,51 @@ void ips_detect_carry_free(struct ips_detect_carry *c)
 	if (!c)
 		return;
 	free(c->rule);
+	free(c->bound);
 	*c = (struct ips_detect_carry){0};
 }
 
 /*
- * Scans the single view p[0..len) of a buffer whose earlier bytes c has
- * seen: the carried candidates, then the patterns that end in the new bytes.
+ * Scans the single view p[0..len) at stream position c->base, of which c
+ * has scanned up to c->scanned: the patterns that end in the new bytes,
+ * then the carried candidates not found again whose occurrence may still
+ * be in the buffer. Every occurrence in the buffer was found by this scan
+ * or an earlier one, whose bound (the end of that scan) is at least its end.
  */
 static void scan_carry(const struct det_group *g, void *scratch, struct scan_ctx *sc,
                        struct ips_detect_carry *c, const uint8_t *p, size_t len)
 {
-	if (len < c->scanned || (c->scanned && c->slot != sc->slot))
-		c->scanned = c->n = 0;
-	for (size_t k = 0; k < c->n; k++)
-		add_cand(sc->t, c->rule[k]);
+	uint64_t base = c->base, end = base + len;
+	if (end < c->scanned || c->scanned < base || (c->n && c->slot != sc->slot)) {
+		c->scanned = base;
+		c->n = 0;
+	}
 	size_t keep = g->maxlen ? g->maxlen - 1 : 0;
-	size_t from = c->scanned > keep ? c->scanned - keep : 0;
-	if (from < len)
-		g->ops->scan(g->db, scratch, p + from, len - from, on_pattern, sc);
+	uint64_t from = c->scanned - base > keep ? c->scanned - keep : base;
+	size_t nold = c->n;
+	sc->bound = end;
+	if (from < end)
+		g->ops->scan(g->db, scratch, p + (from - base), (size_t)(end - from), on_pattern,
+		             sc);
+	size_t w = 0;
+	for (size_t k = 0; k < nold; k++) {
+		/* Not found again (add_cand true): keep while it may be in the buffer. */
+		if (c->bound[k] > base && add_cand(sc->t, c->rule[k])) {
+			c->rule[w] = c->rule[k];
+			c->bound[w++] = c->bound[k];
+		}
+	}
+	if (w < nold) {
+		memmove(c->rule + w, c->rule + nold, (c->n - nold) * sizeof(*c->rule));
+		memmove(c->bound + w, c->bound + nold, (c->n - nold) * sizeof(*c->bound));
+		c->n -= nold - w;
+	}
 	c->slot = sc->slot;
-	c->scanned = len;
-	if (sc->carry_failed) /* a candidate could not be recorded: start over next time */
-		c->scanned = c->n = 0;
+	c->scanned = end;
+	if (sc->carry_failed) { /* a candidate could not be recorded: start over next time */
+		c->scanned = 0;
+		c->n = 0;
+	}
 }
 
 static enum det_pclass pclass(uint8_t proto)
@@ -1198,10 +1227,10 @@ static void prefilter(const struct ips_detect_engine *e, struct ips_detect_threa
 			const struct det_group *g = e->groups[b][tf];
 			if (!g || !(g->slot_any & slot))
 				continue;
-			struct scan_ctx sc = {t, g, slot, NULL, false};
+			struct scan_ctx sc = {t, g, slot, NULL, 0, false};
 			void *scratch = g->ops == &ips_mpm_hs_ops ? t->hs_scratch : NULL;
 			struct ips_detect_carry *c = in->carry[b];
-			if (c && tf == 0 && nv == 1 && b != IPS_BUF_PAYLOAD) {
+			if (c && tf == 0 && nv == 1) {
 				const uint8_t *p;
 				size_t len;
 				sc.carry = c;

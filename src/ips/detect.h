@@ -50,20 +50,26 @@ struct ips_flowbits_state {
 };
 
 /*
- * Prefilter progress over an append-only buffer (an HTTP body that grows
- * across inspections of one transaction): how many bytes were already
- * scanned and which rules their fast patterns made candidates. With one in
- * ips_detect_input.carry[b], the next inspection scans only the new bytes
- * (from the longest pattern's length - 1 before them) and takes the carried
- * candidates again, so it finds exactly what a full scan would. Zero-
- * initialise; keep one per (transaction, direction, buffer) with the same
- * engine; release with ips_detect_carry_free(). A buffer that shrank, or an
- * input of another class or direction, restarts it.
+ * Prefilter progress over a buffer that grows at its end and may lose bytes
+ * at its front: an HTTP body growing across inspections of one transaction,
+ * or a stream window (kept tail + new bytes). base is the position of the
+ * buffer's first byte in the whole stream of bytes the caller appended (0
+ * for a body); the caller sets it before each run. With one in
+ * ips_detect_input.carry[b], the run scans only the bytes not yet scanned
+ * (from the longest pattern's length - 1 before them) and takes again the
+ * carried candidates whose fast pattern may still lie in the buffer, so it
+ * evaluates a superset of the candidates of a full scan: the same alerts
+ * (candidates are evaluated fully). Zero-initialise; keep one per
+ * (transaction or flow, direction, buffer) with the same engine; release
+ * with ips_detect_carry_free(). Bytes removed other than at the front, or
+ * an input of another class or direction, restart it.
  */
 struct ips_detect_carry {
-	size_t scanned;
+	uint64_t base;    /* set by the caller */
+	uint64_t scanned; /* stream position up to which the buffer was scanned */
 	uint8_t slot;
-	uint32_t *rule; /* candidates so far, by evaluation order */
+	uint32_t *rule;  /* candidates so far, by evaluation order */
+	uint64_t *bound; /* per candidate: its last occurrence ends at or before this */
 	size_t n, cap;
 };
 
@@ -99,7 +105,7 @@ struct ips_detect_input {
 	struct ips_flowbits_state *flowbits;       /* NULL: no flow state */
 	/* App-layer buffers (IPS_BUF_PAYLOAD is ignored here: use payload). */
 	struct ips_detect_buf bufs[IPS_BUF__COUNT];
-	/* Optional: prefilter progress of append-only single-view buffers (see above). */
+	/* Optional: prefilter progress of growing single-view buffers (see above). */
 	struct ips_detect_carry *carry[IPS_BUF__COUNT];
 	/* Time, for threshold and detection_filter. */
 	uint64_t ts_usec;

@@ -64,8 +64,10 @@ struct pl_flow {
 	bool pass, drop;
 	uint8_t *win[2]; /* stream window: tail + pending */
 	size_t win_len[2], win_cap[2];
-	size_t pend[2];    /* pending (not yet inspected) bytes at the end of win */
-	uint32_t *ssid[2]; /* sids alerted from this direction's stream */
+	size_t pend[2];   /* pending (not yet inspected) bytes at the end of win */
+	uint64_t wpos[2]; /* bytes ever appended to win: win holds [wpos - win_len, wpos) */
+	struct ips_detect_carry scarry[2]; /* prefilter progress over the window */
+	uint32_t *ssid[2];                 /* sids alerted from this direction's stream */
 	size_t nssid[2], capssid[2];
 	struct txa *txa; /* (tx, sid) pairs alerted */
 	size_t ntxa, captxa;
@@ -164,6 +166,7 @@ static void pl_flow_free(void *arg)
 	for (int d = 0; d < 2; d++) {
 		free(pf->win[d]);
 		free(pf->ssid[d]);
+		ips_detect_carry_free(&pf->scarry[d]);
 	}
 	free(pf->txa);
 	for (int k = 0; k < CARRY_TXS; k++)
@@ -442,6 +445,9 @@ static void inspect_stream(struct ips_pipeline *pl, struct ips_flow_rec *f, int 
 		in.payload_len = pf->win_len[d];
 		in.dsize = pf->pend[d];
 		in.is_stream = true;
+		/* The tail was scanned by the previous runs: only new bytes are. */
+		pf->scarry[d].base = pf->wpos[d] - pf->win_len[d];
+		in.carry[IPS_BUF_PAYLOAD] = &pf->scarry[d];
 		in.ts_usec = (pl->cur ? pl->cur->ts_ns : f->last_ns) / 1000;
 		size_t n = run(pl, &in, 1);
 		for (size_t i = 0; i < n; i++) {
@@ -557,6 +563,7 @@ static void win_append(struct pl_flow *pf, int d, const uint8_t *p, size_t len)
 	}
 	memcpy(pf->win[d] + pf->win_len[d], p, len);
 	pf->win_len[d] += len;
+	pf->wpos[d] += len;
 	pf->pend[d] += len;
 }
 

@@ -5,7 +5,8 @@
  * HTTP response bodies that grow by random chunks, as a body does across
  * packets. At every step the alerts with a carry equal those of a full
  * scan, with vectorscan and Aho-Corasick, and those of no prefilter; a
- * shrunk buffer or another direction restarts the carry. Single caseless
+ * shrunk buffer or another direction restarts the carry. The same over a
+ * stream window that keeps a tail and drops older bytes. Single caseless
  * contents are also checked against a brute-force caseless search.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -57,16 +58,14 @@ static void add_rule(struct ips_ruleset *rs, const char *text)
 	rs->rules[rs->n++] = r;
 }
 
-/* Rule sid (1..63) of a random shape; words[sid] keeps a single nocase content. */
-static void make_rules(struct ips_ruleset *rs, char words[][8])
+/* Rule sid (1..63) of a random shape after h; words[sid] keeps a single nocase content. */
+static void make_rules(struct ips_ruleset *rs, char words[][8], const char *h)
 {
 	char a[8], b[8], text[400];
 	for (int sid = 1; sid <= NRULES; sid++) {
 		rnd_word(a, 1 + rnd() % 6);
 		rnd_word(b, 1 + rnd() % 3);
 		words[sid][0] = 0;
-		const char *h =
-		        "alert http any any -> any any (flow:established,to_client; file_data;";
 		switch (sid % 5) {
 		case 0:
 			snprintf(text, sizeof(text), "%s content:\"%s\"; nocase; sid:%d;)", h, a,
@@ -150,7 +149,8 @@ static void test_carry(void **state)
 	struct ips_ruleset *rs = calloc(1, sizeof(*rs));
 	assert_non_null(rs);
 	char words[NRULES + 1][8];
-	make_rules(rs, words);
+	make_rules(rs, words,
+	           "alert http any any -> any any (flow:established,to_client; file_data;");
 	struct ips_detect_engine *e[3];
 	struct ips_detect_thread *t[3];
 	for (int m = 0; m < 3; m++) {
@@ -215,10 +215,79 @@ static void test_carry(void **state)
 	ips_ruleset_free(rs);
 }
 
+/*
+ * A stream window: the last TAIL bytes kept plus each new chunk, its first
+ * byte at stream position base, as the pipeline inspects reassembled data.
+ */
+static void test_window(void **state)
+{
+	(void)state;
+	enum { TAIL = 64, STREAM = 20000 };
+	struct ips_ruleset *rs = calloc(1, sizeof(*rs));
+	assert_non_null(rs);
+	char words[NRULES + 1][8];
+	make_rules(rs, words, "alert tcp any any -> any any (flow:established,to_client;");
+	struct ips_detect_engine *e[3];
+	struct ips_detect_thread *t[3];
+	for (int m = 0; m < 3; m++) {
+		struct ips_detect_conf c = {.force_ac = m == 1, .no_prefilter = m == 2};
+		assert_int_equal(ips_detect_build(rs, &c, &e[m], NULL), 0);
+		assert_int_equal(ips_detect_thread_new(e[m], &t[m]), 0);
+	}
+	uint8_t *win = malloc(TAIL + 300);
+	assert_non_null(win);
+	struct ips_detect_carry carry[2] = {{0}, {0}};
+	size_t wlen = 0, steps = 0, alerts = 0;
+	uint64_t pos = 0;
+	while (pos < STREAM) {
+		if (wlen > TAIL) {
+			memmove(win, win + wlen - TAIL, TAIL);
+			wlen = TAIL;
+		}
+		if (rnd() % 64 == 0) /* a gap: the window starts over */
+			wlen = 0;
+		size_t add = 1 + rnd() % 300;
+		for (size_t i = 0; i < add; i++)
+			win[wlen + i] = (uint8_t)alpha[rnd() % (sizeof(alpha) - 1)];
+		wlen += add;
+		pos += add;
+		struct ips_bufv v = {NULL, 0};
+		struct ips_detect_input in;
+		body_input(&in, &v, false);
+		in.app = IPS_PROTO_IP;
+		in.payload = win;
+		in.payload_len = wlen;
+		in.is_stream = true;
+		uint64_t none = sids(e[2], t[2], &in);
+		assert_true(sids(e[0], t[0], &in) == none);
+		assert_true(sids(e[1], t[1], &in) == none);
+		for (int m = 0; m < 2; m++) {
+			carry[m].base = pos - wlen;
+			in.carry[IPS_BUF_PAYLOAD] = &carry[m];
+			assert_true(sids(e[m], t[m], &in) == none);
+		}
+		steps++;
+		for (uint64_t b = none; b; b &= b - 1)
+			alerts++;
+	}
+	print_message("window: %d rules, %zu steps, %zu alerts, all modes agree\n", NRULES, steps,
+	              alerts);
+	assert_true(alerts > 0);
+	ips_detect_carry_free(&carry[0]);
+	ips_detect_carry_free(&carry[1]);
+	free(win);
+	for (int m = 0; m < 3; m++) {
+		ips_detect_thread_free(t[m]);
+		ips_detect_free(e[m]);
+	}
+	ips_ruleset_free(rs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_carry),
+	        cmocka_unit_test(test_window),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
