@@ -1051,10 +1051,15 @@ const struct ips_detect_thread_stats *ips_detect_thread_stats(const struct ips_d
 static bool add_cand(struct ips_detect_thread *t, uint32_t rule)
 {
 	uint64_t bit = 1ull << (rule & 63);
-	if (t->cand_bits[rule >> 6] & bit)
+	size_t w = rule >> 6;
+	if (t->cand_bits[w] & bit)
 		return false;
-	t->cand_bits[rule >> 6] |= bit;
+	t->cand_bits[w] |= bit;
 	t->ncand++;
+	if (w < t->cand_lo)
+		t->cand_lo = w;
+	if (w >= t->cand_hi)
+		t->cand_hi = w + 1;
 	return true;
 }
 
@@ -1279,6 +1284,8 @@ int ips_detect_run(const struct ips_detect_engine *e, struct ips_detect_thread *
 	t->gen++;
 	t->st.runs++;
 	t->ncand = 0;
+	t->cand_lo = SIZE_MAX;
+	t->cand_hi = 0;
 	if (e->conf.no_prefilter) {
 		t->st.candidates += e->nrules;
 		for (size_t i = 0; i < e->nrules; i++)
@@ -1289,12 +1296,12 @@ int ips_detect_run(const struct ips_detect_engine *e, struct ips_detect_thread *
 	prefilter(e, t, in);
 	t->st.candidates += t->ncand;
 	/*
-	 * Candidates in evaluation order: walk the bitmap (rules are sorted), which
-	 * costs nrules / 64 word reads and no sort; clear it on the way.
+	 * Candidates in evaluation order: walk the bitmap (rules are sorted) over
+	 * the words that were set, with no sort; clear it on the way.
 	 */
-	size_t words = (e->nrules + 63) / 64;
+	size_t words = t->cand_hi;
 	bool stop = false;
-	for (size_t w = 0; w < words && t->ncand; w++) {
+	for (size_t w = t->cand_lo; w < words && t->ncand; w++) {
 		uint64_t b = t->cand_bits[w];
 		if (!b)
 			continue;

@@ -155,6 +155,7 @@ struct ips_detect_thread {
 	uint64_t *cand_bits; /* candidates of the current run, by rule order */
 	uint64_t *hx_bits;   /* header index work: 2 * hx.words */
 	size_t ncand;
+	size_t cand_lo, cand_hi; /* words of cand_bits that may be set: [lo, hi) */
 	struct det_tfbuf tf[IPS_BUF__COUNT];
 	uint64_t gen;
 	struct det_thr_entry *thr;
