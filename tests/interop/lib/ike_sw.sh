@@ -326,10 +326,10 @@ ike_sw_tcp()
 	ready="$BW_TMP/tcp-$port.ready"
 	srv="$BW_TMP/tcp-$port.srv"
 	rm -f -- "$ready" "$srv"
-	bw_ns_bg "$to" "$srv" timeout -k 2 25 /usr/bin/python3 "$IKE_SW_LIB/tcpxfer.py" serve \
+	bw_ns_bg "$to" "$srv" timeout -k 2 60 /usr/bin/python3 "$IKE_SW_LIB/tcpxfer.py" serve \
 		"$dst" "$port" "$ready"
 	pid=$BW_NS_LAST_PID
-	if ! bw_wait_until 10 test -e "$ready"; then
+	if ! bw_wait_until 30 test -e "$ready"; then
 		bw_ns_kill "$pid"
 		echo "tcp server did not start: $(cat "$srv")"
 		return 1
