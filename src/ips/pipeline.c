@@ -11,10 +11,13 @@
  *    inspected plus what this packet made contiguous, so that a pattern split
  *    across segments is found. Only payload rules count; a stream match
  *    alerts once per flow direction and sid and never on a packet that
- *    already alerted that sid (the window re-inspects bytes).
+ *    already alerted that sid (the window re-inspects bytes). The prefilter
+ *    carries its progress over the window (struct ips_detect_carry), so it
+ *    scans only the new bytes; evaluation sees the whole window.
  *  - tx: every app-layer transaction updated in the direction just fed,
  *    with its sticky buffers. Only rules with app buffers count, once per
- *    (transaction, sid).
+ *    (transaction, sid). Bodies carry their prefilter progress the same way
+ *    (per transaction, the latest CARRY_TXS of a flow).
  *
  * Flowbits and the pass/drop marks live in the flow's det slot (struct
  * pl_flow), the app-layer state in its app slot; both go with the flow.
