@@ -5,7 +5,10 @@
  * an EVP_PKEY (EVP_PKEY_fromdata for MODP and ECP, raw public key for X25519)
  * and EVP_PKEY_derive. Every peer value is validated here before derivation:
  * the length is exact, an ECP point is decoded from 0x04 | x | y (OpenSSL
- * refuses points off the curve) and checked again with EVP_PKEY_public_check,
+ * refuses points off the curve) and checked with EVP_PKEY_public_check_quick
+ * (coordinates in range, on the curve, not the identity; the NIST curves have
+ * cofactor 1, so that is the whole group-membership test of SP 800-56A
+ * 5.6.2.3.4 and the n*Q = O multiplication of the full check adds nothing),
  * a MODP value must satisfy 1 < y < p-1 (RFC 7296 section 5 and RFC 6989
  * section 2.1: this rules out the small-subgroup values 0, 1 and p-1; for the
  * named RFC 3526 group OpenSSL's public check also tests y^q = 1, the full
@@ -320,9 +323,14 @@ static EVP_PKEY *peer_key(struct crypto_dh *dh, const uint8_t *peer)
 		return NULL;
 	if ((key = pkey_fromdata(dh->g, peer, NULL, 0)) == NULL)
 		return NULL;
-	/* Full public-key check: on the curve and not the identity; for MODP the range again. */
+	/*
+	 * MODP: the full check (y^q = 1). ECP: the quick check is complete for
+	 * cofactor-1 curves. Derivation below then skips OpenSSL's own peer
+	 * validation, which would repeat the full check.
+	 */
 	ctx = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL);
-	ok = ctx != NULL && EVP_PKEY_public_check(ctx) == 1;
+	ok = ctx != NULL && (dh->g->kind == DH_ECP ? EVP_PKEY_public_check_quick(ctx)
+	                                           : EVP_PKEY_public_check(ctx)) == 1;
 	EVP_PKEY_CTX_free(ctx);
 	if (!ok) {
 		EVP_PKEY_free(key);
@@ -368,7 +376,8 @@ int crypto_dh_shared(struct crypto_dh *dh, const uint8_t *peer, size_t peerlen, 
 		if (EVP_PKEY_CTX_set_params(ctx, params) != 1)
 			goto out;
 	}
-	if (EVP_PKEY_derive_set_peer(ctx, pk) != 1) {
+	/* peer_key validated pk; X25519 needs none (the all-zero result is refused below). */
+	if (EVP_PKEY_derive_set_peer_ex(ctx, pk, 0) != 1) {
 		r = BW_ERR_INVAL;
 		goto out;
 	}
