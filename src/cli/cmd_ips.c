@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * `bulwark ips -r FILE.pcap -S RULES [-S more] [-l OUTDIR] [--vars VARS.yaml]
- * [--classification FILE] [--dump-rules]`: the offline IPS. Loads the rules
+ * [--classification FILE] [--dump-rules] [--esp-keys FILE]`: the offline IPS.
+ * Loads the ESP keys (ips/esp_keys.h) and the rules
  * (Suricata's default variables unless a vars file overrides them; the
  * classification.config given or the one beside the first rules file),
  * compiles the detection engine, runs every frame of the capture through
@@ -22,6 +23,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "ips/esp_keys.h"
 #include "ips/ips.h"
 #include "ips/pcap_in.h"
 #include "lib/err.h"
@@ -68,7 +70,7 @@ static void usage(FILE *f)
 	           "  --dump-rules          print how each loaded rule was understood\n"
 	           "  --midstream           pick up TCP sessions without a handshake\n"
 	           "  -q                    no per-rule load warnings on stderr\n"
-	           "  --esp-keys FILE       decrypt ESP with these keys (not yet available)\n");
+	           "  --esp-keys FILE       decrypt ESP with the SAs in this YAML file\n");
 }
 
 static void sink(enum bw_log_level level, const char *line, void *arg)
@@ -206,7 +208,10 @@ static void summary(const struct ips_pipeline *pl, const struct ips_load_stats *
 	printf("drops by reason:");
 	for (int i = 0; i < IPS_DROP__COUNT; i++)
 		printf(" %s=%" PRIu64, ips_drop_reason_name((enum ips_drop_reason)i), st->drops[i]);
-	printf("\ndecode anomalies: %" PRIu64 " packets\n", d->anomalies);
+	printf("\nesp: %" PRIu64 " packets, decrypted %" PRIu64 ", no key %" PRIu64
+	       ", auth failed %" PRIu64 ", invalid %" PRIu64 "\n",
+	       d->esp, d->esp_decrypted, d->esp_no_key, d->esp_auth_failed, d->esp_invalid);
+	printf("decode anomalies: %" PRIu64 " packets\n", d->anomalies);
 	for (int i = 1; i < IPS_EV__COUNT; i++)
 		if (d->events[i])
 			printf("  %s  %" PRIu64 "\n", ips_event_name(i), d->events[i]);
@@ -270,6 +275,7 @@ int cmd_ips(int argc, char **argv)
 	struct ips_classconf *cc = NULL;
 	struct ips_detect_engine *eng = NULL;
 	struct ips_pipeline *pl = NULL;
+	struct ips_esp_keys *keys = NULL;
 	struct ips_detect_conf dc = {0};
 	char path[4096], *cpath = NULL;
 	uint64_t last_ts = 0, bytes = 0;
@@ -278,14 +284,14 @@ int cmd_ips(int argc, char **argv)
 
 	if ((r = parse_args(argc, argv, &o)) != 0)
 		return r > 0 ? 0 : 2;
-	if (o.esp_keys) {
-		fprintf(stderr, "bulwark ips: --esp-keys is not implemented yet (ESP decryption "
-		                "in the IPS comes with a later change)\n");
-		return 2;
-	}
 	bw_log_init("bulwark", BW_LOG_NOTICE, false, true);
 	oc.quiet = o.quiet;
 	bw_log_set_sink(sink, &oc);
+	/* Keys first: a wrong key file should fail before minutes of rule loading. */
+	if (o.esp_keys && ips_esp_keys_load_file(&keys, o.esp_keys) != 0) {
+		fprintf(stderr, "bulwark ips: cannot use the ESP keys in %s\n", o.esp_keys);
+		goto out;
+	}
 	if (mkdir(o.outdir, 0755) != 0 && errno != EEXIST) {
 		fprintf(stderr, "bulwark ips: cannot create %s: %s\n", o.outdir, strerror(errno));
 		goto out;
@@ -324,6 +330,8 @@ int cmd_ips(int argc, char **argv)
 	                              .on_flow = on_flow,
 	                              .arg = &oc,
 	                              .midstream = o.midstream};
+	if (keys != NULL)
+		ips_esp_keys_hook(keys, &pc.esp_hook);
 	if (ips_pipeline_new(&pl, &pc) != 0)
 		goto out;
 	r = run_capture(&o, pl, &last_ts, &bytes);
@@ -334,6 +342,7 @@ int cmd_ips(int argc, char **argv)
 	rc = r == 0 ? 0 : 1;
 out:
 	ips_pipeline_free(pl);
+	ips_esp_keys_free(keys);
 	ips_detect_free(eng);
 	ips_ruleset_free(rs);
 	ips_classconf_free(cc);

@@ -305,6 +305,9 @@ struct ips_decode_stats {
 	uint64_t ipv4, ipv6, ipv6_ext, ah, frag;
 	uint64_t tcp, udp, icmpv4, icmpv6;
 	uint64_t gre, pptp, l2tp, esp, ipip;
+	/* ESP with --esp-keys: decrypted, no key for the SPI (or no key file),
+	 * ICV failed, and malformed once decrypted (padding, length, TFC dummy). */
+	uint64_t esp_decrypted, esp_no_key, esp_auth_failed, esp_invalid;
 	uint64_t other;     /* stopped at an unknown protocol (not an anomaly) */
 	uint64_t anomalies; /* packets with at least one anomaly */
 	uint64_t events[IPS_EV__COUNT];
@@ -316,7 +319,9 @@ struct ips_decode_stats {
  * and sets *inner to a decrypted inner packet (IP header first for tunnel
  * mode; transport payload for transport mode, with *next_proto set) in a
  * buffer it owns that stays valid until the next call. BW_ERR_NOTFOUND when
- * no key is known: the packet stays "ESP".
+ * no key is known, BW_ERR_AUTH when the ICV fails, another error when the
+ * packet is malformed: the packet stays "ESP" and the reason is counted.
+ * The ESP keys glue is ips/esp_keys.h.
  */
 struct ips_esp_hook {
 	int (*decrypt)(void *ctx, const struct ips_esp *esp, const struct ips_ip *outer,

@@ -219,6 +219,7 @@ int ips_dec_esp(struct ips_dec *d, const uint8_t *b, size_t len, bool udp_encap)
 	size_t inner_len = 0;
 	uint8_t next = 0;
 	struct ips_ip *outer;
+	int r;
 
 	if (len < IPS_ESP_HLEN)
 		return ips_dec_ev(d, IPS_EV_ESP_TRUNC);
@@ -232,9 +233,23 @@ int ips_dec_esp(struct ips_dec *d, const uint8_t *b, size_t len, bool udp_encap)
 	e->len = len;
 	p->flags |= IPS_PKT_ESP;
 	outer = &p->ip[p->n_ip - 1];
-	if (h == NULL || h->decrypt == NULL ||
-	    h->decrypt(h->ctx, e, outer, &inner, &inner_len, &next) != 0 || inner == NULL)
+	if (h == NULL || h->decrypt == NULL) {
+		IPS_STAT(d, esp_no_key);
 		return d->rc;
+	}
+	r = h->decrypt(h->ctx, e, outer, &inner, &inner_len, &next);
+	if (r == 0 && inner == NULL)
+		r = BW_ERR_INVAL;
+	if (r != 0) {
+		if (r == BW_ERR_NOTFOUND)
+			IPS_STAT(d, esp_no_key);
+		else if (r == BW_ERR_AUTH)
+			IPS_STAT(d, esp_auth_failed);
+		else
+			IPS_STAT(d, esp_invalid);
+		return d->rc;
+	}
+	IPS_STAT(d, esp_decrypted);
 	/* Decrypted: tunnel mode carries an IP packet, transport mode the next protocol. */
 	p->flags &= ~(uint32_t)IPS_PKT_ESP;
 	p->flags |= IPS_PKT_DECRYPTED;

@@ -358,9 +358,12 @@ void ips_eve_stats(struct ips_eve *e, const struct ips_pipeline *pl,
 	        ",\"ipv6\":%" PRIu64 ",\"ethernet\":%" PRIu64 ",\"vlan\":%" PRIu64
 	        ",\"tcp\":%" PRIu64 ",\"udp\":%" PRIu64 ",\"icmpv4\":%" PRIu64
 	        ",\"icmpv6\":%" PRIu64 ",\"gre\":%" PRIu64 ",\"esp\":%" PRIu64
+	        ",\"esp_decrypted\":%" PRIu64 ",\"esp_no_key\":%" PRIu64
+	        ",\"esp_auth_failed\":%" PRIu64 ",\"esp_invalid\":%" PRIu64
 	        ",\"anomalies\":%" PRIu64 ",\"event\":{",
 	        d->pkts, d->bytes, d->ipv4, d->ipv6, d->eth, d->vlan, d->tcp, d->udp, d->icmpv4,
-	        d->icmpv6, d->gre, d->esp, d->anomalies);
+	        d->icmpv6, d->gre, d->esp, d->esp_decrypted, d->esp_no_key, d->esp_auth_failed,
+	        d->esp_invalid, d->anomalies);
 	bool first = true;
 	for (int i = 1; i < IPS_EV__COUNT; i++) {
 		if (!d->events[i])

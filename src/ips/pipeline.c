@@ -642,6 +642,7 @@ int ips_pipeline_new(struct ips_pipeline **out, const struct ips_pipeline_cfg *c
 	if (!pl)
 		return BW_ERR_NOMEM;
 	pl->cfg = *cfg;
+	pl->dec.esp_hook = cfg->esp_hook;
 	pl->cb.data = on_data;
 	ips_flow_cfg_default(&fc);
 	fc.on_end = on_end;
