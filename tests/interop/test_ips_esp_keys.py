@@ -16,6 +16,7 @@ Needs no root: nothing is sent.
 """
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -132,6 +133,16 @@ def check(label, cond, why):
 
 def main():
     tmp = tempfile.mkdtemp(prefix="bw-ips-esp-")
+    try:
+        return run_all(tmp)
+    finally:
+        if os.environ.get("BW_KEEP_TMP"):
+            print("kept", tmp)
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def run_all(tmp):
     rules = os.path.join(tmp, "esp.rules")
     with open(rules, "w") as f:
         f.write(RULES)
