@@ -1004,6 +1004,8 @@ void ips_detect_thread_free(struct ips_detect_thread *t)
 	free(t->hx_bits);
 	for (size_t b = 0; b < IPS_BUF__COUNT; b++)
 		free(t->tf[b].p);
+	for (size_t k = 0; k < DET_OCC_OPS; k++)
+		free(t->occ[k].pos);
 	free(t->thr);
 	free(t);
 }
@@ -1184,19 +1186,14 @@ static unsigned ctz64(uint64_t b)
 	return tab[((b & (0 - b)) * 0x022fdd63cc95386dull) >> 58];
 }
 
-/* Adds the rules without a fast pattern whose header the input may satisfy. */
-static void hx_cands(const struct ips_detect_engine *e, struct ips_detect_thread *t,
-                     const struct ips_detect_input *in, enum det_pclass pc, enum det_dir d)
+/* Sets acc (h->words) to the rules of the header index whose header in may satisfy. */
+static void hx_survivors(const struct det_hindex *h, const struct ips_detect_input *in,
+                         enum det_pclass pc, enum det_dir d, enum ips_proto app, uint64_t *acc,
+                         uint64_t *tmp)
 {
-	const struct det_hindex *h = &e->hx;
-	size_t w = h->words;
-	if (!h->n || (in->ip_version != 4 && in->ip_version != 6))
-		return; /* header_match() refuses every rule without IP */
-	uint64_t *acc = t->hx_bits, *tmp = t->hx_bits + w;
-	enum ips_proto app = (unsigned)in->app < IPS_PROTO__COUNT ? in->app : IPS_PROTO_IP;
 	const uint64_t *sl = h->slot[pc][d], *ap = h->app[app];
 	uint64_t any = 0;
-	for (size_t x = 0; x < w; x++)
+	for (size_t x = 0; x < h->words; x++)
 		any |= acc[x] = sl[x] & ap[x];
 	if (!any)
 		return;
@@ -1209,6 +1206,38 @@ static void hx_cands(const struct ips_detect_engine *e, struct ips_detect_thread
 		hx_and(h, hs->any_port, hs->pbits, &hs->port, pk, ports, acc, tmp);
 		hx_and(h, hs->any_addr, hs->abits, &hs->addr[fam], s ? in->dst : in->src, true, acc,
 		       tmp);
+	}
+}
+
+/* Adds the rules without a fast pattern whose header the input may satisfy. */
+static void hx_cands(const struct ips_detect_engine *e, struct ips_detect_thread *t,
+                     const struct ips_detect_input *in, enum det_pclass pc, enum det_dir d)
+{
+	const struct det_hindex *h = &e->hx;
+	size_t w = h->words;
+	if (!h->n || (in->ip_version != 4 && in->ip_version != 6))
+		return; /* header_match() refuses every rule without IP */
+	uint64_t *acc = t->hx_bits, *tmp = t->hx_bits + w;
+	enum ips_proto app = (unsigned)in->app < IPS_PROTO__COUNT ? in->app : IPS_PROTO_IP;
+	/*
+	 * The survivors depend on the header fields below only: packets, stream
+	 * chunks and transactions of one flow direction mostly follow each other,
+	 * so the previous run's survivors are reused when the header is the same.
+	 */
+	struct det_hxkey *k = &t->hxkey;
+	if (!k->valid || k->ip_version != in->ip_version || k->proto != in->proto ||
+	    k->dir != (uint8_t)d || k->app != app || k->sp != in->sp || k->dp != in->dp ||
+	    memcmp(k->src, in->src, 16) != 0 || memcmp(k->dst, in->dst, 16) != 0) {
+		hx_survivors(h, in, pc, d, app, acc, tmp);
+		k->valid = true;
+		k->ip_version = in->ip_version;
+		k->proto = in->proto;
+		k->dir = (uint8_t)d;
+		k->app = app;
+		k->sp = in->sp;
+		k->dp = in->dp;
+		memcpy(k->src, in->src, 16);
+		memcpy(k->dst, in->dst, 16);
 	}
 	for (size_t x = 0; x < w; x++) {
 		uint64_t b = acc[x];

@@ -146,6 +146,17 @@ struct det_tfbuf {
 	uint64_t gen;
 };
 
+/*
+ * The occurrences found so far of one content option in the buffer under
+ * inspection (detect_match.c), in increasing order.
+ */
+struct det_occ {
+	uint32_t *pos;
+	size_t cap;
+};
+
+enum { DET_OCC_OPS = 64 }; /* content options per buffer with an occurrence list */
+
 struct ips_detect_thread {
 	const struct ips_detect_engine *e;
 	void *hs_scratch;
@@ -154,6 +165,14 @@ struct ips_detect_thread {
 	pcre2_jit_stack *jit;
 	uint64_t *cand_bits; /* candidates of the current run, by rule order */
 	uint64_t *hx_bits;   /* header index work: 2 * hx.words */
+	/* The input header whose survivors hx_bits[0..hx.words) hold (valid), for the next run. */
+	struct det_hxkey {
+		bool valid;
+		uint8_t ip_version, proto, dir;
+		enum ips_proto app;
+		uint16_t sp, dp;
+		uint8_t src[16], dst[16];
+	} hxkey;
 	size_t ncand;
 	size_t cand_lo, cand_hi; /* words of cand_bits that may be set: [lo, hi) */
 	struct det_tfbuf tf[IPS_BUF__COUNT];
@@ -161,6 +180,7 @@ struct ips_detect_thread {
 	struct det_thr_entry *thr;
 	size_t nthr;
 	unsigned budget;
+	struct det_occ occ[DET_OCC_OPS];
 	struct ips_detect_thread_stats st;
 };
 

@@ -171,14 +171,15 @@ static const uint8_t *find(const uint8_t *h, size_t hn, const uint8_t *p, size_t
 /* ---- per-buffer inspection ---- */
 
 /*
- * What the last search of content op i to the end of the buffer found: the
- * first occurrence at or after lo starts at f (-1: none up to the end).
+ * What the searches of content op i to the end of the buffer found: every
+ * occurrence starting in [clo, chi), in t->occ[i].pos[0..n).
  */
 struct fcache {
-	int64_t lo, f;
+	int64_t clo, chi;
+	size_t n;
 };
 
-enum { FCACHE_OPS = 64 };
+enum { FCACHE_OPS = DET_OCC_OPS };
 
 struct insp {
 	struct ips_detect_thread *t;
@@ -186,7 +187,7 @@ struct insp {
 	const uint8_t *b;
 	size_t len;
 	uint64_t vars[IPS_RULE_MAX_VARS];
-	uint64_t fvalid; /* bit i: fc[i] holds a search of op i in this view */
+	uint64_t fvalid; /* bit i: fc[i] holds searches of op i in this view */
 	struct fcache fc[FCACHE_OPS];
 };
 
@@ -215,34 +216,95 @@ static int spend(struct insp *s)
 	return 0;
 }
 
+/* Makes room for one more position in o; false when out of memory. */
+static bool occ_room(struct det_occ *o, size_t n)
+{
+	if (n < o->cap)
+		return true;
+	size_t nc = o->cap ? o->cap * 2 : 64;
+	uint32_t *np = realloc(o->pos, nc * sizeof(*np));
+	if (!np)
+		return false;
+	o->pos = np;
+	o->cap = nc;
+	return true;
+}
+
+static void occ_reverse(uint32_t *p, size_t n)
+{
+	for (size_t a = 0, b = n; a + 1 < b; a++, b--) {
+		uint32_t x = p[a];
+		p[a] = p[b - 1];
+		p[b - 1] = x;
+	}
+}
+
 /*
  * Searches content op i of s from lo to the end of the buffer, through the
- * op's cache: retries and later cursors mostly ask again from a position
- * whose answer is known (the same next occurrence, or none up to the end).
+ * op's occurrence list: retries and later cursors ask again and again for
+ * the next occurrence after positions in a range already searched (a
+ * content retried at each occurrence of the content before it walks the
+ * same occurrences each time), so each byte is searched once per view.
  */
 static const uint8_t *find_to_end(struct insp *s, size_t i, int64_t lo, const struct ips_content *c,
                                   bool nocase)
 {
-	struct fcache *fc = i < FCACHE_OPS ? &s->fc[i] : NULL;
-	bool valid = fc && (s->fvalid >> i & 1);
-	if (valid && lo >= fc->lo && (fc->f < 0 || lo <= fc->f))
-		return fc->f < 0 ? NULL : s->b + fc->f;
-	const uint8_t *f;
-	if (valid && lo < fc->lo) {
-		/* Only the part before the known answer needs a search. */
-		int64_t gend = fc->lo + (int64_t)c->len - 1;
-		if (gend > (int64_t)s->len)
-			gend = (int64_t)s->len;
-		f = find(s->b + lo, (size_t)(gend - lo), c->pat, c->len, nocase);
-		if (!f)
-			f = fc->f < 0 ? NULL : s->b + fc->f;
-	} else {
-		f = find(s->b + lo, s->len - (size_t)lo, c->pat, c->len, nocase);
-	}
-	if (fc) {
-		fc->lo = lo;
-		fc->f = f ? f - s->b : -1;
+	int64_t len = (int64_t)s->len, clen = (int64_t)c->len, maxs = len - clen;
+	if (i >= FCACHE_OPS || len > (int64_t)UINT32_MAX)
+		return find(s->b + lo, s->len - (size_t)lo, c->pat, c->len, nocase);
+	if (lo > maxs)
+		return NULL;
+	struct fcache *fc = &s->fc[i];
+	struct det_occ *o = &s->t->occ[i];
+	if (!(s->fvalid >> i & 1) || lo > fc->chi) {
+		fc->clo = fc->chi = lo;
+		fc->n = 0;
 		s->fvalid |= 1ull << i;
+	}
+	if (lo < fc->clo) {
+		/* Every occurrence starting in [lo, clo), appended, then moved in front. */
+		size_t m = 0;
+		int64_t p = lo, hend = fc->clo - 1 + clen;
+		if (hend > len)
+			hend = len;
+		const uint8_t *f;
+		while (p < fc->clo &&
+		       (f = find(s->b + p, (size_t)(hend - p), c->pat, c->len, nocase))) {
+			if (!occ_room(o, fc->n + m)) {
+				s->fvalid &= ~(1ull << i);
+				return find(s->b + lo, s->len - (size_t)lo, c->pat, c->len, nocase);
+			}
+			o->pos[fc->n + m++] = (uint32_t)(f - s->b);
+			p = (f - s->b) + 1;
+		}
+		occ_reverse(o->pos, fc->n);
+		occ_reverse(o->pos + fc->n, m);
+		occ_reverse(o->pos, fc->n + m);
+		fc->n += m;
+		fc->clo = lo;
+	}
+	/* The first known occurrence at or after lo (lo is in [clo, chi]). */
+	size_t a = 0, b = fc->n;
+	while (a < b) {
+		size_t mid = a + (b - a) / 2;
+		if ((int64_t)o->pos[mid] < lo)
+			a = mid + 1;
+		else
+			b = mid;
+	}
+	if (a < fc->n)
+		return s->b + o->pos[a];
+	/* None in [lo, chi): the first at or after chi. */
+	if (fc->chi > maxs)
+		return NULL;
+	const uint8_t *f = find(s->b + fc->chi, (size_t)(len - fc->chi), c->pat, c->len, nocase);
+	if (!f) {
+		fc->chi = maxs + 1;
+		return NULL;
+	}
+	if (occ_room(o, fc->n)) {
+		o->pos[fc->n++] = (uint32_t)(f - s->b);
+		fc->chi = (f - s->b) + 1;
 	}
 	return f;
 }
