@@ -155,7 +155,10 @@ struct det_occ {
 	size_t cap;
 };
 
-enum { DET_OCC_OPS = 64 }; /* content options per buffer with an occurrence list */
+enum {
+	DET_OCC_OPS = 64,       /* content options per buffer with an occurrence list */
+	DET_OCC_MAX = 1u << 14, /* positions kept per list (64 KiB); past it, plain searches */
+};
 
 struct ips_detect_thread {
 	const struct ips_detect_engine *e;

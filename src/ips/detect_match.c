@@ -216,11 +216,17 @@ static int spend(struct insp *s)
 	return 0;
 }
 
-/* Makes room for one more position in o; false when out of memory. */
+/*
+ * Makes room for one more position in o; false when out of memory or at the
+ * cap, which bounds a thread's lists whatever a hostile body holds (a 1 MiB
+ * body of one byte would otherwise keep 4 MiB per op).
+ */
 static bool occ_room(struct det_occ *o, size_t n)
 {
 	if (n < o->cap)
 		return true;
+	if (n >= DET_OCC_MAX)
+		return false;
 	size_t nc = o->cap ? o->cap * 2 : 64;
 	uint32_t *np = realloc(o->pos, nc * sizeof(*np));
 	if (!np)
