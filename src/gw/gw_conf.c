@@ -33,35 +33,6 @@ enum {
 	GW_CONF_WORKERS_MAX = 1,
 };
 
-struct enc_alg {
-	const char *name;
-	enum esp_encr encr;
-	size_t key_len; /* with the salt for AEADs */
-	bool aead;
-	const char *key_desc;
-};
-
-static const struct enc_alg enc_algs[] = {
-        {"aes-gcm-128", ESP_ENCR_AES_GCM_16, 20, true, "16-byte key + 4-byte salt"},
-        {"aes-gcm-256", ESP_ENCR_AES_GCM_16, 36, true, "32-byte key + 4-byte salt"},
-        {"chacha20-poly1305", ESP_ENCR_CHACHA20_POLY1305, 36, true, "32-byte key + 4-byte salt"},
-        {"aes-cbc-128", ESP_ENCR_AES_CBC, 16, false, "AES-128 key"},
-        {"aes-cbc-256", ESP_ENCR_AES_CBC, 32, false, "AES-256 key"},
-};
-
-struct integ_alg {
-	const char *name;
-	enum esp_integ integ;
-	size_t key_len; /* RFC 4868 section 2.1.1: key length = hash output length */
-};
-
-static const struct integ_alg integ_algs[] = {
-        {"none", ESP_INTEG_NONE, 0},
-        {"hmac-sha256-128", ESP_INTEG_HMAC_SHA256_128, 32},
-        {"hmac-sha384-192", ESP_INTEG_HMAC_SHA384_192, 48},
-        {"hmac-sha512-256", ESP_INTEG_HMAC_SHA512_256, 64},
-};
-
 static const char *const top_keys[] = {"log", "daemon", "tun", "ipsec", "ike", NULL};
 static const char *const log_keys[] = {"level", "syslog", NULL};
 static const char *const daemon_keys[] = {"user", "control_socket", NULL};
@@ -260,8 +231,8 @@ size_t gwc_prefixes(struct loader *l, const struct conf_node *n, const char *key
 
 /* The parts of a manual tunnel both SAs share, parsed before the SAs. */
 struct tunnel {
-	const struct enc_alg *enc;
-	const struct integ_alg *integ;
+	const struct esp_enc_name *enc;
+	const struct esp_integ_name *integ;
 	const struct conf_node *enc_node;
 	const struct conf_node *integ_node;
 };
@@ -334,30 +305,19 @@ static void load_algs(struct loader *l, const struct conf_node *t, struct tunnel
 {
 	char s[32];
 
-	tu->integ = &integ_algs[0];
+	tu->integ = esp_integ_by_name("none");
 	if ((tu->enc_node = conf_get(t, "enc")) == NULL) {
 		conf_error(l->doc, t, "missing 'enc'");
 	} else if (conf_get_str(l->doc, tu->enc_node, "enc", s, sizeof(s)) == 0) {
-		for (size_t i = 0; i < sizeof(enc_algs) / sizeof(enc_algs[0]); i++)
-			if (strcmp(s, enc_algs[i].name) == 0)
-				tu->enc = &enc_algs[i];
-		if (tu->enc == NULL)
+		if ((tu->enc = esp_enc_by_name(s)) == NULL)
 			conf_error(l->doc, tu->enc_node,
-			           "'enc' must be aes-gcm-128, aes-gcm-256, chacha20-poly1305, "
-			           "aes-cbc-128 or aes-cbc-256, not '%s'",
-			           s);
+			           "'enc' must be " ESP_ENC_NAMES ", not '%s'", s);
 	}
 	if ((tu->integ_node = conf_get(t, "integ")) != NULL &&
 	    conf_get_str(l->doc, tu->integ_node, "integ", s, sizeof(s)) == 0) {
-		tu->integ = NULL;
-		for (size_t i = 0; i < sizeof(integ_algs) / sizeof(integ_algs[0]); i++)
-			if (strcmp(s, integ_algs[i].name) == 0)
-				tu->integ = &integ_algs[i];
-		if (tu->integ == NULL)
+		if ((tu->integ = esp_integ_by_name(s)) == NULL)
 			conf_error(l->doc, tu->integ_node,
-			           "'integ' must be none, hmac-sha256-128, hmac-sha384-192 or "
-			           "hmac-sha512-256, not '%s'",
-			           s);
+			           "'integ' must be " ESP_INTEG_NAMES ", not '%s'", s);
 	}
 	if (tu->enc == NULL || tu->integ == NULL)
 		return;

@@ -32,36 +32,6 @@
 #include "lib/log.h"
 #include "lib/pkt.h"
 
-struct enc_alg {
-	const char *name;
-	enum esp_encr encr;
-	size_t key_len; /* with the salt for AEADs */
-	bool aead;
-	const char *key_desc;
-};
-
-/* The same names and key lengths as the gateway (gw/gw_conf.c). */
-static const struct enc_alg enc_algs[] = {
-        {"aes-gcm-128", ESP_ENCR_AES_GCM_16, 20, true, "16-byte key + 4-byte salt"},
-        {"aes-gcm-256", ESP_ENCR_AES_GCM_16, 36, true, "32-byte key + 4-byte salt"},
-        {"chacha20-poly1305", ESP_ENCR_CHACHA20_POLY1305, 36, true, "32-byte key + 4-byte salt"},
-        {"aes-cbc-128", ESP_ENCR_AES_CBC, 16, false, "AES-128 key"},
-        {"aes-cbc-256", ESP_ENCR_AES_CBC, 32, false, "AES-256 key"},
-};
-
-struct integ_alg {
-	const char *name;
-	enum esp_integ integ;
-	size_t key_len; /* RFC 4868 2.1.1: key length = hash output length */
-};
-
-static const struct integ_alg integ_algs[] = {
-        {"none", ESP_INTEG_NONE, 0},
-        {"hmac-sha256-128", ESP_INTEG_HMAC_SHA256_128, 32},
-        {"hmac-sha384-192", ESP_INTEG_HMAC_SHA384_192, 48},
-        {"hmac-sha512-256", ESP_INTEG_HMAC_SHA512_256, 64},
-};
-
 static const char *const top_keys[] = {"sas", NULL};
 static const char *const sa_keys[] = {"name",    "spi",   "src",       "dst", "enc",
                                       "enc_key", "integ", "integ_key", "esn", NULL};
@@ -93,7 +63,7 @@ static void load_addr(struct conf_doc *doc, const struct conf_node *e, const cha
 	}
 }
 
-static const struct enc_alg *load_enc(struct conf_doc *doc, const struct conf_node *e)
+static const struct esp_enc_name *load_enc(struct conf_doc *doc, const struct conf_node *e)
 {
 	const struct conf_node *n = conf_get(e, "enc");
 	char s[32];
@@ -104,38 +74,31 @@ static const struct enc_alg *load_enc(struct conf_doc *doc, const struct conf_no
 	}
 	if (conf_get_str(doc, n, "enc", s, sizeof(s)) != 0)
 		return NULL;
-	for (size_t i = 0; i < sizeof(enc_algs) / sizeof(enc_algs[0]); i++)
-		if (strcmp(s, enc_algs[i].name) == 0)
-			return &enc_algs[i];
-	conf_error(doc, n,
-	           "'enc' must be aes-gcm-128, aes-gcm-256, chacha20-poly1305, aes-cbc-128 or "
-	           "aes-cbc-256, not '%s'",
-	           s);
-	return NULL;
+	const struct esp_enc_name *enc = esp_enc_by_name(s);
+	if (enc == NULL)
+		conf_error(doc, n, "'enc' must be " ESP_ENC_NAMES ", not '%s'", s);
+	return enc;
 }
 
-static const struct integ_alg *load_integ(struct conf_doc *doc, const struct conf_node *e)
+static const struct esp_integ_name *load_integ(struct conf_doc *doc, const struct conf_node *e)
 {
 	const struct conf_node *n = conf_get(e, "integ");
 	char s[32];
 
 	if (n == NULL)
-		return &integ_algs[0];
+		return esp_integ_by_name("none");
 	if (conf_get_str(doc, n, "integ", s, sizeof(s)) != 0)
 		return NULL;
-	for (size_t i = 0; i < sizeof(integ_algs) / sizeof(integ_algs[0]); i++)
-		if (strcmp(s, integ_algs[i].name) == 0)
-			return &integ_algs[i];
-	conf_error(doc, n,
-	           "'integ' must be none, hmac-sha256-128, hmac-sha384-192 or hmac-sha512-256, "
-	           "not '%s'",
-	           s);
-	return NULL;
+	const struct esp_integ_name *integ = esp_integ_by_name(s);
+	if (integ == NULL)
+		conf_error(doc, n, "'integ' must be " ESP_INTEG_NAMES ", not '%s'", s);
+	return integ;
 }
 
 /* Reads the keys into cfg; returns false (after reporting) when one is wrong. */
-static bool load_keys(struct conf_doc *doc, const struct conf_node *e, const struct enc_alg *enc,
-                      const struct integ_alg *integ, struct esp_sa_cfg *cfg)
+static bool load_keys(struct conf_doc *doc, const struct conf_node *e,
+                      const struct esp_enc_name *enc, const struct esp_integ_name *integ,
+                      struct esp_sa_cfg *cfg)
 {
 	const struct conf_node *n;
 	bool ok = true;
@@ -178,8 +141,8 @@ static bool load_keys(struct conf_doc *doc, const struct conf_node *e, const str
 /* Reads one entry and creates its SA; reports and leaves ks->sas[i].sa NULL on error. */
 static int load_entry(struct conf_doc *doc, const struct conf_node *e, struct key_sa *ks)
 {
-	const struct enc_alg *enc;
-	const struct integ_alg *integ;
+	const struct esp_enc_name *enc;
+	const struct esp_integ_name *integ;
 	const struct conf_node *n;
 	struct esp_sa_cfg cfg = {0};
 	bool ok = true;

@@ -36,6 +36,28 @@ enum esp_integ {
 	ESP_INTEG_HMAC_SHA512_256,
 };
 
+/* The transform names of the configuration files (gateway SAs, IPS key files). */
+struct esp_enc_name {
+	const char *name;
+	enum esp_encr encr;
+	size_t key_len; /* with the salt for AEADs */
+	bool aead;
+	const char *key_desc;
+};
+
+struct esp_integ_name {
+	const char *name;
+	enum esp_integ integ;
+	size_t key_len; /* RFC 4868 section 2.1.1: key length = hash output length */
+};
+
+#define ESP_ENC_NAMES   "aes-gcm-128, aes-gcm-256, chacha20-poly1305, aes-cbc-128 or aes-cbc-256"
+#define ESP_INTEG_NAMES "none, hmac-sha256-128, hmac-sha384-192 or hmac-sha512-256"
+
+/* NULL when s names no transform. */
+const struct esp_enc_name *esp_enc_by_name(const char *s);
+const struct esp_integ_name *esp_integ_by_name(const char *s);
+
 enum esp_mode {
 	ESP_MODE_TUNNEL,
 	ESP_MODE_TRANSPORT,
