@@ -1006,6 +1006,7 @@ void ips_detect_thread_free(struct ips_detect_thread *t)
 		free(t->tf[b].p);
 	for (size_t k = 0; k < DET_OCC_OPS; k++)
 		free(t->occ[k].pos);
+	free(t->pstamp);
 	free(t->thr);
 	free(t);
 }
@@ -1024,6 +1025,9 @@ int ips_detect_thread_new(const struct ips_detect_engine *e, struct ips_detect_t
 	    !(t->md = pcre2_match_data_create(1, NULL)) ||
 	    !(t->mctx = pcre2_match_context_create(NULL)) ||
 	    !(t->jit = pcre2_jit_stack_create(32 * 1024, 512 * 1024, NULL)))
+		goto fail;
+	const struct det_group *pg = e->groups[IPS_BUF_PAYLOAD][0];
+	if (pg && !(t->pstamp = calloc(pg->npat + 1, sizeof(*t->pstamp))))
 		goto fail;
 	t->nthr = e->conf.thr_entries;
 	pcre2_set_match_limit(t->mctx, e->conf.pcre_match_limit);
@@ -1072,6 +1076,7 @@ struct scan_ctx {
 	struct ips_detect_carry *carry; /* NULL, or records the new candidates */
 	uint64_t bound;                 /* what new candidates record */
 	bool carry_failed;
+	struct ips_detect_hits *hits; /* NULL, or records the patterns found */
 };
 
 static int on_pattern(uint32_t id, size_t end, void *ctx)
@@ -1080,6 +1085,22 @@ static int on_pattern(uint32_t id, size_t end, void *ctx)
 	(void)end;
 	if (id >= s->g->npat)
 		return 0;
+	if (s->hits && s->t->pstamp[id] != s->t->gen) {
+		struct ips_detect_hits *h = s->hits;
+		s->t->pstamp[id] = s->t->gen;
+		if (h->n == h->cap) {
+			size_t nc = h->cap ? h->cap * 2 : 64;
+			uint32_t *ni = realloc(h->id, nc * sizeof(*ni));
+			if (!ni) {
+				s->hits = NULL; /* incomplete: not valid (see prefilter) */
+				goto cand;
+			}
+			h->id = ni;
+			h->cap = nc;
+		}
+		h->id[h->n++] = id;
+	}
+cand:
 	for (uint32_t k = s->g->pat_off[id]; k < s->g->pat_off[id + 1]; k++) {
 		if (!(s->g->slots[k] & s->slot) || !add_cand(s->t, s->g->rules[k]) || !s->carry)
 			continue;
@@ -1108,6 +1129,14 @@ static int on_pattern(uint32_t id, size_t end, void *ctx)
 	return 0;
 }
 
+void ips_detect_hits_free(struct ips_detect_hits *h)
+{
+	if (!h)
+		return;
+	free(h->id);
+	*h = (struct ips_detect_hits){0};
+}
+
 void ips_detect_carry_free(struct ips_detect_carry *c)
 {
 	if (!c)
@@ -1125,7 +1154,8 @@ void ips_detect_carry_free(struct ips_detect_carry *c)
  * or an earlier one, whose bound (the end of that scan) is at least its end.
  */
 static void scan_carry(const struct det_group *g, void *scratch, struct scan_ctx *sc,
-                       struct ips_detect_carry *c, const uint8_t *p, size_t len)
+                       struct ips_detect_carry *c, const uint8_t *p, size_t len,
+                       const struct ips_detect_hits *h)
 {
 	uint64_t base = c->base, end = base + len;
 	if (end < c->scanned || c->scanned < base || (c->n && c->slot != sc->slot)) {
@@ -1136,9 +1166,22 @@ static void scan_carry(const struct det_group *g, void *scratch, struct scan_ctx
 	uint64_t from = c->scanned - base > keep ? c->scanned - keep : base;
 	size_t nold = c->n;
 	sc->bound = end;
-	if (from < end)
+	if (h && h->valid && h->group == (const void *)g && h->slot == sc->slot &&
+	    c->scanned >= base && end - c->scanned == h->len) {
+		/*
+		 * The new bytes were scanned by the packet run: only patterns
+		 * crossing into them from the kept bytes are left to find.
+		 */
+		uint64_t seam = c->scanned + keep < end ? c->scanned + keep : end;
+		if (from < c->scanned)
+			g->ops->scan(g->db, scratch, p + (from - base), (size_t)(seam - from),
+			             on_pattern, sc);
+		for (size_t k = 0; k < h->n; k++)
+			on_pattern(h->id[k], 0, sc);
+	} else if (from < end) {
 		g->ops->scan(g->db, scratch, p + (from - base), (size_t)(end - from), on_pattern,
 		             sc);
+	}
 	size_t w = 0;
 	for (size_t k = 0; k < nold; k++) {
 		/* Not found again (add_cand true): keep while it may be in the buffer. */
@@ -1261,7 +1304,7 @@ static void prefilter(const struct ips_detect_engine *e, struct ips_detect_threa
 			const struct det_group *g = e->groups[b][tf];
 			if (!g || !(g->slot_any & slot))
 				continue;
-			struct scan_ctx sc = {t, g, slot, NULL, 0, false};
+			struct scan_ctx sc = {t, g, slot, NULL, 0, false, NULL};
 			void *scratch = g->ops == &ips_mpm_hs_ops ? t->hs_scratch : NULL;
 			struct ips_detect_carry *c = in->carry[b];
 			if (c && tf == 0 && nv == 1) {
@@ -1269,14 +1312,28 @@ static void prefilter(const struct ips_detect_engine *e, struct ips_detect_threa
 				size_t len;
 				sc.carry = c;
 				if (det_view(t, in, (enum ips_buf)b, 0, false, &p, &len))
-					scan_carry(g, scratch, &sc, c, p, len);
+					scan_carry(g, scratch, &sc, c, p, len,
+					           b == IPS_BUF_PAYLOAD ? in->hits_in : NULL);
 				continue;
+			}
+			struct ips_detect_hits *h = NULL;
+			if (b == IPS_BUF_PAYLOAD && tf == 0 && nv == 1 && in->hits_out &&
+			    t->pstamp) {
+				h = in->hits_out;
+				*h = (struct ips_detect_hits){
+				        .group = g, .slot = slot, .id = h->id, .cap = h->cap};
+				sc.hits = h;
 			}
 			for (size_t k = 0; k < nv; k++) {
 				const uint8_t *p;
 				size_t len;
-				if (det_view(t, in, (enum ips_buf)b, k, tf, &p, &len))
+				if (det_view(t, in, (enum ips_buf)b, k, tf, &p, &len)) {
 					g->ops->scan(g->db, scratch, p, len, on_pattern, &sc);
+					if (h && sc.hits) {
+						h->valid = true;
+						h->len = len;
+					}
+				}
 			}
 		}
 	}

@@ -75,6 +75,27 @@ struct ips_detect_carry {
 
 void ips_detect_carry_free(struct ips_detect_carry *c);
 
+/*
+ * The payload prefilter hits of one run, handed to the next so the same
+ * bytes are not scanned twice: a packet run given hits_out records the
+ * patterns its payload scan found (each once), and a stream run given
+ * hits_in, whose window's new bytes are exactly those payload bytes (the
+ * caller checks), takes those patterns instead of scanning the bytes again
+ * and scans only the seam: the longest pattern's length - 1 bytes on either
+ * side of where the new bytes start. Same candidates as a full scan of the
+ * new bytes. Zero-initialise; release with ips_detect_hits_free().
+ */
+struct ips_detect_hits {
+	const void *group; /* the prefilter group the ids belong to */
+	uint8_t slot;
+	bool valid;   /* set by a run that recorded */
+	size_t len;   /* bytes the ids were found in */
+	uint32_t *id; /* pattern ids, each once */
+	size_t n, cap;
+};
+
+void ips_detect_hits_free(struct ips_detect_hits *h);
+
 /* Everything one inspection sees. Zero-initialise, then fill what is known. */
 struct ips_detect_input {
 	/* Network layer (innermost). */
@@ -107,6 +128,9 @@ struct ips_detect_input {
 	struct ips_detect_buf bufs[IPS_BUF__COUNT];
 	/* Optional: prefilter progress of growing single-view buffers (see above). */
 	struct ips_detect_carry *carry[IPS_BUF__COUNT];
+	/* Optional: payload prefilter hits to record (packet run) or to reuse (stream run). */
+	struct ips_detect_hits *hits_out;
+	const struct ips_detect_hits *hits_in;
 	/* Time, for threshold and detection_filter. */
 	uint64_t ts_usec;
 };

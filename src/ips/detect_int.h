@@ -180,6 +180,7 @@ struct ips_detect_thread {
 	size_t cand_lo, cand_hi; /* words of cand_bits that may be set: [lo, hi) */
 	struct det_tfbuf tf[IPS_BUF__COUNT];
 	uint64_t gen;
+	uint64_t *pstamp; /* per pattern of the payload group: the run that recorded it */
 	struct det_thr_entry *thr;
 	size_t nthr;
 	unsigned budget;

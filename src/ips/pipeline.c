@@ -98,6 +98,10 @@ struct ips_pipeline {
 	struct ips_pipeline_stats st;
 	uint64_t last_expire, last_ts;
 	struct pl_pkt *cur; /* the packet being processed (for stream callbacks) */
+	/* The payload prefilter hits of the current packet's run, for its stream runs. */
+	struct ips_detect_hits hits;
+	const uint8_t *hits_p; /* the packet payload they were found in; NULL: none */
+	int hits_d;
 	struct ips_bufv views[IPS_BUF__COUNT][MAX_VIEWS];
 	struct ips_match m[MAX_MATCH];
 };
@@ -420,7 +424,15 @@ static void inspect_packet(struct ips_pipeline *pl, const struct ips_packet *p,
 {
 	struct ips_detect_input in;
 	input_from_packet(&in, p, f, to_server, pl->cur->ts_ns);
+	if (f && f->proto == 6 && p->payload_len) {
+		in.hits_out = &pl->hits;
+		pl->hits.valid = false;
+	}
 	size_t n = run(pl, &in, 0);
+	if (in.hits_out && pl->hits.valid && pl->hits.len == p->payload_len) {
+		pl->hits_p = p->payload;
+		pl->hits_d = to_server ? IPS_DIR_TO_SERVER : IPS_DIR_TO_CLIENT;
+	}
 	for (size_t i = 0; i < n; i++) {
 		const struct ips_match *m = &pl->m[i];
 		if (rule_kind(m->rule) == RK_APP || pkt_has_sid(pl->cur, m->rule->sid))
@@ -451,6 +463,10 @@ static void inspect_stream(struct ips_pipeline *pl, struct ips_flow_rec *f, int 
 		/* The tail was scanned by the previous runs: only new bytes are. */
 		pf->scarry[d].base = pf->wpos[d] - pf->win_len[d];
 		in.carry[IPS_BUF_PAYLOAD] = &pf->scarry[d];
+		/* New bytes that are this packet's payload were scanned by its packet run. */
+		if (pl->hits_p && pl->hits_d == d && pf->pend[d] == pl->hits.len &&
+		    memcmp(pf->win[d] + pf->win_len[d] - pf->pend[d], pl->hits_p, pf->pend[d]) == 0)
+			in.hits_in = &pl->hits;
 		in.ts_usec = (pl->cur ? pl->cur->ts_ns : f->last_ns) / 1000;
 		size_t n = run(pl, &in, 1);
 		for (size_t i = 0; i < n; i++) {
@@ -682,6 +698,7 @@ void ips_pipeline_free(struct ips_pipeline *pl)
 	ips_defrag_free(pl->df);
 	ips_detect_thread_free(pl->dt);
 	ips_detect_thread_free(pl->dts);
+	ips_detect_hits_free(&pl->hits);
 	app_ctx_free(pl->actx);
 	free(pl->st.sids);
 	free(pl);
@@ -768,6 +785,7 @@ int ips_pipeline_packet(struct ips_pipeline *pl, const uint8_t *data, size_t len
 		pl->st.drops[IPS_DROP_RULE]++;
 out:
 	pl->cur = NULL;
+	pl->hits_p = NULL;
 	ips_defrag_release(pl->df, g);
 	return 0;
 }

@@ -6,7 +6,9 @@
  * packets. At every step the alerts with a carry equal those of a full
  * scan, with vectorscan and Aho-Corasick, and those of no prefilter; a
  * shrunk buffer or another direction restarts the carry. The same over a
- * stream window that keeps a tail and drops older bytes. Single caseless
+ * stream window that keeps a tail and drops older bytes, also when the
+ * stream run takes the patterns the packet run found in the new bytes
+ * (struct ips_detect_hits) instead of scanning them. Single caseless
  * contents are also checked against a brute-force caseless search.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -236,8 +238,12 @@ static void test_window(void **state)
 	}
 	uint8_t *win = malloc(TAIL + 300);
 	assert_non_null(win);
-	struct ips_detect_carry carry[2] = {{0}, {0}};
-	size_t wlen = 0, steps = 0, alerts = 0;
+	struct ips_detect_carry carry[2] = {{0}, {0}}, hcarry[2] = {{0}, {0}};
+	struct ips_detect_hits hits[2] = {{0}, {0}};
+	struct ips_detect_thread *tp[2];
+	for (int m = 0; m < 2; m++)
+		assert_int_equal(ips_detect_thread_new(e[m], &tp[m]), 0);
+	size_t wlen = 0, steps = 0, alerts = 0, reused = 0;
 	uint64_t pos = 0;
 	while (pos < STREAM) {
 		if (wlen > TAIL) {
@@ -266,15 +272,38 @@ static void test_window(void **state)
 			in.carry[IPS_BUF_PAYLOAD] = &carry[m];
 			assert_true(sids(e[m], t[m], &in) == none);
 		}
+		/* The packet run over the new bytes records its hits; the stream run takes them. */
+		for (int m = 0; m < 2; m++) {
+			struct ips_detect_input pk;
+			body_input(&pk, &v, false);
+			pk.app = IPS_PROTO_IP;
+			pk.payload = win + wlen - add;
+			pk.payload_len = add;
+			pk.dsize = add;
+			pk.hits_out = &hits[m];
+			(void)sids(e[m], tp[m], &pk);
+			assert_true(hits[m].valid && hits[m].len == add);
+			in.carry[IPS_BUF_PAYLOAD] = &hcarry[m];
+			hcarry[m].base = pos - wlen;
+			in.hits_in = &hits[m];
+			assert_true(sids(e[m], t[m], &in) == none);
+			in.hits_in = NULL;
+			reused++;
+		}
 		steps++;
 		for (uint64_t b = none; b; b &= b - 1)
 			alerts++;
 	}
-	print_message("window: %d rules, %zu steps, %zu alerts, all modes agree\n", NRULES, steps,
-	              alerts);
+	print_message("window: %d rules, %zu steps (%zu with packet hits), %zu alerts, all modes "
+	              "agree\n",
+	              NRULES, steps, reused, alerts);
 	assert_true(alerts > 0);
-	ips_detect_carry_free(&carry[0]);
-	ips_detect_carry_free(&carry[1]);
+	for (int m = 0; m < 2; m++) {
+		ips_detect_carry_free(&carry[m]);
+		ips_detect_carry_free(&hcarry[m]);
+		ips_detect_hits_free(&hits[m]);
+		ips_detect_thread_free(tp[m]);
+	}
 	free(win);
 	for (int m = 0; m < 3; m++) {
 		ips_detect_thread_free(t[m]);
