@@ -212,6 +212,40 @@ static void pick_fp(struct det_rule *dr)
 			dr->fp_dotprefix = dr->bl[i].dotprefix;
 }
 
+/*
+ * A fast pattern longer than DET_FP_MAX is searched for by a DET_FP_MAX-byte
+ * window of it, the one with the most distinct bytes (the first on ties): the
+ * prefilter only proposes candidates, which are evaluated fully, and the bytes
+ * rescanned at each seam of a growing buffer or stream are the longest
+ * pattern's length - 1, so a few long patterns (ET open has them up to 660
+ * bytes) would otherwise make every seam that long.
+ */
+static void fp_window(const uint8_t **p, size_t *len)
+{
+	if (*len <= DET_FP_MAX)
+		return;
+	size_t best = 0, bestn = 0;
+	for (size_t s = 0; s + DET_FP_MAX <= *len; s++) {
+		uint64_t seen[4] = {0};
+		size_t n = 0;
+		for (size_t k = s; k < s + DET_FP_MAX; k++) {
+			uint8_t b = (*p)[k];
+			if (!(seen[b >> 6] & (1ull << (b & 63)))) {
+				seen[b >> 6] |= 1ull << (b & 63);
+				n++;
+			}
+		}
+		if (n > bestn) {
+			bestn = n;
+			best = s;
+		}
+		if (n == DET_FP_MAX)
+			break;
+	}
+	*p += best;
+	*len = DET_FP_MAX;
+}
+
 static uint8_t pc_mask(const struct ips_rule *r)
 {
 	switch (r->proto) {
@@ -484,6 +518,7 @@ static int build_groups(struct ips_detect_engine *e, struct ips_detect_stats *st
 					x->p += c->fp_off;
 					x->len = c->fp_len;
 				}
+				fp_window(&x->p, &x->len);
 				x->nocase = c->flags & IPS_CF_NOCASE;
 				x->rule = (uint32_t)i;
 				for (int pc = 0; pc < DET_PC__COUNT; pc++)

@@ -79,7 +79,8 @@ static inline uint8_t det_slot(int pc, int d)
 	return (uint8_t)(1u << (pc * DET_DIR__COUNT + d));
 }
 
-enum { DET_NTF = 2 }; /* transforms: none, dotprefix */
+enum { DET_NTF = 2 };     /* transforms: none, dotprefix */
+enum { DET_FP_MAX = 64 }; /* longest pattern the prefilter searches for (detect.c fp_window) */
 
 /*
  * Elementary intervals of one key space (ports: 2-byte keys, IPv4: 4,
