@@ -2,12 +2,13 @@
 /*
  * Subject, issuer and serial of an untrusted DER certificate (RFC 5280
  * 4.1.2.2, 4.1.2.4, 4.1.2.6) as text, for the IPS. OpenSSL parses the
- * certificate (d2i, then the encoding must be consumed exactly, as for
+ * fields (the certificate must be one DER element consumed exactly, as for
  * IKE CERT payloads); names are rendered attribute by attribute so that the
  * output is Suricata's "C=US, O=Org, CN=name" whatever OpenSSL's own
  * print flags would do. X509 is not reachable through EVP, which is why
  * this sits in src/crypto, the one place allowed to include OpenSSL.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -75,24 +76,116 @@ static void render_serial(const ASN1_INTEGER *ser, char *out, size_t cap)
 		n += (size_t)snprintf(out + n, cap - n, "%s%02X", i > 0 ? ":" : "", d[i]);
 }
 
+/*
+ * Reads one DER element header at *p (end at `end`): *body and *blen get its
+ * contents, *p moves past the element. Returns the tag, or -1 for a header
+ * that does not parse, an indefinite length or contents past `end`.
+ */
+static int der_next(const unsigned char **p, const unsigned char *end, int *cls, bool *cons,
+                    const unsigned char **body, long *blen)
+{
+	const unsigned char *q = *p;
+	long len;
+	int tag, c;
+
+	if (q >= end)
+		return -1;
+	int r = ASN1_get_object(&q, &len, &tag, &c, end - q);
+	if ((r & 0x80) || (r & 0x01) || len < 0 || len > end - q)
+		return -1;
+	*cls = c;
+	*cons = (r & V_ASN1_CONSTRUCTED) != 0;
+	*body = q;
+	*blen = len;
+	*p = q + len;
+	return tag;
+}
+
+/* Parses the DER Name der[0..n) (the whole element) and renders it. */
+static int name_at(const unsigned char *der, long n, char *out, size_t cap)
+{
+	const unsigned char *q = der;
+	X509_NAME *nm = d2i_X509_NAME(NULL, &q, n);
+
+	if (nm == NULL)
+		return BW_ERR_INVAL;
+	render_name(nm, out, cap);
+	X509_NAME_free(nm);
+	return 0;
+}
+
+/*
+ * Only the fields shown are decoded: the certificate is walked element by
+ * element (OpenSSL's DER header reader, bounded) and the serial and the two
+ * Names are handed to OpenSSL's decoders; d2i_X509 would also decode the
+ * public key through the provider decoders, which cost more than the rest
+ * of the TLS parsing together and are not needed for display (Suricata's
+ * parser does not decode the key either).
+ */
+static int x509_fields(const uint8_t *der, size_t len, struct crypto_x509_info *out)
+{
+	const unsigned char *p = der, *end = der + len, *body, *tbs_end, *el;
+	long blen;
+	int cls;
+	bool cons;
+
+	/* Certificate ::= SEQUENCE, exactly the input. */
+	if (der_next(&p, end, &cls, &cons, &body, &blen) != V_ASN1_SEQUENCE || !cons ||
+	    cls != V_ASN1_UNIVERSAL || p != end)
+		return BW_ERR_INVAL;
+	/* TBSCertificate ::= SEQUENCE. */
+	p = body;
+	end = body + blen;
+	if (der_next(&p, end, &cls, &cons, &body, &blen) != V_ASN1_SEQUENCE || !cons ||
+	    cls != V_ASN1_UNIVERSAL)
+		return BW_ERR_INVAL;
+	p = body;
+	tbs_end = body + blen;
+	/* version [0] EXPLICIT, optional. */
+	el = p;
+	int tag = der_next(&p, tbs_end, &cls, &cons, &body, &blen);
+	if (tag == 0 && cls == V_ASN1_CONTEXT_SPECIFIC && cons) {
+		el = p;
+		tag = der_next(&p, tbs_end, &cls, &cons, &body, &blen);
+	}
+	/* serialNumber INTEGER. */
+	if (tag != V_ASN1_INTEGER || cls != V_ASN1_UNIVERSAL || cons)
+		return BW_ERR_INVAL;
+	const unsigned char *q = el;
+	ASN1_INTEGER *ser = d2i_ASN1_INTEGER(NULL, &q, p - el);
+	if (ser == NULL)
+		return BW_ERR_INVAL;
+	render_serial(ser, out->serial, sizeof(out->serial));
+	ASN1_INTEGER_free(ser);
+	/* signature AlgorithmIdentifier, issuer Name, validity, subject Name. */
+	const unsigned char *iss = NULL, *sub = NULL;
+	long iss_n = 0, sub_n = 0;
+	for (int i = 0; i < 4; i++) {
+		el = p;
+		if (der_next(&p, tbs_end, &cls, &cons, &body, &blen) != V_ASN1_SEQUENCE || !cons ||
+		    cls != V_ASN1_UNIVERSAL)
+			return BW_ERR_INVAL;
+		if (i == 1) {
+			iss = el;
+			iss_n = p - el;
+		} else if (i == 3) {
+			sub = el;
+			sub_n = p - el;
+		}
+	}
+	if (name_at(sub, sub_n, out->subject, sizeof(out->subject)) != 0 ||
+	    name_at(iss, iss_n, out->issuer, sizeof(out->issuer)) != 0)
+		return BW_ERR_INVAL;
+	return 0;
+}
+
 int crypto_x509_info(const uint8_t *der, size_t len, struct crypto_x509_info *out)
 {
-	const unsigned char *p = der;
-	X509 *x;
-
 	memset(out, 0, sizeof(*out));
 	if (len == 0 || len > 1u << 24)
 		return BW_ERR_INVAL;
-	x = d2i_X509(NULL, &p, (long)len);
-	if (x == NULL)
-		return BW_ERR_INVAL;
-	if (p != der + len) {
-		X509_free(x);
-		return BW_ERR_INVAL;
-	}
-	render_name(X509_get_subject_name(x), out->subject, sizeof(out->subject));
-	render_name(X509_get_issuer_name(x), out->issuer, sizeof(out->issuer));
-	render_serial(X509_get0_serialNumber(x), out->serial, sizeof(out->serial));
-	X509_free(x);
-	return 0;
+	int r = x509_fields(der, len, out);
+	if (r != 0)
+		memset(out, 0, sizeof(*out));
+	return r;
 }
