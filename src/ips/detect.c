@@ -562,6 +562,9 @@ static int build_groups(struct ips_detect_engine *e, struct ips_detect_stats *st
 		st->memory += g->ops->db_size(g->db) + (g->npat + 1 + g->nent) * sizeof(uint32_t) +
 		              g->nent + sizeof(*g);
 	}
+	for (size_t g = 0; g < NG; g++)
+		if (e->groups[g / DET_NTF][g % DET_NTF])
+			e->gkeys[e->ngkeys++] = (uint8_t)g;
 out:
 	for (size_t g = 0; g < NG; g++)
 		free(ent[g]);
@@ -1036,6 +1039,7 @@ void ips_detect_thread_free(struct ips_detect_thread *t)
 	pcre2_match_context_free(t->mctx);
 	pcre2_jit_stack_free(t->jit);
 	free(t->cand_bits);
+	free(t->cand_sum);
 	free(t->hx_bits);
 	for (size_t b = 0; b < IPS_BUF__COUNT; b++)
 		free(t->tf[b].p);
@@ -1054,7 +1058,9 @@ int ips_detect_thread_new(const struct ips_detect_engine *e, struct ips_detect_t
 		return BW_ERR_NOMEM;
 	t->e = e;
 	size_t words = (e->nrules + 63) / 64;
+	t->sum_words = (words + 63) / 64;
 	if (!(t->cand_bits = calloc(words ? words : 1, sizeof(uint64_t))) ||
+	    !(t->cand_sum = calloc(t->sum_words ? t->sum_words : 1, sizeof(uint64_t))) ||
 	    !(t->hx_bits = calloc(2 * e->hx.words + 1, sizeof(uint64_t))) ||
 	    !(t->thr = calloc(e->conf.thr_entries, sizeof(*t->thr))) ||
 	    !(t->md = pcre2_match_data_create(1, NULL)) ||
@@ -1096,11 +1102,8 @@ static bool add_cand(struct ips_detect_thread *t, uint32_t rule)
 	if (t->cand_bits[w] & bit)
 		return false;
 	t->cand_bits[w] |= bit;
+	t->cand_sum[w >> 6] |= 1ull << (w & 63);
 	t->ncand++;
-	if (w < t->cand_lo)
-		t->cand_lo = w;
-	if (w >= t->cand_hi)
-		t->cand_hi = w + 1;
 	return true;
 }
 
@@ -1333,41 +1336,40 @@ static void prefilter(const struct ips_detect_engine *e, struct ips_detect_threa
 	enum det_pclass pc = pclass(in->proto);
 	enum det_dir d = in->has_flow && !in->to_server ? DET_TC : DET_TS;
 	uint8_t slot = det_slot(pc, d);
-	for (int b = 0; b < IPS_BUF__COUNT; b++) {
-		size_t nv = det_nviews(in, (enum ips_buf)b);
-		for (int tf = 0; tf < DET_NTF && nv; tf++) {
-			const struct det_group *g = e->groups[b][tf];
-			if (!g || !(g->slot_any & slot))
-				continue;
-			struct scan_ctx sc = {t, g, slot, NULL, 0, false, NULL};
-			void *scratch = g->ops == &ips_mpm_hs_ops ? t->hs_scratch : NULL;
-			struct ips_detect_carry *c = in->carry[b];
-			if (c && tf == 0 && nv == 1) {
-				const uint8_t *p;
-				size_t len;
-				sc.carry = c;
-				if (det_view(t, in, (enum ips_buf)b, 0, false, &p, &len))
-					scan_carry(g, scratch, &sc, c, p, len,
-					           b == IPS_BUF_PAYLOAD ? in->hits_in : NULL);
-				continue;
-			}
-			struct ips_detect_hits *h = NULL;
-			if (b == IPS_BUF_PAYLOAD && tf == 0 && nv == 1 && in->hits_out &&
-			    t->pstamp) {
-				h = in->hits_out;
-				*h = (struct ips_detect_hits){
-				        .group = g, .slot = slot, .id = h->id, .cap = h->cap};
-				sc.hits = h;
-			}
-			for (size_t k = 0; k < nv; k++) {
-				const uint8_t *p;
-				size_t len;
-				if (det_view(t, in, (enum ips_buf)b, k, tf, &p, &len)) {
-					g->ops->scan(g->db, scratch, p, len, on_pattern, &sc);
-					if (h && sc.hits) {
-						h->valid = true;
-						h->len = len;
-					}
+	for (size_t gk = 0; gk < e->ngkeys; gk++) {
+		int b = e->gkeys[gk] / DET_NTF, tf = e->gkeys[gk] % DET_NTF;
+		size_t nv = b == IPS_BUF_PAYLOAD ? in->payload != NULL
+		                                 : (in->bufs[b].v ? in->bufs[b].n : 0);
+		const struct det_group *g = e->groups[b][tf];
+		if (!nv || !(g->slot_any & slot))
+			continue;
+		struct scan_ctx sc = {t, g, slot, NULL, 0, false, NULL};
+		void *scratch = g->ops == &ips_mpm_hs_ops ? t->hs_scratch : NULL;
+		struct ips_detect_carry *c = in->carry[b];
+		if (c && tf == 0 && nv == 1) {
+			const uint8_t *p;
+			size_t len;
+			sc.carry = c;
+			if (det_view(t, in, (enum ips_buf)b, 0, false, &p, &len))
+				scan_carry(g, scratch, &sc, c, p, len,
+				           b == IPS_BUF_PAYLOAD ? in->hits_in : NULL);
+			continue;
+		}
+		struct ips_detect_hits *h = NULL;
+		if (b == IPS_BUF_PAYLOAD && tf == 0 && nv == 1 && in->hits_out && t->pstamp) {
+			h = in->hits_out;
+			*h = (struct ips_detect_hits){
+			        .group = g, .slot = slot, .id = h->id, .cap = h->cap};
+			sc.hits = h;
+		}
+		for (size_t k = 0; k < nv; k++) {
+			const uint8_t *p;
+			size_t len;
+			if (det_view(t, in, (enum ips_buf)b, k, tf, &p, &len)) {
+				g->ops->scan(g->db, scratch, p, len, on_pattern, &sc);
+				if (h && sc.hits) {
+					h->valid = true;
+					h->len = len;
 				}
 			}
 		}
@@ -1405,8 +1407,6 @@ int ips_detect_run(const struct ips_detect_engine *e, struct ips_detect_thread *
 	t->gen++;
 	t->st.runs++;
 	t->ncand = 0;
-	t->cand_lo = SIZE_MAX;
-	t->cand_hi = 0;
 	if (e->conf.no_prefilter) {
 		t->st.candidates += e->nrules;
 		for (size_t i = 0; i < e->nrules; i++)
@@ -1417,27 +1417,28 @@ int ips_detect_run(const struct ips_detect_engine *e, struct ips_detect_thread *
 	prefilter(e, t, in);
 	t->st.candidates += t->ncand;
 	/*
-	 * Candidates in evaluation order: walk the bitmap (rules are sorted) over
-	 * the words that were set, with no sort; clear it on the way.
+	 * Candidates in evaluation order: walk the bitmap (rules are sorted)
+	 * through its summary of non-zero words, with no sort; clear both on
+	 * the way, also past a pass rule.
 	 */
-	size_t words = t->cand_hi;
 	bool stop = false;
-	for (size_t w = t->cand_lo; w < words && t->ncand; w++) {
-		uint64_t b = t->cand_bits[w];
-		if (!b)
+	for (size_t sw = 0; sw < t->sum_words; sw++) {
+		uint64_t sb = t->cand_sum[sw];
+		if (!sb)
 			continue;
-		t->cand_bits[w] = 0;
-		while (b && !stop) {
-			unsigned bit = ctz64(b);
-			b &= b - 1;
-			t->ncand--;
-			stop = evaluate(e, t, in, (uint32_t)(w * 64 + bit), m, max, n);
-		}
-		if (stop) {
-			for (size_t k = w + 1; k < words; k++)
-				t->cand_bits[k] = 0;
-			break;
+		t->cand_sum[sw] = 0;
+		while (sb) {
+			size_t w = sw * 64 + ctz64(sb);
+			sb &= sb - 1;
+			uint64_t b = t->cand_bits[w];
+			t->cand_bits[w] = 0;
+			while (b && !stop) {
+				unsigned bit = ctz64(b);
+				b &= b - 1;
+				stop = evaluate(e, t, in, (uint32_t)(w * 64 + bit), m, max, n);
+			}
 		}
 	}
+	t->ncand = 0;
 	return 0;
 }

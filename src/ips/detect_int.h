@@ -125,6 +125,10 @@ struct ips_detect_engine {
 	size_t nrules;
 	struct ips_detect_conf conf;
 	struct det_group *groups[IPS_BUF__COUNT][DET_NTF];
+	/* The (buffer, transform) keys of the groups that exist, ascending: buffer * DET_NTF + tf.
+	 */
+	uint8_t gkeys[IPS_BUF__COUNT * DET_NTF];
+	size_t ngkeys;
 	struct det_hindex hx;
 	char **fb_names; /* sorted, unique */
 	size_t nfb;
@@ -178,7 +182,8 @@ struct ips_detect_thread {
 		uint8_t src[16], dst[16];
 	} hxkey;
 	size_t ncand;
-	size_t cand_lo, cand_hi; /* words of cand_bits that may be set: [lo, hi) */
+	uint64_t *cand_sum; /* bit w: cand_bits[w] may be non-zero */
+	size_t sum_words;
 	struct det_tfbuf tf[IPS_BUF__COUNT];
 	uint64_t gen;
 	uint64_t *pstamp; /* per pattern of the payload group: the run that recorded it */
