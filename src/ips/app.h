@@ -2,11 +2,14 @@
 /*
  * IPS application layer: port-independent protocol detection and the
  * HTTP/1.x (RFC 9112, through libhtp), DNS (RFC 1035, over UDP and over TCP
- * with the RFC 1035 4.2.2 length prefix) and TLS handshake (RFC 5246, RFC
- * 8446; JA3/JA3S fingerprints) parsers. They are pure stream consumers: the
- * owner (the flow/stream component) feeds each direction's reassembled TCP
- * bytes in order, or one UDP payload per call, and then reads what the
- * parsers produced. No flow table, no I/O, no clock reads.
+ * with the RFC 1035 4.2.2 length prefix), TLS handshake (RFC 5246, RFC
+ * 8446; JA3/JA3S fingerprints), SSH (RFC 4253 banners, HASSH), FTP (RFC 959
+ * with its data connections, ftp-data) and SMTP (RFC 5321, MIME) parsers.
+ * They are pure stream consumers: the owner (the flow/stream component)
+ * feeds each direction's reassembled TCP bytes in order, or one UDP payload
+ * per call, and then reads what the parsers produced (FTP also announces
+ * its data connections, struct app_expect, for the owner to match). No flow
+ * table, no I/O, no clock reads.
  *
  * Model (after Suricata's app-layer transactions):
  *  - struct app_ctx: engine-wide, read-only after app_ctx_new(), shareable
@@ -153,7 +156,12 @@ void app_flow_tx_ack(struct app_flow *f);
  * http.server, ..., tls.cert_*, tls.certs, ja3s.hash to the client;
  * http.header, http.header_names, http.raw_header, http.start,
  * http.protocol, http.cookie, http.content_type, http.content_len,
- * http.connection and file.data in both (each side's own). Returns 0 with a
+ * http.connection and file.data in both (each side's own); ssh.proto and
+ * ssh.software in both (that side's banner), ssh.hassh[.string] to the
+ * server, ssh.hassh.server[.string] to the client; ftp.command[_data] to
+ * the server; ftpdata_command "retr" to the client or "stor" to the
+ * server; file.data of ftp-data in the direction the file goes and of
+ * SMTP (one instance per attachment) to the server. Returns 0 with a
  * borrowed view, or BW_ERR_NOTFOUND. IPS_BUF_PAYLOAD is not an app buffer.
  */
 int app_tx_buf(const struct app_tx *tx, enum app_dir dir, enum ips_buf b, size_t idx,

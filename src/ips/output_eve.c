@@ -3,10 +3,11 @@
  * EVE JSON output (RFC 8259 JSON, one object per line) with Suricata's
  * field names, so that pipelines built for Suricata's eve.json ingest it:
  * event_type "alert" (addresses, flow id, app_proto, the alert object and
- * the http/dns/tls objects of the matching transaction), "flow" when a flow
- * ends, and "stats" once at the end. Strings from the network are hostile:
- * every control byte, quote and backslash is escaped, and bytes that are
- * not valid UTF-8 (RFC 3629) become \u00XX, so each line stays valid JSON.
+ * the http/dns/tls/ssh/ftp/ftp_data/smtp/email objects of the matching
+ * transaction), "flow" when a flow ends, and "stats" once at the end.
+ * Strings from the network are hostile: every control byte, quote and
+ * backslash is escaped, and bytes that are not valid UTF-8 (RFC 3629)
+ * become \u00XX, so each line stays valid JSON.
  */
 #define _DEFAULT_SOURCE /* gmtime_r */
 #include <arpa/inet.h>
