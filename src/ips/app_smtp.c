@@ -79,6 +79,10 @@ struct smtp_state {
 	enum smtp_mode mode;
 	size_t bdat_left;
 	bool bdat_last;
+	size_t pending;   /* commands sent whose final reply has not come */
+	bool data_wait;   /* DATA sent, its reply not seen yet */
+	size_t data_skip; /* final replies to other commands before DATA's */
+	bool data_lines;  /* a message line came since DATA */
 	bool starttls;
 	struct app_tx *tx; /* the open mail transaction */
 	const char *helo;  /* in the current tx */
@@ -418,6 +422,7 @@ static void smtp_command(struct app_flow *f, struct smtp_state *s, const uint8_t
 	const uint8_t *a;
 	size_t n;
 
+	s->pending++;
 	if (cmd_is(p, len, "HELO") || cmd_is(p, len, "EHLO")) {
 		a = arg_of(p, len, 4, &n);
 		s->nhelo = n < sizeof(s->helo_buf) ? n : sizeof(s->helo_buf);
@@ -436,8 +441,13 @@ static void smtp_command(struct app_flow *f, struct smtp_state *s, const uint8_t
 		a = arg_of(p, len, 8, &n);
 		add_rcpt(f, tx, a, n);
 	} else if (cmd_is(p, len, "DATA")) {
-		if (smtp_tx(f, s) != NULL)
+		/* Message lines may come before the 354 is parsed (pipelining, RFC 2920). */
+		if (smtp_tx(f, s) != NULL) {
 			s->mode = SMTP_DATA;
+			s->data_wait = true;
+			s->data_skip = s->pending - 1;
+			s->data_lines = false;
+		}
 	} else if (cmd_is(p, len, "BDAT")) {
 		size_t i = 4, v = 0;
 
@@ -465,7 +475,9 @@ static void smtp_command(struct app_flow *f, struct smtp_state *s, const uint8_t
 
 static void data_line(struct app_flow *f, struct smtp_state *s, const uint8_t *p, size_t len)
 {
+	s->data_lines = true;
 	if (len == 1 && p[0] == '.') {
+		s->pending++; /* the message itself gets a reply */
 		mime_hdr_flush(f, s);
 		s->mode = SMTP_CMD;
 		tx_end(s);
@@ -506,6 +518,23 @@ static size_t bdat_bytes(struct app_flow *f, struct smtp_state *s, const uint8_t
 	return take;
 }
 
+/* A final reply line (RFC 5321 4.2.1): matched to the commands in order. */
+static void reply_final(struct smtp_state *s, uint8_t code)
+{
+	if (s->pending == 0)
+		return; /* the greeting, or a reply to a command not seen */
+	s->pending--;
+	if (!s->data_wait)
+		return;
+	if (s->data_skip > 0) {
+		s->data_skip--;
+		return;
+	}
+	s->data_wait = false;
+	if ((code == '4' || code == '5') && s->mode == SMTP_DATA && !s->data_lines)
+		s->mode = SMTP_CMD;
+}
+
 static int smtp_feed(struct app_flow *f, enum app_dir dir, const uint8_t *p, size_t len)
 {
 	struct smtp_state *s = f->state;
@@ -530,6 +559,9 @@ static int smtp_feed(struct app_flow *f, enum app_dir dir, const uint8_t *p, siz
 		if (s->line[dir].cut)
 			f->events |= APP_EV_SMTP_MALFORMED;
 		if (dir == APP_DIR_TO_CLIENT) {
+			/* DATA refused (4yz/5yz instead of 354): no message follows. */
+			if (llen >= 4 && line[3] == ' ')
+				reply_final(s, line[0]);
 			/* 220 to STARTTLS: TLS from here on, both ways (RFC 3207 4.2). */
 			if (s->starttls && llen >= 4 && memcmp(line, "220 ", 4) == 0) {
 				s->mode = SMTP_TLS;

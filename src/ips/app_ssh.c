@@ -252,8 +252,14 @@ static size_t records(struct app_flow *f, struct ssh_state *s, enum app_dir dir,
 		if (d->left > 0)
 			break;
 		d->nhdr = 0;
-		if (d->kex)
+		if (d->kex) {
 			kexinit(f, s, dir, d->kbuf, d->nk);
+			/* One KEXINIT per side counts: its buffer goes. */
+			app_mem_give(f, d->kcap);
+			free(d->kbuf);
+			d->kbuf = NULL;
+			d->kcap = d->nk = 0;
+		}
 		d->kex = false;
 		if (d->hdr[5] == SSH_MSG_NEWKEYS)
 			dir_done(f, s, dir);

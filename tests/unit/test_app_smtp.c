@@ -5,7 +5,8 @@
  * message whose base64, quoted-printable and 8bit attachments each become
  * one decoded file.data instance while the text part does not, folded
  * header fields, dot-stuffing, the same message split at every byte, two
- * mails on one connection, BDAT chunks, and STARTTLS ending the parsing.
+ * mails on one connection, a refused DATA, BDAT chunks, and STARTTLS
+ * ending the parsing.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -160,6 +161,33 @@ static void test_two_mails_and_rset(void **state)
 	app_flow_free(f);
 }
 
+/* DATA refused, pipelined with the envelope: what follows is commands again. */
+static void test_data_refused(void **state)
+{
+	struct app_flow *f;
+	const struct app_tx *tx;
+
+	(void)state;
+	f = greet();
+	feed(f, APP_DIR_TO_SERVER, "MAIL FROM:<a@b>\r\nRCPT TO:<nobody@b>\r\nDATA\r\n");
+	feed(f, APP_DIR_TO_CLIENT, "250 ok\r\n550 no such user\r\n554 no valid recipients\r\n");
+	feed(f, APP_DIR_TO_SERVER, "MAIL FROM:<c@d>\r\n");
+	tx = app_flow_tx_first(f);
+	assert_non_null(app_tx_next(tx));
+	assert_string_equal(app_tx_smtp(app_tx_next(tx))->mail_from, "<c@d>");
+	app_flow_free(f);
+	/* Accepted: the 354 keeps the message mode. */
+	f = greet();
+	feed(f, APP_DIR_TO_SERVER, "MAIL FROM:<a@b>\r\nRCPT TO:<c@b>\r\nDATA\r\n");
+	feed(f, APP_DIR_TO_CLIENT, "250 ok\r\n250 ok\r\n354 go\r\n");
+	feed(f, APP_DIR_TO_SERVER, "MAIL FROM:<in-body@x>\r\n.\r\n");
+	tx = app_flow_tx_first(f);
+	assert_null(app_tx_next(tx));
+	assert_string_equal(app_tx_smtp(tx)->mail_from, "<a@b>");
+	assert_true(app_tx_flags(tx) & APP_TX_COMPLETE);
+	app_flow_free(f);
+}
+
 static void test_bdat(void **state)
 {
 	static const char chunk[] = "Content-Disposition: attachment; filename=b\r\n\r\nxy\r\n";
@@ -202,9 +230,8 @@ static void test_starttls(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_message),
-	        cmocka_unit_test(test_two_mails_and_rset),
-	        cmocka_unit_test(test_bdat),
+	        cmocka_unit_test(test_message),      cmocka_unit_test(test_two_mails_and_rset),
+	        cmocka_unit_test(test_data_refused), cmocka_unit_test(test_bdat),
 	        cmocka_unit_test(test_starttls),
 	};
 
