@@ -14,10 +14,16 @@
  *    already alerted that sid (the window re-inspects bytes). The prefilter
  *    carries its progress over the window (struct ips_detect_carry), so it
  *    scans only the new bytes; evaluation sees the whole window.
- *  - tx: every app-layer transaction updated in the direction just fed,
- *    with its sticky buffers. Only rules with app buffers count, once per
- *    (transaction, sid). Bodies carry their prefilter progress the same way
- *    (per transaction, the latest CARRY_TXS of a flow).
+ *  - tx: every app-layer transaction updated by the feed, in each
+ *    direction it was updated in, with that direction's sticky buffers.
+ *    Only rules with app buffers count, once per (transaction, sid,
+ *    direction), as Suricata keeps a detection state per direction.
+ *    Bodies carry their prefilter progress the same way (per transaction,
+ *    the latest CARRY_TXS of a flow).
+ *
+ * FTP control flows announce their data connections (struct app_expect);
+ * the pipeline keeps them in an expectation table (expect.h) next to its
+ * flow table, and a new TCP flow that matches one starts as ftp-data.
  *
  * Flowbits and the pass/drop marks live in the flow's det slot (struct
  * pl_flow), the app-layer state in its app slot; both go with the flow.
