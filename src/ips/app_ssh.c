@@ -184,9 +184,12 @@ static void dir_done(struct app_flow *f, struct ssh_state *s, enum app_dir dir)
 	f->dead[dir] = true;
 	if (s->tx != NULL) {
 		s->tx->flags |= dir == APP_DIR_TO_SERVER ? APP_TX_REQ_DONE : APP_TX_RES_DONE;
-		if (s->d[dir ^ 1].ph == SSH_PH_DONE)
-			s->tx->flags |= APP_TX_COMPLETE;
 		app_tx_mark(s->tx, dir);
+		/* Complete: the owner frees it at its next acknowledgement. */
+		if (s->d[dir ^ 1].ph == SSH_PH_DONE) {
+			s->tx->flags |= APP_TX_COMPLETE;
+			s->tx = NULL;
+		}
 	}
 }
 
