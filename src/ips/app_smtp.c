@@ -36,6 +36,7 @@ enum smtp_const {
 	SMTP_MIME_DEPTH = 8,
 	SMTP_RCPT_MAX = 64,
 	SMTP_ATT_MAX = 32,
+	SMTP_NAME_MAX = 255, /* attachment file name bytes kept */
 };
 
 enum smtp_mode {
@@ -62,10 +63,12 @@ struct mime_state {
 	char hdr[SMTP_HDR_MAX + 1]; /* the header field being unfolded */
 	size_t nhdr;
 	/* The part whose headers are being read, or whose body runs. */
-	bool multipart; /* its Content-Type is multipart/ (a boundary follows) */
+	bool multipart; /* its Content-Type names a boundary: child parts follow */
 	char next_bound[SMTP_BOUND_MAX + 1];
 	enum mime_enc enc;
 	bool attach;
+	/* File names seen in the part's headers: Content-Disposition's wins. */
+	char disp_name[SMTP_NAME_MAX + 1], type_name[SMTP_NAME_MAX + 1];
 	/* Boundaries of the enclosing multiparts, innermost last. */
 	char bound[SMTP_MIME_DEPTH][SMTP_BOUND_MAX + 1];
 	size_t nbound;
@@ -178,26 +181,19 @@ static void mime_header(struct app_flow *f, struct smtp_state *s, const char *h)
 	struct mime_state *m = &s->m;
 	const char *colon = strchr(h, ':'), *v;
 	size_t nn;
-	char name[SMTP_BOUND_MAX + 1];
 
 	if (colon == NULL)
 		return;
 	nn = (size_t)(colon - h);
 	for (v = colon + 1; *v == ' ' || *v == '\t'; v++)
 		;
+	/* As Suricata's MIME decoder: any Content-Type with a boundary has children. */
 	if (nn == 12 && strncasecmp(h, "content-type", nn) == 0) {
-		if (strncasecmp(v, "multipart/", 10) == 0 &&
-		    mime_param(v, "boundary", m->next_bound, SMTP_BOUND_MAX) > 0)
+		if (mime_param(v, "boundary", m->next_bound, SMTP_BOUND_MAX) > 0)
 			m->multipart = true;
-		if (mime_param(v, "name", name, SMTP_BOUND_MAX) > 0 && !m->attach) {
-			m->attach = true;
-			add_attachment_name(f, s->tx, name);
-		}
+		(void)mime_param(v, "name", m->type_name, SMTP_NAME_MAX);
 	} else if (nn == 19 && strncasecmp(h, "content-disposition", nn) == 0) {
-		if (mime_param(v, "filename", name, SMTP_BOUND_MAX) > 0 && !m->attach) {
-			m->attach = true;
-			add_attachment_name(f, s->tx, name);
-		}
+		(void)mime_param(v, "filename", m->disp_name, SMTP_NAME_MAX);
 	} else if (nn == 25 && strncasecmp(h, "content-transfer-encoding", nn) == 0) {
 		if (strncasecmp(v, "base64", 6) == 0)
 			m->enc = MIME_ENC_B64;
@@ -348,6 +344,7 @@ static void mime_line(struct app_flow *f, struct smtp_state *s, const uint8_t *p
 		m->top = false;
 		m->multipart = false;
 		m->attach = false;
+		m->disp_name[0] = m->type_name[0] = '\0';
 		m->enc = MIME_ENC_NONE;
 		m->nb64 = 0;
 		return;
@@ -362,6 +359,12 @@ static void mime_line(struct app_flow *f, struct smtp_state *s, const uint8_t *p
 			m->in_hdrs = false;
 			if (m->multipart && m->nbound < SMTP_MIME_DEPTH)
 				memcpy(m->bound[m->nbound++], m->next_bound, sizeof(m->next_bound));
+			if (m->disp_name[0] != '\0' || m->type_name[0] != '\0') {
+				m->attach = true;
+				add_attachment_name(f, s->tx,
+				                    m->disp_name[0] != '\0' ? m->disp_name
+				                                            : m->type_name);
+			}
 			if (m->attach)
 				/* A new file.data instance for this attachment. */
 				(void)app_tx_buf_add(f, s->tx, APP_DIR_TO_SERVER, IPS_BUF_FILE_DATA,

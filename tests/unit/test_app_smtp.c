@@ -3,7 +3,8 @@
  * Unit tests for the SMTP parser and its MIME reader (src/ips/app_smtp.c):
  * the envelope (HELO, MAIL FROM, RCPT TO) in the EVE fields, a multipart
  * message whose base64, quoted-printable and 8bit attachments each become
- * one decoded file.data instance while the text part does not, folded
+ * one decoded file.data instance while the text part does not (the
+ * Content-Disposition file name over the Content-Type one), folded
  * header fields, dot-stuffing, the same message split at every byte, two
  * mails on one connection, a refused DATA, BDAT chunks, and STARTTLS
  * ending the parsing.
@@ -56,7 +57,8 @@ static const char msg[] = "MAIL FROM:<a@example.com>\r\n"
                           "body text not a file\r\n"
                           "..dot-stuffed\r\n"
                           "--XYZ\r\n"
-                          "Content-Type: application/octet-stream; name=\"a.bin\"\r\n"
+                          "Content-Type: application/octet-stream; name=\"ct.bin\"\r\n"
+                          "Content-Disposition: attachment; filename=\"a.bin\"\r\n"
                           "Content-Transfer-Encoding: base64\r\n"
                           "\r\n"
                           "aGVsbG8g\r\n"
