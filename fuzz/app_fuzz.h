@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * Shared body of the app-layer fuzz targets (fuzz_app_dns.c, fuzz_app_http.c,
- * fuzz_app_tls.c): they differ only in their seed corpora, which steer the
- * protocol detection towards one parser. Input: byte 0 picks the transport
+ * fuzz_app_tls.c, fuzz_app_ssh.c, fuzz_app_ftp.c, fuzz_app_smtp.c): they
+ * differ only in their seed corpora, which steer the protocol detection
+ * towards one parser. Input: byte 0 picks the transport
  * (odd: UDP) and whether transactions are acknowledged as they come; then
  * chunks, each a header byte h (direction h & 1, length (h >> 1) + 1) and
  * that many bytes, fed to one flow as stream data in order. After every
  * chunk each buffer of each transaction is read back in both directions
  * (views must be readable end to end) and the flow's memory must stay under
- * its cap. Anything but clean returns is a bug.
+ * its cap. Every FTP expectation the flow posts becomes an ftp-data flow
+ * fed with the rest of the input. Anything but clean returns is a bug.
  */
 #ifndef BW_FUZZ_APP_FUZZ_H
 #define BW_FUZZ_APP_FUZZ_H
@@ -42,12 +44,36 @@ static void walk(struct app_flow *f)
 		(void)app_tx_http(tx);
 		(void)app_tx_dns(tx);
 		(void)app_tx_tls(tx);
+		(void)app_tx_ssh(tx);
+		(void)app_tx_ftp(tx);
+		(void)app_tx_ftp_data(tx);
+		(void)app_tx_smtp(tx);
 	}
 	(void)sink;
 }
 
+/* An ftp-data flow for e, fed p in the direction the file goes, then the other. */
+static void data_flow(const struct app_expect *e, const uint8_t *p, size_t len)
+{
+	struct app_flow *d;
+
+	if (app_flow_new_ftp_data(&d, ctx, e) != 0)
+		return;
+	if (app_flow_feed(d, e->to_server ? APP_DIR_TO_SERVER : APP_DIR_TO_CLIENT, p, len) != 0 &&
+	    app_flow_mem(d) > (1u << 20))
+		abort();
+	(void)app_flow_feed(d, e->to_server ? APP_DIR_TO_CLIENT : APP_DIR_TO_SERVER, p, len);
+	walk(d);
+	app_flow_eof(d, APP_DIR_TO_SERVER);
+	app_flow_eof(d, APP_DIR_TO_CLIENT);
+	walk(d);
+	app_flow_free(d);
+}
+
 static int app_fuzz_run(const uint8_t *data, size_t size)
 {
+	struct app_expect e;
+
 	struct app_cfg cfg;
 	struct app_flow *f;
 	uint8_t mode;
@@ -83,6 +109,8 @@ static int app_fuzz_run(const uint8_t *data, size_t size)
 			app_flow_tx_ack(f);
 		data += n;
 		size -= n;
+		while (app_flow_expect_take(f, &e))
+			data_flow(&e, data, size);
 	}
 	app_flow_eof(f, APP_DIR_TO_SERVER);
 	app_flow_eof(f, APP_DIR_TO_CLIENT);

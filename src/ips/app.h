@@ -2,11 +2,14 @@
 /*
  * IPS application layer: port-independent protocol detection and the
  * HTTP/1.x (RFC 9112, through libhtp), DNS (RFC 1035, over UDP and over TCP
- * with the RFC 1035 4.2.2 length prefix) and TLS handshake (RFC 5246, RFC
- * 8446; JA3/JA3S fingerprints) parsers. They are pure stream consumers: the
- * owner (the flow/stream component) feeds each direction's reassembled TCP
- * bytes in order, or one UDP payload per call, and then reads what the
- * parsers produced. No flow table, no I/O, no clock reads.
+ * with the RFC 1035 4.2.2 length prefix), TLS handshake (RFC 5246, RFC
+ * 8446; JA3/JA3S fingerprints), SSH (RFC 4253 banners, HASSH), FTP (RFC 959
+ * with its data connections, ftp-data) and SMTP (RFC 5321, MIME) parsers.
+ * They are pure stream consumers: the owner (the flow/stream component)
+ * feeds each direction's reassembled TCP bytes in order, or one UDP payload
+ * per call, and then reads what the parsers produced (FTP also announces
+ * its data connections, struct app_expect, for the owner to match). No flow
+ * table, no I/O, no clock reads.
  *
  * Model (after Suricata's app-layer transactions):
  *  - struct app_ctx: engine-wide, read-only after app_ctx_new(), shareable
@@ -40,14 +43,15 @@ enum app_proto {
 	APP_PROTO_HTTP,
 	APP_PROTO_TLS,
 	APP_PROTO_DNS,
-	APP_PROTO_SSH, /* recognised for naming only (no parser) */
-	APP_PROTO_SMB,
+	APP_PROTO_SSH,
+	APP_PROTO_SMB, /* recognised for naming only (no parser) */
 	APP_PROTO_FTP,
 	APP_PROTO_SMTP,
+	APP_PROTO_FTP_DATA, /* only through an FTP expectation (app_flow_new_ftp_data) */
 	APP_PROTO__COUNT,
 };
 
-/* "http", "tls", "dns", "ssh", "smb", "ftp", "smtp", "failed", "unknown". */
+/* "http", "tls", "dns", "ssh", "smb", "ftp", "smtp", "ftp-data", "failed", "unknown". */
 const char *app_proto_name(enum app_proto p);
 
 enum app_dir {
@@ -98,6 +102,10 @@ enum app_event {
 	APP_EV_TLS_OVERSIZE = 1u << 7, /* record or handshake message over the caps */
 	APP_EV_GAP = 1u << 8,          /* stream gap: the direction stopped parsing */
 	APP_EV_DETECT_FAILED = 1u << 9,
+	APP_EV_SSH_MALFORMED = 1u << 10, /* bad banner or record header */
+	APP_EV_FTP_MALFORMED = 1u << 11, /* overlong line, bad PORT/PASV */
+	APP_EV_SMTP_MALFORMED = 1u << 12,
+	APP_EV_EXPECT_DROPPED = 1u << 13, /* more FTP expectations than APP_EXPECT_QUEUE */
 };
 
 struct app_flow;
@@ -148,7 +156,12 @@ void app_flow_tx_ack(struct app_flow *f);
  * http.server, ..., tls.cert_*, tls.certs, ja3s.hash to the client;
  * http.header, http.header_names, http.raw_header, http.start,
  * http.protocol, http.cookie, http.content_type, http.content_len,
- * http.connection and file.data in both (each side's own). Returns 0 with a
+ * http.connection and file.data in both (each side's own); ssh.proto and
+ * ssh.software in both (that side's banner), ssh.hassh[.string] to the
+ * server, ssh.hassh.server[.string] to the client; ftp.command[_data] to
+ * the server; ftpdata_command "retr" to the client or "stor" to the
+ * server; file.data of ftp-data in the direction the file goes and of
+ * SMTP (one instance per attachment) to the server. Returns 0 with a
  * borrowed view, or BW_ERR_NOTFOUND. IPS_BUF_PAYLOAD is not an app buffer.
  */
 int app_tx_buf(const struct app_tx *tx, enum app_dir dir, enum ips_buf b, size_t idx,
@@ -199,9 +212,79 @@ struct app_tls_info {
 	const char *ja3s_string;
 };
 
+/* One side of an SSH connection: banner (RFC 4253 4.2) and KEXINIT (7.1). */
+struct app_ssh_side {
+	const char *proto_version;    /* "2.0" */
+	const char *software_version; /* "OpenSSH_7.4" (up to the first blank) */
+	const char *hassh;            /* MD5 of hassh_string, lowercase hex */
+	const char *hassh_string;     /* "kex;enc;mac;comp" of this side's direction */
+};
+
+struct app_ssh_info {
+	struct app_ssh_side client, server;
+};
+
+/* One FTP command and its replies (RFC 959 4). */
+struct app_ftp_info {
+	const char *command;      /* "USER", as sent (upper-cased) */
+	const char *command_data; /* the argument, NULL when none */
+	const char *reply;        /* last reply line's text */
+	const char *completion_code;
+	uint16_t dynamic_port; /* PORT/EPRT/PASV/EPSV */
+	const char *mode;      /* "active" / "passive" with dynamic_port */
+};
+
+/* The transfer an ftp-data flow carries. */
+struct app_ftp_data_info {
+	const char *command; /* "RETR" or "STOR" */
+	const char *filename;
+};
+
+/* One SMTP mail transaction (RFC 5321 3.3) and its message (RFC 5322, MIME). */
+struct app_smtp_info {
+	const char *helo;
+	const char *mail_from;
+	const char *const *rcpt_to; /* nrcpt entries */
+	size_t nrcpt;
+	const char *from; /* the message's From: header */
+	const char *subject;
+	const char *const *attachments; /* file names of MIME parts with one */
+	size_t nattach;
+};
+
 /* NULL unless the transaction is of that protocol. */
 const struct app_http_info *app_tx_http(const struct app_tx *tx);
 const struct app_dns_info *app_tx_dns(const struct app_tx *tx);
 const struct app_tls_info *app_tx_tls(const struct app_tx *tx);
+const struct app_ssh_info *app_tx_ssh(const struct app_tx *tx);
+const struct app_ftp_info *app_tx_ftp(const struct app_tx *tx);
+const struct app_ftp_data_info *app_tx_ftp_data(const struct app_tx *tx);
+const struct app_smtp_info *app_tx_smtp(const struct app_tx *tx);
+
+/* ---- FTP data connections (expected flows) ---- */
+
+enum {
+	APP_FTP_NAME_MAX = 255, /* file name bytes kept from RETR/STOR */
+	APP_EXPECT_QUEUE = 4,   /* expectations a flow holds until the owner takes them */
+};
+
+/*
+ * A data connection an FTP control flow announced (RFC 959 3.2: a PORT/EPRT
+ * command or a PASV/EPSV reply gives the port, RETR/STOR the transfer). The
+ * owner matches it to the next TCP flow between the same two hosts whose
+ * destination port is `port`, and gives that flow app_flow_new_ftp_data().
+ */
+struct app_expect {
+	uint16_t port;
+	bool to_server; /* the file travels client -> server of the data flow */
+	bool stor;      /* STOR (upload), else RETR (download) */
+	char name[APP_FTP_NAME_MAX + 1];
+};
+
+/* Takes the oldest expectation the flow announced; false when none is left. */
+bool app_flow_expect_take(struct app_flow *f, struct app_expect *out);
+/* A new flow state that is the data connection described by e (ftp-data). */
+int app_flow_new_ftp_data(struct app_flow **out, const struct app_ctx *ctx,
+                          const struct app_expect *e);
 
 #endif

@@ -10,9 +10,9 @@
  *  - DNS: a header (RFC 1035 4.1.1) whose QR bit fits the direction, sane
  *    counts and a first question that parses; over TCP after the 2-byte
  *    length of RFC 1035 4.2.2;
- *  - for app_proto naming only: SSH banners (RFC 4253 4.2), SMB1/2 behind
- *    the NetBIOS session header (RFC 1002 4.3.1), FTP (RFC 959) and SMTP
- *    (RFC 5321 4.2) greetings and first commands.
+ *  - SSH banners (RFC 4253 4.2), FTP (RFC 959) and SMTP (RFC 5321 4.2)
+ *    greetings and first commands; for app_proto naming only: SMB1/2
+ *    behind the NetBIOS session header (RFC 1002 4.3.1).
  */
 #include <string.h>
 

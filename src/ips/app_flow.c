@@ -17,9 +17,10 @@ enum {
 };
 
 static const char *const proto_names[APP_PROTO__COUNT] = {
-        [APP_PROTO_UNKNOWN] = "unknown", [APP_PROTO_FAILED] = "failed", [APP_PROTO_HTTP] = "http",
-        [APP_PROTO_TLS] = "tls",         [APP_PROTO_DNS] = "dns",       [APP_PROTO_SSH] = "ssh",
-        [APP_PROTO_SMB] = "smb",         [APP_PROTO_FTP] = "ftp",       [APP_PROTO_SMTP] = "smtp",
+        [APP_PROTO_UNKNOWN] = "unknown",   [APP_PROTO_FAILED] = "failed", [APP_PROTO_HTTP] = "http",
+        [APP_PROTO_TLS] = "tls",           [APP_PROTO_DNS] = "dns",       [APP_PROTO_SSH] = "ssh",
+        [APP_PROTO_SMB] = "smb",           [APP_PROTO_FTP] = "ftp",       [APP_PROTO_SMTP] = "smtp",
+        [APP_PROTO_FTP_DATA] = "ftp-data",
 };
 
 const char *app_proto_name(enum app_proto p)
@@ -75,6 +76,7 @@ static void tx_free(struct app_flow *f, struct app_tx *tx)
 	free(tx->ents);
 	free(tx->strs);
 	free(tx->answers);
+	free(tx->priv);
 	app_mem_give(f, tx->mem);
 	free(tx);
 }
@@ -353,6 +355,125 @@ const struct app_tls_info *app_tx_tls(const struct app_tx *tx)
 	return tx->proto == APP_PROTO_TLS ? &tx->u.tls : NULL;
 }
 
+const struct app_ssh_info *app_tx_ssh(const struct app_tx *tx)
+{
+	return tx->proto == APP_PROTO_SSH ? &tx->u.ssh : NULL;
+}
+
+const struct app_ftp_info *app_tx_ftp(const struct app_tx *tx)
+{
+	return tx->proto == APP_PROTO_FTP ? &tx->u.ftp : NULL;
+}
+
+const struct app_ftp_data_info *app_tx_ftp_data(const struct app_tx *tx)
+{
+	return tx->proto == APP_PROTO_FTP_DATA ? &tx->u.ftp_data : NULL;
+}
+
+const struct app_smtp_info *app_tx_smtp(const struct app_tx *tx)
+{
+	return tx->proto == APP_PROTO_SMTP ? &tx->u.smtp : NULL;
+}
+
+/* ---- FTP expectations ---- */
+
+void app_expect_post(struct app_flow *f, const struct app_expect *e)
+{
+	if (f->nexpect >= APP_EXPECT_QUEUE) {
+		f->events |= APP_EV_EXPECT_DROPPED;
+		return;
+	}
+	f->expect[f->nexpect++] = *e;
+}
+
+bool app_flow_expect_take(struct app_flow *f, struct app_expect *out)
+{
+	if (f->nexpect == 0)
+		return false;
+	*out = f->expect[0];
+	memmove(&f->expect[0], &f->expect[1], (f->nexpect - 1) * sizeof(f->expect[0]));
+	f->nexpect--;
+	return true;
+}
+
+int app_flow_new_ftp_data(struct app_flow **out, const struct app_ctx *ctx,
+                          const struct app_expect *e)
+{
+	struct app_flow *f;
+	int r;
+
+	if ((r = app_flow_new(&f, ctx, APP_L4_TCP)) != 0)
+		return r;
+	if ((r = app_ftp_data_start(f, e)) != 0) {
+		app_flow_free(f);
+		*out = NULL;
+		return r;
+	}
+	*out = f;
+	return 0;
+}
+
+int app_line_next(struct app_flow *f, struct app_line *l, const uint8_t **p, size_t *len,
+                  const uint8_t **line, size_t *llen)
+{
+	const uint8_t *nl = *len > 0 ? memchr(*p, '\n', *len) : NULL;
+	size_t n = nl != NULL ? (size_t)(nl - *p) : *len, adv = nl != NULL ? n + 1 : n;
+
+	if (l->skipping) {
+		*p += adv;
+		*len -= adv;
+		if (nl != NULL)
+			l->skipping = false;
+		return 0;
+	}
+	if (l->n == 0 && nl != NULL && n <= l->max) {
+		/* The common case: a whole line in the input, nothing copied. */
+		*line = *p;
+		*llen = n;
+		l->cut = false;
+	} else {
+		size_t take = n < l->max - l->n ? n : l->max - l->n;
+
+		if (l->buf == NULL) {
+			if (!app_mem_take(f, l->max))
+				return BW_ERR_LIMIT;
+			if ((l->buf = malloc(l->max)) == NULL) {
+				app_mem_give(f, l->max);
+				return BW_ERR_LIMIT;
+			}
+		}
+		memcpy(l->buf + l->n, *p, take);
+		l->n += take;
+		if (nl == NULL && l->n < l->max) {
+			*p += adv;
+			*len -= adv;
+			return 0;
+		}
+		/* Complete, or full: an overlong line is cut and its tail skipped. */
+		l->cut = take < n || nl == NULL;
+		if (nl == NULL)
+			l->skipping = true;
+		*line = l->buf;
+		*llen = l->n;
+		l->n = 0;
+	}
+	*p += adv;
+	*len -= adv;
+	if (*llen > 0 && (*line)[*llen - 1] == '\r')
+		(*llen)--;
+	return 1;
+}
+
+void app_line_free(struct app_flow *f, struct app_line *l)
+{
+	if (l->buf != NULL) {
+		app_mem_give(f, l->max);
+		free(l->buf);
+	}
+	l->buf = NULL;
+	l->n = 0;
+}
+
 void app_hex(const uint8_t *p, size_t n, char *out)
 {
 	static const char hx[] = "0123456789abcdef";
@@ -375,6 +496,12 @@ static const struct app_parser *parser_for(enum app_proto p)
 		return &app_parser_tls;
 	case APP_PROTO_DNS:
 		return &app_parser_dns;
+	case APP_PROTO_SSH:
+		return &app_parser_ssh;
+	case APP_PROTO_FTP:
+		return &app_parser_ftp;
+	case APP_PROTO_SMTP:
+		return &app_parser_smtp;
 	default:
 		return NULL;
 	}

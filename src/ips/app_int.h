@@ -35,9 +35,13 @@ struct app_tx {
 		struct app_http_info http;
 		struct app_dns_info dns;
 		struct app_tls_info tls;
+		struct app_ssh_info ssh;
+		struct app_ftp_info ftp;
+		struct app_ftp_data_info ftp_data;
+		struct app_smtp_info smtp;
 	} u;
 	struct app_dns_answer *answers; /* DNS only */
-	void *priv;                     /* parser's per-tx data */
+	void *priv;                     /* parser's per-tx data: one block, freed with tx */
 };
 
 struct app_flow;
@@ -71,11 +75,23 @@ struct app_flow {
 	uint8_t pend[2][APP_DETECT_MAX];
 	size_t npend[2];
 	unsigned udp_tries;
+	/* FTP: data connections announced, for the owner to take. */
+	struct app_expect expect[APP_EXPECT_QUEUE];
+	size_t nexpect;
 };
 
 extern const struct app_parser app_parser_http;
 extern const struct app_parser app_parser_dns;
 extern const struct app_parser app_parser_tls;
+extern const struct app_parser app_parser_ssh;
+extern const struct app_parser app_parser_ftp;
+extern const struct app_parser app_parser_ftp_data;
+extern const struct app_parser app_parser_smtp;
+
+/* Queues an expectation for the owner (APP_EV_EXPECT_DROPPED when full). */
+void app_expect_post(struct app_flow *f, const struct app_expect *e);
+/* ftp-data: makes f the data connection of transfer e (its parser state and tx). */
+int app_ftp_data_start(struct app_flow *f, const struct app_expect *e);
 
 /*
  * DNS plausibility for detection: a header whose QR bit is `response`, sane
@@ -109,6 +125,27 @@ const char *app_tx_strdup(struct app_flow *f, struct app_tx *tx, const void *p, 
 /* The first instance of b as a string (buffers are stored NUL-terminated). */
 const char *app_tx_buf_str(const struct app_tx *tx, enum app_dir dir, enum ips_buf b);
 void app_tx_mark(struct app_tx *tx, enum app_dir dir);
+
+/*
+ * Line reader for the text protocols (FTP, SMTP): lines end at LF, a CR
+ * before it is dropped. A line longer than max is cut to max bytes (the
+ * rest up to its LF is skipped) and `cut` says so until the next line.
+ */
+struct app_line {
+	uint8_t *buf; /* max bytes once needed, accounted to the flow */
+	size_t n, max;
+	bool skipping; /* in the tail of an overlong line */
+	bool cut;      /* the line returned last was cut */
+};
+/*
+ * Consumes bytes of *p (advancing it): 1 with *line and *llen set when a line
+ * is complete (borrowed until the next call), 0 when all was consumed
+ * without completing one, BW_ERR_LIMIT when the flow memcap refused the
+ * line buffer.
+ */
+int app_line_next(struct app_flow *f, struct app_line *l, const uint8_t **p, size_t *len,
+                  const uint8_t **line, size_t *llen);
+void app_line_free(struct app_flow *f, struct app_line *l);
 
 /* Lowercase hex of n bytes into out (2n + 1). */
 void app_hex(const uint8_t *p, size_t n, char *out);

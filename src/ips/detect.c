@@ -112,6 +112,7 @@ static bool in_buffer(enum ips_kw kw)
 	case IPS_KW_BYTE_EXTRACT:
 	case IPS_KW_BSIZE:
 	case IPS_KW_DOTPREFIX:
+	case IPS_KW_BUF_EQ:
 		return true;
 	default:
 		return false;
@@ -252,6 +253,10 @@ static uint8_t pc_mask(const struct ips_rule *r)
 	case IPS_PROTO_TCP:
 	case IPS_PROTO_HTTP:
 	case IPS_PROTO_TLS:
+	case IPS_PROTO_SSH:
+	case IPS_PROTO_FTP:
+	case IPS_PROTO_FTP_DATA:
+	case IPS_PROTO_SMTP:
 		return 1u << DET_PC_TCP;
 	case IPS_PROTO_UDP:
 		return 1u << DET_PC_UDP;

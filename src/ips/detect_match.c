@@ -28,6 +28,7 @@
  *   before any buffer, as they are cheap.
  */
 #define _GNU_SOURCE /* memmem */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -541,6 +542,25 @@ static int do_byte(struct insp *s, size_t i, size_t cur)
 	}
 }
 
+/* struct ips_buf_eq against a whole buffer. */
+static bool buf_eq(const struct ips_buf_eq *q, const uint8_t *b, size_t len)
+{
+	if (q->ssh2_compat)
+		return (len >= 1 && b[0] == '2') || (len >= 4 && memcmp(b, "1.99", 4) == 0);
+	if (len != q->len)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		uint8_t x = b[i], y = q->val[i];
+		if (q->nocase) {
+			x = (uint8_t)tolower(x);
+			y = (uint8_t)tolower(y);
+		}
+		if (x != y)
+			return false;
+	}
+	return true;
+}
+
 static int inspect(struct insp *s, size_t i, size_t cur)
 {
 	for (; i < s->bl->n; i++) {
@@ -564,6 +584,10 @@ static int inspect(struct insp *s, size_t i, size_t cur)
 		}
 		case IPS_KW_BSIZE:
 			if (!ips_num_match(o->data, s->len))
+				return NOMATCH;
+			break;
+		case IPS_KW_BUF_EQ:
+			if (!buf_eq(o->data, s->b, s->len))
 				return NOMATCH;
 			break;
 		default: /* dotprefix: applied to the view */
@@ -622,6 +646,10 @@ static bool header_match(const struct ips_rule *r, const struct ips_detect_input
 	case IPS_PROTO_TCP:
 	case IPS_PROTO_HTTP:
 	case IPS_PROTO_TLS:
+	case IPS_PROTO_SSH:
+	case IPS_PROTO_FTP:
+	case IPS_PROTO_FTP_DATA:
+	case IPS_PROTO_SMTP:
 		if (in->proto != 6)
 			return false;
 		break;

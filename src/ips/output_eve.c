@@ -3,10 +3,11 @@
  * EVE JSON output (RFC 8259 JSON, one object per line) with Suricata's
  * field names, so that pipelines built for Suricata's eve.json ingest it:
  * event_type "alert" (addresses, flow id, app_proto, the alert object and
- * the http/dns/tls objects of the matching transaction), "flow" when a flow
- * ends, and "stats" once at the end. Strings from the network are hostile:
- * every control byte, quote and backslash is escaped, and bytes that are
- * not valid UTF-8 (RFC 3629) become \u00XX, so each line stays valid JSON.
+ * the http/dns/tls/ssh/ftp/ftp_data/smtp/email objects of the matching
+ * transaction), "flow" when a flow ends, and "stats" once at the end.
+ * Strings from the network are hostile: every control byte, quote and
+ * backslash is escaped, and bytes that are not valid UTF-8 (RFC 3629)
+ * become \u00XX, so each line stays valid JSON.
  */
 #define _DEFAULT_SOURCE /* gmtime_r */
 #include <arpa/inet.h>
@@ -223,6 +224,92 @@ static void metadata(FILE *f, const struct ips_rule *r)
 	fputc('}', f);
 }
 
+/* One side of Suricata's "ssh" object: proto_version, software_version, hassh. */
+static void ssh_side(FILE *f, const char *name, const struct app_ssh_side *s, bool *first)
+{
+	bool fs = true;
+	fprintf(f, "%s\"%s\":{", *first ? "" : ",", name);
+	*first = false;
+	kv_str(f, "proto_version", s->proto_version, &fs);
+	kv_str(f, "software_version", s->software_version, &fs);
+	if (s->hassh) {
+		fprintf(f, "%s\"hassh\":{", fs ? "" : ",");
+		bool fh = true;
+		kv_str(f, "hash", s->hassh, &fh);
+		kv_str(f, "string", s->hassh_string, &fh);
+		fputc('}', f);
+	}
+	fputc('}', f);
+}
+
+static void str_array(FILE *f, const char *name, const char *const *v, size_t n, bool *first)
+{
+	if (!n)
+		return;
+	fprintf(f, "%s", *first ? "" : ",");
+	*first = false;
+	jstr(f, name);
+	fputs(":[", f);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			fputc(',', f);
+		jstr(f, v[i] ? v[i] : "");
+	}
+	fputc(']', f);
+}
+
+/* The "ssh", "ftp", "ftp_data" and "smtp"/"email" objects of an alert. */
+static void other_tx_fields(FILE *f, const struct app_tx *tx)
+{
+	const struct app_ssh_info *s = app_tx_ssh(tx);
+	const struct app_ftp_info *ftp = app_tx_ftp(tx);
+	const struct app_ftp_data_info *fd = app_tx_ftp_data(tx);
+	const struct app_smtp_info *m = app_tx_smtp(tx);
+	bool first = true;
+	if (s) {
+		fputs(",\"ssh\":{", f);
+		if (s->client.proto_version)
+			ssh_side(f, "client", &s->client, &first);
+		if (s->server.proto_version)
+			ssh_side(f, "server", &s->server, &first);
+		fputc('}', f);
+	}
+	if (ftp) {
+		fputs(",\"ftp\":{", f);
+		kv_str(f, "command", ftp->command, &first);
+		kv_str(f, "command_data", ftp->command_data, &first);
+		if (ftp->reply) {
+			str_array(f, "reply", &ftp->reply, 1, &first);
+			str_array(f, "completion_code", &ftp->completion_code, 1, &first);
+		}
+		if (ftp->dynamic_port) {
+			fprintf(f, "%s\"dynamic_port\":%u", first ? "" : ",", ftp->dynamic_port);
+			first = false;
+			kv_str(f, "mode", ftp->mode, &first);
+		}
+		fputc('}', f);
+	}
+	if (fd) {
+		fputs(",\"ftp_data\":{", f);
+		kv_str(f, "filename", fd->filename, &first);
+		kv_str(f, "command", fd->command, &first);
+		fputc('}', f);
+	}
+	if (m) {
+		fputs(",\"smtp\":{", f);
+		kv_str(f, "helo", m->helo, &first);
+		kv_str(f, "mail_from", m->mail_from, &first);
+		str_array(f, "rcpt_to", m->rcpt_to, m->nrcpt, &first);
+		fputc('}', f);
+		first = true;
+		fputs(",\"email\":{", f);
+		kv_str(f, "from", m->from, &first);
+		kv_str(f, "subject", m->subject, &first);
+		str_array(f, "attachment", m->attachments, m->nattach, &first);
+		fputc('}', f);
+	}
+}
+
 static void tx_fields(FILE *f, const struct app_tx *tx)
 {
 	const struct app_http_info *h = app_tx_http(tx);
@@ -296,6 +383,7 @@ static void tx_fields(FILE *f, const struct app_tx *tx)
 		}
 		fputc('}', f);
 	}
+	other_tx_fields(f, tx);
 }
 
 void ips_eve_alert(struct ips_eve *e, const struct ips_alert *a)

@@ -14,10 +14,16 @@
  *    already alerted that sid (the window re-inspects bytes). The prefilter
  *    carries its progress over the window (struct ips_detect_carry), so it
  *    scans only the new bytes; evaluation sees the whole window.
- *  - tx: every app-layer transaction updated in the direction just fed,
- *    with its sticky buffers. Only rules with app buffers count, once per
- *    (transaction, sid). Bodies carry their prefilter progress the same way
- *    (per transaction, the latest CARRY_TXS of a flow).
+ *  - tx: every app-layer transaction updated by the feed, in each
+ *    direction it was updated in, with that direction's sticky buffers.
+ *    Only rules with app buffers count, once per (transaction, sid,
+ *    direction), as Suricata keeps a detection state per direction.
+ *    Bodies carry their prefilter progress the same way (per transaction,
+ *    the latest CARRY_TXS of a flow).
+ *
+ * FTP control flows announce their data connections (struct app_expect);
+ * the pipeline keeps them in an expectation table (expect.h) next to its
+ * flow table, and a new TCP flow that matches one starts as ftp-data.
  *
  * Flowbits and the pass/drop marks live in the flow's det slot (struct
  * pl_flow), the app-layer state in its app slot; both go with the flow.
@@ -25,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ips/expect.h"
 #include "ips/ips.h"
 #include "lib/err.h"
 
@@ -35,6 +42,8 @@ enum {
 	MAX_VIEWS = 16,         /* instances of one multi-buffer inspected */
 	PKT_SIDS = 64,          /* sids remembered per packet for deduplication */
 	EXPIRE_EVERY_NS = 1000000000ull,
+	EXPECT_MAX = 256,                    /* expected flows remembered */
+	EXPECT_TTL_NS = 120 * 1000000000ull, /* how long an expectation waits */
 };
 
 enum rule_kind {
@@ -46,6 +55,7 @@ enum rule_kind {
 struct txa {
 	uint64_t tx;
 	uint32_t sid, gid;
+	int d; /* the direction that alerted: a rule alerts once per tx and direction */
 };
 
 /* The append-only buffers of a transaction whose prefilter progress is carried. */
@@ -92,6 +102,7 @@ struct ips_pipeline {
 	struct ips_flow_table *ft;
 	struct ips_stream_ctx *sc;
 	struct app_ctx *actx;
+	struct ips_expect_table *ex; /* FTP data connections announced, not yet seen */
 	struct ips_detect_thread *dt;
 	struct ips_detect_thread *dts; /* stream runs: thresholds tracked apart */
 	struct ips_stream_cb cb;
@@ -128,6 +139,7 @@ static enum rule_kind rule_kind(const struct ips_rule *r)
 		case IPS_KW_BYTE_EXTRACT:
 		case IPS_KW_BSIZE:
 		case IPS_KW_DOTPREFIX:
+		case IPS_KW_BUF_EQ:
 			if (o->buf != IPS_BUF_PAYLOAD)
 				return RK_APP;
 			k = RK_PAYLOAD;
@@ -148,6 +160,14 @@ static enum ips_proto app_to_rule_proto(enum app_proto p)
 		return IPS_PROTO_TLS;
 	case APP_PROTO_DNS:
 		return IPS_PROTO_DNS;
+	case APP_PROTO_SSH:
+		return IPS_PROTO_SSH;
+	case APP_PROTO_FTP:
+		return IPS_PROTO_FTP;
+	case APP_PROTO_FTP_DATA:
+		return IPS_PROTO_FTP_DATA;
+	case APP_PROTO_SMTP:
+		return IPS_PROTO_SMTP;
 	default:
 		return IPS_PROTO_IP;
 	}
@@ -226,8 +246,16 @@ static struct app_flow *flow_app(struct ips_pipeline *pl, struct ips_flow_rec *f
 {
 	if (!f->app) {
 		struct app_flow *af;
-		if (app_flow_new(&af, pl->actx, l4) != 0)
+		struct app_expect e;
+		uint64_t now = pl->cur ? pl->cur->ts_ns : f->last_ns;
+		/* A data connection an FTP control flow announced is ftp-data from its start. */
+		if (l4 == APP_L4_TCP &&
+		    ips_expect_take(pl->ex, f->ip_version, f->cli, f->srv, f->srv_port, now, &e)) {
+			if (app_flow_new_ftp_data(&af, pl->actx, &e) != 0)
+				return NULL;
+		} else if (app_flow_new(&af, pl->actx, l4) != 0) {
 			return NULL;
+		}
 		f->app = af;
 		f->app_free = app_free_cb;
 	}
@@ -495,15 +523,16 @@ static void skip_stream(struct pl_flow *pf, int d)
 	pf->pend[d] = 0;
 }
 
-static bool txa_has(const struct pl_flow *pf, uint64_t tx, const struct ips_rule *r)
+static bool txa_has(const struct pl_flow *pf, uint64_t tx, int d, const struct ips_rule *r)
 {
 	for (size_t i = 0; i < pf->ntxa; i++)
-		if (pf->txa[i].tx == tx && pf->txa[i].sid == r->sid && pf->txa[i].gid == r->gid)
+		if (pf->txa[i].tx == tx && pf->txa[i].sid == r->sid && pf->txa[i].gid == r->gid &&
+		    pf->txa[i].d == d)
 			return true;
 	return false;
 }
 
-static void txa_add(struct pl_flow *pf, uint64_t tx, const struct ips_rule *r)
+static void txa_add(struct pl_flow *pf, uint64_t tx, int d, const struct ips_rule *r)
 {
 	if (pf->ntxa == pf->captxa) {
 		size_t nc = pf->captxa ? pf->captxa * 2 : 8;
@@ -513,7 +542,7 @@ static void txa_add(struct pl_flow *pf, uint64_t tx, const struct ips_rule *r)
 		pf->txa = nv;
 		pf->captxa = nc;
 	}
-	pf->txa[pf->ntxa++] = (struct txa){tx, r->sid, r->gid};
+	pf->txa[pf->ntxa++] = (struct txa){tx, r->sid, r->gid, d};
 }
 
 static void fill_bufs(struct ips_pipeline *pl, struct ips_detect_input *in, const struct app_tx *tx,
@@ -533,34 +562,53 @@ static void fill_bufs(struct ips_pipeline *pl, struct ips_detect_input *in, cons
 	}
 }
 
-/* Inspects the transactions updated in direction d, then acknowledges them. */
+/* Inspects the transactions updated in direction d with the rules of that direction. */
+static void inspect_txs_dir(struct ips_pipeline *pl, struct ips_flow_rec *f, int d)
+{
+	struct app_flow *af = f->app;
+	struct pl_flow *pf = f->det;
+	for (struct app_tx *tx = app_flow_tx_first(af); tx; tx = app_tx_next(tx)) {
+		if (!app_tx_updated(tx, (enum app_dir)d))
+			continue;
+		struct ips_detect_input in;
+		input_from_flow(&in, f, d == IPS_DIR_TO_SERVER);
+		in.ts_usec = (pl->cur ? pl->cur->ts_ns : f->last_ns) / 1000;
+		fill_bufs(pl, &in, tx, (enum app_dir)d);
+		uint64_t id = app_tx_id(tx);
+		carry_attach(pf, &in, id, d);
+		size_t n = run(pl, &in, 2);
+		for (size_t i = 0; i < n; i++) {
+			const struct ips_match *m = &pl->m[i];
+			if (m->action != IPS_ACT_PASS && rule_kind(m->rule) != RK_APP)
+				continue;
+			if (txa_has(pf, id, d, m->rule))
+				continue;
+			txa_add(pf, id, d, m->rule);
+			emit(pl, m, &in, f, tx, "tx");
+		}
+	}
+}
+
+/*
+ * Inspects the transactions updated by feeding direction d, in d and then
+ * in the other direction (a parser may update both: ftp-data exposes its
+ * command to both sides whichever way the file goes, as Suricata inspects
+ * it on the other side's ACKs), then acknowledges them. The FTP
+ * expectations the feed produced go to the expectation table.
+ */
 static void inspect_txs(struct ips_pipeline *pl, struct ips_flow_rec *f, int d)
 {
 	struct app_flow *af = f->app;
 	struct pl_flow *pf = f->det;
+	struct app_expect e;
 	if (!af)
 		return;
+	while (app_flow_expect_take(af, &e))
+		ips_expect_add(pl->ex, f->ip_version, f->cli, f->srv, &e,
+		               pl->cur ? pl->cur->ts_ns : f->last_ns);
 	if (pl->cfg.engine && pf && !pf->pass && !(pl->cur && pl->cur->pass)) {
-		for (struct app_tx *tx = app_flow_tx_first(af); tx; tx = app_tx_next(tx)) {
-			if (!app_tx_updated(tx, (enum app_dir)d))
-				continue;
-			struct ips_detect_input in;
-			input_from_flow(&in, f, d == IPS_DIR_TO_SERVER);
-			in.ts_usec = (pl->cur ? pl->cur->ts_ns : f->last_ns) / 1000;
-			fill_bufs(pl, &in, tx, (enum app_dir)d);
-			uint64_t id = app_tx_id(tx);
-			carry_attach(pf, &in, id, d);
-			size_t n = run(pl, &in, 2);
-			for (size_t i = 0; i < n; i++) {
-				const struct ips_match *m = &pl->m[i];
-				if (m->action != IPS_ACT_PASS && rule_kind(m->rule) != RK_APP)
-					continue;
-				if (txa_has(pf, id, m->rule))
-					continue;
-				txa_add(pf, id, m->rule);
-				emit(pl, m, &in, f, tx, "tx");
-			}
-		}
+		inspect_txs_dir(pl, f, d);
+		inspect_txs_dir(pl, f, d ^ 1);
 	}
 	app_flow_tx_ack(af);
 }
@@ -672,6 +720,9 @@ int ips_pipeline_new(struct ips_pipeline **out, const struct ips_pipeline_cfg *c
 		goto out;
 	if ((r = app_ctx_new(&pl->actx, NULL)) != 0)
 		goto out;
+	r = BW_ERR_NOMEM;
+	if ((pl->ex = ips_expect_new(EXPECT_MAX, EXPECT_TTL_NS)) == NULL)
+		goto out;
 	if (cfg->engine && ((r = ips_detect_thread_new(cfg->engine, &pl->dt)) != 0 ||
 	                    (r = ips_detect_thread_new(cfg->engine, &pl->dts)) != 0))
 		goto out;
@@ -700,6 +751,7 @@ void ips_pipeline_free(struct ips_pipeline *pl)
 	ips_detect_thread_free(pl->dts);
 	ips_detect_hits_free(&pl->hits);
 	app_ctx_free(pl->actx);
+	ips_expect_free(pl->ex);
 	free(pl->st.sids);
 	free(pl);
 }

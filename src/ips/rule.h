@@ -48,6 +48,10 @@ enum ips_proto {
 	IPS_PROTO_HTTP,
 	IPS_PROTO_DNS,
 	IPS_PROTO_TLS,
+	IPS_PROTO_SSH,
+	IPS_PROTO_FTP,
+	IPS_PROTO_FTP_DATA,
+	IPS_PROTO_SMTP,
 	IPS_PROTO__COUNT,
 };
 
@@ -131,6 +135,15 @@ enum ips_buf {
 	IPS_BUF_JA3_HASH,
 	IPS_BUF_JA3_STRING,
 	IPS_BUF_JA3S_HASH,
+	IPS_BUF_SSH_PROTO,
+	IPS_BUF_SSH_SOFTWARE,
+	IPS_BUF_SSH_HASSH,
+	IPS_BUF_SSH_HASSH_STRING,
+	IPS_BUF_SSH_HASSH_SERVER,
+	IPS_BUF_SSH_HASSH_SERVER_STRING,
+	IPS_BUF_FTP_COMMAND,
+	IPS_BUF_FTP_COMMAND_DATA,
+	IPS_BUF_FTPDATA_COMMAND, /* "retr" to the client or "stor" to the server */
 	IPS_BUF__COUNT,
 };
 
@@ -183,6 +196,7 @@ enum ips_kw {
 	IPS_KW_DOTPREFIX,        /* transform of the current sticky buffer, no data */
 	IPS_KW_STICKY,           /* sticky buffer switch (not kept as an option) */
 	IPS_KW_BUF_MODIFIER,     /* Snort 2 modifier: moves the previous content */
+	IPS_KW_BUF_EQ,           /* struct ips_buf_eq: a whole app buffer compared */
 	IPS_KW__COUNT,
 };
 
@@ -403,6 +417,18 @@ struct ips_threshold {
 struct ips_urilen {
 	struct ips_num cmp;
 	bool raw; /* ",raw": the raw URI; default the normalised one */
+};
+
+/*
+ * ssh.protoversion, ssh.softwareversion, ftpdata_command: the option's
+ * buffer equals val exactly (ASCII case-insensitive with nocase); with
+ * ssh2_compat ("2_compat") any value starting with '2' or "1.99" does.
+ */
+struct ips_buf_eq {
+	uint8_t *val;
+	size_t len;
+	bool nocase;
+	bool ssh2_compat;
 };
 
 /* One option in rule order; data is NULL for keywords without data. */

@@ -373,12 +373,19 @@ static const struct {
 };
 
 static const char *const proto_names[IPS_PROTO__COUNT] = {
-        [IPS_PROTO_IP] = "ip",     [IPS_PROTO_TCP] = "tcp",   [IPS_PROTO_UDP] = "udp",
-        [IPS_PROTO_ICMP] = "icmp", [IPS_PROTO_HTTP] = "http", [IPS_PROTO_DNS] = "dns",
-        [IPS_PROTO_TLS] = "tls",
+        [IPS_PROTO_IP] = "ip",     [IPS_PROTO_TCP] = "tcp",
+        [IPS_PROTO_UDP] = "udp",   [IPS_PROTO_ICMP] = "icmp",
+        [IPS_PROTO_HTTP] = "http", [IPS_PROTO_DNS] = "dns",
+        [IPS_PROTO_TLS] = "tls",   [IPS_PROTO_SSH] = "ssh",
+        [IPS_PROTO_FTP] = "ftp",   [IPS_PROTO_FTP_DATA] = "ftp-data",
+        [IPS_PROTO_SMTP] = "smtp",
 };
 
-/* Protocols Suricata knows that this engine does not decode (yet). */
+/*
+ * Protocols Suricata knows that this engine does not decode (yet). Names in
+ * proto_names are found first: ssh, ftp, ftp-data and smtp here are not
+ * reached.
+ */
 static const char *const proto_unsupported[] = {
         "sctp",   "icmpv6", "ftp",       "ftp-data", "smtp",    "smb",     "ssh",
         "dcerpc", "http2",  "quic",      "nfs",      "tftp",    "krb5",    "dhcp",
@@ -494,7 +501,27 @@ static enum ips_proto buf_app(enum ips_buf b)
 		return IPS_PROTO_HTTP;
 	if (b == IPS_BUF_DNS_QUERY)
 		return IPS_PROTO_DNS;
+	if (b >= IPS_BUF_SSH_PROTO && b <= IPS_BUF_SSH_HASSH_SERVER_STRING)
+		return IPS_PROTO_SSH;
+	if (b == IPS_BUF_FTP_COMMAND || b == IPS_BUF_FTP_COMMAND_DATA)
+		return IPS_PROTO_FTP;
+	if (b == IPS_BUF_FTPDATA_COMMAND)
+		return IPS_PROTO_FTP_DATA;
 	return IPS_PROTO_TLS;
+}
+
+/*
+ * The app layer of buffer b in this rule: file.data is filled by every
+ * parser that carries files (HTTP bodies, FTP data, SMTP attachments), so
+ * it belongs to the rule's own app protocol when that is one of them, and
+ * to HTTP otherwise.
+ */
+static enum ips_proto rule_buf_app(const struct ips_rule *r, enum ips_buf b)
+{
+	if (b == IPS_BUF_FILE_DATA &&
+	    (r->proto == IPS_PROTO_FTP_DATA || r->proto == IPS_PROTO_SMTP))
+		return r->proto;
+	return buf_app(b);
 }
 
 static int need_app(struct ips_parse_ctx *ctx, enum ips_proto app, const char *why)
@@ -532,7 +559,7 @@ static int apply_option(struct ips_parse_ctx *ctx, const char *name, const char 
 	if (kw->flags & IPS_KWF_STICKY) {
 		ctx->buf = kw->buf;
 		ctx->sticky = kw->buf != IPS_BUF_PAYLOAD;
-		return need_app(ctx, buf_app(kw->buf), name);
+		return need_app(ctx, rule_buf_app(r, kw->buf), name);
 	}
 	if (kw->flags & IPS_KWF_BUFMOD) {
 		struct ips_opt *c = ctx->last_content;
@@ -543,7 +570,7 @@ static int apply_option(struct ips_parse_ctx *ctx, const char *name, const char 
 			                "%s: the content is already in buffer %s", name,
 			                ips_buf_name(c->buf));
 		c->buf = kw->buf;
-		return need_app(ctx, buf_app(kw->buf), name);
+		return need_app(ctx, rule_buf_app(r, kw->buf), name);
 	}
 	if ((kw->flags & IPS_KWF_TRANSFORM) && !ctx->sticky)
 		return ips_fail(ctx, BW_ERR_INVAL, "%s: transform without a sticky buffer", name);
@@ -563,7 +590,7 @@ static int apply_option(struct ips_parse_ctx *ctx, const char *name, const char 
 	         : (kw->flags & IPS_KWF_INBUF) ? ctx->buf
 	                                       : IPS_BUF_PAYLOAD;
 	o->data = data;
-	if (o->buf != IPS_BUF_PAYLOAD && (e = need_app(ctx, buf_app(o->buf), name)) != 0)
+	if (o->buf != IPS_BUF_PAYLOAD && (e = need_app(ctx, rule_buf_app(r, o->buf), name)) != 0)
 		return e;
 	if (kw->id == IPS_KW_CONTENT)
 		ctx->last_content = o;

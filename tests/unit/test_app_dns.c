@@ -393,18 +393,27 @@ static void test_detect_dns(void **state)
 	assert_int_equal(app_detect(tcp, 1, APP_DIR_TO_SERVER, APP_L4_TCP, &p), BW_ERR_AGAIN);
 }
 
-/* A server banner first, then the client: the flow is named, nothing parsed. */
+/* A server's first bytes name the flow; SMB has no parser, so nothing is parsed. */
 static void test_flow_naming(void **state)
 {
 	struct app_flow *f;
 
 	(void)state;
 	assert_int_equal(app_flow_new(&f, ctx, APP_L4_TCP), 0);
+	assert_int_equal(app_flow_feed(f, APP_DIR_TO_CLIENT,
+	                               (const uint8_t *)"\x00\x00\x00\x10\xfeSMB\x40\x00", 10),
+	                 0);
+	assert_int_equal(app_flow_proto(f), APP_PROTO_SMB);
+	assert_string_equal(app_proto_name(app_flow_proto(f)), "smb");
+	assert_null(app_flow_tx_first(f));
+	app_flow_free(f);
+	/* An SSH banner: named and parsed. */
+	assert_int_equal(app_flow_new(&f, ctx, APP_L4_TCP), 0);
 	assert_int_equal(app_flow_feed(f, APP_DIR_TO_CLIENT, (const uint8_t *)"SSH-2.0-x\r\n", 11),
 	                 0);
 	assert_int_equal(app_flow_proto(f), APP_PROTO_SSH);
 	assert_string_equal(app_proto_name(app_flow_proto(f)), "ssh");
-	assert_null(app_flow_tx_first(f));
+	assert_non_null(app_tx_ssh(app_flow_tx_first(f)));
 	app_flow_free(f);
 	/* Garbage both ways fails detection. */
 	assert_int_equal(app_flow_new(&f, ctx, APP_L4_TCP), 0);

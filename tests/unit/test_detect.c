@@ -386,6 +386,63 @@ static void test_buffers(void **state)
 	}
 }
 
+/* SSH, ftp-data and SMTP rules against their app buffers. */
+static void test_app_protocols(void **state)
+{
+	(void)state;
+	static const char *const rules[] = {
+	        "alert ssh any any -> any any (ssh.proto; content:\"2.0\"; sid:1;)",
+	        "alert ssh any any -> any any (ssh.protoversion:2_compat; sid:2;)",
+	        "alert ssh any any -> any any (ssh.softwareversion:OpenSSH_7.4; sid:3;)",
+	        "alert ssh any any -> any any (ssh.protoversion:\"1.99\"; sid:4;)",
+	        "alert ftp-data any any -> any any (ftpdata_command:retr; sid:5;)",
+	        "alert ftp-data any any -> any any (file_data; content:\"root\"; sid:6;)",
+	        "alert smtp any any -> any any (file_data; content:\"root\"; sid:7;)",
+	        "alert tcp any any -> any any (ssh.hassh; content:\"abc\"; sid:8;)",
+	};
+	for (int m = 0; m < M__COUNT; m++) {
+		struct env v;
+		struct ips_detect_input in;
+		env_init(&v, rules, sizeof(rules) / sizeof(rules[0]), (enum mode)m);
+		base_input(&in, "", 0);
+		in.dp = 22;
+		in.app = IPS_PROTO_SSH;
+		struct ips_bufv pv = {(const uint8_t *)"2.0", 3},
+		                sw = {(const uint8_t *)"OpenSSH_7.4", 11};
+		ips_detect_set_buf(&in, IPS_BUF_SSH_PROTO, &pv);
+		assert_int_equal(run_sids(&v, &in), (1u << 1) | (1u << 2));
+		ips_detect_set_buf(&in, IPS_BUF_SSH_SOFTWARE, &sw);
+		assert_int_equal(run_sids(&v, &in), (1u << 1) | (1u << 2) | (1u << 3));
+		/* Whole-buffer comparisons: a prefix is not enough. */
+		sw = (struct ips_bufv){(const uint8_t *)"OpenSSH_7.4p1", 13};
+		pv = (struct ips_bufv){(const uint8_t *)"1.99", 4};
+		assert_int_equal(run_sids(&v, &in), (1u << 2) | (1u << 4));
+		struct ips_bufv h = {(const uint8_t *)"00abc11", 7};
+		ips_detect_set_buf(&in, IPS_BUF_SSH_HASSH, &h);
+		assert_int_equal(run_sids(&v, &in), (1u << 2) | (1u << 4) | (1u << 8));
+		/* Not an ssh flow: none of the ssh rules. */
+		in.app = IPS_PROTO_TLS;
+		assert_int_equal(run_sids(&v, &in), 0);
+
+		struct ips_detect_input d;
+		base_input(&d, "", 0);
+		d.app = IPS_PROTO_FTP_DATA;
+		struct ips_bufv cmd = {(const uint8_t *)"retr", 4},
+		                fd = {(const uint8_t *)"x:root:0", 8};
+		ips_detect_set_buf(&d, IPS_BUF_FTPDATA_COMMAND, &cmd);
+		assert_int_equal(run_sids(&v, &d), 1u << 5);
+		ips_detect_set_buf(&d, IPS_BUF_FILE_DATA, &fd);
+		assert_int_equal(run_sids(&v, &d), (1u << 5) | (1u << 6));
+		cmd = (struct ips_bufv){(const uint8_t *)"stor", 4};
+		assert_int_equal(run_sids(&v, &d), 1u << 6);
+		/* The same file.data on an SMTP flow is the smtp rule's. */
+		d.app = IPS_PROTO_SMTP;
+		d.bufs[IPS_BUF_FTPDATA_COMMAND].n = 0;
+		assert_int_equal(run_sids(&v, &d), 1u << 7);
+		env_done(&v);
+	}
+}
+
 /* ---- header and packet keywords ---- */
 
 static void test_header(void **state)
@@ -804,11 +861,11 @@ static void test_equivalence(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_keywords),    cmocka_unit_test(test_buffers),
-	        cmocka_unit_test(test_header),      cmocka_unit_test(test_flowbits),
-	        cmocka_unit_test(test_threshold),   cmocka_unit_test(test_threshold_cap),
-	        cmocka_unit_test(test_actions),     cmocka_unit_test(test_mpm),
-	        cmocka_unit_test(test_equivalence),
+	        cmocka_unit_test(test_keywords),      cmocka_unit_test(test_buffers),
+	        cmocka_unit_test(test_app_protocols), cmocka_unit_test(test_header),
+	        cmocka_unit_test(test_flowbits),      cmocka_unit_test(test_threshold),
+	        cmocka_unit_test(test_threshold_cap), cmocka_unit_test(test_actions),
+	        cmocka_unit_test(test_mpm),           cmocka_unit_test(test_equivalence),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -264,6 +264,68 @@ static void test_buffers(void **state)
 	bad("alert http any any -> any any (http.uri; bsize:5<>3; sid:1;)", "bsize");
 }
 
+/* SSH, FTP, ftp-data and SMTP: protocols, sticky buffers and whole-buffer keywords. */
+static void test_app_keywords(void **state)
+{
+	(void)state;
+	struct ips_rule *r = ok("alert ssh any any -> any any (ssh.proto; content:\"2.0\"; "
+	                        "ssh.software; content:\"OpenSSH\"; ssh.hassh; content:\"ab\"; "
+	                        "ssh.hassh.string; content:\"c\"; ssh.hassh.server; content:\"d\"; "
+	                        "ssh.hassh.server.string; content:\"e\"; sid:1;)");
+	assert_int_equal(r->proto, IPS_PROTO_SSH);
+	assert_int_equal(r->app, IPS_PROTO_SSH);
+	assert_int_equal(r->opts[0].buf, IPS_BUF_SSH_PROTO);
+	assert_int_equal(r->opts[1].buf, IPS_BUF_SSH_SOFTWARE);
+	assert_int_equal(r->opts[2].buf, IPS_BUF_SSH_HASSH);
+	assert_int_equal(r->opts[3].buf, IPS_BUF_SSH_HASSH_STRING);
+	assert_int_equal(r->opts[4].buf, IPS_BUF_SSH_HASSH_SERVER);
+	assert_int_equal(r->opts[5].buf, IPS_BUF_SSH_HASSH_SERVER_STRING);
+	ips_rule_free(r);
+	/* The legacy names; a tcp rule becomes an ssh one. */
+	r = ok(HDR "(ssh_proto; content:\"2\"; ssh_software; content:\"x\"; sid:1;)");
+	assert_int_equal(r->app, IPS_PROTO_SSH);
+	ips_rule_free(r);
+	/* ssh.protoversion / ssh.softwareversion compare the whole buffer. */
+	r = ok(HDR "(ssh.protoversion:2_compat; ssh.softwareversion:\"OpenSSH_7.4\"; sid:1;)");
+	assert_int_equal(r->opts[0].kw, IPS_KW_BUF_EQ);
+	assert_int_equal(r->opts[0].buf, IPS_BUF_SSH_PROTO);
+	const struct ips_buf_eq *q = r->opts[0].data;
+	assert_true(q->ssh2_compat);
+	q = r->opts[1].data;
+	assert_int_equal(r->opts[1].buf, IPS_BUF_SSH_SOFTWARE);
+	assert_false(q->ssh2_compat);
+	assert_int_equal(q->len, 11);
+	assert_memory_equal(q->val, "OpenSSH_7.4", 11);
+	assert_int_equal(r->app, IPS_PROTO_SSH);
+	ips_rule_free(r);
+	/* ftp-data: ftpdata_command and file.data belong to the rule's protocol. */
+	r = ok("alert ftp-data any any -> any any (ftpdata_command:RETR; file_data; "
+	       "content:\"root\"; sid:1;)");
+	assert_int_equal(r->proto, IPS_PROTO_FTP_DATA);
+	assert_int_equal(r->app, IPS_PROTO_FTP_DATA);
+	assert_int_equal(r->opts[0].buf, IPS_BUF_FTPDATA_COMMAND);
+	assert_true(((const struct ips_buf_eq *)r->opts[0].data)->nocase);
+	assert_int_equal(r->opts[1].buf, IPS_BUF_FILE_DATA);
+	ips_rule_free(r);
+	r = ok("alert smtp any any -> any any (file.data; content:\"x\"; sid:1;)");
+	assert_int_equal(r->app, IPS_PROTO_SMTP);
+	ips_rule_free(r);
+	r = ok("alert ftp any any -> any any (ftp.command; content:\"RETR\"; ftp.command_data; "
+	       "content:\"a\"; sid:1;)");
+	assert_int_equal(r->app, IPS_PROTO_FTP);
+	assert_int_equal(r->opts[1].buf, IPS_BUF_FTP_COMMAND_DATA);
+	ips_rule_free(r);
+	/* file.data on a tcp rule stays HTTP's. */
+	r = ok(HDR "(file_data; content:\"x\"; sid:1;)");
+	assert_int_equal(r->app, IPS_PROTO_HTTP);
+	ips_rule_free(r);
+	bad(HDR "(ftpdata_command:list; sid:1;)", "retr or stor");
+	bad("alert http any any -> any any (ssh.proto; content:\"2\"; sid:1;)", "needs ssh");
+	bad(HDR "(ssh.proto; content:\"2\"; http.uri; content:\"a\"; sid:1;)", "mixes");
+	bad("alert udp any any -> any any (ssh.software; content:\"a\"; sid:1;)", "over udp");
+	bad("alert ftp any any -> any any (file.data; content:\"a\"; sid:1;)", "needs http");
+}
+
 static void test_pcre(void **state)
 {
 	(void)state;
@@ -434,7 +496,7 @@ static void test_loader(void **state)
 	        "alert tcp any any -> any any (msg:\"one\"; \\\n"
 	        "  content:\"a\"; sid:1; rev:1;)\n"
 	        "alert tcp any any -> any any (msg:\"bad\"; xbits:set,a,track ip_src; sid:2;)\n"
-	        "alert smtp any any -> any any (sid:3;)\n"
+	        "alert smb any any -> any any (sid:3;)\n"
 	        "alert tcp any any -> any any (msg:\"dup\"; sid:1; rev:3;)\n"
 	        "   # indented comment\n"
 	        "alert udp any any -> any 53 (msg:\"last\"; sid:4;)";
@@ -464,7 +526,7 @@ static void test_loader(void **state)
 	char want[128];
 	snprintf(want, sizeof(want), "%s:5: rule skipped: unsupported keyword xbits", path);
 	assert_non_null(strstr(capture, want));
-	snprintf(want, sizeof(want), "%s:6: rule skipped: unsupported protocol smtp", path);
+	snprintf(want, sizeof(want), "%s:6: rule skipped: unsupported protocol smb", path);
 	assert_non_null(strstr(capture, want));
 	bool seen = false;
 	for (size_t i = 0; i < st.nreasons; i++)
@@ -549,6 +611,7 @@ int main(void)
 	        cmocka_unit_test(test_meta),
 	        cmocka_unit_test(test_content_modifiers),
 	        cmocka_unit_test(test_buffers),
+	        cmocka_unit_test(test_app_keywords),
 	        cmocka_unit_test(test_pcre),
 	        cmocka_unit_test(test_flow_and_packet),
 	        cmocka_unit_test(test_bytes_and_isdataat),
