@@ -1066,7 +1066,7 @@ int ips_detect_thread_new(const struct ips_detect_engine *e, struct ips_detect_t
 	t->sum_words = (words + 63) / 64;
 	if (!(t->cand_bits = calloc(words ? words : 1, sizeof(uint64_t))) ||
 	    !(t->cand_sum = calloc(t->sum_words ? t->sum_words : 1, sizeof(uint64_t))) ||
-	    !(t->hx_bits = calloc(2 * e->hx.words + 1, sizeof(uint64_t))) ||
+	    !(t->hx_bits = calloc((DET_HXC + 1) * e->hx.words + 1, sizeof(uint64_t))) ||
 	    !(t->thr = calloc(e->conf.thr_entries, sizeof(*t->thr))) ||
 	    !(t->md = pcre2_match_data_create(1, NULL)) ||
 	    !(t->mctx = pcre2_match_context_create(NULL)) ||
@@ -1303,17 +1303,31 @@ static void hx_cands(const struct ips_detect_engine *e, struct ips_detect_thread
 	size_t w = h->words;
 	if (!h->n || (in->ip_version != 4 && in->ip_version != 6))
 		return; /* header_match() refuses every rule without IP */
-	uint64_t *acc = t->hx_bits, *tmp = t->hx_bits + w;
 	enum ips_proto app = (unsigned)in->app < IPS_PROTO__COUNT ? in->app : IPS_PROTO_IP;
 	/*
-	 * The survivors depend on the header fields below only: packets, stream
-	 * chunks and transactions of one flow direction mostly follow each other,
-	 * so the previous run's survivors are reused when the header is the same.
+	 * The survivors depend on the header fields below only, and the inputs
+	 * of a flow's two directions mostly follow each other, so the survivors
+	 * of the latest DET_HXC distinct headers are kept.
 	 */
-	struct det_hxkey *k = &t->hxkey;
-	if (!k->valid || k->ip_version != in->ip_version || k->proto != in->proto ||
-	    k->dir != (uint8_t)d || k->app != app || k->sp != in->sp || k->dp != in->dp ||
-	    memcmp(k->src, in->src, 16) != 0 || memcmp(k->dst, in->dst, 16) != 0) {
+	struct det_hxkey *k = NULL, *old = &t->hxkey[0];
+	size_t ki = 0;
+	for (size_t i = 0; i < DET_HXC; i++) {
+		struct det_hxkey *c = &t->hxkey[i];
+		if (c->valid && c->ip_version == in->ip_version && c->proto == in->proto &&
+		    c->dir == (uint8_t)d && c->app == app && c->sp == in->sp && c->dp == in->dp &&
+		    memcmp(c->src, in->src, 16) == 0 && memcmp(c->dst, in->dst, 16) == 0) {
+			k = c;
+			ki = i;
+			break;
+		}
+		if (!c->valid || c->used < old->used) {
+			old = c;
+			ki = i;
+		}
+	}
+	uint64_t *acc = t->hx_bits + ki * w, *tmp = t->hx_bits + DET_HXC * w;
+	if (!k) {
+		k = old;
 		hx_survivors(h, in, pc, d, app, acc, tmp);
 		k->valid = true;
 		k->ip_version = in->ip_version;
@@ -1325,6 +1339,7 @@ static void hx_cands(const struct ips_detect_engine *e, struct ips_detect_thread
 		memcpy(k->src, in->src, 16);
 		memcpy(k->dst, in->dst, 16);
 	}
+	k->used = t->gen;
 	for (size_t x = 0; x < w; x++) {
 		uint64_t b = acc[x];
 		while (b) {

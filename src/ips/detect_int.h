@@ -79,8 +79,13 @@ static inline uint8_t det_slot(int pc, int d)
 	return (uint8_t)(1u << (pc * DET_DIR__COUNT + d));
 }
 
-enum { DET_NTF = 2 };     /* transforms: none, dotprefix */
-enum { DET_FP_MAX = 64 }; /* longest pattern the prefilter searches for (detect.c fp_window) */
+enum { DET_NTF = 2 }; /* transforms: none, dotprefix */
+enum { DET_FP_MAX = 64 };
+enum {
+	DET_HXC = 4
+};
+        /* header index survivors cached per thread */ /* longest pattern the prefilter searches for
+                                                          (detect.c fp_window) */
 
 /*
  * Elementary intervals of one key space (ports: 2-byte keys, IPv4: 4,
@@ -172,15 +177,21 @@ struct ips_detect_thread {
 	pcre2_match_context *mctx;
 	pcre2_jit_stack *jit;
 	uint64_t *cand_bits; /* candidates of the current run, by rule order */
-	uint64_t *hx_bits;   /* header index work: 2 * hx.words */
-	/* The input header whose survivors hx_bits[0..hx.words) hold (valid), for the next run. */
+	/*
+	 * Header index work: (DET_HXC + 1) * hx.words; entry i's survivors are
+	 * hx_bits[i * words ..), the last block is scratch. The entries cache the
+	 * survivors of the latest distinct input headers: packets, stream chunks
+	 * and transactions of a flow's two directions alternate.
+	 */
+	uint64_t *hx_bits;
 	struct det_hxkey {
 		bool valid;
 		uint8_t ip_version, proto, dir;
 		enum ips_proto app;
 		uint16_t sp, dp;
 		uint8_t src[16], dst[16];
-	} hxkey;
+		uint64_t used; /* run that last used it, for replacement */
+	} hxkey[DET_HXC];
 	size_t ncand;
 	uint64_t *cand_sum; /* bit w: cand_bits[w] may be non-zero */
 	size_t sum_words;
