@@ -494,8 +494,8 @@ static unsigned build_threads(void)
 
 static int build_groups(struct ips_detect_engine *e, struct ips_detect_stats *st)
 {
-	/* Count entries per (buffer, transform), then fill. */
-	enum { NG = IPS_BUF__COUNT * DET_NTF };
+	/* Count entries per group key, then fill. */
+	enum { NG = DET_NG };
 	size_t cnt[NG] = {0};
 	struct gjob jobs[NG];
 	size_t nj = 0;
@@ -513,26 +513,42 @@ static int build_groups(struct ips_detect_engine *e, struct ips_detect_stats *st
 			const struct det_rule *dr = &e->rules[i];
 			if (!dr->fp)
 				continue;
-			size_t g = (size_t)dr->fp_buf * DET_NTF + dr->fp_dotprefix;
-			if (pass == 1) {
-				const struct ips_content *c = dr->fp;
-				struct fp_entry *x = &ent[g][cnt[g]];
-				x->p = c->pat;
-				x->len = c->len;
-				if (c->flags & IPS_CF_FP_CHOP) {
-					x->p += c->fp_off;
-					x->len = c->fp_len;
+			uint8_t slots = 0;
+			for (int pc = 0; pc < DET_PC__COUNT; pc++)
+				for (int d = 0; d < DET_DIR__COUNT; d++)
+					if ((dr->pc_mask & (1u << pc)) &&
+					    (dr->dir_mask & (1u << d)))
+						slots |= det_slot(pc, d);
+			/* A payload rule goes in the group of each of its slots. */
+			for (int si = 0; si < DET_NSLOT; si++) {
+				size_t g;
+				uint8_t gs = slots;
+				if (dr->fp_buf == IPS_BUF_PAYLOAD) {
+					if (!(slots & (1u << si)))
+						continue;
+					g = det_pkey(si, dr->fp_dotprefix);
+					gs = (uint8_t)(1u << si);
+				} else if (si == 0) {
+					g = det_gkey(dr->fp_buf, dr->fp_dotprefix);
+				} else {
+					break;
 				}
-				fp_window(&x->p, &x->len);
-				x->nocase = c->flags & IPS_CF_NOCASE;
-				x->rule = (uint32_t)i;
-				for (int pc = 0; pc < DET_PC__COUNT; pc++)
-					for (int d = 0; d < DET_DIR__COUNT; d++)
-						if ((dr->pc_mask & (1u << pc)) &&
-						    (dr->dir_mask & (1u << d)))
-							x->slots |= det_slot(pc, d);
+				if (pass == 1) {
+					const struct ips_content *c = dr->fp;
+					struct fp_entry *x = &ent[g][cnt[g]];
+					x->p = c->pat;
+					x->len = c->len;
+					if (c->flags & IPS_CF_FP_CHOP) {
+						x->p += c->fp_off;
+						x->len = c->fp_len;
+					}
+					fp_window(&x->p, &x->len);
+					x->nocase = c->flags & IPS_CF_NOCASE;
+					x->rule = (uint32_t)i;
+					x->slots = gs;
+				}
+				cnt[g]++;
 			}
-			cnt[g]++;
 		}
 	}
 	for (size_t g = 0; g < NG; g++)
@@ -557,7 +573,7 @@ static int build_groups(struct ips_detect_engine *e, struct ips_detect_stats *st
 			r = r ? r : jobs[k].r;
 			continue;
 		}
-		e->groups[jobs[k].key / DET_NTF][jobs[k].key % DET_NTF] = g;
+		e->groups[jobs[k].key] = g;
 		if (g->ops == &ips_mpm_hs_ops)
 			st->hs_groups++;
 		else
@@ -568,7 +584,7 @@ static int build_groups(struct ips_detect_engine *e, struct ips_detect_stats *st
 		              g->nent + sizeof(*g);
 	}
 	for (size_t g = 0; g < NG; g++)
-		if (e->groups[g / DET_NTF][g % DET_NTF])
+		if (e->groups[g])
 			e->gkeys[e->ngkeys++] = (uint8_t)g;
 out:
 	for (size_t g = 0; g < NG; g++)
@@ -957,9 +973,8 @@ void ips_detect_free(struct ips_detect_engine *e)
 	for (size_t i = 0; i < e->nrules; i++)
 		free_rule(&e->rules[i]);
 	free(e->rules);
-	for (int b = 0; b < IPS_BUF__COUNT; b++)
-		for (int tf = 0; tf < DET_NTF; tf++)
-			group_free(e->groups[b][tf]);
+	for (size_t g = 0; g < DET_NG; g++)
+		group_free(e->groups[g]);
 	hx_free(&e->hx);
 	free(e->fb_names);
 	free(e);
@@ -1072,19 +1087,22 @@ int ips_detect_thread_new(const struct ips_detect_engine *e, struct ips_detect_t
 	    !(t->mctx = pcre2_match_context_create(NULL)) ||
 	    !(t->jit = pcre2_jit_stack_create(32 * 1024, 512 * 1024, NULL)))
 		goto fail;
-	const struct det_group *pg = e->groups[IPS_BUF_PAYLOAD][0];
-	if (pg && !(t->pstamp = calloc(pg->npat + 1, sizeof(*t->pstamp))))
+	size_t pmax = 0;
+	for (int si = 0; si < DET_NSLOT; si++) {
+		const struct det_group *pg = e->groups[det_pkey(si, 0)];
+		if (pg && pg->npat + 1 > pmax)
+			pmax = pg->npat + 1;
+	}
+	if (pmax && !(t->pstamp = calloc(pmax, sizeof(*t->pstamp))))
 		goto fail;
 	t->nthr = e->conf.thr_entries;
 	pcre2_set_match_limit(t->mctx, e->conf.pcre_match_limit);
 	pcre2_jit_stack_assign(t->mctx, NULL, t->jit);
-	for (int b = 0; b < IPS_BUF__COUNT; b++)
-		for (int tf = 0; tf < DET_NTF; tf++) {
-			const struct det_group *g = e->groups[b][tf];
-			if (g && g->ops == &ips_mpm_hs_ops &&
-			    g->ops->scratch_grow(g->db, &t->hs_scratch))
-				goto fail;
-		}
+	for (size_t k = 0; k < DET_NG; k++) {
+		const struct det_group *g = e->groups[k];
+		if (g && g->ops == &ips_mpm_hs_ops && g->ops->scratch_grow(g->db, &t->hs_scratch))
+			goto fail;
+	}
 	*out = t;
 	return 0;
 fail:
@@ -1356,11 +1374,23 @@ static void prefilter(const struct ips_detect_engine *e, struct ips_detect_threa
 	enum det_pclass pc = pclass(in->proto);
 	enum det_dir d = in->has_flow && !in->to_server ? DET_TC : DET_TS;
 	uint8_t slot = det_slot(pc, d);
+	size_t pk0 = det_pkey(pc * DET_DIR__COUNT + d, 0);
 	for (size_t gk = 0; gk < e->ngkeys; gk++) {
-		int b = e->gkeys[gk] / DET_NTF, tf = e->gkeys[gk] % DET_NTF;
-		size_t nv = b == IPS_BUF_PAYLOAD ? in->payload != NULL
-		                                 : (in->bufs[b].v ? in->bufs[b].n : 0);
-		const struct det_group *g = e->groups[b][tf];
+		size_t key = e->gkeys[gk];
+		int b, tf;
+		size_t nv;
+		if (key >= det_pkey(0, 0)) { /* payload: only the group of this slot */
+			if (key - pk0 >= DET_NTF)
+				continue;
+			b = IPS_BUF_PAYLOAD;
+			tf = (int)(key - pk0);
+			nv = in->payload != NULL;
+		} else {
+			b = (int)(key / DET_NTF);
+			tf = (int)(key % DET_NTF);
+			nv = in->bufs[b].v ? in->bufs[b].n : 0;
+		}
+		const struct det_group *g = e->groups[key];
 		if (!nv || !(g->slot_any & slot))
 			continue;
 		struct scan_ctx sc = {t, g, slot, NULL, 0, false, NULL};
