@@ -48,6 +48,11 @@ enum ips_proto {
 	IPS_PROTO_HTTP,
 	IPS_PROTO_DNS,
 	IPS_PROTO_TLS,
+	IPS_PROTO_MQTT,   /* TCP */
+	IPS_PROTO_KRB5,   /* TCP or UDP */
+	IPS_PROTO_MODBUS, /* TCP */
+	IPS_PROTO_ENIP,   /* TCP or UDP */
+	IPS_PROTO_IKE,    /* UDP; "ikev2" is an alias */
 	IPS_PROTO__COUNT,
 };
 
@@ -131,6 +136,18 @@ enum ips_buf {
 	IPS_BUF_JA3_HASH,
 	IPS_BUF_JA3_STRING,
 	IPS_BUF_JA3S_HASH,
+	IPS_BUF_KRB5_CNAME, /* one instance per name component */
+	IPS_BUF_KRB5_SNAME,
+	IPS_BUF_MQTT_PUBLISH_TOPIC,
+	IPS_BUF_MQTT_PUBLISH_MESSAGE,
+	IPS_BUF_MQTT_CONNECT_CLIENTID,
+	IPS_BUF_MQTT_CONNECT_USERNAME,
+	IPS_BUF_MQTT_CONNECT_PASSWORD,
+	IPS_BUF_MQTT_CONNECT_WILLTOPIC,
+	IPS_BUF_MQTT_CONNECT_WILLMESSAGE,
+	IPS_BUF_MQTT_SUBSCRIBE_TOPIC, /* one instance per topic */
+	IPS_BUF_MQTT_UNSUBSCRIBE_TOPIC,
+	IPS_BUF_IKE_VENDOR, /* one instance per vendor ID payload, lowercase hex */
 	IPS_BUF__COUNT,
 };
 
@@ -183,6 +200,7 @@ enum ips_kw {
 	IPS_KW_DOTPREFIX,        /* transform of the current sticky buffer, no data */
 	IPS_KW_STICKY,           /* sticky buffer switch (not kept as an option) */
 	IPS_KW_BUF_MODIFIER,     /* Snort 2 modifier: moves the previous content */
+	IPS_KW_APP,              /* struct ips_app_match: a transaction field of an app parser */
 	IPS_KW__COUNT,
 };
 
@@ -405,6 +423,23 @@ struct ips_urilen {
 	bool raw; /* ",raw": the raw URI; default the normalised one */
 };
 
+/*
+ * A transaction-level test of an app-layer parser (mqtt.type, krb5_msg_type,
+ * modbus, enip_command, ike.*, app-layer-event, ...). `what` is a selector
+ * private to the app layer (enum app_match in app_int.h); the other fields
+ * are its arguments. Evaluated by app_tx_match() on the transaction being
+ * inspected; never true on packets.
+ */
+struct ips_app_match {
+	enum ips_proto app;
+	unsigned what;
+	struct ips_num num;
+	bool negated;
+	uint64_t arg[8]; /* selector-specific (flags, masks, ranges, lists) */
+	size_t narg;
+	char *str; /* selector-specific text (an event name), owned */
+};
+
 /* One option in rule order; data is NULL for keywords without data. */
 struct ips_opt {
 	enum ips_kw kw;
@@ -441,7 +476,7 @@ struct ips_rule {
 	enum ips_action action;
 	enum ips_proto proto;
 	enum ips_tcp_scope tcp_scope;
-	enum ips_proto app; /* app layer the options need (HTTP/DNS/TLS) or IPS_PROTO_IP */
+	enum ips_proto app; /* app layer the options need (HTTP, DNS, ...) or IPS_PROTO_IP */
 	struct ips_addrset src, dst;
 	struct ips_portset sp, dp;
 	bool bidir; /* <> */

@@ -53,6 +53,8 @@ static void kw_init(void)
 	        {ips_kw_byte_table, &ips_kw_byte_count},
 	        {ips_kw_proto_table, &ips_kw_proto_count},
 	        {ips_kw_buffer_table, &ips_kw_buffer_count},
+	        {ips_kw_app_table, &ips_kw_app_count},
+	        {ips_kw_event_table, &ips_kw_event_count},
 	};
 	size_t total = 0;
 	for (size_t i = 0; i < sizeof(mods) / sizeof(mods[0]); i++)
@@ -373,19 +375,37 @@ static const struct {
 };
 
 static const char *const proto_names[IPS_PROTO__COUNT] = {
-        [IPS_PROTO_IP] = "ip",     [IPS_PROTO_TCP] = "tcp",   [IPS_PROTO_UDP] = "udp",
-        [IPS_PROTO_ICMP] = "icmp", [IPS_PROTO_HTTP] = "http", [IPS_PROTO_DNS] = "dns",
-        [IPS_PROTO_TLS] = "tls",
+        [IPS_PROTO_IP] = "ip",         [IPS_PROTO_TCP] = "tcp",   [IPS_PROTO_UDP] = "udp",
+        [IPS_PROTO_ICMP] = "icmp",     [IPS_PROTO_HTTP] = "http", [IPS_PROTO_DNS] = "dns",
+        [IPS_PROTO_TLS] = "tls",       [IPS_PROTO_MQTT] = "mqtt", [IPS_PROTO_KRB5] = "krb5",
+        [IPS_PROTO_MODBUS] = "modbus", [IPS_PROTO_ENIP] = "enip", [IPS_PROTO_IKE] = "ike",
 };
+
+const char *ips_proto_name(enum ips_proto p)
+{
+	return (unsigned)p < IPS_PROTO__COUNT ? proto_names[p] : "?";
+}
 
 /* Protocols Suricata knows that this engine does not decode (yet). */
 static const char *const proto_unsupported[] = {
-        "sctp",   "icmpv6", "ftp",       "ftp-data", "smtp",    "smb",     "ssh",
-        "dcerpc", "http2",  "quic",      "nfs",      "tftp",    "krb5",    "dhcp",
-        "snmp",   "sip",    "rfb",       "mqtt",     "rdp",     "ike",     "ikev2",
-        "ntp",    "enip",   "dnp3",      "modbus",   "imap",    "pop3",    "bittorrent-dht",
-        "pgsql",  "telnet", "websocket", "ldap",     "nntp",    "ipv6",    "ipv4",
-        "ip6",    "pkthdr", "doh2",      "http1",    "dns-tcp", "dns-udp", "tcp-stream-only",
+        "sctp",      "icmpv6",
+        "ftp",       "ftp-data",
+        "smtp",      "smb",
+        "ssh",       "dcerpc",
+        "http2",     "quic",
+        "nfs",       "tftp",
+        "dhcp",      "snmp",
+        "sip",       "rfb",
+        "rdp",       "ntp",
+        "dnp3",      "imap",
+        "pop3",      "bittorrent-dht",
+        "pgsql",     "telnet",
+        "websocket", "ldap",
+        "nntp",      "ipv6",
+        "ipv4",      "ip6",
+        "pkthdr",    "doh2",
+        "http1",     "dns-tcp",
+        "dns-udp",   "tcp-stream-only",
 };
 
 static const char *const act_names[] = {"alert",     "drop",       "reject", "rejectsrc",
@@ -421,6 +441,10 @@ static int parse_proto(struct ips_parse_ctx *ctx, const char *s)
 			r->proto = (enum ips_proto)i;
 			return 0;
 		}
+	}
+	if (strcasecmp(s, "ikev2") == 0) {
+		r->proto = IPS_PROTO_IKE;
+		return 0;
 	}
 	if (strcasecmp(s, "tcp-pkt") == 0 || strcasecmp(s, "tcp-stream") == 0) {
 		r->proto = IPS_PROTO_TCP;
@@ -494,7 +518,20 @@ static enum ips_proto buf_app(enum ips_buf b)
 		return IPS_PROTO_HTTP;
 	if (b == IPS_BUF_DNS_QUERY)
 		return IPS_PROTO_DNS;
+	if (b == IPS_BUF_KRB5_CNAME || b == IPS_BUF_KRB5_SNAME)
+		return IPS_PROTO_KRB5;
+	if (b >= IPS_BUF_MQTT_PUBLISH_TOPIC && b <= IPS_BUF_MQTT_UNSUBSCRIBE_TOPIC)
+		return IPS_PROTO_MQTT;
+	if (b == IPS_BUF_IKE_VENDOR)
+		return IPS_PROTO_IKE;
 	return IPS_PROTO_TLS;
+}
+
+/* Whether app protocol a runs over UDP. */
+static bool app_over_udp(enum ips_proto a)
+{
+	return a == IPS_PROTO_DNS || a == IPS_PROTO_KRB5 || a == IPS_PROTO_ENIP ||
+	       a == IPS_PROTO_IKE;
 }
 
 static int need_app(struct ips_parse_ctx *ctx, enum ips_proto app, const char *why)
@@ -508,13 +545,20 @@ static int need_app(struct ips_parse_ctx *ctx, enum ips_proto app, const char *w
 	if (r->proto >= IPS_PROTO_HTTP && r->proto != app)
 		return ips_fail(ctx, BW_ERR_INVAL, "%s: needs %s but the rule is %s", why,
 		                proto_names[app], proto_names[r->proto]);
-	/* DNS also runs over TCP; http and tls only over TCP. */
-	if (r->proto == IPS_PROTO_UDP && app != IPS_PROTO_DNS)
+	/* DNS, krb5 and enip also run over UDP; ike only does; the others need TCP. */
+	if (r->proto == IPS_PROTO_UDP && !app_over_udp(app))
 		return ips_fail(ctx, BW_ERR_INVAL, "%s: %s over udp", why, proto_names[app]);
+	if (r->proto == IPS_PROTO_TCP && app == IPS_PROTO_IKE)
+		return ips_fail(ctx, BW_ERR_INVAL, "%s: %s over tcp", why, proto_names[app]);
 	if (r->proto == IPS_PROTO_ICMP)
 		return ips_fail(ctx, BW_ERR_INVAL, "%s: %s on an icmp rule", why, proto_names[app]);
 	r->app = app;
 	return 0;
+}
+
+int ips_need_app(struct ips_parse_ctx *ctx, enum ips_proto app, const char *why)
+{
+	return need_app(ctx, app, why);
 }
 
 static int apply_option(struct ips_parse_ctx *ctx, const char *name, const char *val)
