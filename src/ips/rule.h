@@ -147,7 +147,6 @@ enum ips_buf {
 	IPS_BUF_MQTT_CONNECT_WILLMESSAGE,
 	IPS_BUF_MQTT_SUBSCRIBE_TOPIC, /* one instance per topic */
 	IPS_BUF_MQTT_UNSUBSCRIBE_TOPIC,
-	IPS_BUF_IKE_VENDOR, /* one instance per vendor ID payload, lowercase hex */
 	IPS_BUF__COUNT,
 };
 

@@ -12,8 +12,7 @@
  *   krb5_msg_type:<num>          krb5_err_code:<num>
  *   krb5.ticket_encryption:[!]weak | <etype>[,<etype>...] (names or numbers)
  *   modbus:<see app_modbus.c>    enip_command:<num>   cip_service:<svc>[,<class>[,<attr>]]
- *   ike.exchtype:<num>  ike.key_exchange_payload_length:<num>  ike.nonce_payload_length:<num>
- *   ike.chosen_sa_attribute:<name>=<num>
+ *   ike.exchtype:<num>   ike.chosen_sa_attribute:<alg_enc|alg_prf|alg_auth|alg_dh>=<num> (IKEv2)
  *
  * Numbers take Suricata's comparison syntax where Suricata allows it (ips_parse_num).
  */
@@ -362,16 +361,6 @@ static int kw_ike_exchtype(struct ips_parse_ctx *ctx, const char *val, void **da
 	return num_kw(ctx, val, data, IPS_PROTO_IKE, APP_M_IKE_EXCH_TYPE, 255);
 }
 
-static int kw_ike_ke_len(struct ips_parse_ctx *ctx, const char *val, void **data)
-{
-	return num_kw(ctx, val, data, IPS_PROTO_IKE, APP_M_IKE_KEY_EXCHANGE_LEN, UINT32_MAX);
-}
-
-static int kw_ike_nonce_len(struct ips_parse_ctx *ctx, const char *val, void **data)
-{
-	return num_kw(ctx, val, data, IPS_PROTO_IKE, APP_M_IKE_NONCE_LEN, UINT32_MAX);
-}
-
 static int kw_ike_chosen_sa(struct ips_parse_ctx *ctx, const char *val, void **data)
 {
 	const char *eq = strchr(val, '=');
@@ -413,8 +402,6 @@ const struct ips_keyword ips_kw_app_table[] = {
         K("enip_command", kw_enip_command),
         K("cip_service", kw_cip_service),
         K("ike.exchtype", kw_ike_exchtype),
-        K("ike.key_exchange_payload_length", kw_ike_ke_len),
-        K("ike.nonce_payload_length", kw_ike_nonce_len),
         K("ike.chosen_sa_attribute", kw_ike_chosen_sa),
 };
 const size_t ips_kw_app_count = sizeof(ips_kw_app_table) / sizeof(ips_kw_app_table[0]);
