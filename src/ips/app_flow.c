@@ -549,15 +549,29 @@ static int set_proto(struct app_flow *f, enum app_proto p)
 	return 0;
 }
 
-/* The port-registered probes, then the port-independent detection. */
+/*
+ * As Suricata (patterns first, then probing parsers): a positive
+ * port-independent detection wins, then the probe of the port's protocol;
+ * BW_ERR_AGAIN when either still needs bytes.
+ */
 static int detect_any(const struct app_flow *f, const uint8_t *p, size_t len, enum app_dir dir,
                       enum app_proto *out)
 {
-	int r = detect_port(f, p, len, out);
+	enum app_proto g = APP_PROTO_UNKNOWN, q = APP_PROTO_UNKNOWN;
+	int r = app_detect(p, len, dir, f->l4, &g);
+	int rp;
 
-	if (r != BW_ERR_NOTFOUND)
-		return r;
-	return app_detect(p, len, dir, f->l4, out);
+	if (r == 0) {
+		*out = g;
+		return 0;
+	}
+	rp = detect_port(f, p, len, &q);
+	if (rp == 0) {
+		*out = q;
+		return 0;
+	}
+	*out = APP_PROTO_UNKNOWN;
+	return r == BW_ERR_AGAIN || rp == BW_ERR_AGAIN ? BW_ERR_AGAIN : BW_ERR_NOTFOUND;
 }
 
 /* TCP: holds bytes until one direction decides, then replays both. */
