@@ -485,8 +485,8 @@ static const struct app_parser *parser_for(enum app_proto p)
 
 /*
  * Suricata's port-registered probing parsers: only on the server port of
- * the protocol (the default ports of suricata.yaml), before the generic
- * detection. BW_ERR_NOTFOUND leaves the flow to the generic detection.
+ * the protocol (the default ports of suricata.yaml). BW_ERR_NOTFOUND when
+ * the port has none or its probe says no.
  */
 static int detect_port(const struct app_flow *f, const uint8_t *p, size_t len, enum app_proto *out)
 {

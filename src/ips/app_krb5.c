@@ -445,7 +445,8 @@ static int krb5_feed(struct app_flow *f, enum app_dir dir, const uint8_t *p, siz
 
 		if (b->len < 4)
 			break;
-		rec = bw_be32(b->p) & 0x7fffffffu; /* the top bit is reserved (RFC 4120 7.2.2) */
+		/* A set top bit (RFC 4120 7.2.2 extensions) also ends up here. */
+		rec = bw_be32(b->p);
 		if (rec > KRB5_MAX_RECORD) {
 			f->dead[dir] = true;
 			app_rbuf_free(f, b);

@@ -386,26 +386,17 @@ const char *ips_proto_name(enum ips_proto p)
 	return (unsigned)p < IPS_PROTO__COUNT ? proto_names[p] : "?";
 }
 
-/* Protocols Suricata knows that this engine does not decode (yet). */
+/*
+ * Protocols Suricata knows that this engine does not decode (yet). Names in
+ * proto_names are matched first, so listing them here too is harmless.
+ */
 static const char *const proto_unsupported[] = {
-        "sctp",      "icmpv6",
-        "ftp",       "ftp-data",
-        "smtp",      "smb",
-        "ssh",       "dcerpc",
-        "http2",     "quic",
-        "nfs",       "tftp",
-        "dhcp",      "snmp",
-        "sip",       "rfb",
-        "rdp",       "ntp",
-        "dnp3",      "imap",
-        "pop3",      "bittorrent-dht",
-        "pgsql",     "telnet",
-        "websocket", "ldap",
-        "nntp",      "ipv6",
-        "ipv4",      "ip6",
-        "pkthdr",    "doh2",
-        "http1",     "dns-tcp",
-        "dns-udp",   "tcp-stream-only",
+        "sctp",   "icmpv6", "ftp",       "ftp-data", "smtp",    "smb",     "ssh",
+        "dcerpc", "http2",  "quic",      "nfs",      "tftp",    "krb5",    "dhcp",
+        "snmp",   "sip",    "rfb",       "mqtt",     "rdp",     "ike",     "ikev2",
+        "ntp",    "enip",   "dnp3",      "modbus",   "imap",    "pop3",    "bittorrent-dht",
+        "pgsql",  "telnet", "websocket", "ldap",     "nntp",    "ipv6",    "ipv4",
+        "ip6",    "pkthdr", "doh2",      "http1",    "dns-tcp", "dns-udp", "tcp-stream-only",
 };
 
 static const char *const act_names[] = {"alert",     "drop",       "reject", "rejectsrc",
