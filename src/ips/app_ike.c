@@ -15,7 +15,9 @@
  *   (AH);
  * a header that does not parse, or an unknown major version, is an error
  * that stops the flow. The transforms the responder chose (its SA payload)
- * back ike.chosen_sa_attribute (alg_enc, alg_prf, alg_auth, alg_dh).
+ * back ike.chosen_sa_attribute (alg_enc, alg_prf, alg_auth, alg_dh); the
+ * SPIs in hex are the ike.init_spi (to the server) and ike.resp_spi (to the
+ * client) buffers.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -179,6 +181,12 @@ static int ike_feed(struct app_flow *f, enum app_dir dir, const uint8_t *p, size
 	tx->priv = x;
 	x->version = p[17] >> 4;
 	x->exch_type = p[18];
+	/* Suricata inspects ike.init_spi to the server and ike.resp_spi to the client. */
+	char hex[17];
+	app_hex(dir == APP_DIR_TO_SERVER ? p : p + 8, 8, hex);
+	(void)app_tx_buf_add(f, tx, dir,
+	                     dir == APP_DIR_TO_SERVER ? IPS_BUF_IKE_INIT_SPI : IPS_BUF_IKE_RESP_SPI,
+	                     hex, 16);
 	if (x->version == 2) {
 		bw_rd_init(&r, p + IKE_HDR, len - IKE_HDR);
 		ikev2_payloads(tx, x, p[16], &r, dir);
@@ -223,7 +231,6 @@ bool app_ike_match(const struct app_tx *tx, enum app_dir dir, const struct ips_a
 {
 	const struct ike_tx *x = tx->priv;
 
-	(void)dir;
 	if (x == NULL)
 		return false;
 	switch (m->what) {
@@ -237,7 +244,7 @@ bool app_ike_match(const struct app_tx *tx, enum app_dir dir, const struct ips_a
 		        [XF_DH] = "alg_dh",
 		};
 
-		if (x->version != 2 || m->str == NULL)
+		if (x->version != 2 || m->str == NULL || dir != APP_DIR_TO_CLIENT)
 			return false;
 		for (int t = XF_ENCR; t <= XF_DH; t++)
 			if (x->chosen[t] && strcmp(m->str, names[t]) == 0)

@@ -147,6 +147,8 @@ enum ips_buf {
 	IPS_BUF_MQTT_CONNECT_WILLMESSAGE,
 	IPS_BUF_MQTT_SUBSCRIBE_TOPIC, /* one instance per topic */
 	IPS_BUF_MQTT_UNSUBSCRIBE_TOPIC,
+	IPS_BUF_IKE_INIT_SPI, /* 16 lowercase hex digits; messages to the server */
+	IPS_BUF_IKE_RESP_SPI, /* the same, messages to the client */
 	IPS_BUF__COUNT,
 };
 

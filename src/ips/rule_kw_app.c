@@ -13,6 +13,7 @@
  *   krb5.ticket_encryption:[!]weak | <etype>[,<etype>...] (names or numbers)
  *   modbus:<see app_modbus.c>    enip_command:<num>   cip_service:<svc>[,<class>[,<attr>]]
  *   ike.exchtype:<num>   ike.chosen_sa_attribute:<alg_enc|alg_prf|alg_auth|alg_dh>=<num> (IKEv2)
+ * (the sticky buffers of these protocols are in rule_kw_buffer.c)
  *
  * Numbers take Suricata's comparison syntax where Suricata allows it (ips_parse_num).
  */

@@ -60,6 +60,8 @@ static const char *const buf_names[IPS_BUF__COUNT] = {
         [IPS_BUF_MQTT_CONNECT_WILLMESSAGE] = "mqtt.connect.willmessage",
         [IPS_BUF_MQTT_SUBSCRIBE_TOPIC] = "mqtt.subscribe.topic",
         [IPS_BUF_MQTT_UNSUBSCRIBE_TOPIC] = "mqtt.unsubscribe.topic",
+        [IPS_BUF_IKE_INIT_SPI] = "ike.init_spi",
+        [IPS_BUF_IKE_RESP_SPI] = "ike.resp_spi",
 };
 
 const char *ips_buf_name(enum ips_buf b)
@@ -124,6 +126,7 @@ const struct ips_keyword ips_kw_buffer_table[] = {
         S("mqtt.connect.willmessage", IPS_BUF_MQTT_CONNECT_WILLMESSAGE),
         S("mqtt.subscribe.topic", IPS_BUF_MQTT_SUBSCRIBE_TOPIC),
         S("mqtt.unsubscribe.topic", IPS_BUF_MQTT_UNSUBSCRIBE_TOPIC),
+        S("ike.init_spi", IPS_BUF_IKE_INIT_SPI), S("ike.resp_spi", IPS_BUF_IKE_RESP_SPI),
         /* Snort 2 / Suricata legacy content modifiers. */
         M("http_uri", IPS_BUF_HTTP_URI), M("http_raw_uri", IPS_BUF_HTTP_RAW_URI),
         M("http_method", IPS_BUF_HTTP_METHOD), M("http_header", IPS_BUF_HTTP_HEADER),

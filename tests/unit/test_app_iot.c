@@ -563,6 +563,8 @@ static void test_ike(void **state)
 	assert_int_equal(
 	        count(f, APP_DIR_TO_SERVER, "ikev2", "app-layer-event:ikev2.weak_crypto_dh;"), 1);
 	assert_int_equal(count(f, APP_DIR_TO_SERVER, "ike", "ike.exchtype:34;"), 1);
+	assert_true(has_buf(f, APP_DIR_TO_SERVER, IPS_BUF_IKE_INIT_SPI, "61d3693ce12af528"));
+	assert_false(has_buf(f, APP_DIR_TO_CLIENT, IPS_BUF_IKE_RESP_SPI, "0000000000000000"));
 	app_flow_free(f);
 
 	f = flow(APP_L4_UDP, 500);
@@ -570,6 +572,9 @@ static void test_ike(void **state)
 	assert_int_equal(app_flow_proto(f), APP_PROTO_IKE);
 	assert_int_equal(count(f, APP_DIR_TO_CLIENT, "ike", "ike.chosen_sa_attribute:alg_dh=19;"),
 	                 1);
+	assert_int_equal(count(f, APP_DIR_TO_SERVER, "ike", "ike.chosen_sa_attribute:alg_dh=19;"),
+	                 0);
+	assert_true(has_buf(f, APP_DIR_TO_CLIENT, IPS_BUF_IKE_RESP_SPI, "090a0b0c0d0e0f10"));
 	assert_int_equal(count(f, APP_DIR_TO_CLIENT, "ike", "ike.chosen_sa_attribute:alg_enc=20;"),
 	                 1);
 	assert_int_equal(count(f, APP_DIR_TO_CLIENT, "ike", "ike.chosen_sa_attribute:alg_prf=2;"),
