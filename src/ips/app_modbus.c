@@ -1023,7 +1023,7 @@ static bool addr_range(const struct mb_msg *g, uint16_t *a, uint16_t *b)
 	case MB_K_READ_WRITE:
 		addr = g->waddr; /* the write part */
 		qty = g->wqty;
-		/* fall through */
+		BW_FALLTHROUGH;
 	case MB_K_READ_REQ:
 	case MB_K_WRITE_MULT:
 		if (qty == 0 || qty > 65535 - addr)
