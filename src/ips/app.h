@@ -228,7 +228,7 @@ enum app_match {
 	APP_M_KRB5_TICKET_ENC,              /* arg[0] 1: weak; else arg[1..narg): etype list */
 	APP_M_MODBUS,                       /* arg[]: see app_modbus.c */
 	APP_M_ENIP_COMMAND,                 /* num */
-	APP_M_CIP_SERVICE,   /* arg[0] service, arg[1] class+1 (0 any), arg[2] attribute+1 */
+	APP_M_CIP_SERVICE,   /* arg[0] service, [1] class+1 (0 any), [2] attribute+1, [3] !attr */
 	APP_M_IKE_EXCH_TYPE, /* num */
 	APP_M_IKE_CHOSEN_SA, /* str: attribute name, num: value */
 };

@@ -10,9 +10,11 @@
  * a PDU cut short by the end of the data ends the run (nothing is carried
  * to the next delivery, as Suricata). For SendRRData and SendUnitData the
  * common packet format items are walked and the CIP message of the data
- * item (0xB2 unconnected, 0xB1 connected) gives its service code and the
- * class and attribute of its request path (CIP Vol. 1 C-1), for
- * cip_service.
+ * item (0xB2 unconnected, 0xB1 connected) gives its service code, the
+ * segments of its request path (CIP Vol. 1 C-1.4.2) and the attributes of
+ * Get/Set_Attribute_List, which cip_service matches as Suricata does:
+ * service alone on requests; with a class (and attribute, or "!attribute"
+ * for any) only for the Get/Set_Attribute_Single/List services.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -39,10 +41,31 @@ enum enip_cmd {
 	ENIP_CANCEL = 0x0073,
 };
 
+enum {
+	CIP_MAX_SEGS = 8,
+	CIP_MAX_ATTRS = 8,
+	CIP_GET_ATTR_LIST = 0x03,
+	CIP_SET_ATTR_LIST = 0x04,
+	CIP_GET_ATTR_SINGLE = 0x0e,
+	CIP_SET_ATTR_SINGLE = 0x10,
+};
+
+/* Request path segments as Suricata keeps them (CIP Vol. 1 C-1.4.2 logical segments). */
+enum cip_seg {
+	SEG_CLASS_8 = 0x20,
+	SEG_CLASS_16 = 0x21,
+	SEG_INSTANCE_8 = 0x24,
+	SEG_INSTANCE_16 = 0x25,
+	SEG_ATTR_8 = 0x30,
+};
+
 struct cip_service {
-	uint8_t service;
-	bool has_class, has_attr;
-	uint32_t class_id, attr;
+	uint8_t service; /* without the response bit */
+	bool response;
+	uint8_t nseg, nattr;
+	uint8_t seg[CIP_MAX_SEGS]; /* enum cip_seg, or anything else that ended the path */
+	uint16_t segval[CIP_MAX_SEGS];
+	uint16_t attrs[CIP_MAX_ATTRS]; /* Get/Set_Attribute_List request attributes */
 };
 
 struct enip_tx {
@@ -74,65 +97,60 @@ static bool rd_le16(struct bw_rd *r, uint16_t *v)
 	return true;
 }
 
-/* CIP request path: logical class and attribute segments (8, 16 or 32 bit). */
+/* CIP request path: its segments, in order; an unknown one ends it. */
 static void cip_path(struct bw_rd *r, struct cip_service *s)
 {
 	uint8_t seg, v8;
 	uint16_t v16;
 
-	while (bw_rd_left(r) > 0 && bw_rd_u8(r, &seg) == 0) {
-		uint32_t v;
+	while (bw_rd_left(r) > 0 && s->nseg < CIP_MAX_SEGS && bw_rd_u8(r, &seg) == 0) {
+		uint16_t v = 0;
 
-		if ((seg & 0xe0) != 0x20)
-			return; /* only logical segments are followed */
-		switch (seg & 3) {
-		case 0:
+		switch (seg) {
+		case SEG_CLASS_8:
+		case SEG_INSTANCE_8:
+		case SEG_ATTR_8:
 			if (bw_rd_u8(r, &v8) != 0)
 				return;
 			v = v8;
 			break;
-		case 1:
+		case SEG_CLASS_16:
+		case SEG_INSTANCE_16:
 			if (bw_rd_skip(r, 1) != 0 || !rd_le16(r, &v16))
 				return;
 			v = v16;
 			break;
-		case 2: {
-			const uint8_t *p;
-
-			if (bw_rd_skip(r, 1) != 0 || bw_rd_ptr(r, &p, 4) != 0)
-				return;
-			v = le32(p);
+		default:
 			break;
 		}
-		default:
+		s->seg[s->nseg] = seg;
+		s->segval[s->nseg++] = v;
+		if (seg != SEG_CLASS_8 && seg != SEG_INSTANCE_8 && seg != SEG_ATTR_8 &&
+		    seg != SEG_CLASS_16 && seg != SEG_INSTANCE_16)
 			return;
-		}
-		switch ((seg >> 2) & 7) {
-		case 0: /* class */
-			s->has_class = true;
-			s->class_id = v;
-			break;
-		case 4: /* attribute */
-			s->has_attr = true;
-			s->attr = v;
-			break;
-		default:
-			break;
-		}
 	}
 }
 
 static void cip_msg(struct bw_rd *r, struct enip_tx *x)
 {
 	struct cip_service s = {0};
-	uint8_t words;
+	uint8_t b, words;
 	struct bw_rd path;
+	uint16_t n, a;
 
-	if (bw_rd_u8(r, &s.service) != 0)
+	if (bw_rd_u8(r, &b) != 0)
 		return;
-	if (!(s.service & 0x80) && bw_rd_u8(r, &words) == 0 &&
-	    bw_rd_sub(r, &path, (size_t)words * 2) == 0)
+	s.service = b & 0x7f;
+	s.response = (b & 0x80) != 0;
+	if (!s.response && bw_rd_u8(r, &words) == 0 &&
+	    bw_rd_sub(r, &path, (size_t)words * 2) == 0) {
 		cip_path(&path, &s);
+		if ((s.service == CIP_GET_ATTR_LIST || s.service == CIP_SET_ATTR_LIST) &&
+		    rd_le16(r, &n))
+			for (uint16_t i = 0; i < n && s.nattr < CIP_MAX_ATTRS && rd_le16(r, &a);
+			     i++)
+				s.attrs[s.nattr++] = a;
+	}
 	if (x->nservices < ENIP_MAX_SERVICES)
 		x->svc[x->nservices++] = s;
 }
@@ -256,6 +274,48 @@ int app_enip_probe(const uint8_t *p, size_t len)
 	}
 }
 
+/*
+ * Suricata's CIPPathMatch: arg[1] class + 1, arg[2] attribute + 1 (0: class
+ * only), arg[3] set for a negated attribute ("!n": any attribute of the class).
+ */
+static bool cip_path_match(const struct cip_service *s, const struct ips_app_match *m)
+{
+	uint16_t cls = 0;
+	bool found = false, class_only = m->arg[2] == 0;
+	uint64_t want_class = m->arg[1] - 1, want_attr = m->arg[2] - 1;
+
+	for (size_t i = 0; i < s->nseg; i++) {
+		switch (s->seg[i]) {
+		case SEG_CLASS_8:
+		case SEG_CLASS_16:
+			cls = s->segval[i];
+			if (cls == want_class) {
+				if (class_only)
+					return true;
+				found = true;
+			}
+			break;
+		case SEG_INSTANCE_8:
+		case SEG_INSTANCE_16:
+			break;
+		case SEG_ATTR_8:
+			if (!class_only && cls == want_class &&
+			    (m->arg[3] || s->segval[i] == want_attr))
+				return true;
+			break;
+		default:
+			return false;
+		}
+	}
+	if (!found)
+		return false;
+	if (s->service == CIP_GET_ATTR_LIST || s->service == CIP_SET_ATTR_LIST)
+		for (size_t i = 0; i < s->nattr; i++)
+			if (s->attrs[i] == want_attr)
+				return true;
+	return false;
+}
+
 bool app_enip_match(const struct app_tx *tx, enum app_dir dir, const struct ips_app_match *m)
 {
 	const struct enip_tx *x = tx->priv;
@@ -272,11 +332,14 @@ bool app_enip_match(const struct app_tx *tx, enum app_dir dir, const struct ips_
 
 			if (s->service != m->arg[0])
 				continue;
-			if (m->arg[1] && (!s->has_class || s->class_id != m->arg[1] - 1))
-				continue;
-			if (m->arg[2] && (!s->has_attr || s->attr != m->arg[2] - 1))
-				continue;
-			return true;
+			/* Suricata: a matching response ends the search without a match. */
+			if (m->arg[1] == 0)
+				return !s->response;
+			if ((s->service == CIP_GET_ATTR_SINGLE ||
+			     s->service == CIP_SET_ATTR_SINGLE || s->service == CIP_GET_ATTR_LIST ||
+			     s->service == CIP_SET_ATTR_LIST) &&
+			    cip_path_match(s, m))
+				return !s->response;
 		}
 		return false;
 	default:

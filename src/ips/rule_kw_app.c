@@ -11,7 +11,7 @@
  *   mqtt.connect.flags:[!]username,[!]password,[!]will,[!]will_retain,[!]clean_session
  *   krb5_msg_type:<num>          krb5_err_code:<num>
  *   krb5.ticket_encryption:[!]weak | <etype>[,<etype>...] (names or numbers)
- *   modbus:<see app_modbus.c>    enip_command:<num>   cip_service:<svc>[,<class>[,<attr>]]
+ *   modbus:<see app_modbus.c>    enip_command:<num>   cip_service:<svc>[,<class>[,[!]<attr>]]
  *   ike.exchtype:<num>   ike.chosen_sa_attribute:<alg_enc|alg_prf|alg_auth|alg_dh>=<num> (IKEv2)
  * (the sticky buffers of these protocols are in rule_kw_buffer.c)
  *
@@ -334,23 +334,33 @@ static int kw_cip_service(struct ips_parse_ctx *ctx, const char *val, void **dat
 	struct ips_app_match *m;
 	int64_t v[3] = {0, 0, 0};
 	static const int64_t max[3] = {127, 65535, 65535};
+	bool neg = false;
 
 	if (nt < 1 || nt > 3) {
 		free(buf);
 		return ips_fail(ctx, BW_ERR_INVAL, "cip_service: invalid value '%s'", val);
 	}
-	for (size_t i = 0; i < nt; i++)
-		if (ips_parse_i64(tok[i], 0, max[i], &v[i]) != 0) {
+	for (size_t i = 0; i < nt; i++) {
+		const char *t = tok[i];
+
+		/* The attribute may be negated: any attribute of the class. */
+		if (i == 2 && t[0] == '!') {
+			neg = true;
+			t++;
+		}
+		if (ips_parse_i64(t, 0, max[i], &v[i]) != 0) {
 			free(buf);
 			return ips_fail(ctx, BW_ERR_INVAL, "cip_service: invalid value '%s'", val);
 		}
+	}
 	free(buf);
 	if ((m = new_match(ctx, IPS_PROTO_ENIP, APP_M_CIP_SERVICE)) == NULL)
 		return BW_ERR_INVAL;
 	m->arg[0] = (uint64_t)v[0];
 	m->arg[1] = nt > 1 ? (uint64_t)v[1] + 1 : 0;
 	m->arg[2] = nt > 2 ? (uint64_t)v[2] + 1 : 0;
-	m->narg = 3;
+	m->arg[3] = neg;
+	m->narg = 4;
 	*data = m;
 	return 0;
 }

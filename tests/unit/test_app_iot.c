@@ -523,6 +523,18 @@ static void test_enip(void **state)
 	assert_int_equal(count(f, APP_DIR_TO_SERVER, "enip", "cip_service:14,1,7;"), 1);
 	assert_int_equal(count(f, APP_DIR_TO_SERVER, "enip", "cip_service:14,2;"), 0);
 	assert_int_equal(count(f, APP_DIR_TO_SERVER, "enip", "cip_service:14,1,8;"), 0);
+	assert_int_equal(count(f, APP_DIR_TO_SERVER, "enip", "cip_service:14,1,!8;"), 1);
+	assert_int_equal(count(f, APP_DIR_TO_SERVER, "enip", "cip_service:14,1;"), 1);
+	/* Get_Attribute_List (3) of class 1 for attributes 1 and 7. */
+	static const uint8_t list3[] = {
+	        0x6f, 0x00, 0x1c, 0x00, 1,    0,    0,    0,    0,    0,    0, 0, 0, 0, 0, 0, 0, 0,
+	        0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0, 0, 2, 0, 0, 0, 0, 0,
+	        0xb2, 0x00, 0x0c, 0x00, 0x03, 0x02, 0x20, 0x01, 0x24, 0x01, 2, 0, 1, 0, 7, 0};
+	feed(f, APP_DIR_TO_SERVER, list3, sizeof(list3));
+	assert_int_equal(count(f, APP_DIR_TO_SERVER, "enip", "cip_service:3,1,7;"), 1);
+	assert_int_equal(count(f, APP_DIR_TO_SERVER, "enip", "cip_service:3,1,9;"), 0);
+	/* Class/attribute only for the attribute services. */
+	assert_int_equal(count(f, APP_DIR_TO_SERVER, "enip", "cip_service:76,1;"), 0);
 	app_flow_free(f);
 
 	f = seed("fuzz_app_enip/list_identity", 44818);
@@ -530,6 +542,7 @@ static void test_enip(void **state)
 	app_flow_free(f);
 	assert_true(rule_fails("enip", "cip_service:14,1,7,9;"));
 	assert_true(rule_fails("enip", "cip_service:200;"));
+	assert_true(rule_fails("enip", "cip_service:!14;"));
 }
 
 /* ---- IKE ---- */
