@@ -230,7 +230,9 @@ enum app_match {
 	APP_M_ENIP_COMMAND,                 /* num */
 	APP_M_CIP_SERVICE,   /* arg[0] service, [1] class+1 (0 any), [2] attribute+1, [3] !attr */
 	APP_M_IKE_EXCH_TYPE, /* num */
-	APP_M_IKE_CHOSEN_SA, /* str: attribute name, num: value */
+	APP_M_IKE_KEY_EXCHANGE_LEN, /* num: IKEv1 key exchange data length */
+	APP_M_IKE_NONCE_LEN,        /* num: IKEv1 nonce data length */
+	APP_M_IKE_CHOSEN_SA,        /* str: attribute name, num: value */
 };
 
 /* Parses the value of the modbus keyword into m (0 or BW_ERR_INVAL). */

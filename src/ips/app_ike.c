@@ -3,7 +3,9 @@
  * IKE parser for observed traffic (UDP 500 and 4500), after Suricata 7's:
  * every datagram is one transaction of its direction. The ISAKMP / IKE
  * header (RFC 2408 3.1, RFC 7296 3.1) gives version, exchange type, SPIs
- * and message id; IKEv1 messages stop there. IKEv2 payloads (RFC 7296 3.2)
+ * and message id. Unencrypted IKEv1 messages give their key exchange,
+ * nonce and vendor ID payloads (RFC 2408 3.7, 3.13, 3.16; SA proposals are
+ * not decoded). IKEv2 payloads (RFC 7296 3.2)
  * are walked with bounds-checked reads up to an SK payload; SA proposals
  * (3.3) are checked as Suricata does and raise its events:
  *   weak_crypto_enc (DES, 3DES, RC5, IDEA, CAST, Blowfish, 3IDEA, NULL),
@@ -29,6 +31,12 @@
 enum {
 	IKE_HDR = 28,
 	IKE_MAX_PAYLOADS = 64,
+	IKE_MAX_VENDORS = 16,
+	IKE_MAX_VENDOR_LEN = 64, /* vendor ID bytes rendered in hex */
+	IKEV1_PL_KE = 4,
+	IKEV1_PL_NONCE = 10,
+	IKEV1_PL_VENDOR = 13,
+	IKEV1_FLAG_ENCRYPTED = 0x01,
 	IKE_PL_SA = 33,
 	IKE_PL_KE = 34,
 	IKE_PL_SK = 46,
@@ -46,6 +54,8 @@ enum ike_xf {
 struct ike_tx {
 	uint8_t version; /* major */
 	uint8_t exch_type;
+	bool has_ke, has_nonce; /* IKEv1 */
+	uint32_t ke_len, nonce_len;
 	bool chosen[XF_DH + 1]; /* a responder transform of that type was seen */
 	uint16_t chosen_id[XF_DH + 1];
 };
@@ -160,6 +170,62 @@ static void ikev2_payloads(struct app_tx *tx, struct ike_tx *x, uint8_t next, st
 	}
 }
 
+/*
+ * IKEv1 (RFC 2408 3.2): the payload chain as Suricata reads it, every
+ * complete generic payload after the header (its type from the previous
+ * one's next-payload field); the last key exchange and nonce and every
+ * vendor ID (to the server, in hex) are kept.
+ */
+static void ikev1_payloads(struct app_flow *f, struct app_tx *tx, struct ike_tx *x, uint8_t type,
+                           struct bw_rd *r, enum app_dir dir)
+{
+	unsigned nvendor = 0;
+
+	for (int n = 0; n < IKE_MAX_PAYLOADS && bw_rd_left(r) >= 4; n++) {
+		uint8_t next;
+		uint16_t len;
+		const uint8_t *body = NULL;
+		size_t blen = 0;
+
+		(void)bw_rd_u8(r, &next);
+		(void)bw_rd_skip(r, 1);
+		(void)bw_rd_u16(r, &len);
+		if (len >= 4) {
+			blen = (size_t)len - 4;
+			if (bw_rd_ptr(r, &body, blen) != 0)
+				return;
+		}
+		switch (type) {
+		case IKEV1_PL_KE:
+			app_tx_buf_clear(tx, dir, IPS_BUF_IKE_KEY_EXCHANGE);
+			(void)app_tx_buf_add(f, tx, dir, IPS_BUF_IKE_KEY_EXCHANGE, body, blen);
+			x->has_ke = blen > 0;
+			x->ke_len = (uint32_t)blen;
+			break;
+		case IKEV1_PL_NONCE:
+			app_tx_buf_clear(tx, dir, IPS_BUF_IKE_NONCE);
+			(void)app_tx_buf_add(f, tx, dir, IPS_BUF_IKE_NONCE, body, blen);
+			x->has_nonce = blen > 0;
+			x->nonce_len = (uint32_t)blen;
+			break;
+		case IKEV1_PL_VENDOR:
+			/* Suricata inspects ike.vendor to the server only. */
+			if (dir == APP_DIR_TO_SERVER && nvendor < IKE_MAX_VENDORS) {
+				char hex[2 * IKE_MAX_VENDOR_LEN + 1];
+				size_t k = blen < IKE_MAX_VENDOR_LEN ? blen : IKE_MAX_VENDOR_LEN;
+
+				app_hex(body, k, hex);
+				(void)app_tx_buf_add(f, tx, dir, IPS_BUF_IKE_VENDOR, hex, 2 * k);
+				nvendor++;
+			}
+			break;
+		default:
+			break;
+		}
+		type = next;
+	}
+}
+
 static int ike_feed(struct app_flow *f, enum app_dir dir, const uint8_t *p, size_t len)
 {
 	struct app_tx *tx;
@@ -187,10 +253,11 @@ static int ike_feed(struct app_flow *f, enum app_dir dir, const uint8_t *p, size
 	(void)app_tx_buf_add(f, tx, dir,
 	                     dir == APP_DIR_TO_SERVER ? IPS_BUF_IKE_INIT_SPI : IPS_BUF_IKE_RESP_SPI,
 	                     hex, 16);
-	if (x->version == 2) {
-		bw_rd_init(&r, p + IKE_HDR, len - IKE_HDR);
+	bw_rd_init(&r, p + IKE_HDR, len - IKE_HDR);
+	if (x->version == 2)
 		ikev2_payloads(tx, x, p[16], &r, dir);
-	}
+	else if (!(p[19] & IKEV1_FLAG_ENCRYPTED))
+		ikev1_payloads(f, tx, x, p[16], &r, dir);
 	return 0;
 }
 
@@ -236,6 +303,10 @@ bool app_ike_match(const struct app_tx *tx, enum app_dir dir, const struct ips_a
 	switch (m->what) {
 	case APP_M_IKE_EXCH_TYPE:
 		return ips_num_match(&m->num, x->exch_type);
+	case APP_M_IKE_KEY_EXCHANGE_LEN:
+		return x->version == 1 && x->has_ke && ips_num_match(&m->num, x->ke_len);
+	case APP_M_IKE_NONCE_LEN:
+		return x->version == 1 && x->has_nonce && ips_num_match(&m->num, x->nonce_len);
 	case APP_M_IKE_CHOSEN_SA: {
 		static const char *const names[XF_DH + 1] = {
 		        [XF_ENCR] = "alg_enc",

@@ -147,8 +147,11 @@ enum ips_buf {
 	IPS_BUF_MQTT_CONNECT_WILLMESSAGE,
 	IPS_BUF_MQTT_SUBSCRIBE_TOPIC, /* one instance per topic */
 	IPS_BUF_MQTT_UNSUBSCRIBE_TOPIC,
-	IPS_BUF_IKE_INIT_SPI, /* 16 lowercase hex digits; messages to the server */
-	IPS_BUF_IKE_RESP_SPI, /* the same, messages to the client */
+	IPS_BUF_IKE_INIT_SPI,     /* 16 lowercase hex digits; messages to the server */
+	IPS_BUF_IKE_RESP_SPI,     /* the same, messages to the client */
+	IPS_BUF_IKE_KEY_EXCHANGE, /* IKEv1 key exchange data */
+	IPS_BUF_IKE_NONCE,        /* IKEv1 nonce data */
+	IPS_BUF_IKE_VENDOR,       /* IKEv1 vendor IDs in lowercase hex, one instance each */
 	IPS_BUF__COUNT,
 };
 

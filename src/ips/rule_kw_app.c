@@ -13,6 +13,7 @@
  *   krb5.ticket_encryption:[!]weak | <etype>[,<etype>...] (names or numbers)
  *   modbus:<see app_modbus.c>    enip_command:<num>   cip_service:<svc>[,<class>[,[!]<attr>]]
  *   ike.exchtype:<num>   ike.chosen_sa_attribute:<alg_enc|alg_prf|alg_auth|alg_dh>=<num> (IKEv2)
+ *   ike.key_exchange_payload_length:<num>   ike.nonce_payload_length:<num> (IKEv1)
  * (the sticky buffers of these protocols are in rule_kw_buffer.c)
  *
  * Numbers take Suricata's comparison syntax where Suricata allows it (ips_parse_num).
@@ -372,6 +373,16 @@ static int kw_ike_exchtype(struct ips_parse_ctx *ctx, const char *val, void **da
 	return num_kw(ctx, val, data, IPS_PROTO_IKE, APP_M_IKE_EXCH_TYPE, 255);
 }
 
+static int kw_ike_ke_len(struct ips_parse_ctx *ctx, const char *val, void **data)
+{
+	return num_kw(ctx, val, data, IPS_PROTO_IKE, APP_M_IKE_KEY_EXCHANGE_LEN, UINT32_MAX);
+}
+
+static int kw_ike_nonce_len(struct ips_parse_ctx *ctx, const char *val, void **data)
+{
+	return num_kw(ctx, val, data, IPS_PROTO_IKE, APP_M_IKE_NONCE_LEN, UINT32_MAX);
+}
+
 static int kw_ike_chosen_sa(struct ips_parse_ctx *ctx, const char *val, void **data)
 {
 	const char *eq = strchr(val, '=');
@@ -414,5 +425,7 @@ const struct ips_keyword ips_kw_app_table[] = {
         K("cip_service", kw_cip_service),
         K("ike.exchtype", kw_ike_exchtype),
         K("ike.chosen_sa_attribute", kw_ike_chosen_sa),
+        K("ike.key_exchange_payload_length", kw_ike_ke_len),
+        K("ike.nonce_payload_length", kw_ike_nonce_len),
 };
 const size_t ips_kw_app_count = sizeof(ips_kw_app_table) / sizeof(ips_kw_app_table[0]);

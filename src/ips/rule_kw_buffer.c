@@ -62,6 +62,9 @@ static const char *const buf_names[IPS_BUF__COUNT] = {
         [IPS_BUF_MQTT_UNSUBSCRIBE_TOPIC] = "mqtt.unsubscribe.topic",
         [IPS_BUF_IKE_INIT_SPI] = "ike.init_spi",
         [IPS_BUF_IKE_RESP_SPI] = "ike.resp_spi",
+        [IPS_BUF_IKE_KEY_EXCHANGE] = "ike.key_exchange_payload",
+        [IPS_BUF_IKE_NONCE] = "ike.nonce_payload",
+        [IPS_BUF_IKE_VENDOR] = "ike.vendor",
 };
 
 const char *ips_buf_name(enum ips_buf b)
@@ -127,6 +130,8 @@ const struct ips_keyword ips_kw_buffer_table[] = {
         S("mqtt.subscribe.topic", IPS_BUF_MQTT_SUBSCRIBE_TOPIC),
         S("mqtt.unsubscribe.topic", IPS_BUF_MQTT_UNSUBSCRIBE_TOPIC),
         S("ike.init_spi", IPS_BUF_IKE_INIT_SPI), S("ike.resp_spi", IPS_BUF_IKE_RESP_SPI),
+        S("ike.key_exchange_payload", IPS_BUF_IKE_KEY_EXCHANGE),
+        S("ike.nonce_payload", IPS_BUF_IKE_NONCE), S("ike.vendor", IPS_BUF_IKE_VENDOR),
         /* Snort 2 / Suricata legacy content modifiers. */
         M("http_uri", IPS_BUF_HTTP_URI), M("http_raw_uri", IPS_BUF_HTTP_RAW_URI),
         M("http_method", IPS_BUF_HTTP_METHOD), M("http_header", IPS_BUF_HTTP_HEADER),

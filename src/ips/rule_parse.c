@@ -513,7 +513,7 @@ static enum ips_proto buf_app(enum ips_buf b)
 		return IPS_PROTO_KRB5;
 	if (b >= IPS_BUF_MQTT_PUBLISH_TOPIC && b <= IPS_BUF_MQTT_UNSUBSCRIBE_TOPIC)
 		return IPS_PROTO_MQTT;
-	if (b == IPS_BUF_IKE_INIT_SPI || b == IPS_BUF_IKE_RESP_SPI)
+	if (b >= IPS_BUF_IKE_INIT_SPI && b <= IPS_BUF_IKE_VENDOR)
 		return IPS_PROTO_IKE;
 	return IPS_PROTO_TLS;
 }

@@ -608,6 +608,23 @@ static void test_ike(void **state)
 		assert_int_not_equal(app_flow_proto(f), APP_PROTO_IKE);
 		app_flow_free(f);
 	}
+	/* IKEv1 aggressive mode: KE (8 bytes), nonce (4), vendor ID. */
+	static const uint8_t v1[] = {
+	        1, 2, 3,  4, 5, 6, 7, 8, 0,  0,  0, 0, 0,  0,    0,    0,    4,    0x10, 4,
+	        0, 0, 0,  0, 0, 0, 0, 0, 56, 10, 0, 0, 12, 0xaa, 0xbb, 0xcc, 0xdd, 1,    2,
+	        3, 4, 13, 0, 0, 8, 9, 8, 7,  6,  0, 0, 0,  8,    0xde, 0xad, 0xbe, 0xef};
+	f = flow(APP_L4_UDP, 500);
+	feed(f, APP_DIR_TO_SERVER, v1, sizeof(v1));
+	assert_int_equal(app_flow_proto(f), APP_PROTO_IKE);
+	assert_int_equal(count(f, APP_DIR_TO_SERVER, "ike", "ike.key_exchange_payload_length:8;"),
+	                 1);
+	assert_int_equal(count(f, APP_DIR_TO_SERVER, "ike", "ike.nonce_payload_length:>4;"), 0);
+	assert_int_equal(count(f, APP_DIR_TO_SERVER, "ike", "ike.nonce_payload_length:4;"), 1);
+	assert_int_equal(count(f, APP_DIR_TO_SERVER, "ike", "ike.exchtype:4;"), 1);
+	assert_true(has_buf(f, APP_DIR_TO_SERVER, IPS_BUF_IKE_VENDOR, "deadbeef"));
+	assert_true(has_buf(f, APP_DIR_TO_SERVER, IPS_BUF_IKE_INIT_SPI, "0102030405060708"));
+	app_flow_free(f);
+
 	assert_true(rule_fails("ike", "ike.chosen_sa_attribute:alg_dh;"));
 	assert_true(rule_fails("tcp", "ike.exchtype:34;"));
 }
