@@ -7,6 +7,7 @@
  * app_tx_match() on the transactions of hand-built conversations and of the
  * real captures kept as fuzz seeds (fuzz/corpus/fuzz_app_*). Covers
  * Suricata's MQTT transaction and event model, messages split at every byte,
+ * stream gaps (data after a gap stops both directions, as Suricata),
  * truncated and malformed messages, DER Kerberos over TCP and UDP with the
  * ticket encryption checks, Modbus request/response pairing and the modbus
  * keyword forms, ENIP commands and CIP services, IKEv2 proposal events and
@@ -357,6 +358,40 @@ static void test_mqtt_malformed(void **state)
 	app_flow_free(f);
 }
 
+/* Suricata's parsers take no gaps: data after a gap stops both directions. */
+static void test_mqtt_gaps(void **state)
+{
+	static const uint8_t suback[] = {0x90, 3, 0, 1, 0};
+	struct app_flow *f;
+
+	(void)state;
+	f = flow(APP_L4_TCP, 1883);
+	feed(f, APP_DIR_TO_SERVER, mq_connect, sizeof(mq_connect));
+	app_flow_gap(f, APP_DIR_TO_CLIENT);
+	/* The client side goes on until the server side has data again. */
+	feed(f, APP_DIR_TO_SERVER, mq_publish1, sizeof(mq_publish1));
+	assert_int_equal(
+	        count(f, APP_DIR_TO_SERVER, "mqtt", "app-layer-event:mqtt.unintroduced_message;"),
+	        1);
+	feed(f, APP_DIR_TO_CLIENT, mq_connack, sizeof(mq_connack));
+	feed(f, APP_DIR_TO_SERVER, mq_publish1, sizeof(mq_publish1));
+	assert_int_equal(count(f, APP_DIR_TO_SERVER, "mqtt", "mqtt.type:PUBLISH;"), 1);
+	assert_int_equal(count(f, APP_DIR_TO_CLIENT, "mqtt", "mqtt.type:CONNACK;"), 0);
+	app_flow_free(f);
+
+	/* A gap before detection ends that direction's detection only. */
+	f = flow(APP_L4_TCP, 1883);
+	app_flow_gap(f, APP_DIR_TO_SERVER);
+	feed(f, APP_DIR_TO_CLIENT, mq_connack, sizeof(mq_connack));
+	assert_int_equal(app_flow_proto(f), APP_PROTO_MQTT);
+	assert_int_equal(
+	        count(f, APP_DIR_TO_CLIENT, "mqtt", "app-layer-event:mqtt.missing_connect;"), 1);
+	feed(f, APP_DIR_TO_SERVER, mq_publish1, sizeof(mq_publish1));
+	feed(f, APP_DIR_TO_CLIENT, suback, sizeof(suback));
+	assert_int_equal(ntx(f), 1);
+	app_flow_free(f);
+}
+
 static void test_mqtt_seeds(void **state)
 {
 	struct app_flow *f;
@@ -670,10 +705,10 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_mqtt_session), cmocka_unit_test(test_mqtt_events),
 	        cmocka_unit_test(test_mqtt_splits),  cmocka_unit_test(test_mqtt_malformed),
-	        cmocka_unit_test(test_mqtt_seeds),   cmocka_unit_test(test_krb5_tcp),
-	        cmocka_unit_test(test_krb5_udp),     cmocka_unit_test(test_modbus),
-	        cmocka_unit_test(test_enip),         cmocka_unit_test(test_ike),
-	        cmocka_unit_test(test_keywords),
+	        cmocka_unit_test(test_mqtt_gaps),    cmocka_unit_test(test_mqtt_seeds),
+	        cmocka_unit_test(test_krb5_tcp),     cmocka_unit_test(test_krb5_udp),
+	        cmocka_unit_test(test_modbus),       cmocka_unit_test(test_enip),
+	        cmocka_unit_test(test_ike),          cmocka_unit_test(test_keywords),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
