@@ -221,12 +221,33 @@ static void test_mqtt_session(void **state)
 	assert_int_equal(count(f, APP_DIR_TO_SERVER, "mqtt", "mqtt.connack.session_present:false;"),
 	                 1);
 	assert_int_equal(count(f, APP_DIR_TO_SERVER, "mqtt", "mqtt.reason_code:0;"), 1);
+	assert_int_equal(count(f, APP_DIR_TO_SERVER, "mqtt", "mqtt.connack.return_code:>0;"), 0);
 	assert_int_equal(
 	        count(f, APP_DIR_TO_SERVER, "mqtt", "app-layer-event:mqtt.missing_connect;"), 0);
 	assert_true(has_buf(f, APP_DIR_TO_SERVER, IPS_BUF_MQTT_PUBLISH_TOPIC, "a/b"));
 	assert_true(has_buf(f, APP_DIR_TO_SERVER, IPS_BUF_MQTT_PUBLISH_MESSAGE, "hi"));
 	assert_true(has_buf(f, APP_DIR_TO_SERVER, IPS_BUF_MQTT_CONNECT_CLIENTID, "cl"));
 	assert_true(has_buf(f, APP_DIR_TO_SERVER, IPS_BUF_MQTT_CONNECT_USERNAME, "u"));
+	/* SUBSCRIBE id 7 to two filters, UNSUBSCRIBE id 8 from one; CONNECT with a will and a
+	 * password. */
+	static const uint8_t sub[] = {0x82, 12, 0, 7, 0, 3, 'x', '/', 'y', 1, 0, 1, 'z', 0};
+	static const uint8_t unsub[] = {0xa2, 5, 0, 8, 0, 1, 'z'};
+	static const uint8_t will[] = {0x10, 24,  0, 4, 'M', 'Q', 'T', 'T', 4,   0x44, 0, 60,  0,
+	                               1,    'c', 0, 1, 't', 0,   2,   'w', 'm', 0,    2, 'p', 'w'};
+	feed(f, APP_DIR_TO_SERVER, sub, sizeof(sub));
+	feed(f, APP_DIR_TO_SERVER, unsub, sizeof(unsub));
+	assert_true(has_buf(f, APP_DIR_TO_SERVER, IPS_BUF_MQTT_SUBSCRIBE_TOPIC, "x/y"));
+	assert_true(has_buf(f, APP_DIR_TO_SERVER, IPS_BUF_MQTT_SUBSCRIBE_TOPIC, "z"));
+	assert_true(has_buf(f, APP_DIR_TO_SERVER, IPS_BUF_MQTT_UNSUBSCRIBE_TOPIC, "z"));
+	assert_int_equal(count(f, APP_DIR_TO_SERVER, "mqtt", "mqtt.type:UNSUBSCRIBE;"), 1);
+	app_flow_free(f);
+	f = flow(APP_L4_TCP, 1883);
+	feed(f, APP_DIR_TO_SERVER, will, sizeof(will));
+	assert_true(has_buf(f, APP_DIR_TO_SERVER, IPS_BUF_MQTT_CONNECT_WILLTOPIC, "t"));
+	assert_true(has_buf(f, APP_DIR_TO_SERVER, IPS_BUF_MQTT_CONNECT_WILLMESSAGE, "wm"));
+	assert_true(has_buf(f, APP_DIR_TO_SERVER, IPS_BUF_MQTT_CONNECT_PASSWORD, "pw"));
+	assert_int_equal(count(f, APP_DIR_TO_SERVER, "mqtt", "mqtt.connect.flags:will,password;"),
+	                 1);
 	app_flow_free(f);
 }
 
@@ -436,6 +457,22 @@ static void test_krb5_tcp(void **state)
 	assert_int_equal(count(f, APP_DIR_TO_CLIENT, "krb5", "krb5_err_code:25;"), 1);
 	assert_int_equal(count(f, APP_DIR_TO_CLIENT, "krb5", "krb5_err_code:>30;"), 0);
 	assert_true(has_buf(f, APP_DIR_TO_CLIENT, IPS_BUF_KRB5_SNAME, "krbtgt"));
+	app_flow_free(f);
+
+	/* The AS-REP names the client; krb5.cname is inspected to the client only. */
+	f = seed("fuzz_app_krb5/tcp_as", 88);
+	assert_int_equal(count(f, APP_DIR_TO_CLIENT, "krb5", "krb5_msg_type:11;"), 1);
+	struct app_tx *tx;
+	size_t names = 0;
+	for (tx = app_flow_tx_first(f); tx != NULL; tx = app_tx_next(tx)) {
+		const uint8_t *p;
+		size_t n;
+
+		names += app_tx_buf(tx, APP_DIR_TO_CLIENT, IPS_BUF_KRB5_CNAME, 0, &p, &n) == 0;
+		assert_int_not_equal(
+		        app_tx_buf(tx, APP_DIR_TO_SERVER, IPS_BUF_KRB5_CNAME, 0, &p, &n), 0);
+	}
+	assert_int_equal(names, 1);
 	app_flow_free(f);
 }
 
@@ -657,6 +694,9 @@ static void test_ike(void **state)
 	assert_int_equal(count(f, APP_DIR_TO_SERVER, "ike", "ike.nonce_payload_length:4;"), 1);
 	assert_int_equal(count(f, APP_DIR_TO_SERVER, "ike", "ike.exchtype:4;"), 1);
 	assert_true(has_buf(f, APP_DIR_TO_SERVER, IPS_BUF_IKE_VENDOR, "deadbeef"));
+	assert_true(has_buf(f, APP_DIR_TO_SERVER, IPS_BUF_IKE_NONCE, "\x09\x08\x07\x06"));
+	assert_true(has_buf(f, APP_DIR_TO_SERVER, IPS_BUF_IKE_KEY_EXCHANGE,
+	                    "\xaa\xbb\xcc\xdd\x01\x02\x03\x04"));
 	assert_true(has_buf(f, APP_DIR_TO_SERVER, IPS_BUF_IKE_INIT_SPI, "0102030405060708"));
 	app_flow_free(f);
 
