@@ -1,16 +1,19 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * Shared body of the app-layer fuzz targets (fuzz_app_dns.c, fuzz_app_http.c,
- * fuzz_app_tls.c, fuzz_app_ssh.c, fuzz_app_ftp.c, fuzz_app_smtp.c): they
- * differ only in their seed corpora, which steer the protocol detection
- * towards one parser. Input: byte 0 picks the transport
- * (odd: UDP) and whether transactions are acknowledged as they come; then
- * chunks, each a header byte h (direction h & 1, length (h >> 1) + 1) and
- * that many bytes, fed to one flow as stream data in order. After every
- * chunk each buffer of each transaction is read back in both directions
- * (views must be readable end to end) and the flow's memory must stay under
- * its cap. Every FTP expectation the flow posts becomes an ftp-data flow
- * fed with the rest of the input. Anything but clean returns is a bug.
+ * fuzz_app_tls.c, fuzz_app_ssh.c, fuzz_app_ftp.c, fuzz_app_smtp.c,
+ * fuzz_app_mqtt.c, ...): they differ only in their seed corpora, which steer
+ * the protocol detection towards one parser, and, for the protocols detected
+ * only on their registered port (MQTT, Kerberos, Modbus, EtherNet/IP, IKE),
+ * in APP_FUZZ_SRV_PORT, the server port defined before including this file.
+ * Input: byte 0 picks the transport (odd: UDP) and whether transactions are
+ * acknowledged as they come; then chunks, each a header byte h (direction
+ * h & 1, length (h >> 1) + 1) and that many bytes, fed to one flow as
+ * stream data in order. After every chunk each buffer of each transaction
+ * is read back in both directions (views must be readable end to end) and
+ * the flow's memory must stay under its cap. Every FTP expectation the flow
+ * posts becomes an ftp-data flow fed with the rest of the input. Anything
+ * but clean returns is a bug.
  */
 #ifndef BW_FUZZ_APP_FUZZ_H
 #define BW_FUZZ_APP_FUZZ_H
@@ -92,6 +95,10 @@ static int app_fuzz_run(const uint8_t *data, size_t size)
 	size--;
 	if (app_flow_new(&f, ctx, (mode & 1) ? APP_L4_UDP : APP_L4_TCP) != 0)
 		return 0;
+#ifdef APP_FUZZ_SRV_PORT
+	/* Targets of port-registered protocols put the flow on their port. */
+	app_flow_set_ports(f, 40000, APP_FUZZ_SRV_PORT);
+#endif
 	while (size > 0) {
 		enum app_dir dir = (enum app_dir)(data[0] & 1);
 		size_t n = (size_t)(data[0] >> 1) + 1;

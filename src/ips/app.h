@@ -48,10 +48,18 @@ enum app_proto {
 	APP_PROTO_FTP,
 	APP_PROTO_SMTP,
 	APP_PROTO_FTP_DATA, /* only through an FTP expectation (app_flow_new_ftp_data) */
+	APP_PROTO_MQTT,
+	APP_PROTO_KRB5,
+	APP_PROTO_MODBUS,
+	APP_PROTO_ENIP,
+	APP_PROTO_IKE,
 	APP_PROTO__COUNT,
 };
 
-/* "http", "tls", "dns", "ssh", "smb", "ftp", "smtp", "ftp-data", "failed", "unknown". */
+/*
+ * "http", "tls", "dns", "ssh", "smb", "ftp", "smtp", "ftp-data", "mqtt", "krb5",
+ * "modbus", "enip", "ike", "failed", "unknown".
+ */
 const char *app_proto_name(enum app_proto p);
 
 enum app_dir {
@@ -123,6 +131,14 @@ int app_flow_feed(struct app_flow *f, enum app_dir dir, const uint8_t *p, size_t
 void app_flow_gap(struct app_flow *f, enum app_dir dir);
 /* The direction ended (FIN/RST or flow timeout): completes what it can. */
 void app_flow_eof(struct app_flow *f, enum app_dir dir);
+
+/*
+ * The flow's client and server ports. Protocols Suricata detects only on
+ * their registered ports (MQTT 1883, Kerberos 88, Modbus 502, EtherNet/IP
+ * 44818, IKE 500/4500) are probed only when the server port is theirs; a
+ * flow whose ports were never set never detects them.
+ */
+void app_flow_set_ports(struct app_flow *f, uint16_t cli_port, uint16_t srv_port);
 
 enum app_proto app_flow_proto(const struct app_flow *f);
 uint32_t app_flow_events(const struct app_flow *f); /* enum app_event bits */
@@ -251,6 +267,36 @@ struct app_smtp_info {
 	const char *const *attachments; /* file names of MIME parts with one */
 	size_t nattach;
 };
+/* Selectors of struct ips_app_match.what (rule_kw_app.c, rule_kw_event.c). */
+enum app_match {
+	APP_M_EVENT,                 /* str: Suricata event name "proto.event" on the tx */
+	APP_M_MQTT_TYPE,             /* num: message type of any message in the tx */
+	APP_M_MQTT_FLAGS,            /* arg[0]: bits set, arg[1]: bits clear (dup 8, retain 1) */
+	APP_M_MQTT_QOS,              /* num */
+	APP_M_MQTT_PROTOCOL_VERSION, /* num */
+	APP_M_MQTT_REASON_CODE,      /* num */
+	APP_M_MQTT_CONNACK_SESSION_PRESENT, /* arg[0]: 0/1 */
+	APP_M_MQTT_CONNECT_FLAGS,           /* arg[0]: bits set, arg[1]: bits clear */
+	APP_M_KRB5_MSG_TYPE,                /* num */
+	APP_M_KRB5_ERR_CODE,                /* num */
+	APP_M_KRB5_TICKET_ENC,              /* arg[0] 1: weak; else arg[1..narg): etype list */
+	APP_M_MODBUS,                       /* arg[]: see app_modbus.c */
+	APP_M_ENIP_COMMAND,                 /* num */
+	APP_M_CIP_SERVICE,   /* arg[0] service, [1] class+1 (0 any), [2] attribute+1, [3] !attr */
+	APP_M_IKE_EXCH_TYPE, /* num */
+	APP_M_IKE_KEY_EXCHANGE_LEN, /* num: IKEv1 key exchange data length */
+	APP_M_IKE_NONCE_LEN,        /* num: IKEv1 nonce data length */
+	APP_M_IKE_CHOSEN_SA,        /* str: attribute name, num: value */
+};
+
+/* Parses the value of the modbus keyword into m (0 or BW_ERR_INVAL). */
+int app_modbus_parse_kw(const char *val, struct ips_app_match *m);
+
+/*
+ * Evaluates a transaction-level rule option (rule.h) on tx as inspected in
+ * direction dir. False when the option is of another protocol.
+ */
+bool app_tx_match(const struct app_tx *tx, enum app_dir dir, const struct ips_app_match *m);
 
 /* NULL unless the transaction is of that protocol. */
 const struct app_http_info *app_tx_http(const struct app_tx *tx);

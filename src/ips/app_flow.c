@@ -17,10 +17,14 @@ enum {
 };
 
 static const char *const proto_names[APP_PROTO__COUNT] = {
-        [APP_PROTO_UNKNOWN] = "unknown",   [APP_PROTO_FAILED] = "failed", [APP_PROTO_HTTP] = "http",
-        [APP_PROTO_TLS] = "tls",           [APP_PROTO_DNS] = "dns",       [APP_PROTO_SSH] = "ssh",
-        [APP_PROTO_SMB] = "smb",           [APP_PROTO_FTP] = "ftp",       [APP_PROTO_SMTP] = "smtp",
-        [APP_PROTO_FTP_DATA] = "ftp-data",
+        [APP_PROTO_UNKNOWN] = "unknown",   [APP_PROTO_FAILED] = "failed",
+        [APP_PROTO_HTTP] = "http",         [APP_PROTO_TLS] = "tls",
+        [APP_PROTO_DNS] = "dns",           [APP_PROTO_SSH] = "ssh",
+        [APP_PROTO_SMB] = "smb",           [APP_PROTO_FTP] = "ftp",
+        [APP_PROTO_FTP_DATA] = "ftp-data", [APP_PROTO_SMTP] = "smtp",
+        [APP_PROTO_MQTT] = "mqtt",         [APP_PROTO_KRB5] = "krb5",
+        [APP_PROTO_MODBUS] = "modbus",     [APP_PROTO_ENIP] = "enip",
+        [APP_PROTO_IKE] = "ike",
 };
 
 const char *app_proto_name(enum app_proto p)
@@ -94,6 +98,12 @@ void app_flow_free(struct app_flow *f)
 		tx_free(f, tx);
 	}
 	free(f);
+}
+
+void app_flow_set_ports(struct app_flow *f, uint16_t cli_port, uint16_t srv_port)
+{
+	f->cli_port = cli_port;
+	f->srv_port = srv_port;
 }
 
 enum app_proto app_flow_proto(const struct app_flow *f)
@@ -474,6 +484,88 @@ void app_line_free(struct app_flow *f, struct app_line *l)
 	l->n = 0;
 }
 
+void app_tx_event(struct app_tx *tx, const char *name)
+{
+	for (size_t i = 0; i < tx->nevents; i++)
+		if (tx->events[i] == name || strcmp(tx->events[i], name) == 0)
+			return;
+	if (tx->nevents < APP_TX_MAX_EVENTS)
+		tx->events[tx->nevents++] = name;
+}
+
+size_t app_tx_events(const struct app_tx *tx, const char *const **names)
+{
+	*names = tx->events;
+	return tx->nevents;
+}
+
+bool app_tx_match(const struct app_tx *tx, enum app_dir dir, const struct ips_app_match *m)
+{
+	if (m->what == APP_M_EVENT) {
+		for (size_t i = 0; i < tx->nevents; i++)
+			if (m->str != NULL && strcmp(tx->events[i], m->str) == 0)
+				return true;
+		return false;
+	}
+	switch (tx->proto) {
+	case APP_PROTO_MQTT:
+		return m->app == IPS_PROTO_MQTT && app_mqtt_match(tx, dir, m);
+	case APP_PROTO_KRB5:
+		return m->app == IPS_PROTO_KRB5 && app_krb5_match(tx, dir, m);
+	case APP_PROTO_MODBUS:
+		return m->app == IPS_PROTO_MODBUS && app_modbus_match(tx, dir, m);
+	case APP_PROTO_ENIP:
+		return m->app == IPS_PROTO_ENIP && app_enip_match(tx, dir, m);
+	case APP_PROTO_IKE:
+		return m->app == IPS_PROTO_IKE && app_ike_match(tx, dir, m);
+	default:
+		return false;
+	}
+}
+
+int app_rbuf_append(struct app_flow *f, struct app_rbuf *b, const uint8_t *p, size_t n, size_t max)
+{
+	if (n > max || b->len > max - n)
+		return BW_ERR_LIMIT;
+	if (b->len + n > b->cap) {
+		size_t ncap = b->cap ? b->cap : 256;
+		uint8_t *np;
+
+		while (ncap < b->len + n)
+			ncap *= 2;
+		if (!app_mem_take(f, ncap - b->cap))
+			return BW_ERR_LIMIT;
+		if ((np = realloc(b->p, ncap)) == NULL) {
+			app_mem_give(f, ncap - b->cap);
+			return BW_ERR_NOMEM;
+		}
+		b->p = np;
+		b->cap = ncap;
+	}
+	if (n > 0)
+		memcpy(b->p + b->len, p, n);
+	b->len += n;
+	return 0;
+}
+
+void app_rbuf_consume(struct app_rbuf *b, size_t n)
+{
+	if (n >= b->len) {
+		b->len = 0;
+		return;
+	}
+	memmove(b->p, b->p + n, b->len - n);
+	b->len -= n;
+}
+
+void app_rbuf_free(struct app_flow *f, struct app_rbuf *b)
+{
+	app_mem_give(f, b->cap);
+	free(b->p);
+	b->p = NULL;
+	b->len = b->cap = 0;
+}
+
 void app_hex(const uint8_t *p, size_t n, char *out)
 {
 	static const char hx[] = "0123456789abcdef";
@@ -502,13 +594,69 @@ static const struct app_parser *parser_for(enum app_proto p)
 		return &app_parser_ftp;
 	case APP_PROTO_SMTP:
 		return &app_parser_smtp;
+	case APP_PROTO_MQTT:
+		return &app_parser_mqtt;
+	case APP_PROTO_KRB5:
+		return &app_parser_krb5;
+	case APP_PROTO_MODBUS:
+		return &app_parser_modbus;
+	case APP_PROTO_ENIP:
+		return &app_parser_enip;
+	case APP_PROTO_IKE:
+		return &app_parser_ike;
 	default:
 		return NULL;
 	}
 }
 
+/*
+ * Suricata's port-registered probing parsers: only on the server port of
+ * the protocol (the default ports of suricata.yaml). BW_ERR_NOTFOUND when
+ * the port has none or its probe says no.
+ */
+static int detect_port(const struct app_flow *f, const uint8_t *p, size_t len, enum app_proto *out)
+{
+	uint16_t sp = f->srv_port;
+	int r = BW_ERR_NOTFOUND;
+
+	if (sp == 0)
+		return BW_ERR_NOTFOUND;
+	if (f->l4 == APP_L4_TCP) {
+		if (sp == 1883) {
+			r = app_mqtt_probe(p, len);
+			*out = APP_PROTO_MQTT;
+		} else if (sp == 88) {
+			r = app_krb5_probe(p, len, APP_L4_TCP);
+			*out = APP_PROTO_KRB5;
+		} else if (sp == 502) {
+			r = app_modbus_probe(p, len);
+			*out = APP_PROTO_MODBUS;
+		} else if (sp == 44818) {
+			r = app_enip_probe(p, len);
+			*out = APP_PROTO_ENIP;
+		}
+	} else {
+		if (sp == 88) {
+			r = app_krb5_probe(p, len, APP_L4_UDP);
+			*out = APP_PROTO_KRB5;
+		} else if (sp == 44818 || sp == 2222) {
+			r = app_enip_probe(p, len);
+			*out = APP_PROTO_ENIP;
+		} else if (sp == 500 || sp == 4500) {
+			r = app_ike_probe(p, len);
+			*out = APP_PROTO_IKE;
+		}
+	}
+	if (r != 0)
+		*out = APP_PROTO_UNKNOWN;
+	return r;
+}
+
 static int parser_feed(struct app_flow *f, enum app_dir dir, const uint8_t *p, size_t len)
 {
+	/* Data after a gap: the parser sees the gap now and, taking none, stops. */
+	if (f->parser != NULL && f->parser->no_gaps && f->gapped[dir] && len > 0)
+		app_flow_stop(f);
 	if (f->parser == NULL || f->dead[dir] || len == 0)
 		return 0;
 	return f->parser->feed(f, dir, p, len);
@@ -527,6 +675,31 @@ static int set_proto(struct app_flow *f, enum app_proto p)
 	return 0;
 }
 
+/*
+ * As Suricata (patterns first, then probing parsers): a positive
+ * port-independent detection wins, then the probe of the port's protocol;
+ * BW_ERR_AGAIN when either still needs bytes.
+ */
+static int detect_any(const struct app_flow *f, const uint8_t *p, size_t len, enum app_dir dir,
+                      enum app_proto *out)
+{
+	enum app_proto g = APP_PROTO_UNKNOWN, q = APP_PROTO_UNKNOWN;
+	int r = app_detect(p, len, dir, f->l4, &g);
+	int rp;
+
+	if (r == 0) {
+		*out = g;
+		return 0;
+	}
+	rp = detect_port(f, p, len, &q);
+	if (rp == 0) {
+		*out = q;
+		return 0;
+	}
+	*out = APP_PROTO_UNKNOWN;
+	return r == BW_ERR_AGAIN || rp == BW_ERR_AGAIN ? BW_ERR_AGAIN : BW_ERR_NOTFOUND;
+}
+
 /* TCP: holds bytes until one direction decides, then replays both. */
 static int feed_tcp_undecided(struct app_flow *f, enum app_dir dir, const uint8_t *p, size_t len)
 {
@@ -538,15 +711,15 @@ static int feed_tcp_undecided(struct app_flow *f, enum app_dir dir, const uint8_
 		take = APP_DETECT_MAX - f->npend[dir];
 	memcpy(f->pend[dir] + f->npend[dir], p, take);
 	f->npend[dir] += take;
-	r = app_detect(f->pend[dir], f->npend[dir], dir, APP_L4_TCP, &proto);
+	r = detect_any(f, f->pend[dir], f->npend[dir], dir, &proto);
 	if (r == BW_ERR_AGAIN && f->npend[dir] < APP_DETECT_MAX)
 		return 0;
 	if (r != 0) {
 		/* This direction cannot tell; the flow fails once both have said no. */
-		if (f->npend[dir ^ 1] >= APP_DETECT_MAX ||
+		if (f->npend[dir ^ 1] >= APP_DETECT_MAX || f->dead[dir ^ 1] ||
 		    (f->npend[dir ^ 1] > 0 &&
-		     app_detect(f->pend[dir ^ 1], f->npend[dir ^ 1], (enum app_dir)(dir ^ 1),
-		                APP_L4_TCP, &proto) == BW_ERR_NOTFOUND)) {
+		     detect_any(f, f->pend[dir ^ 1], f->npend[dir ^ 1], (enum app_dir)(dir ^ 1),
+		                &proto) == BW_ERR_NOTFOUND)) {
 			f->proto = APP_PROTO_FAILED;
 			f->events |= APP_EV_DETECT_FAILED;
 		}
@@ -593,10 +766,13 @@ int app_flow_feed(struct app_flow *f, enum app_dir dir, const uint8_t *p, size_t
 		return 0;
 	if (f->proto != APP_PROTO_UNKNOWN)
 		return parser_feed(f, dir, p, len);
-	if (f->l4 == APP_L4_TCP)
+	if (f->l4 == APP_L4_TCP) {
+		if (f->dead[dir])
+			return 0; /* a gap ended this direction's detection */
 		return feed_tcp_undecided(f, dir, p, len);
+	}
 	/* UDP: each datagram stands alone. */
-	if (app_detect(p, len, dir, APP_L4_UDP, &proto) == 0) {
+	if (detect_any(f, p, len, dir, &proto) == 0) {
 		if ((r = set_proto(f, proto)) != 0)
 			return r;
 		return parser_feed(f, dir, p, len);
@@ -608,14 +784,33 @@ int app_flow_feed(struct app_flow *f, enum app_dir dir, const uint8_t *p, size_t
 	return 0;
 }
 
+void app_flow_stop(struct app_flow *f)
+{
+	f->dead[APP_DIR_TO_SERVER] = f->dead[APP_DIR_TO_CLIENT] = true;
+}
+
 void app_flow_gap(struct app_flow *f, enum app_dir dir)
 {
 	f->events |= APP_EV_GAP;
 	f->dead[dir] = true;
+	f->gapped[dir] = true;
 	if (f->proto == APP_PROTO_UNKNOWN && f->l4 == APP_L4_TCP) {
-		f->proto = APP_PROTO_FAILED;
-		f->events |= APP_EV_DETECT_FAILED;
+		/*
+		 * As Suricata: detection of this direction is over; the other
+		 * may still decide. The flow fails once neither can.
+		 */
+		f->npend[dir] = 0;
+		if (f->dead[dir ^ 1] || f->npend[dir ^ 1] >= APP_DETECT_MAX) {
+			f->proto = APP_PROTO_FAILED;
+			f->events |= APP_EV_DETECT_FAILED;
+		}
+		return;
 	}
+	/*
+	 * A parser that takes no gaps stops both directions once data after
+	 * the gap arrives (parser_feed): Suricata reports a gap to the parser
+	 * together with the data that follows it.
+	 */
 }
 
 void app_flow_eof(struct app_flow *f, enum app_dir dir)

@@ -18,6 +18,9 @@ struct app_bufent {
 	int next; /* index in app_tx.ents, -1 at the end */
 };
 
+/* Suricata app-layer events a transaction can carry at most. */
+enum { APP_TX_MAX_EVENTS = 8 };
+
 struct app_tx {
 	struct app_tx *next;
 	uint64_t id;
@@ -41,13 +44,21 @@ struct app_tx {
 		struct app_smtp_info smtp;
 	} u;
 	struct app_dns_answer *answers; /* DNS only */
-	void *priv;                     /* parser's per-tx data: one block, freed with tx */
+	void *priv; /* parser's per-tx data: one flat block, free()d with the tx */
+	const char *events[APP_TX_MAX_EVENTS]; /* static Suricata names, see app_tx_events() */
+	uint8_t nevents;
 };
 
 struct app_flow;
 
 struct app_parser {
 	enum app_proto proto;
+	/*
+	 * Suricata parsers that take no gaps: data after a gap in either
+	 * direction, or a parse error (app_flow_stop), ends parsing of both
+	 * directions.
+	 */
+	bool no_gaps;
 	int (*init)(struct app_flow *f);
 	int (*feed)(struct app_flow *f, enum app_dir dir, const uint8_t *p, size_t len);
 	void (*eof)(struct app_flow *f, enum app_dir dir);
@@ -61,12 +72,14 @@ struct app_ctx {
 
 struct app_flow {
 	const struct app_ctx *ctx;
+	uint16_t cli_port, srv_port; /* 0: unknown */
 	enum app_l4 l4;
 	enum app_proto proto;
 	const struct app_parser *parser;
 	void *state; /* the parser's */
 	uint32_t events;
-	bool dead[2]; /* direction stopped: gap, memcap, parse error */
+	bool dead[2];   /* direction stopped: gap, memcap, parse error */
+	bool gapped[2]; /* a gap was seen in the direction */
 	size_t mem;
 	uint64_t next_id;
 	struct app_tx *txs, *tail;
@@ -92,6 +105,40 @@ extern const struct app_parser app_parser_smtp;
 void app_expect_post(struct app_flow *f, const struct app_expect *e);
 /* ftp-data: makes f the data connection of transfer e (its parser state and tx). */
 int app_ftp_data_start(struct app_flow *f, const struct app_expect *e);
+extern const struct app_parser app_parser_mqtt;
+extern const struct app_parser app_parser_krb5;
+extern const struct app_parser app_parser_modbus;
+extern const struct app_parser app_parser_enip;
+extern const struct app_parser app_parser_ike;
+
+/*
+ * Probing of the port-registered protocols, as Suricata's probing parsers:
+ * 0 with *out set, BW_ERR_AGAIN (need more bytes) or BW_ERR_NOTFOUND.
+ * app_flow.c calls them only on the protocol's server ports.
+ */
+int app_mqtt_probe(const uint8_t *p, size_t len);
+int app_krb5_probe(const uint8_t *p, size_t len, enum app_l4 l4);
+int app_modbus_probe(const uint8_t *p, size_t len);
+int app_enip_probe(const uint8_t *p, size_t len);
+int app_ike_probe(const uint8_t *p, size_t len);
+
+/* Per-protocol halves of app_tx_match() (false when the selector is not theirs). */
+bool app_mqtt_match(const struct app_tx *tx, enum app_dir dir, const struct ips_app_match *m);
+bool app_krb5_match(const struct app_tx *tx, enum app_dir dir, const struct ips_app_match *m);
+bool app_modbus_match(const struct app_tx *tx, enum app_dir dir, const struct ips_app_match *m);
+bool app_enip_match(const struct app_tx *tx, enum app_dir dir, const struct ips_app_match *m);
+bool app_ike_match(const struct app_tx *tx, enum app_dir dir, const struct ips_app_match *m);
+
+/*
+ * App-layer events of a transaction, by Suricata's rule name
+ * ("mqtt.invalid_qos_level", "krb5.weak_encryption", "ike.weak_crypto_dh"):
+ * app_tx_event() records one (a static string; duplicates and events past
+ * APP_TX_MAX_EVENTS are dropped); app_tx_events() returns how many tx has
+ * and points *names at them (in the order raised). This is what the
+ * app-layer-event keyword matches.
+ */
+void app_tx_event(struct app_tx *tx, const char *name);
+size_t app_tx_events(const struct app_tx *tx, const char *const **names);
 
 /*
  * DNS plausibility for detection: a header whose QR bit is `response`, sane
@@ -102,6 +149,9 @@ bool app_dns_probe(const uint8_t *p, size_t len, bool response, bool header_only
 /* libhtp's configuration in ctx, built once and shared read-only. */
 int app_http_ctx_init(struct app_ctx *ctx);
 void app_http_ctx_fini(struct app_ctx *ctx);
+
+/* A parse error as Suricata handles it for TCP: both directions stop. */
+void app_flow_stop(struct app_flow *f);
 
 /* Accounting: false (and APP_EV_MEMCAP) when n more bytes would pass the cap. */
 bool app_mem_take(struct app_flow *f, size_t n);
@@ -146,6 +196,19 @@ struct app_line {
 int app_line_next(struct app_flow *f, struct app_line *l, const uint8_t **p, size_t *len,
                   const uint8_t **line, size_t *llen);
 void app_line_free(struct app_flow *f, struct app_line *l);
+
+/*
+ * A per-direction reassembly buffer for record-framed protocols over TCP,
+ * its memory accounted to the flow. append fails with BW_ERR_LIMIT when the
+ * buffer would pass max bytes or the flow memcap (nothing is appended).
+ */
+struct app_rbuf {
+	uint8_t *p;
+	size_t len, cap;
+};
+int app_rbuf_append(struct app_flow *f, struct app_rbuf *b, const uint8_t *p, size_t n, size_t max);
+void app_rbuf_consume(struct app_rbuf *b, size_t n); /* drops the first n bytes */
+void app_rbuf_free(struct app_flow *f, struct app_rbuf *b);
 
 /* Lowercase hex of n bytes into out (2n + 1). */
 void app_hex(const uint8_t *p, size_t n, char *out);

@@ -257,10 +257,15 @@ static uint8_t pc_mask(const struct ips_rule *r)
 	case IPS_PROTO_FTP:
 	case IPS_PROTO_FTP_DATA:
 	case IPS_PROTO_SMTP:
+	case IPS_PROTO_MQTT:
+	case IPS_PROTO_MODBUS:
 		return 1u << DET_PC_TCP;
 	case IPS_PROTO_UDP:
+	case IPS_PROTO_IKE:
 		return 1u << DET_PC_UDP;
 	case IPS_PROTO_DNS:
+	case IPS_PROTO_KRB5:
+	case IPS_PROTO_ENIP:
 		return (1u << DET_PC_TCP) | (1u << DET_PC_UDP);
 	case IPS_PROTO_ICMP:
 		return 1u << DET_PC_ICMP;

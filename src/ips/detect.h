@@ -29,6 +29,8 @@
 
 #include "ips/rule.h"
 
+struct app_tx;
+
 /* A borrowed byte view. */
 struct ips_bufv {
 	const uint8_t *p;
@@ -126,6 +128,8 @@ struct ips_detect_input {
 	struct ips_flowbits_state *flowbits;       /* NULL: no flow state */
 	/* App-layer buffers (IPS_BUF_PAYLOAD is ignored here: use payload). */
 	struct ips_detect_buf bufs[IPS_BUF__COUNT];
+	/* The app-layer transaction inspected (struct app_tx *), for IPS_KW_APP options. */
+	const struct app_tx *app_tx;
 	/* Optional: prefilter progress of growing single-view buffers (see above). */
 	struct ips_detect_carry *carry[IPS_BUF__COUNT];
 	/* Optional: payload prefilter hits to record (packet run) or to reuse (stream run). */

@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ips/app.h"
 #include "ips/detect_int.h"
 
 /* ---- views and transforms ---- */
@@ -650,14 +651,19 @@ static bool header_match(const struct ips_rule *r, const struct ips_detect_input
 	case IPS_PROTO_FTP:
 	case IPS_PROTO_FTP_DATA:
 	case IPS_PROTO_SMTP:
+	case IPS_PROTO_MQTT:
+	case IPS_PROTO_MODBUS:
 		if (in->proto != 6)
 			return false;
 		break;
 	case IPS_PROTO_UDP:
+	case IPS_PROTO_IKE:
 		if (in->proto != 17)
 			return false;
 		break;
 	case IPS_PROTO_DNS:
+	case IPS_PROTO_KRB5:
+	case IPS_PROTO_ENIP:
 		if (in->proto != 6 && in->proto != 17)
 			return false;
 		break;
@@ -801,6 +807,10 @@ static bool pkt_match(const struct det_op *op, const struct ips_detect_input *in
 		return memcmp(in->src, in->dst, in->ip_version == 6 ? 16 : 4) == 0;
 	case IPS_KW_STREAM_SIZE:
 		return stream_size_match(o->data, in);
+	case IPS_KW_APP:
+		return in->app_tx &&
+		       app_tx_match(in->app_tx,
+		                    in->to_server ? APP_DIR_TO_SERVER : APP_DIR_TO_CLIENT, o->data);
 	case IPS_KW_URILEN: {
 		const struct ips_urilen *u = o->data;
 		enum ips_buf b = u->raw ? IPS_BUF_HTTP_RAW_URI : IPS_BUF_HTTP_URI;

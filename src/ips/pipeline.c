@@ -130,6 +130,7 @@ static enum rule_kind rule_kind(const struct ips_rule *r)
 		const struct ips_opt *o = &r->opts[i];
 		switch (o->kw) {
 		case IPS_KW_URILEN:
+		case IPS_KW_APP:
 			return RK_APP;
 		case IPS_KW_CONTENT:
 		case IPS_KW_PCRE:
@@ -168,6 +169,16 @@ static enum ips_proto app_to_rule_proto(enum app_proto p)
 		return IPS_PROTO_FTP_DATA;
 	case APP_PROTO_SMTP:
 		return IPS_PROTO_SMTP;
+	case APP_PROTO_MQTT:
+		return IPS_PROTO_MQTT;
+	case APP_PROTO_KRB5:
+		return IPS_PROTO_KRB5;
+	case APP_PROTO_MODBUS:
+		return IPS_PROTO_MODBUS;
+	case APP_PROTO_ENIP:
+		return IPS_PROTO_ENIP;
+	case APP_PROTO_IKE:
+		return IPS_PROTO_IKE;
 	default:
 		return IPS_PROTO_IP;
 	}
@@ -256,6 +267,7 @@ static struct app_flow *flow_app(struct ips_pipeline *pl, struct ips_flow_rec *f
 		} else if (app_flow_new(&af, pl->actx, l4) != 0) {
 			return NULL;
 		}
+		app_flow_set_ports(af, f->cli_port, f->srv_port);
 		f->app = af;
 		f->app_free = app_free_cb;
 	}
@@ -574,6 +586,7 @@ static void inspect_txs_dir(struct ips_pipeline *pl, struct ips_flow_rec *f, int
 		input_from_flow(&in, f, d == IPS_DIR_TO_SERVER);
 		in.ts_usec = (pl->cur ? pl->cur->ts_ns : f->last_ns) / 1000;
 		fill_bufs(pl, &in, tx, (enum app_dir)d);
+		in.app_tx = tx;
 		uint64_t id = app_tx_id(tx);
 		carry_attach(pf, &in, id, d);
 		size_t n = run(pl, &in, 2);

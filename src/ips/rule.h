@@ -52,6 +52,11 @@ enum ips_proto {
 	IPS_PROTO_FTP,
 	IPS_PROTO_FTP_DATA,
 	IPS_PROTO_SMTP,
+	IPS_PROTO_MQTT,   /* TCP */
+	IPS_PROTO_KRB5,   /* TCP or UDP */
+	IPS_PROTO_MODBUS, /* TCP */
+	IPS_PROTO_ENIP,   /* TCP or UDP */
+	IPS_PROTO_IKE,    /* UDP; "ikev2" is an alias */
 	IPS_PROTO__COUNT,
 };
 
@@ -144,6 +149,22 @@ enum ips_buf {
 	IPS_BUF_FTP_COMMAND,
 	IPS_BUF_FTP_COMMAND_DATA,
 	IPS_BUF_FTPDATA_COMMAND, /* "retr" to the client or "stor" to the server */
+	IPS_BUF_KRB5_CNAME,      /* one instance per name component */
+	IPS_BUF_KRB5_SNAME,
+	IPS_BUF_MQTT_PUBLISH_TOPIC,
+	IPS_BUF_MQTT_PUBLISH_MESSAGE,
+	IPS_BUF_MQTT_CONNECT_CLIENTID,
+	IPS_BUF_MQTT_CONNECT_USERNAME,
+	IPS_BUF_MQTT_CONNECT_PASSWORD,
+	IPS_BUF_MQTT_CONNECT_WILLTOPIC,
+	IPS_BUF_MQTT_CONNECT_WILLMESSAGE,
+	IPS_BUF_MQTT_SUBSCRIBE_TOPIC, /* one instance per topic */
+	IPS_BUF_MQTT_UNSUBSCRIBE_TOPIC,
+	IPS_BUF_IKE_INIT_SPI,     /* 16 lowercase hex digits; messages to the server */
+	IPS_BUF_IKE_RESP_SPI,     /* the same, messages to the client */
+	IPS_BUF_IKE_KEY_EXCHANGE, /* IKEv1 key exchange data */
+	IPS_BUF_IKE_NONCE,        /* IKEv1 nonce data */
+	IPS_BUF_IKE_VENDOR,       /* IKEv1 vendor IDs in lowercase hex, one instance each */
 	IPS_BUF__COUNT,
 };
 
@@ -197,6 +218,7 @@ enum ips_kw {
 	IPS_KW_STICKY,           /* sticky buffer switch (not kept as an option) */
 	IPS_KW_BUF_MODIFIER,     /* Snort 2 modifier: moves the previous content */
 	IPS_KW_BUF_EQ,           /* struct ips_buf_eq: a whole app buffer compared */
+	IPS_KW_APP,              /* struct ips_app_match: a transaction field of an app parser */
 	IPS_KW__COUNT,
 };
 
@@ -431,6 +453,23 @@ struct ips_buf_eq {
 	bool ssh2_compat;
 };
 
+/*
+ * A transaction-level test of an app-layer parser (mqtt.type, krb5_msg_type,
+ * modbus, enip_command, ike.*, app-layer-event, ...). `what` is a selector
+ * private to the app layer (enum app_match in app_int.h); the other fields
+ * are its arguments. Evaluated by app_tx_match() on the transaction being
+ * inspected; never true on packets.
+ */
+struct ips_app_match {
+	enum ips_proto app;
+	unsigned what;
+	struct ips_num num;
+	bool negated;
+	uint64_t arg[8]; /* selector-specific (flags, masks, ranges, lists) */
+	size_t narg;
+	char *str; /* selector-specific text (an event name), owned */
+};
+
 /* One option in rule order; data is NULL for keywords without data. */
 struct ips_opt {
 	enum ips_kw kw;
@@ -467,7 +506,7 @@ struct ips_rule {
 	enum ips_action action;
 	enum ips_proto proto;
 	enum ips_tcp_scope tcp_scope;
-	enum ips_proto app; /* app layer the options need (HTTP/DNS/TLS) or IPS_PROTO_IP */
+	enum ips_proto app; /* app layer the options need (HTTP, DNS, ...) or IPS_PROTO_IP */
 	struct ips_addrset src, dst;
 	struct ips_portset sp, dp;
 	bool bidir; /* <> */

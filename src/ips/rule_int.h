@@ -72,6 +72,18 @@ extern const struct ips_keyword ips_kw_proto_table[];
 extern const size_t ips_kw_proto_count;
 extern const struct ips_keyword ips_kw_buffer_table[];
 extern const size_t ips_kw_buffer_count;
+extern const struct ips_keyword ips_kw_app_table[]; /* rule_kw_app.c: app transaction fields */
+extern const size_t ips_kw_app_count;
+extern const struct ips_keyword ips_kw_event_table[]; /* rule_kw_event.c: app-layer-event */
+extern const size_t ips_kw_event_count;
+
+/*
+ * Records that the rule inspects app protocol app (fails when the rule's
+ * protocol or an earlier option says otherwise); why names the keyword.
+ */
+int ips_need_app(struct ips_parse_ctx *ctx, enum ips_proto app, const char *why);
+/* Suricata's name of a rule protocol ("http", "mqtt", ...). */
+const char *ips_proto_name(enum ips_proto p);
 
 /* The registry entry for name, or NULL. */
 const struct ips_keyword *ips_keyword_find(const char *name);

@@ -53,6 +53,8 @@ static void kw_init(void)
 	        {ips_kw_byte_table, &ips_kw_byte_count},
 	        {ips_kw_proto_table, &ips_kw_proto_count},
 	        {ips_kw_buffer_table, &ips_kw_buffer_count},
+	        {ips_kw_app_table, &ips_kw_app_count},
+	        {ips_kw_event_table, &ips_kw_event_count},
 	};
 	size_t total = 0;
 	for (size_t i = 0; i < sizeof(mods) / sizeof(mods[0]); i++)
@@ -378,13 +380,19 @@ static const char *const proto_names[IPS_PROTO__COUNT] = {
         [IPS_PROTO_HTTP] = "http", [IPS_PROTO_DNS] = "dns",
         [IPS_PROTO_TLS] = "tls",   [IPS_PROTO_SSH] = "ssh",
         [IPS_PROTO_FTP] = "ftp",   [IPS_PROTO_FTP_DATA] = "ftp-data",
-        [IPS_PROTO_SMTP] = "smtp",
+        [IPS_PROTO_SMTP] = "smtp", [IPS_PROTO_MQTT] = "mqtt",
+        [IPS_PROTO_KRB5] = "krb5", [IPS_PROTO_MODBUS] = "modbus",
+        [IPS_PROTO_ENIP] = "enip", [IPS_PROTO_IKE] = "ike",
 };
+
+const char *ips_proto_name(enum ips_proto p)
+{
+	return (unsigned)p < IPS_PROTO__COUNT ? proto_names[p] : "?";
+}
 
 /*
  * Protocols Suricata knows that this engine does not decode (yet). Names in
- * proto_names are found first: ssh, ftp, ftp-data and smtp here are not
- * reached.
+ * proto_names are matched first, so listing them here too is harmless.
  */
 static const char *const proto_unsupported[] = {
         "sctp",   "icmpv6", "ftp",       "ftp-data", "smtp",    "smb",     "ssh",
@@ -428,6 +436,10 @@ static int parse_proto(struct ips_parse_ctx *ctx, const char *s)
 			r->proto = (enum ips_proto)i;
 			return 0;
 		}
+	}
+	if (strcasecmp(s, "ikev2") == 0) {
+		r->proto = IPS_PROTO_IKE;
+		return 0;
 	}
 	if (strcasecmp(s, "tcp-pkt") == 0 || strcasecmp(s, "tcp-stream") == 0) {
 		r->proto = IPS_PROTO_TCP;
@@ -507,6 +519,12 @@ static enum ips_proto buf_app(enum ips_buf b)
 		return IPS_PROTO_FTP;
 	if (b == IPS_BUF_FTPDATA_COMMAND)
 		return IPS_PROTO_FTP_DATA;
+	if (b == IPS_BUF_KRB5_CNAME || b == IPS_BUF_KRB5_SNAME)
+		return IPS_PROTO_KRB5;
+	if (b >= IPS_BUF_MQTT_PUBLISH_TOPIC && b <= IPS_BUF_MQTT_UNSUBSCRIBE_TOPIC)
+		return IPS_PROTO_MQTT;
+	if (b >= IPS_BUF_IKE_INIT_SPI && b <= IPS_BUF_IKE_VENDOR)
+		return IPS_PROTO_IKE;
 	return IPS_PROTO_TLS;
 }
 
@@ -524,6 +542,13 @@ static enum ips_proto rule_buf_app(const struct ips_rule *r, enum ips_buf b)
 	return buf_app(b);
 }
 
+/* Whether app protocol a runs over UDP. */
+static bool app_over_udp(enum ips_proto a)
+{
+	return a == IPS_PROTO_DNS || a == IPS_PROTO_KRB5 || a == IPS_PROTO_ENIP ||
+	       a == IPS_PROTO_IKE;
+}
+
 static int need_app(struct ips_parse_ctx *ctx, enum ips_proto app, const char *why)
 {
 	struct ips_rule *r = ctx->r;
@@ -535,13 +560,20 @@ static int need_app(struct ips_parse_ctx *ctx, enum ips_proto app, const char *w
 	if (r->proto >= IPS_PROTO_HTTP && r->proto != app)
 		return ips_fail(ctx, BW_ERR_INVAL, "%s: needs %s but the rule is %s", why,
 		                proto_names[app], proto_names[r->proto]);
-	/* DNS also runs over TCP; http and tls only over TCP. */
-	if (r->proto == IPS_PROTO_UDP && app != IPS_PROTO_DNS)
+	/* DNS, krb5 and enip also run over UDP; ike only does; the others need TCP. */
+	if (r->proto == IPS_PROTO_UDP && !app_over_udp(app))
 		return ips_fail(ctx, BW_ERR_INVAL, "%s: %s over udp", why, proto_names[app]);
+	if (r->proto == IPS_PROTO_TCP && app == IPS_PROTO_IKE)
+		return ips_fail(ctx, BW_ERR_INVAL, "%s: %s over tcp", why, proto_names[app]);
 	if (r->proto == IPS_PROTO_ICMP)
 		return ips_fail(ctx, BW_ERR_INVAL, "%s: %s on an icmp rule", why, proto_names[app]);
 	r->app = app;
 	return 0;
+}
+
+int ips_need_app(struct ips_parse_ctx *ctx, enum ips_proto app, const char *why)
+{
+	return need_app(ctx, app, why);
 }
 
 static int apply_option(struct ips_parse_ctx *ctx, const char *name, const char *val)
