@@ -24,6 +24,7 @@ struct app_tx {
 	enum app_proto proto;
 	uint32_t flags;  /* enum app_tx_flag */
 	uint8_t updated; /* bit per enum app_dir */
+	uint32_t events; /* 1u << enum app_tx_event */
 	struct app_bufent *ents;
 	size_t nents, capents;
 	int first[2][IPS_BUF__COUNT], last[2][IPS_BUF__COUNT]; /* per enum app_dir */
@@ -109,6 +110,8 @@ const char *app_tx_strdup(struct app_flow *f, struct app_tx *tx, const void *p, 
 /* The first instance of b as a string (buffers are stored NUL-terminated). */
 const char *app_tx_buf_str(const struct app_tx *tx, enum app_dir dir, enum ips_buf b);
 void app_tx_mark(struct app_tx *tx, enum app_dir dir);
+/* Raises a transaction event (and marks tx updated in dir, so it is inspected). */
+void app_tx_event(struct app_tx *tx, enum app_dir dir, enum app_tx_event ev);
 
 /* Lowercase hex of n bytes into out (2n + 1). */
 void app_hex(const uint8_t *p, size_t n, char *out);

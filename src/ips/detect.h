@@ -109,6 +109,30 @@ struct ips_detect_input {
 	struct ips_detect_carry *carry[IPS_BUF__COUNT];
 	/* Time, for threshold and detection_filter. */
 	uint64_t ts_usec;
+	/* Events (decode-event, stream-event, app-layer-event). */
+	const uint8_t *events; /* enum ips_event of the packet */
+	size_t n_events;
+	uint32_t stream_events; /* 1u << enum ips_stream_event, raised by this packet */
+	uint32_t app_events;    /* 1u << enum app_tx_event of the transaction inspected */
+	/* Header details (packet runs). */
+	uint16_t ipopts;         /* enum ips_ipopt bits of the IPv4 header */
+	uint8_t ipv4_csum;       /* enum ips_csum_state of the IPv4 header */
+	uint8_t l4_csum;         /* enum ips_csum_state of the TCP/UDP/ICMP checksum */
+	bool has_mtu;            /* ICMPv6 packet too big (type 2, code 0) */
+	uint32_t mtu;            /* its MTU field */
+	bool has_flow_age;       /* flow_age is known */
+	uint32_t flow_age;       /* seconds since the flow's first packet */
+	bool has_dns_opcode;     /* a DNS transaction is inspected: */
+	uint8_t dns_opcode;      /* its header opcode */
+	struct ips_bufv hdrv[3]; /* views for the packet header buffers (tcp.hdr, ...) */
+};
+
+/* Checksum states for ips_detect_input.ipv4_csum / l4_csum. */
+enum ips_csum_state {
+	IPS_CSUM_NA,      /* no such checksum in this input */
+	IPS_CSUM_OK,      /* verified correct */
+	IPS_CSUM_BAD,     /* verified wrong */
+	IPS_CSUM_SKIPPED, /* not verified (fragment, truncated, disabled): any keyword matches */
 };
 
 /* Sets buffer b of in to the single view v (which must outlive the inspection). */

@@ -636,10 +636,14 @@ static bool header_match(const struct ips_rule *r, const struct ips_detect_input
 	case IPS_PROTO_ICMP:
 		if (in->proto != 1 && in->proto != 58)
 			return false;
+		if (r->icmp_version && in->proto != (r->icmp_version == 4 ? 1 : 58))
+			return false;
 		break;
 	default:
 		return false;
 	}
+	if (r->ip_version && in->ip_version != r->ip_version)
+		return false;
 	if (r->app != IPS_PROTO_IP && in->app != r->app)
 		return false;
 	if (r->tcp_scope == IPS_TCP_PKT && in->is_stream)
@@ -745,6 +749,36 @@ static bool stream_size_match(const struct ips_stream_size *ss, const struct ips
 	return false;
 }
 
+/*
+ * Suricata's *-csum keywords: only on a packet of the named protocols; an
+ * unverified checksum (checksum checks off, fragment, truncated) matches
+ * both valid and invalid, as Suricata's PKT_IGNORE_CHECKSUM does.
+ */
+static bool csum_match(const struct ips_csum *c, const struct ips_detect_input *in)
+{
+	static const struct {
+		uint8_t ipv, proto; /* proto 0: the IPv4 header itself */
+	} want[] = {
+	        [IPS_CSUM_IPV4] = {4, 0},    [IPS_CSUM_TCPV4] = {4, 6},  [IPS_CSUM_TCPV6] = {6, 6},
+	        [IPS_CSUM_UDPV4] = {4, 17},  [IPS_CSUM_UDPV6] = {6, 17}, [IPS_CSUM_ICMPV4] = {4, 1},
+	        [IPS_CSUM_ICMPV6] = {6, 58},
+	};
+	if ((unsigned)c->kind >= sizeof(want) / sizeof(want[0]) || in->is_stream ||
+	    in->ip_version != want[c->kind].ipv)
+		return false;
+	uint8_t st = in->ipv4_csum;
+	if (want[c->kind].proto) {
+		if (in->proto != want[c->kind].proto)
+			return false;
+		st = in->l4_csum;
+	}
+	if (st == IPS_CSUM_SKIPPED)
+		return true;
+	if (st == IPS_CSUM_NA)
+		return false;
+	return (st == IPS_CSUM_OK) == c->valid;
+}
+
 static bool pkt_match(const struct det_op *op, const struct ips_detect_input *in)
 {
 	const struct ips_opt *o = op->o;
@@ -773,6 +807,28 @@ static bool pkt_match(const struct det_op *op, const struct ips_detect_input *in
 		return memcmp(in->src, in->dst, in->ip_version == 6 ? 16 : 4) == 0;
 	case IPS_KW_STREAM_SIZE:
 		return stream_size_match(o->data, in);
+	case IPS_KW_DECODE_EVENT: {
+		const struct ips_event_ref *e = o->data;
+		for (size_t k = 0; k < in->n_events; k++)
+			if (in->events[k] == e->id)
+				return true;
+		return false;
+	}
+	case IPS_KW_STREAM_EVENT:
+		return (in->stream_events >> ((const struct ips_event_ref *)o->data)->id) & 1u;
+	case IPS_KW_APP_EVENT:
+		return (in->app_events >> ((const struct ips_event_ref *)o->data)->id) & 1u;
+	case IPS_KW_IPOPTS:
+		return in->ip_version == 4 &&
+		       (in->ipopts & ((const struct ips_ipopts *)o->data)->mask);
+	case IPS_KW_CSUM:
+		return csum_match(o->data, in);
+	case IPS_KW_FLOW_AGE:
+		return in->has_flow_age && ips_num_match(o->data, in->flow_age);
+	case IPS_KW_DNS_OPCODE:
+		return in->has_dns_opcode && ips_num_match(o->data, in->dns_opcode);
+	case IPS_KW_ICMPV6_MTU:
+		return in->has_mtu && ips_num_match(o->data, in->mtu);
 	case IPS_KW_URILEN: {
 		const struct ips_urilen *u = o->data;
 		enum ips_buf b = u->raw ? IPS_BUF_HTTP_RAW_URI : IPS_BUF_HTTP_URI;

@@ -6,7 +6,9 @@
  * ("content:...; http_uri;") move only the content just before them. The
  * legacy underscore names of buffers that Suricata introduced as sticky
  * (file_data, dns_query, tls_sni, ja3_hash, http_content_type, ...) are
- * sticky too, as in Suricata.
+ * sticky too, as in Suricata. tcp.hdr, udp.hdr and icmpv6.hdr select a
+ * packet's transport header: they are inspected on packets, not on the
+ * stream or transactions.
  */
 #include "ips/rule_int.h"
 
@@ -49,6 +51,9 @@ static const char *const buf_names[IPS_BUF__COUNT] = {
         [IPS_BUF_JA3_HASH] = "ja3.hash",
         [IPS_BUF_JA3_STRING] = "ja3.string",
         [IPS_BUF_JA3S_HASH] = "ja3s.hash",
+        [IPS_BUF_TCP_HDR] = "tcp.hdr",
+        [IPS_BUF_UDP_HDR] = "udp.hdr",
+        [IPS_BUF_ICMPV6_HDR] = "icmpv6.hdr",
 };
 
 const char *ips_buf_name(enum ips_buf b)
@@ -102,6 +107,9 @@ const struct ips_keyword ips_kw_buffer_table[] = {
         S("ja3.hash", IPS_BUF_JA3_HASH), S("ja3_hash", IPS_BUF_JA3_HASH),
         S("ja3.string", IPS_BUF_JA3_STRING), S("ja3_string", IPS_BUF_JA3_STRING),
         S("ja3s.hash", IPS_BUF_JA3S_HASH), S("ja3s_hash", IPS_BUF_JA3S_HASH),
+        /* Packet header sticky buffers (Suricata 5+). */
+        S("tcp.hdr", IPS_BUF_TCP_HDR), S("udp.hdr", IPS_BUF_UDP_HDR),
+        S("icmpv6.hdr", IPS_BUF_ICMPV6_HDR),
         /* Snort 2 / Suricata legacy content modifiers. */
         M("http_uri", IPS_BUF_HTTP_URI), M("http_raw_uri", IPS_BUF_HTTP_RAW_URI),
         M("http_method", IPS_BUF_HTTP_METHOD), M("http_header", IPS_BUF_HTTP_HEADER),

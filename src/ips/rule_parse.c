@@ -53,6 +53,7 @@ static void kw_init(void)
 	        {ips_kw_byte_table, &ips_kw_byte_count},
 	        {ips_kw_proto_table, &ips_kw_proto_count},
 	        {ips_kw_buffer_table, &ips_kw_buffer_count},
+	        {ips_kw_event_table, &ips_kw_event_count},
 	};
 	size_t total = 0;
 	for (size_t i = 0; i < sizeof(mods) / sizeof(mods[0]); i++)
@@ -380,12 +381,59 @@ static const char *const proto_names[IPS_PROTO__COUNT] = {
 
 /* Protocols Suricata knows that this engine does not decode (yet). */
 static const char *const proto_unsupported[] = {
-        "sctp",   "icmpv6", "ftp",       "ftp-data", "smtp",    "smb",     "ssh",
-        "dcerpc", "http2",  "quic",      "nfs",      "tftp",    "krb5",    "dhcp",
-        "snmp",   "sip",    "rfb",       "mqtt",     "rdp",     "ike",     "ikev2",
-        "ntp",    "enip",   "dnp3",      "modbus",   "imap",    "pop3",    "bittorrent-dht",
-        "pgsql",  "telnet", "websocket", "ldap",     "nntp",    "ipv6",    "ipv4",
-        "ip6",    "pkthdr", "doh2",      "http1",    "dns-tcp", "dns-udp", "tcp-stream-only",
+        "sctp",
+        "ftp",
+        "ftp-data",
+        "smtp",
+        "smb",
+        "ssh",
+        "dcerpc",
+        "http2",
+        "quic",
+        "nfs",
+        "tftp",
+        "krb5",
+        "dhcp",
+        "snmp",
+        "sip",
+        "rfb",
+        "mqtt",
+        "rdp",
+        "ike",
+        "ikev2",
+        "ntp",
+        "enip",
+        "dnp3",
+        "modbus",
+        "imap",
+        "pop3",
+        "bittorrent-dht",
+        "pgsql",
+        "telnet",
+        "websocket",
+        "ldap",
+        "nntp",
+        "doh2",
+        "http1",
+        "dns-tcp",
+        "dns-udp",
+        "tcp-stream-only",
+};
+
+/*
+ * Suricata's network-layer protocol forms (detect-engine-proto.c): pkthdr is
+ * "ip" (any packet), ipv4/ip4 and ipv6/ip6 restrict the IP version,
+ * icmpv4/icmpv6 one ICMP version ("icmp" is both).
+ */
+static const struct {
+	const char *name;
+	enum ips_proto proto;
+	uint8_t ip_version, icmp_version;
+} proto_forms[] = {
+        {"pkthdr", IPS_PROTO_IP, 0, 0},   {"ipv4", IPS_PROTO_IP, 4, 0},
+        {"ip4", IPS_PROTO_IP, 4, 0},      {"ipv6", IPS_PROTO_IP, 6, 0},
+        {"ip6", IPS_PROTO_IP, 6, 0},      {"icmpv4", IPS_PROTO_ICMP, 0, 4},
+        {"icmpv6", IPS_PROTO_ICMP, 0, 6},
 };
 
 static const char *const act_names[] = {"alert",     "drop",       "reject", "rejectsrc",
@@ -419,6 +467,14 @@ static int parse_proto(struct ips_parse_ctx *ctx, const char *s)
 	for (int i = 0; i < IPS_PROTO__COUNT; i++) {
 		if (strcasecmp(s, proto_names[i]) == 0) {
 			r->proto = (enum ips_proto)i;
+			return 0;
+		}
+	}
+	for (size_t i = 0; i < sizeof(proto_forms) / sizeof(proto_forms[0]); i++) {
+		if (strcasecmp(s, proto_forms[i].name) == 0) {
+			r->proto = proto_forms[i].proto;
+			r->ip_version = proto_forms[i].ip_version;
+			r->icmp_version = proto_forms[i].icmp_version;
 			return 0;
 		}
 	}
@@ -488,7 +544,7 @@ static int parse_header(struct ips_parse_ctx *ctx, const char *p, const char *en
 /* App layer a buffer belongs to. */
 static enum ips_proto buf_app(enum ips_buf b)
 {
-	if (b == IPS_BUF_PAYLOAD)
+	if (b == IPS_BUF_PAYLOAD || ips_buf_is_pkt(b))
 		return IPS_PROTO_IP;
 	if (b <= IPS_BUF_FILE_DATA)
 		return IPS_PROTO_HTTP;
@@ -497,7 +553,7 @@ static enum ips_proto buf_app(enum ips_buf b)
 	return IPS_PROTO_TLS;
 }
 
-static int need_app(struct ips_parse_ctx *ctx, enum ips_proto app, const char *why)
+int ips_need_app(struct ips_parse_ctx *ctx, enum ips_proto app, const char *why)
 {
 	struct ips_rule *r = ctx->r;
 	if (app == IPS_PROTO_IP)
@@ -532,7 +588,7 @@ static int apply_option(struct ips_parse_ctx *ctx, const char *name, const char 
 	if (kw->flags & IPS_KWF_STICKY) {
 		ctx->buf = kw->buf;
 		ctx->sticky = kw->buf != IPS_BUF_PAYLOAD;
-		return need_app(ctx, buf_app(kw->buf), name);
+		return ips_need_app(ctx, buf_app(kw->buf), name);
 	}
 	if (kw->flags & IPS_KWF_BUFMOD) {
 		struct ips_opt *c = ctx->last_content;
@@ -543,7 +599,7 @@ static int apply_option(struct ips_parse_ctx *ctx, const char *name, const char 
 			                "%s: the content is already in buffer %s", name,
 			                ips_buf_name(c->buf));
 		c->buf = kw->buf;
-		return need_app(ctx, buf_app(kw->buf), name);
+		return ips_need_app(ctx, buf_app(kw->buf), name);
 	}
 	if ((kw->flags & IPS_KWF_TRANSFORM) && !ctx->sticky)
 		return ips_fail(ctx, BW_ERR_INVAL, "%s: transform without a sticky buffer", name);
@@ -563,7 +619,7 @@ static int apply_option(struct ips_parse_ctx *ctx, const char *name, const char 
 	         : (kw->flags & IPS_KWF_INBUF) ? ctx->buf
 	                                       : IPS_BUF_PAYLOAD;
 	o->data = data;
-	if (o->buf != IPS_BUF_PAYLOAD && (e = need_app(ctx, buf_app(o->buf), name)) != 0)
+	if (o->buf != IPS_BUF_PAYLOAD && (e = ips_need_app(ctx, buf_app(o->buf), name)) != 0)
 		return e;
 	if (kw->id == IPS_KW_CONTENT)
 		ctx->last_content = o;
@@ -601,7 +657,7 @@ static int finish_rule(struct ips_parse_ctx *ctx, bool have_sid)
 		else if (o->kw == IPS_KW_CONTENT &&
 		         (((struct ips_content *)o->data)->flags & IPS_CF_FAST_PATTERN))
 			r->fast_pattern = o->data;
-		else if (o->kw == IPS_KW_URILEN && need_app(ctx, IPS_PROTO_HTTP, "urilen"))
+		else if (o->kw == IPS_KW_URILEN && ips_need_app(ctx, IPS_PROTO_HTTP, "urilen"))
 			return BW_ERR_INVAL;
 		if (o->kw != IPS_KW_BSIZE)
 			continue;
@@ -1177,6 +1233,10 @@ void ips_rule_dump(const struct ips_rule *r, FILE *f)
 	        r->line);
 	fprintf(f, "  header: %s %s%s", act_names[r->action], proto_names[r->proto],
 	        scope[r->tcp_scope]);
+	if (r->ip_version)
+		fprintf(f, " ipv%u", r->ip_version);
+	if (r->icmp_version)
+		fprintf(f, " icmpv%u", r->icmp_version);
 	if (r->app != IPS_PROTO_IP && r->app != r->proto)
 		fprintf(f, " app=%s", proto_names[r->app]);
 	fputc(' ', f);

@@ -56,7 +56,7 @@
 #define IPS_STREAM_EVENTS(X)                                                                       \
 	X(3WHS_SYNACK_WRONG_ACK, "stream.3whs_synack_with_wrong_ack")                              \
 	X(3WHS_SYNACK_TOSERVER, "stream.3whs_synack_in_wrong_direction")                           \
-	X(3WHS_SYN_RESEND_DIFF_SEQ, "stream.3whs_syn_resend_different_seq_on_syn_recv")            \
+	X(3WHS_SYN_RESEND_DIFF_SEQ, "stream.3whs_syn_resend_diff_seq_on_syn_recv")                 \
 	X(3WHS_ACK_WRONG, "stream.3whs_wrong_seq_wrong_ack")                                       \
 	X(PKT_INVALID_ACK, "stream.pkt_invalid_ack")                                               \
 	X(PKT_RETRANSMISSION, "stream.pkt_retransmission")                                         \
@@ -67,7 +67,9 @@
 	X(MEMCAP, "stream.reassembly_memcap")                                                      \
 	X(RST_INVALID, "stream.rst_invalid")                                                       \
 	X(DATA_AFTER_FIN, "stream.data_after_fin")                                                 \
-	X(SYN_ON_ESTABLISHED, "stream.est_syn_resend_different_seq")
+	X(SYN_ON_ESTABLISHED, "stream.est_syn_resend_diff_seq")                                    \
+	X(PKT_INVALID_TIMESTAMP, "stream.pkt_invalid_timestamp")                                   \
+	X(SUSPECTED_RST_INJECT, "stream.suspected_rst_inject")
 
 enum ips_stream_event {
 #define IPS_SEV_ENUM(n, s) IPS_SEV_##n,
