@@ -150,7 +150,9 @@ bool app_dns_probe(const uint8_t *p, size_t len, bool response, bool header_only
 		return false;
 	if (h.qd == 0 || h.qd > DNS_PROBE_MAX_QD)
 		return false;
-	if (!response && (h.an > 0 || h.ns > 0 || h.ar > 2))
+	/* Queries carry no records, except NOTIFY (RFC 1996 3.7: the new SOA)
+	 * and UPDATE (RFC 2136 2.3: prerequisites and updates). */
+	if (!response && opcode != 4 && opcode != 5 && (h.an > 0 || h.ns > 0 || h.ar > 2))
 		return false;
 	if (header_only)
 		return true;
@@ -323,6 +325,11 @@ static void parse_msg(struct app_flow *f, enum app_dir dir, const uint8_t *msg, 
 	tx->flags = APP_TX_COMPLETE | (response ? APP_TX_RES_HDRS | APP_TX_RES_DONE
 	                                        : APP_TX_REQ_HDRS | APP_TX_REQ_DONE);
 	app_tx_mark(tx, dir);
+	/* Suricata's events: the reserved Z bit (RFC 1035 4.1.1), opcodes past 6. */
+	if (h.flags & 0x0040)
+		app_tx_event(tx, dir, APP_TXEV_DNS_Z_FLAG_SET);
+	if (((h.flags >> 11) & 0xf) >= 7)
+		app_tx_event(tx, dir, APP_TXEV_DNS_INVALID_OPCODE);
 	if (response) {
 		const char *rc = rcode_name(h.flags & 0xf, tmp, sizeof(tmp));
 
