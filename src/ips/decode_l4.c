@@ -30,6 +30,8 @@ enum tcp_opt {
 	TCP_OPT_SACK_PERM = 4, /* len 2 */
 	TCP_OPT_SACK = 5,      /* len 2 + 8n */
 	TCP_OPT_TS = 8,        /* len 10 */
+	TCP_OPT_MD5 = 19,      /* len 18, RFC 2385 */
+	TCP_OPT_AO = 29,       /* len >= 4, RFC 5925 */
 };
 
 /* Sum of the pseudo-header of the innermost IP layer (RFC 9293 3.1, RFC 8200 8.1). */
@@ -114,6 +116,16 @@ static void tcp_opts(struct ips_dec *d, struct ips_tcp *t, const uint8_t *o, siz
 			t->has_ts = true;
 			t->ts_val = bw_be32(v);
 			t->ts_ecr = bw_be32(v + 4);
+			break;
+		case TCP_OPT_MD5:
+			if (olen != 18) /* RFC 2385 3.0: kind, length, 16-byte digest */
+				goto bad;
+			t->has_md5_ao = true;
+			break;
+		case TCP_OPT_AO:
+			if (olen < 4) /* RFC 5925 2.2: kind, length, KeyID, RNextKeyID */
+				goto bad;
+			t->has_md5_ao = true;
 			break;
 		default:
 			break; /* unknown options are skipped by their length (RFC 9293 3.2) */

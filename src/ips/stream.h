@@ -34,6 +34,13 @@
  *    packets are still inspected as packets; the flow stays not
  *    established). With midstream on, the first packet of each direction
  *    sets its next sequence number and the flow is established at once.
+ *  - injection checks, as Suricata: in SYN_SENT a server reply whose
+ *    timestamp option (RFC 7323) echoes something other than the SYN's TSval
+ *    is ignored (stream.pkt_invalid_timestamp), and a client RST there only
+ *    counts with the SYN's sequence number, window 0 and ACK of ISN + 1; a
+ *    RST signed with TCP-MD5 (RFC 2385) or TCP-AO (RFC 5925) cannot be
+ *    verified, so it does not close the session, and its sender going on
+ *    raises stream.suspected_rst_inject.
  *  - data is delivered as soon as it is in order, without waiting for the
  *    peer's ACK (captures often miss ACKs; in-order delivery keeps the
  *    consumer's view deterministic).

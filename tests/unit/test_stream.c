@@ -39,7 +39,11 @@ struct step {
 	const char *data; /* or: */
 	char fill;        /* n bytes of fill */
 	uint16_t n;
+	uint8_t opt; /* OPT_TS: timestamp option tsval/tsecr; OPT_MD5: TCP-MD5 signature */
+	uint32_t tsval, tsecr;
 };
+
+enum { OPT_TS = 1, OPT_MD5 = 2 };
 
 struct tcase {
 	const char *name;
@@ -111,6 +115,10 @@ static void mkpkt(struct ips_packet *p, const struct step *s)
 	p->tcp.ack = s->ack;
 	p->tcp.flags = s->flags;
 	p->tcp.win = 65535;
+	p->tcp.has_ts = (s->opt & OPT_TS) != 0;
+	p->tcp.ts_val = s->tsval;
+	p->tcp.ts_ecr = s->tsecr;
+	p->tcp.has_md5_ao = (s->opt & OPT_MD5) != 0;
 	p->l4 = l4hdr;
 	if (s->data)
 		memcpy(pay, s->data, n);
@@ -129,6 +137,30 @@ static void mkpkt(struct ips_packet *p, const struct step *s)
 	}
 
 static const struct tcase cases[] = {
+        /* bug-3286: a forged RST and FIN whose timestamp echo is not the
+         * SYN's TSval must not end the connection before the handshake. */
+        {.name = "SYN_SENT replies with a wrong timestamp echo are ignored",
+         .steps = {{'c', SYN, 1000, 0, NULL, 0, 0, OPT_TS, 777, 0},
+                   {'s', RST | ACK, 0, 1001, NULL, 0, 0, OPT_TS, 100, 100},
+                   {'s', FIN | ACK, 0, 1001, NULL, 0, 0, OPT_TS, 100, 100},
+                   {'c', RST, 1001, 0, NULL, 0, 0},
+                   {'s', SYN | ACK, 5000, 1001, NULL, 0, 0, OPT_TS, 900, 777},
+                   {'c', ACK, 1001, 5001, NULL, 0, 0},
+                   {'c', ACK | PSH, 1001, 5001, "GET /"}},
+         .ts = "GET /",
+         .events = EV(PKT_INVALID_TIMESTAMP),
+         .fstate = IPS_FST_ESTABLISHED,
+         .tracked = true},
+        /* security-4710: a TCP-MD5 signed RST is not applied; the sender
+         * going on afterwards marks it injected. */
+        {.name = "signed RST followed by data from its sender",
+         .steps = {HS,
+                   {'c', RST | ACK, 1001, 5001, NULL, 0, 0, OPT_MD5},
+                   {'c', ACK | PSH, 1001, 5001, "GET /"}},
+         .ts = "GET /",
+         .events = EV(SUSPECTED_RST_INJECT),
+         .fstate = IPS_FST_ESTABLISHED,
+         .tracked = true},
         {.name = "handshake, data both ways, FIN close",
          .steps = {HS,
                    {'c', ACK | PSH, 1001, 5001, "GET /"},
@@ -442,7 +474,7 @@ static void test_session_memcap(void **state)
 	struct ips_stream_cfg scfg;
 	struct ips_stream_ctx *ctx;
 	struct ips_flow_table *t = ips_flow_table_new(NULL);
-	struct step s = {'c', SYN, 1000, 0, NULL, 0, 0};
+	struct step s = {.dir = 'c', .flags = SYN, .seq = 1000};
 	struct ips_packet p;
 	struct ips_flow_rec *f;
 	bool ts;
