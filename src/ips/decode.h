@@ -134,7 +134,10 @@ enum {
 	X(IPV6_FH_NON_ZERO_RES, "decoder.ipv6.fh_non_zero_reserved_field")                         \
 	X(IPV6_DATA_AFTER_NONE, "decoder.ipv6.data_after_none_header")                             \
 	X(IPV6_WITH_ICMPV4, "decoder.ipv6.icmpv4")                                                 \
-	X(IPV4_WITH_ICMPV6, "decoder.ipv4.icmpv6")
+	X(IPV4_WITH_ICMPV6, "decoder.ipv4.icmpv6")                                                 \
+	X(ERSPAN_TRUNC, "decoder.erspan.header_too_small")                                         \
+	X(ERSPAN_BAD_VERSION, "decoder.erspan.unsupported_version")                                \
+	X(ERSPAN_TOO_MANY_VLAN, "decoder.erspan.too_many_vlan_layers")
 
 enum ips_event {
 #define IPS_EV_ENUM(n, s) IPS_EV_##n,
@@ -189,6 +192,7 @@ enum ips_tunnel {
 	IPS_TUN_GRE_ETH, /* GRE transparent Ethernet bridging */
 	IPS_TUN_ESP,     /* decrypted by the ESP hook */
 	IPS_TUN_PPP,     /* link-level PPP */
+	IPS_TUN_ERSPAN,  /* ERSPAN type II mirrored Ethernet in GRE */
 };
 
 struct ips_layer {

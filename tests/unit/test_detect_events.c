@@ -346,6 +346,36 @@ static void test_decoder_ipv6_events(void **state)
 	assert_string_equal(ips_event_name(IPS_EV_IPV6_FRAG_OVERLAP), "decoder.ipv6.frag_overlap");
 }
 
+/* ERSPAN type II in GRE: the mirrored frame is decoded, its VLAN recorded. */
+static void test_decoder_erspan(void **state)
+{
+	(void)state;
+	static const char hex[] =
+	        "00000000000000000000000008004500005200010000402f74770202020201010101100088be"
+	        "00000007100500640000000002020202020204040404040408004500002000010000400166da"
+	        "0a0000010a0000020800192d0001000170696e67";
+	uint8_t f[128];
+	size_t n = strlen(hex) / 2;
+	struct ips_packet p;
+
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(sscanf(hex + 2 * i, "%2hhx", &f[i]), 1);
+	ips_decode(&p, f, n, 1, NULL);
+	assert_int_equal(p.n_events, 0);
+	assert_int_equal(p.n_ip, 2);
+	assert_int_equal(p.ip[1].tunnel, IPS_TUN_ERSPAN);
+	assert_int_equal(p.l4proto, 1);
+	assert_int_equal(p.icmp.type, 8);
+	assert_int_equal(p.n_vlan, 1);
+	assert_int_equal(p.vlan[0], 5);
+	/* Version 2 is not type II; a short header is truncated. */
+	f[42] = 0x20; /* ERSPAN starts after Ethernet, IPv4 and an 8-byte GRE header */
+	ips_decode(&p, f, n, 1, NULL);
+	assert_true(ips_packet_has_event(&p, IPS_EV_ERSPAN_BAD_VERSION));
+	ips_decode(&p, f, 48, 1, NULL);
+	assert_true(ips_packet_has_event(&p, IPS_EV_ERSPAN_TRUNC));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -358,6 +388,7 @@ int main(void)
 	        cmocka_unit_test(test_hdr_buffers),
 	        cmocka_unit_test(test_protocols),
 	        cmocka_unit_test(test_decoder_ipv6_events),
+	        cmocka_unit_test(test_decoder_erspan),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
