@@ -43,6 +43,7 @@ enum ips_linktype {
 	IPS_LINK_IPV4 = 228,
 	IPS_LINK_IPV6 = 229,
 	IPS_LINK_LINUX_SLL2 = 276,
+	IPS_LINK_CHDLC = 104, /* Cisco HDLC: address, control, EtherType */
 };
 
 /* Limits. */
@@ -137,7 +138,8 @@ enum {
 	X(IPV4_WITH_ICMPV6, "decoder.ipv4.icmpv6")                                                 \
 	X(ERSPAN_TRUNC, "decoder.erspan.header_too_small")                                         \
 	X(ERSPAN_BAD_VERSION, "decoder.erspan.unsupported_version")                                \
-	X(ERSPAN_TOO_MANY_VLAN, "decoder.erspan.too_many_vlan_layers")
+	X(ERSPAN_TOO_MANY_VLAN, "decoder.erspan.too_many_vlan_layers")                             \
+	X(CHDLC_TRUNC, "decoder.chdlc.pkt_too_small")
 
 enum ips_event {
 #define IPS_EV_ENUM(n, s) IPS_EV_##n,
@@ -164,6 +166,7 @@ enum ips_layer_kind {
 	IPS_LAYER_UDP,
 	IPS_LAYER_ICMPV4,
 	IPS_LAYER_ICMPV6,
+	IPS_LAYER_CHDLC,
 	IPS_LAYER__COUNT,
 };
 
