@@ -245,6 +245,7 @@ struct ips_tcp {
 	/* Options (RFC 9293 3.2, RFC 7323, RFC 2018). */
 	bool has_mss, has_ws, has_ts, sack_perm;
 	bool has_md5_ao; /* TCP-MD5 (RFC 2385, kind 19) or TCP-AO (RFC 5925, kind 29) */
+	bool has_tfo; /* TCP Fast Open cookie option (RFC 7413 4.1.1, or its experimental form) */
 	uint16_t mss;
 	uint8_t ws;
 	uint32_t ts_val, ts_ecr;

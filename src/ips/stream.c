@@ -57,6 +57,7 @@ struct ips_tcp_ssn {
 	uint8_t syn_dir; /* direction of the SYN sender */
 	bool midstream;
 	bool established; /* reached ESTABLISHED once */
+	bool tfo;         /* the SYN carried a TCP Fast Open option (RFC 7413) */
 	uint32_t events;
 	struct half h[2];
 };
@@ -522,6 +523,7 @@ static struct ips_tcp_ssn *ssn_create(struct run *r, unsigned dir, const struct 
 	if (syn && !ack) {
 		half_init(&s->h[dir], t->seq + 1, true, t);
 		s->state = IPS_TCP_SYN_SENT;
+		s->tfo = t->has_tfo;
 	} else if (syn) {
 		/* Midstream pickup at the SYN/ACK. */
 		half_init(&s->h[dir], t->seq + 1, true, t);
@@ -593,7 +595,8 @@ static bool handshake(struct run *r, unsigned dir, const struct ips_tcp *t)
 			return false;
 		}
 		if (!from_cli && syn) {
-			if (ack && t->ack != c->isn + 1) {
+			/* With Fast Open the SYN/ACK may acknowledge the SYN's data too. */
+			if (ack && t->ack != c->isn + 1 && !(s->tfo && t->ack == c->next)) {
 				raise_ev(r, IPS_SEV_3WHS_SYNACK_WRONG_ACK);
 				return false;
 			}
@@ -663,6 +666,13 @@ int ips_stream_packet(struct ips_stream_ctx *ctx, struct ips_flow_rec *f,
 			}
 			return rc;
 		}
+		/*
+		 * RFC 7413 3: with a Fast Open option the SYN's data is the first
+		 * bytes of the stream, as Suricata reassembles it; other SYN data
+		 * is not (a server discards it).
+		 */
+		if (r.s->tfo && p->payload_len > 0)
+			seg_data(&r, dir, t->seq + 1, p->payload, p->payload_len, false);
 		if (t->flags & F_SYN)
 			goto out; /* the SYN (or SYN/ACK) itself carries nothing more */
 	} else if (r.s->state == IPS_TCP_CLOSED) {

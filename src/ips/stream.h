@@ -41,6 +41,9 @@
  *    RST signed with TCP-MD5 (RFC 2385) or TCP-AO (RFC 5925) cannot be
  *    verified, so it does not close the session, and its sender going on
  *    raises stream.suspected_rst_inject.
+ *  - TCP Fast Open (RFC 7413): the data of a SYN with a Fast Open option
+ *    is the start of the client's stream, and the SYN/ACK may acknowledge
+ *    it; data on other SYNs is ignored, as a server would.
  *  - data is delivered as soon as it is in order, without waiting for the
  *    peer's ACK (captures often miss ACKs; in-order delivery keeps the
  *    consumer's view deterministic).

@@ -43,7 +43,7 @@ struct step {
 	uint32_t tsval, tsecr;
 };
 
-enum { OPT_TS = 1, OPT_MD5 = 2 };
+enum { OPT_TS = 1, OPT_MD5 = 2, OPT_TFO = 4 };
 
 struct tcase {
 	const char *name;
@@ -119,6 +119,7 @@ static void mkpkt(struct ips_packet *p, const struct step *s)
 	p->tcp.ts_val = s->tsval;
 	p->tcp.ts_ecr = s->tsecr;
 	p->tcp.has_md5_ao = (s->opt & OPT_MD5) != 0;
+	p->tcp.has_tfo = (s->opt & OPT_TFO) != 0;
 	p->l4 = l4hdr;
 	if (s->data)
 		memcpy(pay, s->data, n);
@@ -149,6 +150,24 @@ static const struct tcase cases[] = {
                    {'c', ACK | PSH, 1001, 5001, "GET /"}},
          .ts = "GET /",
          .events = EV(PKT_INVALID_TIMESTAMP),
+         .fstate = IPS_FST_ESTABLISHED,
+         .tracked = true},
+        /* RFC 7413: data on a SYN with a Fast Open cookie starts the stream,
+         * and the SYN/ACK may acknowledge it. */
+        {.name = "TCP Fast Open data on the SYN",
+         .steps = {{'c', SYN, 1000, 0, "GET /", 0, 0, OPT_TFO},
+                   {'s', SYN | ACK, 5000, 1006, NULL, 0, 0},
+                   {'c', ACK, 1006, 5001, NULL, 0, 0},
+                   {'c', ACK | PSH, 1006, 5001, "x"}},
+         .ts = "GET /x",
+         .fstate = IPS_FST_ESTABLISHED,
+         .tracked = true},
+        {.name = "SYN data without Fast Open is not stream data",
+         .steps = {{'c', SYN, 1000, 0, "GET /", 0, 0},
+                   {'s', SYN | ACK, 5000, 1001, NULL, 0, 0},
+                   {'c', ACK, 1001, 5001, NULL, 0, 0},
+                   {'c', ACK | PSH, 1001, 5001, "x"}},
+         .ts = "x",
          .fstate = IPS_FST_ESTABLISHED,
          .tracked = true},
         /* security-4710: a TCP-MD5 signed RST is not applied; the sender
