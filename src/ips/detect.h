@@ -49,6 +49,15 @@ struct ips_flowbits_state {
 	uint32_t dropped; /* sets refused because the flow had IPS_FLOWBITS_MAX bits */
 };
 
+/* Flowints of one flow: ids interned with the flowbit names, sorted by id. */
+enum { IPS_FLOWINTS_MAX = 16 };
+struct ips_flowint_state {
+	uint16_t n;
+	uint16_t id[IPS_FLOWINTS_MAX];
+	uint32_t val[IPS_FLOWINTS_MAX];
+	uint32_t dropped; /* variables refused because the flow had IPS_FLOWINTS_MAX */
+};
+
 /*
  * Prefilter progress over a buffer that grows at its end and may lose bytes
  * at its front: an HTTP body growing across inspections of one transaction,
@@ -103,6 +112,7 @@ struct ips_detect_input {
 	enum ips_proto app; /* detected app protocol, IPS_PROTO_IP when unknown */
 	uint64_t stream_bytes_ts, stream_bytes_tc; /* for stream_size */
 	struct ips_flowbits_state *flowbits;       /* NULL: no flow state */
+	struct ips_flowint_state *flowints;        /* NULL: no flow state */
 	/* App-layer buffers (IPS_BUF_PAYLOAD is ignored here: use payload). */
 	struct ips_detect_buf bufs[IPS_BUF__COUNT];
 	/* Optional: prefilter progress of growing single-view buffers (see above). */
@@ -201,7 +211,7 @@ const struct ips_detect_thread_stats *ips_detect_thread_stats(const struct ips_d
 int ips_detect_run(const struct ips_detect_engine *e, struct ips_detect_thread *t,
                    const struct ips_detect_input *in, struct ips_match *m, size_t max, size_t *n);
 
-/* The interned id of a flowbit name, or -1 when no rule names it. */
+/* The interned id of a flowbit or flowint name, or -1 when no rule names it. */
 int ips_detect_flowbit_id(const struct ips_detect_engine *e, const char *name);
 bool ips_flowbits_isset(const struct ips_flowbits_state *fb, int id);
 

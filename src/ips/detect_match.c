@@ -729,6 +729,62 @@ static bool flowbits_check(const struct det_op *op, const struct ips_detect_inpu
 	return !f->or_list;
 }
 
+/* The value of flowint id, false when unset. */
+static bool fi_get(const struct ips_flowint_state *fs, int id, uint32_t *v)
+{
+	if (!fs || id < 0)
+		return false;
+	for (size_t k = 0; k < fs->n; k++) {
+		if (fs->id[k] == id) {
+			*v = fs->val[k];
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The operand of a flowint: its number, or the named variable (0 while unset). */
+static uint32_t fi_operand(const struct det_op *op, const struct ips_flowint_state *fs)
+{
+	const struct ips_flowint *fi = op->o->data;
+	uint32_t v = 0;
+	if (!fi->var)
+		return fi->value;
+	(void)fi_get(fs, op->fb[1] == UINT16_MAX ? -1 : op->fb[1], &v);
+	return v;
+}
+
+static bool flowint_check(const struct det_op *op, const struct ips_detect_input *in)
+{
+	const struct ips_flowint *fi = op->o->data;
+	uint32_t v, t;
+	bool set;
+	if (!in->flowints)
+		return false; /* no flow: Suricata's flowint never matches */
+	set = fi_get(in->flowints, op->fb[0] == UINT16_MAX ? -1 : op->fb[0], &v);
+	t = fi_operand(op, in->flowints);
+	switch (fi->op) {
+	case IPS_FI_ISSET:
+		return set;
+	case IPS_FI_NOTSET:
+		return !set;
+	case IPS_FI_EQ:
+		return set && v == t;
+	case IPS_FI_NE:
+		return set && v != t;
+	case IPS_FI_LT:
+		return set && v < t;
+	case IPS_FI_LE:
+		return set && v <= t;
+	case IPS_FI_GT:
+		return set && v > t;
+	case IPS_FI_GE:
+		return set && v >= t;
+	default:
+		return true; /* modifiers run after the match */
+	}
+}
+
 static bool stream_size_match(const struct ips_stream_size *ss, const struct ips_detect_input *in)
 {
 	if (!in->has_flow || !in->has_tcp)
@@ -787,6 +843,8 @@ static bool pkt_match(const struct det_op *op, const struct ips_detect_input *in
 		return flow_match(o->data, in);
 	case IPS_KW_FLOWBITS:
 		return flowbits_check(op, in);
+	case IPS_KW_FLOWINT:
+		return flowint_check(op, in);
 	case IPS_KW_DSIZE:
 		return !in->is_stream && ips_num_match(o->data, in->dsize);
 	case IPS_KW_ITYPE:
@@ -884,12 +942,47 @@ static void fb_unset(struct ips_flowbits_state *fb, uint16_t id)
 	}
 }
 
+/* Applies a flowint modifier (=, +, -), creating the variable if there is room. */
+static void fi_modify(const struct det_op *op, struct ips_flowint_state *fs)
+{
+	const struct ips_flowint *fi = op->o->data;
+	uint16_t id = op->fb[0];
+	uint32_t t = fi_operand(op, fs);
+	size_t k = 0;
+	if (id == UINT16_MAX)
+		return;
+	while (k < fs->n && fs->id[k] < id)
+		k++;
+	if (k == fs->n || fs->id[k] != id) {
+		if (fi->op == IPS_FI_SUB)
+			return; /* Suricata: - needs the variable set */
+		if (fs->n >= IPS_FLOWINTS_MAX) {
+			fs->dropped++;
+			return;
+		}
+		memmove(&fs->id[k + 1], &fs->id[k], (fs->n - k) * sizeof(fs->id[0]));
+		memmove(&fs->val[k + 1], &fs->val[k], (fs->n - k) * sizeof(fs->val[0]));
+		fs->id[k] = id;
+		fs->val[k] = 0; /* + on an unset variable starts from 0 */
+		fs->n++;
+	}
+	/* Unsigned arithmetic wraps, as Suricata's uint32_t. */
+	fs->val[k] = fi->op == IPS_FI_SET   ? t
+	             : fi->op == IPS_FI_ADD ? fs->val[k] + t
+	                                    : fs->val[k] - t;
+}
+
 void det_rule_post(const struct det_rule *dr, const struct ips_detect_input *in)
 {
 	struct ips_flowbits_state *fb = in->flowbits;
-	if (!fb)
-		return;
 	for (size_t i = 0; i < dr->npost; i++) {
+		if (dr->post[i].o->kw == IPS_KW_FLOWINT) {
+			if (in->flowints)
+				fi_modify(&dr->post[i], in->flowints);
+			continue;
+		}
+		if (!fb)
+			continue;
 		const struct ips_flowbits *f = dr->post[i].o->data;
 		for (size_t k = 0; k < f->n; k++) {
 			uint16_t id = dr->post[i].fb[k];

@@ -64,6 +64,7 @@ struct pl_carry {
 /* Per-flow detection state (the flow's det slot). */
 struct pl_flow {
 	struct ips_flowbits_state fb;
+	struct ips_flowint_state fi;
 	bool pass, drop;
 	uint8_t *win[2]; /* stream window: tail + pending */
 	size_t win_len[2], win_cap[2];
@@ -316,6 +317,7 @@ static void input_from_flow(struct ips_detect_input *in, const struct ips_flow_r
 	in->flow_age = (uint32_t)((f->last_ns - f->start_ns) / 1000000000ull);
 	struct pl_flow *pf = f->det;
 	in->flowbits = pf ? &pf->fb : NULL;
+	in->flowints = pf ? &pf->fi : NULL;
 }
 
 /* Checksum state of the packet's transport header. */

@@ -171,6 +171,7 @@ enum ips_kw {
 	IPS_KW_PCRE,             /* struct ips_pcre */
 	IPS_KW_FLOW,             /* struct ips_flow */
 	IPS_KW_FLOWBITS,         /* struct ips_flowbits */
+	IPS_KW_FLOWINT,          /* struct ips_flowint */
 	IPS_KW_DSIZE,            /* struct ips_num */
 	IPS_KW_ISDATAAT,         /* struct ips_isdataat */
 	IPS_KW_BYTE_TEST,        /* struct ips_byte_test */
@@ -304,6 +305,28 @@ struct ips_flowbits {
 	char **names; /* isset a|b: any of (or_list); set a&b: all of */
 	size_t n;
 	bool or_list;
+};
+
+/* flowint: a per-flow unsigned 32-bit counter. */
+enum ips_flowint_op {
+	IPS_FI_SET, /* =: modifiers run after the rule matched */
+	IPS_FI_ADD, /* +: an unset variable starts from 0 */
+	IPS_FI_SUB, /* - */
+	IPS_FI_EQ,  /* ==: comparisons fail while the variable is unset */
+	IPS_FI_NE,
+	IPS_FI_LT,
+	IPS_FI_LE,
+	IPS_FI_GT,
+	IPS_FI_GE,
+	IPS_FI_ISSET,
+	IPS_FI_NOTSET,
+};
+
+struct ips_flowint {
+	char *name;
+	enum ips_flowint_op op;
+	uint32_t value; /* the operand, unless var names another flowint */
+	char *var;      /* operand variable (0 while unset), or NULL */
 };
 
 struct ips_isdataat {

@@ -346,6 +346,77 @@ static void test_decoder_ipv6_events(void **state)
 	assert_string_equal(ips_event_name(IPS_EV_IPV6_FRAG_OVERLAP), "decoder.ipv6.frag_overlap");
 }
 
+/* The sids (1..31) that alerted on in with engine e. */
+static uint32_t run_bits(struct ips_detect_engine *e, struct ips_detect_thread *t,
+                         const struct ips_detect_input *in)
+{
+	struct ips_match m[8];
+	size_t n = 0;
+	uint32_t bits = 0;
+	assert_int_equal(ips_detect_run(e, t, in, m, 8, &n), 0);
+	for (size_t i = 0; i < n && i < 8; i++)
+		bits |= 1u << m[i].rule->sid;
+	return bits;
+}
+
+/* flowint: + counts matches, comparisons read the count, - and = change it. */
+static void test_flowint(void **state)
+{
+	(void)state;
+	static const char *const rules[] = {
+	        "alert tcp any any -> any any (content:\"A\"; flowint:cnt,+,1; sid:1;)",
+	        "alert tcp any any -> any any (flowint:cnt,>=,2; sid:2;)",
+	        "alert tcp any any -> any any (flowint:cnt,notset; sid:3;)",
+	        "alert tcp any any -> any any (content:\"R\"; flowint:cnt,=,0; sid:4;)",
+	        "alert tcp any any -> any any (content:\"S\"; flowint:other,-,1; sid:5;)",
+	        "alert tcp any any -> any any (flowint:other,isset; sid:6;)",
+	        "alert tcp any any -> any any (flowint:cnt,==,lim; sid:7;)",
+	};
+	struct ips_ruleset *rs = calloc(1, sizeof(*rs));
+	struct ips_detect_engine *e;
+	struct ips_detect_thread *t;
+	struct ips_flowint_state fi = {0};
+	struct ips_detect_input in;
+	char why[160], key[64];
+
+	assert_non_null(rs);
+	rs->cap = sizeof(rules) / sizeof(rules[0]);
+	rs->rules = calloc(rs->cap, sizeof(*rs->rules));
+	assert_non_null(rs->rules);
+	for (size_t i = 0; i < rs->cap; i++)
+		assert_int_equal(ips_rule_parse(rules[i], NULL, &rs->rules[rs->n++], why,
+		                                sizeof(why), key, sizeof(key)),
+		                 0);
+	assert_int_equal(ips_detect_build(rs, NULL, &e, NULL), 0);
+	assert_int_equal(ips_detect_thread_new(e, &t), 0);
+	v4_tcp(&in);
+	in.has_flow = true;
+	in.payload = (const uint8_t *)"x";
+	in.payload_len = 1;
+	/* No flow state: nothing flowint matches. */
+	assert_int_equal(run_bits(e, t, &in), 0);
+	in.flowints = &fi;
+	assert_int_equal(run_bits(e, t, &in), 1u << 3);
+	/* Setters run before readers (Suricata's order): the readers see the new value. */
+	in.payload = (const uint8_t *)"A";
+	assert_int_equal(run_bits(e, t, &in), 1u << 1);
+	assert_int_equal(run_bits(e, t, &in), 1u << 1 | 1u << 2);
+	/* cnt == lim: an unset operand variable reads 0. */
+	in.payload = (const uint8_t *)"R";
+	assert_int_equal(run_bits(e, t, &in), 1u << 4 | 1u << 7);
+	/* - does not create a variable. */
+	in.payload = (const uint8_t *)"S";
+	assert_int_equal(run_bits(e, t, &in) & (1u << 6), 0);
+	assert_int_equal(run_bits(e, t, &in) & (1u << 6), 0);
+	assert_true(refused("alert tcp any any -> any any (flowint:cnt,+; sid:1;)"));
+	assert_true(refused("alert tcp any any -> any any (flowint:cnt,isset,3; sid:1;)"));
+	assert_true(refused("alert tcp any any -> any any (flowint:cnt,*,3; sid:1;)"));
+	assert_true(refused("alert tcp any any -> any any (flowint:1cnt,+,1; sid:1;)"));
+	ips_detect_thread_free(t);
+	ips_detect_free(e);
+	ips_ruleset_free(rs);
+}
+
 /* ERSPAN type II in GRE: the mirrored frame is decoded, its VLAN recorded. */
 static void test_decoder_erspan(void **state)
 {
@@ -389,6 +460,7 @@ int main(void)
 	        cmocka_unit_test(test_protocols),
 	        cmocka_unit_test(test_decoder_ipv6_events),
 	        cmocka_unit_test(test_decoder_erspan),
+	        cmocka_unit_test(test_flowint),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
