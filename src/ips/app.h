@@ -66,6 +66,10 @@ enum app_l4 {
  * this direction could decide, BW_ERR_NOTFOUND when nothing matches.
  */
 int app_detect(const uint8_t *p, size_t len, enum app_dir dir, enum app_l4 l4, enum app_proto *out);
+/* The same, knowing the flow's server port (0: unknown); port 53 makes the
+ * DNS check Suricata's, which accepts any opcode. */
+int app_detect_port(const uint8_t *p, size_t len, enum app_dir dir, enum app_l4 l4,
+                    uint16_t srv_port, enum app_proto *out);
 
 enum {
 	APP_DETECT_MAX = 512, /* bytes per direction buffered while undecided */
@@ -143,6 +147,8 @@ void app_flow_gap(struct app_flow *f, enum app_dir dir);
 /* The direction ended (FIN/RST or flow timeout): completes what it can. */
 void app_flow_eof(struct app_flow *f, enum app_dir dir);
 
+/* The flow's server port, a detection hint (see app_detect_port). */
+void app_flow_set_server_port(struct app_flow *f, uint16_t port);
 enum app_proto app_flow_proto(const struct app_flow *f);
 uint32_t app_flow_events(const struct app_flow *f); /* enum app_event bits */
 size_t app_flow_mem(const struct app_flow *f);      /* bytes held now */

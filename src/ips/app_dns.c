@@ -134,7 +134,7 @@ static int rd_name(const uint8_t *msg, size_t len, size_t off, char *out, size_t
 	return 0;
 }
 
-bool app_dns_probe(const uint8_t *p, size_t len, bool response, bool header_only)
+bool app_dns_probe(const uint8_t *p, size_t len, bool response, bool header_only, bool port53)
 {
 	struct dns_hdr h;
 	struct bw_rd rd;
@@ -146,7 +146,21 @@ bool app_dns_probe(const uint8_t *p, size_t len, bool response, bool header_only
 	if (rd_hdr(&rd, &h) != 0)
 		return false;
 	opcode = (h.flags >> 11) & 0xf;
-	if (((h.flags & 0x8000) != 0) != response || opcode > 6 || opcode == 3)
+	if (((h.flags & 0x8000) != 0) != response)
+		return false;
+	/*
+	 * On DNS's own port Suricata takes any message whose records could fit
+	 * (its probe_header_validity), unknown opcodes included, and flags those
+	 * (dns.invalid_opcode); elsewhere only sane ones pass, so that other
+	 * protocols are not taken for DNS.
+	 */
+	if (port53) {
+		size_t recs = (size_t)h.qd + h.an + h.ns + h.ar;
+		if (h.qd == 0 || DNS_HDR_LEN + 2 * recs > len)
+			return false;
+		goto question;
+	}
+	if (opcode > 6 || opcode == 3)
 		return false;
 	if (h.qd == 0 || h.qd > DNS_PROBE_MAX_QD)
 		return false;
@@ -154,6 +168,7 @@ bool app_dns_probe(const uint8_t *p, size_t len, bool response, bool header_only
 	 * and UPDATE (RFC 2136 2.3: prerequisites and updates). */
 	if (!response && opcode != 4 && opcode != 5 && (h.an > 0 || h.ns > 0 || h.ar > 2))
 		return false;
+question:
 	if (header_only)
 		return true;
 	if (rd_name(p, len, DNS_HDR_LEN, name, &nlen, &end) != 0 || len - end < 4)

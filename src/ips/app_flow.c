@@ -315,6 +315,11 @@ uint32_t app_tx_flags(const struct app_tx *tx)
 	return tx->flags;
 }
 
+void app_flow_set_server_port(struct app_flow *f, uint16_t port)
+{
+	f->srv_port = port;
+}
+
 uint32_t app_tx_events(const struct app_tx *tx)
 {
 	return tx->events;
@@ -441,15 +446,15 @@ static int feed_tcp_undecided(struct app_flow *f, enum app_dir dir, const uint8_
 		take = APP_DETECT_MAX - f->npend[dir];
 	memcpy(f->pend[dir] + f->npend[dir], p, take);
 	f->npend[dir] += take;
-	r = app_detect(f->pend[dir], f->npend[dir], dir, APP_L4_TCP, &proto);
+	r = app_detect_port(f->pend[dir], f->npend[dir], dir, APP_L4_TCP, f->srv_port, &proto);
 	if (r == BW_ERR_AGAIN && f->npend[dir] < APP_DETECT_MAX)
 		return 0;
 	if (r != 0) {
 		/* This direction cannot tell; the flow fails once both have said no. */
 		if (f->npend[dir ^ 1] >= APP_DETECT_MAX ||
 		    (f->npend[dir ^ 1] > 0 &&
-		     app_detect(f->pend[dir ^ 1], f->npend[dir ^ 1], (enum app_dir)(dir ^ 1),
-		                APP_L4_TCP, &proto) == BW_ERR_NOTFOUND)) {
+		     app_detect_port(f->pend[dir ^ 1], f->npend[dir ^ 1], (enum app_dir)(dir ^ 1),
+		                     APP_L4_TCP, f->srv_port, &proto) == BW_ERR_NOTFOUND)) {
 			f->proto = APP_PROTO_FAILED;
 			f->events |= APP_EV_DETECT_FAILED;
 		}
@@ -499,7 +504,7 @@ int app_flow_feed(struct app_flow *f, enum app_dir dir, const uint8_t *p, size_t
 	if (f->l4 == APP_L4_TCP)
 		return feed_tcp_undecided(f, dir, p, len);
 	/* UDP: each datagram stands alone. */
-	if (app_detect(p, len, dir, APP_L4_UDP, &proto) == 0) {
+	if (app_detect_port(p, len, dir, APP_L4_UDP, f->srv_port, &proto) == 0) {
 		if ((r = set_proto(f, proto)) != 0)
 			return r;
 		return parser_feed(f, dir, p, len);

@@ -72,6 +72,7 @@ struct app_flow {
 	uint8_t pend[2][APP_DETECT_MAX];
 	size_t npend[2];
 	unsigned udp_tries;
+	uint16_t srv_port; /* the flow's server port, 0 unknown (detection hint) */
 };
 
 extern const struct app_parser app_parser_http;
@@ -80,9 +81,11 @@ extern const struct app_parser app_parser_tls;
 
 /*
  * DNS plausibility for detection: a header whose QR bit is `response`, sane
- * counts, and (unless header_only) a first question that parses.
+ * counts, and (unless header_only) a first question that parses. port53
+ * (the flow's server port is 53) relaxes opcode and counts to Suricata's
+ * check.
  */
-bool app_dns_probe(const uint8_t *p, size_t len, bool response, bool header_only);
+bool app_dns_probe(const uint8_t *p, size_t len, bool response, bool header_only, bool port53);
 
 /* libhtp's configuration in ctx, built once and shared read-only. */
 int app_http_ctx_init(struct app_ctx *ctx);

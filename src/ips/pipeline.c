@@ -230,6 +230,7 @@ static struct app_flow *flow_app(struct ips_pipeline *pl, struct ips_flow_rec *f
 		struct app_flow *af;
 		if (app_flow_new(&af, pl->actx, l4) != 0)
 			return NULL;
+		app_flow_set_server_port(af, f->srv_port);
 		f->app = af;
 		f->app_free = app_free_cb;
 	}

@@ -67,8 +67,8 @@ static void test_http_events(void **state)
 	assert_false(ev & (1u << APP_TXEV_HTTP_REQ_AUTH_UNRECOGNIZED));
 }
 
-/* One DNS query for "a." with the given flags word. */
-static uint32_t dns_events(uint16_t flags, int *opcode)
+/* One DNS query for "a." with the given flags word, to server port `port`. */
+static uint32_t dns_events_port(uint16_t flags, uint16_t port, int *opcode)
 {
 	struct app_flow *f;
 	uint8_t q[] = {0x12,
@@ -94,6 +94,7 @@ static uint32_t dns_events(uint16_t flags, int *opcode)
 
 	*opcode = -1;
 	assert_int_equal(app_flow_new(&f, ctx, APP_L4_UDP), 0);
+	app_flow_set_server_port(f, port);
 	assert_int_equal(app_flow_feed(f, APP_DIR_TO_SERVER, q, sizeof(q)), 0);
 	for (struct app_tx *tx = app_flow_tx_first(f); tx; tx = app_tx_next(tx)) {
 		ev |= app_tx_events(tx);
@@ -101,6 +102,11 @@ static uint32_t dns_events(uint16_t flags, int *opcode)
 	}
 	app_flow_free(f);
 	return ev;
+}
+
+static uint32_t dns_events(uint16_t flags, int *opcode)
+{
+	return dns_events_port(flags, 0, opcode);
 }
 
 static void test_dns_events(void **state)
@@ -114,6 +120,11 @@ static void test_dns_events(void **state)
 	/* NOTIFY (RFC 1996) is an opcode of its own, not an anomaly. */
 	assert_int_equal(dns_events(0x2000, &op), 0);
 	assert_int_equal(op, 4);
+	/* Opcode 9: not DNS to the port-independent check, DNS on port 53. */
+	assert_int_equal(dns_events(0x4800, &op), 0);
+	assert_int_equal(op, -1);
+	assert_int_equal(dns_events_port(0x4800, 53, &op), 1u << APP_TXEV_DNS_INVALID_OPCODE);
+	assert_int_equal(op, 9);
 }
 
 static void test_names(void **state)
