@@ -606,7 +606,13 @@ static bool handshake(struct run *r, unsigned dir, const struct ips_tcp *t)
 			s->state = IPS_TCP_SYN_RECV;
 			return false;
 		}
-		return true;
+		/*
+		 * Anything else before the SYN/ACK (a bare ACK, data, a FIN) is
+		 * ignored, as Suricata does without async-oneside: a stray ACK
+		 * must not move the client's stream (a challenge ACK would
+		 * otherwise skip it ahead as a gap).
+		 */
+		return false;
 	}
 	/* SYN_RECV */
 	if (from_cli && syn) {

@@ -34,6 +34,9 @@
  *    packets are still inspected as packets; the flow stays not
  *    established). With midstream on, the first packet of each direction
  *    sets its next sequence number and the flow is established at once.
+ *  - before an acceptable SYN/ACK (SYN_SENT) only handshake packets count:
+ *    a bare ACK, data or a FIN is ignored, as Suricata does without its
+ *    async-oneside option (a challenge ACK must not skip the stream ahead).
  *  - injection checks, as Suricata: in SYN_SENT a server reply whose
  *    timestamp option (RFC 7323) echoes something other than the SYN's TSval
  *    is ignored (stream.pkt_invalid_timestamp), and a client RST there only
