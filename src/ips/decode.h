@@ -135,6 +135,7 @@ enum {
 	X(IPV6_FH_NON_ZERO_RES, "decoder.ipv6.fh_non_zero_reserved_field")                         \
 	X(IPV6_DATA_AFTER_NONE, "decoder.ipv6.data_after_none_header")                             \
 	X(IPV6_WITH_ICMPV4, "decoder.ipv6.icmpv4")                                                 \
+	X(IPV6_UNKNOWN_NEXT_HEADER, "decoder.ipv6.unknown_next_header")                            \
 	X(IPV4_WITH_ICMPV6, "decoder.ipv4.icmpv6")                                                 \
 	X(ERSPAN_TRUNC, "decoder.erspan.header_too_small")                                         \
 	X(ERSPAN_BAD_VERSION, "decoder.erspan.unsupported_version")                                \

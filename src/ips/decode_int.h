@@ -55,7 +55,10 @@ enum ips_ipproto {
 	IPS_IPPROTO_ICMPV6 = 58,
 	IPS_IPPROTO_NONE = 59,
 	IPS_IPPROTO_DSTOPTS = 60,
+	IPS_IPPROTO_SCTP = 132,
 	IPS_IPPROTO_MH = 135,
+	IPS_IPPROTO_HIP = 139,   /* RFC 7401 */
+	IPS_IPPROTO_SHIM6 = 140, /* RFC 5533 */
 };
 
 enum ips_ppp_proto {

@@ -315,6 +315,30 @@ static void routing_final(struct ips_ip *ip, const uint8_t *h, size_t len)
 	}
 }
 
+/*
+ * The upper-layer protocols Suricata's IPv6 decoder knows (DecodeIPV6 and
+ * DecodeIPV6ExtHdrs); any other raises decoder.ipv6.unknown_next_header.
+ * Right after the fixed header IPv6-in-IPv6 and GRE are known too.
+ */
+static bool ipv6_upper_known(uint8_t nh, bool first)
+{
+	switch (nh) {
+	case IPS_IPPROTO_TCP:
+	case IPS_IPPROTO_UDP:
+	case IPS_IPPROTO_ICMPV6:
+	case IPS_IPPROTO_SCTP:
+	case IPS_IPPROTO_IPIP:
+	case IPS_IPPROTO_ESP:
+	case IPS_IPPROTO_ICMP:
+		return true;
+	case IPS_IPPROTO_IPV6:
+	case IPS_IPPROTO_GRE:
+		return first;
+	default:
+		return false;
+	}
+}
+
 /* Events of a repeated extension header (Suricata allows two destination options). */
 static bool ext_repeated(struct ips_dec *d, uint8_t nh, unsigned *seen)
 {
@@ -355,6 +379,9 @@ static int ipv6_ext_chain(struct ips_dec *d, struct ips_ip *ip, const uint8_t *b
 		case IPS_IPPROTO_DSTOPTS:
 		case IPS_IPPROTO_FRAGMENT:
 		case IPS_IPPROTO_AH:
+		case IPS_IPPROTO_MH:
+		case IPS_IPPROTO_HIP:
+		case IPS_IPPROTO_SHIM6:
 			break;
 		case IPS_IPPROTO_NONE:
 			if (bw_rd_left(rd) > 0)
@@ -367,6 +394,8 @@ static int ipv6_ext_chain(struct ips_dec *d, struct ips_ip *ip, const uint8_t *b
 				return ips_dec_ev(d, IPS_EV_IPV6_EXT_TRUNC);
 			if (nh == IPS_IPPROTO_ICMP)
 				ips_dec_ev(d, IPS_EV_IPV6_WITH_ICMPV4);
+			else if (!ipv6_upper_known(nh, ip->n_ext == 0))
+				ips_dec_ev(d, IPS_EV_IPV6_UNKNOWN_NEXT_HEADER);
 			ip->proto = nh;
 			return 0;
 		}
@@ -391,6 +420,10 @@ static int ipv6_ext_chain(struct ips_dec *d, struct ips_ip *ip, const uint8_t *b
 		if (nh == IPS_IPPROTO_AH) {
 			IPS_STAT(d, ah);
 			ip->ext_mask |= EXT_AH;
+		} else if (nh == IPS_IPPROTO_MH || nh == IPS_IPPROTO_HIP ||
+		           nh == IPS_IPPROTO_SHIM6) {
+			/* Not parsed, skipped by their length as Suricata does. */
+			ip->ext_mask |= EXT_MH;
 		} else {
 			ip->ext_mask |= nh == IPS_IPPROTO_HOPOPTS   ? EXT_HOP
 			                : nh == IPS_IPPROTO_ROUTING ? EXT_ROUTING
@@ -402,7 +435,9 @@ static int ipv6_ext_chain(struct ips_dec *d, struct ips_ip *ip, const uint8_t *b
 		const uint8_t *h = bw_rd_cur(rd);
 		if (nh == IPS_IPPROTO_AH && (h[2] | h[3]) != 0)
 			ips_dec_ev(d, IPS_EV_IPV6_EXTHDR_AH_RES_NOT_NULL);
-		if (!ext_repeated(d, nh, seen)) {
+		bool skipped =
+		        nh == IPS_IPPROTO_MH || nh == IPS_IPPROTO_HIP || nh == IPS_IPPROTO_SHIM6;
+		if (!skipped && !ext_repeated(d, nh, seen)) {
 			if (nh == IPS_IPPROTO_ROUTING) {
 				if (h[2] == 0)
 					ips_dec_ev(d, IPS_EV_IPV6_RH_TYPE_0);

@@ -344,6 +344,18 @@ static void test_decoder_ipv6_events(void **state)
 	assert_true(ips_packet_has_event(&p, IPS_EV_IPV6_FRAG_DUP));
 	assert_int_equal(p.l4proto, 58);
 	assert_string_equal(ips_event_name(IPS_EV_IPV6_FRAG_OVERLAP), "decoder.ipv6.frag_overlap");
+	/* OSPF (89) is no upper layer Suricata's IPv6 decoder knows. */
+	const uint8_t ospf[] = {2, 1, 0, 4, 0, 0, 0, 0};
+	n = v6_frame(f, 89, ospf, sizeof(ospf));
+	ips_decode(&p, f, n, 1, NULL);
+	assert_true(ips_packet_has_event(&p, IPS_EV_IPV6_UNKNOWN_NEXT_HEADER));
+	/* A mobility header is skipped by its length; UDP follows. */
+	const uint8_t mh[] = {17, 0, 0, 0, 0, 0, 0, 0, 0, 7, 0, 9, 0, 8, 0, 0};
+	n = v6_frame(f, 135, mh, sizeof(mh));
+	ips_decode(&p, f, n, 1, NULL);
+	assert_false(ips_packet_has_event(&p, IPS_EV_IPV6_UNKNOWN_NEXT_HEADER));
+	assert_int_equal(p.l4proto, 17);
+	assert_int_equal(p.dp, 9);
 }
 
 /* The sids (1..31) that alerted on in with engine e. */
