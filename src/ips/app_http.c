@@ -493,6 +493,8 @@ static void log_events(struct app_flow *f, struct http_state *s, enum app_dir di
 	        {"Unexpected request body", APP_TXEV_HTTP_REQ_BODY_UNEXPECTED},
 	        {"Ambiguous request C-L value", APP_TXEV_HTTP_REQ_DUP_CL},
 	        {"Ambiguous response C-L value", APP_TXEV_HTTP_RES_DUP_CL},
+	        /* libhtp 0.5.45 and later; Debian bookworm's 0.5.42 does not log it. */
+	        {"Request chunk extension", APP_TXEV_HTTP_REQ_CHUNK_EXT},
 	};
 	const htp_conn_t *conn = htp_connp_get_connection(s->connp);
 	size_t n = conn != NULL && conn->messages != NULL ? htp_list_size(conn->messages) : 0;
