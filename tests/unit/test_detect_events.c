@@ -28,7 +28,6 @@
 /* True if the one rule `text` matches in. */
 static bool rule_matches(const char *text, const struct ips_detect_input *in)
 {
-	struct ips_ruleset rs = {0};
 	struct ips_rule *r;
 	struct ips_detect_engine *e;
 	struct ips_detect_thread *t;
@@ -40,7 +39,6 @@ static bool rule_matches(const char *text, const struct ips_detect_input *in)
 		fail_msg("rule refused (%s): %s", why, text);
 	struct ips_ruleset *prs = calloc(1, sizeof(*prs));
 	assert_non_null(prs);
-	*prs = rs;
 	prs->rules = calloc(1, sizeof(*prs->rules));
 	assert_non_null(prs->rules);
 	prs->rules[0] = r;
