@@ -5,7 +5,7 @@
  *   | link selector 1 | ( length 2 | frame ) ... |
  *
  * The selector picks the link type (Ethernet, SLL, SLL2, raw, NULL, LOOP,
- * PPP, IPv4, IPv6, or one the decoder does not know). Frames follow with a
+ * PPP, IPv4, IPv6, one the decoder does not know, Cisco HDLC). Frames follow with a
  * big-endian length each; whatever does not parse as one more record is the
  * last frame. Every frame is decoded (with an ESP hook that "decrypts" SPI
  * 0x1001 by handing back the ESP payload as an inner packet, so decrypted
@@ -31,6 +31,7 @@
 static const int fuzz_links[] = {
         IPS_LINK_EN10MB, IPS_LINK_LINUX_SLL, IPS_LINK_LINUX_SLL2, IPS_LINK_RAW,  IPS_LINK_NULL,
         IPS_LINK_LOOP,   IPS_LINK_PPP,       IPS_LINK_IPV4,       IPS_LINK_IPV6, 147,
+        IPS_LINK_CHDLC,
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -78,6 +78,10 @@ enum app_l4 {
  * this direction could decide, BW_ERR_NOTFOUND when nothing matches.
  */
 int app_detect(const uint8_t *p, size_t len, enum app_dir dir, enum app_l4 l4, enum app_proto *out);
+/* The same, knowing the flow's server port (0: unknown); port 53 makes the
+ * DNS check Suricata's, which accepts any opcode. */
+int app_detect_port(const uint8_t *p, size_t len, enum app_dir dir, enum app_l4 l4,
+                    uint16_t srv_port, enum app_proto *out);
 
 enum {
 	APP_DETECT_MAX = 512, /* bytes per direction buffered while undecided */
@@ -115,6 +119,33 @@ enum app_event {
 	APP_EV_SMTP_MALFORMED = 1u << 12,
 	APP_EV_EXPECT_DROPPED = 1u << 13, /* more FTP expectations than APP_EXPECT_QUEUE */
 };
+
+/*
+ * Transaction events with Suricata's app-layer-event names (protocol
+ * prefix included). The X-macro keeps enum and names in step.
+ */
+#define APP_TX_EVENTS(X)                                                                           \
+	X(HTTP_REQ_CHUNK_EXT, "http.request_chunk_extension")                                      \
+	X(HTTP_REQ_DUP_CL, "http.duplicate_content_length_field_in_request")                       \
+	X(HTTP_RES_DUP_CL, "http.duplicate_content_length_field_in_response")                      \
+	X(HTTP_REQ_AUTH_UNRECOGNIZED, "http.request_auth_unrecognized")                            \
+	X(HTTP_REQ_BODY_UNEXPECTED, "http.request_body_unexpected")                                \
+	X(HTTP_FAILED_PROTOCOL_CHANGE, "http.failed_protocol_change")                              \
+	X(DNS_MALFORMED_DATA, "dns.malformed_data")                                                \
+	X(DNS_NOT_A_REQUEST, "dns.not_a_request")                                                  \
+	X(DNS_NOT_A_RESPONSE, "dns.not_a_response")                                                \
+	X(DNS_Z_FLAG_SET, "dns.z_flag_set")                                                        \
+	X(DNS_INVALID_OPCODE, "dns.invalid_opcode")
+
+enum app_tx_event {
+#define APP_TXEV_ENUM(n, s) APP_TXEV_##n,
+	APP_TX_EVENTS(APP_TXEV_ENUM)
+#undef APP_TXEV_ENUM
+	        APP_TXEV__COUNT
+};
+
+/* The event's name ("http.request_chunk_extension"), or "unknown". */
+const char *app_tx_event_name(int ev);
 
 struct app_flow;
 /* A new flow state borrowing ctx (which must outlive it). */
@@ -158,7 +189,10 @@ struct app_tx *app_flow_tx_first(const struct app_flow *f);
 struct app_tx *app_tx_next(const struct app_tx *tx);
 uint64_t app_tx_id(const struct app_tx *tx); /* per flow, from 0, in order */
 enum app_proto app_tx_proto(const struct app_tx *tx);
-uint32_t app_tx_flags(const struct app_tx *tx); /* enum app_tx_flag */
+uint32_t app_tx_flags(const struct app_tx *tx);      /* enum app_tx_flag */
+uint32_t app_tx_event_bits(const struct app_tx *tx); /* 1u << enum app_tx_event */
+/* DNS: the header's opcode (RFC 1035 4.1.1), or -1 for other protocols. */
+int app_tx_dns_opcode(const struct app_tx *tx);
 /* True when buffers of dir changed since the last app_flow_tx_ack(). */
 bool app_tx_updated(const struct app_tx *tx, enum app_dir dir);
 /* Clears the update marks; frees complete transactions. */

@@ -93,7 +93,7 @@ static int detect_tls(const uint8_t *p, size_t len, enum app_dir dir)
 	return 0;
 }
 
-static int detect_dns(const uint8_t *p, size_t len, enum app_dir dir, enum app_l4 l4)
+static int detect_dns(const uint8_t *p, size_t len, enum app_dir dir, enum app_l4 l4, bool port53)
 {
 	if (l4 == APP_L4_TCP) {
 		uint16_t mlen;
@@ -111,11 +111,11 @@ static int detect_dns(const uint8_t *p, size_t len, enum app_dir dir, enum app_l
 			len = mlen;
 		/* The question may still be on its way: the header alone must do. */
 		if (len < mlen && len < 64)
-			return app_dns_probe(p, len, dir == APP_DIR_TO_CLIENT, true)
+			return app_dns_probe(p, len, dir == APP_DIR_TO_CLIENT, true, port53)
 			               ? BW_ERR_AGAIN
 			               : BW_ERR_NOTFOUND;
 	}
-	return app_dns_probe(p, len, dir == APP_DIR_TO_CLIENT, false) ? 0 : BW_ERR_NOTFOUND;
+	return app_dns_probe(p, len, dir == APP_DIR_TO_CLIENT, false, port53) ? 0 : BW_ERR_NOTFOUND;
 }
 
 static int detect_banner(const uint8_t *p, size_t len, enum app_dir dir, enum app_proto *out)
@@ -181,6 +181,13 @@ static int detect_banner(const uint8_t *p, size_t len, enum app_dir dir, enum ap
 
 int app_detect(const uint8_t *p, size_t len, enum app_dir dir, enum app_l4 l4, enum app_proto *out)
 {
+	return app_detect_port(p, len, dir, l4, 0, out);
+}
+
+int app_detect_port(const uint8_t *p, size_t len, enum app_dir dir, enum app_l4 l4,
+                    uint16_t srv_port, enum app_proto *out)
+{
+	bool port53 = srv_port == 53;
 	int r, again = 0;
 	enum app_proto b = APP_PROTO_UNKNOWN;
 
@@ -188,7 +195,7 @@ int app_detect(const uint8_t *p, size_t len, enum app_dir dir, enum app_l4 l4, e
 	if (len == 0)
 		return BW_ERR_AGAIN;
 	if (l4 == APP_L4_UDP) {
-		if (detect_dns(p, len, dir, l4) == 0) {
+		if (detect_dns(p, len, dir, l4, port53) == 0) {
 			*out = APP_PROTO_DNS;
 			return 0;
 		}
@@ -210,7 +217,7 @@ int app_detect(const uint8_t *p, size_t len, enum app_dir dir, enum app_l4 l4, e
 	}
 	again |= r == BW_ERR_AGAIN;
 	/* DNS over TCP last: its header check is the weakest of these. */
-	if ((r = detect_dns(p, len, dir, l4)) == 0) {
+	if ((r = detect_dns(p, len, dir, l4, port53)) == 0) {
 		*out = APP_PROTO_DNS;
 		return 0;
 	}

@@ -134,7 +134,7 @@ static int rd_name(const uint8_t *msg, size_t len, size_t off, char *out, size_t
 	return 0;
 }
 
-bool app_dns_probe(const uint8_t *p, size_t len, bool response, bool header_only)
+bool app_dns_probe(const uint8_t *p, size_t len, bool response, bool header_only, bool port53)
 {
 	struct dns_hdr h;
 	struct bw_rd rd;
@@ -146,12 +146,29 @@ bool app_dns_probe(const uint8_t *p, size_t len, bool response, bool header_only
 	if (rd_hdr(&rd, &h) != 0)
 		return false;
 	opcode = (h.flags >> 11) & 0xf;
-	if (((h.flags & 0x8000) != 0) != response || opcode > 6 || opcode == 3)
+	if (((h.flags & 0x8000) != 0) != response)
+		return false;
+	/*
+	 * On DNS's own port Suricata takes any message whose records could fit
+	 * (its probe_header_validity), unknown opcodes included, and flags those
+	 * (dns.invalid_opcode); elsewhere only sane ones pass, so that other
+	 * protocols are not taken for DNS.
+	 */
+	if (port53) {
+		size_t recs = (size_t)h.qd + h.an + h.ns + h.ar;
+		if (h.qd == 0 || DNS_HDR_LEN + 2 * recs > len)
+			return false;
+		goto question;
+	}
+	if (opcode > 6 || opcode == 3)
 		return false;
 	if (h.qd == 0 || h.qd > DNS_PROBE_MAX_QD)
 		return false;
-	if (!response && (h.an > 0 || h.ns > 0 || h.ar > 2))
+	/* Queries carry no records, except NOTIFY (RFC 1996 3.7: the new SOA)
+	 * and UPDATE (RFC 2136 2.3: prerequisites and updates). */
+	if (!response && opcode != 4 && opcode != 5 && (h.an > 0 || h.ns > 0 || h.ar > 2))
 		return false;
+question:
 	if (header_only)
 		return true;
 	if (rd_name(p, len, DNS_HDR_LEN, name, &nlen, &end) != 0 || len - end < 4)
@@ -323,6 +340,11 @@ static void parse_msg(struct app_flow *f, enum app_dir dir, const uint8_t *msg, 
 	tx->flags = APP_TX_COMPLETE | (response ? APP_TX_RES_HDRS | APP_TX_RES_DONE
 	                                        : APP_TX_REQ_HDRS | APP_TX_REQ_DONE);
 	app_tx_mark(tx, dir);
+	/* Suricata's events: the reserved Z bit (RFC 1035 4.1.1), opcodes past 6. */
+	if (h.flags & 0x0040)
+		app_tx_raise(tx, dir, APP_TXEV_DNS_Z_FLAG_SET);
+	if (((h.flags >> 11) & 0xf) >= 7)
+		app_tx_raise(tx, dir, APP_TXEV_DNS_INVALID_OPCODE);
 	if (response) {
 		const char *rc = rcode_name(h.flags & 0xf, tmp, sizeof(tmp));
 

@@ -327,6 +327,36 @@ uint32_t app_tx_flags(const struct app_tx *tx)
 	return tx->flags;
 }
 
+uint32_t app_tx_event_bits(const struct app_tx *tx)
+{
+	return tx->evbits;
+}
+
+int app_tx_dns_opcode(const struct app_tx *tx)
+{
+	if (tx->proto != APP_PROTO_DNS)
+		return -1;
+	return (tx->u.dns.flags >> 11) & 0x0f;
+}
+
+void app_tx_raise(struct app_tx *tx, enum app_dir dir, enum app_tx_event ev)
+{
+	if ((unsigned)ev >= APP_TXEV__COUNT)
+		return;
+	tx->evbits |= 1u << ev;
+	app_tx_mark(tx, dir);
+}
+
+const char *app_tx_event_name(int ev)
+{
+	static const char *const names[APP_TXEV__COUNT] = {
+#define APP_TXEV_NAME(n, s) s,
+	        APP_TX_EVENTS(APP_TXEV_NAME)
+#undef APP_TXEV_NAME
+	};
+	return ev >= 0 && ev < APP_TXEV__COUNT ? names[ev] : "unknown";
+}
+
 bool app_tx_updated(const struct app_tx *tx, enum app_dir dir)
 {
 	return (tx->updated & (1u << dir)) != 0;
@@ -684,7 +714,7 @@ static int detect_any(const struct app_flow *f, const uint8_t *p, size_t len, en
                       enum app_proto *out)
 {
 	enum app_proto g = APP_PROTO_UNKNOWN, q = APP_PROTO_UNKNOWN;
-	int r = app_detect(p, len, dir, f->l4, &g);
+	int r = app_detect_port(p, len, dir, f->l4, f->srv_port, &g);
 	int rp;
 
 	if (r == 0) {

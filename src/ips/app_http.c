@@ -42,6 +42,7 @@ struct http_state {
 	uint8_t *held[2];
 	size_t nheld[2];
 	bool in_feed;
+	size_t log_seen; /* libhtp messages already turned into events */
 };
 
 /* libhtp's bstr_ptr() macro casts the const away; its data is only read here. */
@@ -340,6 +341,9 @@ static int on_request_complete(htp_tx_t *htx)
 	if (tx != NULL) {
 		tx->flags |= APP_TX_REQ_DONE;
 		app_tx_mark(tx, APP_DIR_TO_SERVER);
+		/* Suricata's request checks: an Authorization scheme libhtp does not know. */
+		if (htx->request_auth_type == HTP_AUTH_UNRECOGNIZED)
+			app_tx_raise(tx, APP_DIR_TO_SERVER, APP_TXEV_HTTP_REQ_AUTH_UNRECOGNIZED);
 	}
 	return HTP_OK;
 }
@@ -475,6 +479,43 @@ static void set_held(struct app_flow *f, struct http_state *s, enum app_dir dir,
 	s->nheld[dir] = b != NULL ? len : 0;
 }
 
+/*
+ * libhtp reports some anomalies only as log messages; Suricata turns them
+ * into transaction events by their text (app-layer-htp.c htp_warnings).
+ * The new messages since the last call become events of their transaction.
+ */
+static void log_events(struct app_flow *f, struct http_state *s, enum app_dir dir)
+{
+	static const struct {
+		const char *msg;
+		enum app_tx_event ev;
+	} map[] = {
+	        {"Unexpected request body", APP_TXEV_HTTP_REQ_BODY_UNEXPECTED},
+	        {"Ambiguous request C-L value", APP_TXEV_HTTP_REQ_DUP_CL},
+	        {"Ambiguous response C-L value", APP_TXEV_HTTP_RES_DUP_CL},
+	        /* libhtp 0.5.45 and later; Debian bookworm's 0.5.42 does not log it. */
+	        {"Request chunk extension", APP_TXEV_HTTP_REQ_CHUNK_EXT},
+	};
+	const htp_conn_t *conn = htp_connp_get_connection(s->connp);
+	size_t n = conn != NULL && conn->messages != NULL ? htp_list_size(conn->messages) : 0;
+
+	for (; s->log_seen < n; s->log_seen++) {
+		const htp_log_t *log = htp_list_get(conn->messages, s->log_seen);
+		/* libhtp 0.5.42 leaves log->tx unset: the transaction of the
+		 * direction being parsed, else the latest one, is the message's. */
+		htp_tx_t *htx = log != NULL ? log->tx : NULL;
+		if (htx == NULL)
+			htx = dir == APP_DIR_TO_SERVER ? htp_connp_get_in_tx(s->connp)
+			                               : htp_connp_get_out_tx(s->connp);
+		struct app_tx *tx = htx != NULL ? htp_tx_get_user_data(htx) : f->tail;
+		if (tx == NULL || log == NULL || log->msg == NULL)
+			continue;
+		for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+			if (strncmp(log->msg, map[i].msg, strlen(map[i].msg)) == 0)
+				app_tx_raise(tx, dir, map[i].ev);
+	}
+}
+
 /* Feeds p (after what is held) to libhtp; holds what it could not take yet. */
 static void feed_dir(struct app_flow *f, struct http_state *s, enum app_dir dir, const uint8_t *p,
                      size_t len)
@@ -492,6 +533,7 @@ static void feed_dir(struct app_flow *f, struct http_state *s, enum app_dir dir,
 		p = buf;
 	}
 	took = push(s, dir, p, len);
+	log_events(f, s, dir);
 	if (took == SIZE_MAX) {
 		f->events |= APP_EV_HTTP_ERROR;
 		f->dead[dir] = true;

@@ -27,6 +27,7 @@ struct app_tx {
 	enum app_proto proto;
 	uint32_t flags;  /* enum app_tx_flag */
 	uint8_t updated; /* bit per enum app_dir */
+	uint32_t evbits; /* 1u << enum app_tx_event */
 	struct app_bufent *ents;
 	size_t nents, capents;
 	int first[2][IPS_BUF__COUNT], last[2][IPS_BUF__COUNT]; /* per enum app_dir */
@@ -142,9 +143,11 @@ size_t app_tx_events(const struct app_tx *tx, const char *const **names);
 
 /*
  * DNS plausibility for detection: a header whose QR bit is `response`, sane
- * counts, and (unless header_only) a first question that parses.
+ * counts, and (unless header_only) a first question that parses. port53
+ * (the flow's server port is 53) relaxes opcode and counts to Suricata's
+ * check.
  */
-bool app_dns_probe(const uint8_t *p, size_t len, bool response, bool header_only);
+bool app_dns_probe(const uint8_t *p, size_t len, bool response, bool header_only, bool port53);
 
 /* libhtp's configuration in ctx, built once and shared read-only. */
 int app_http_ctx_init(struct app_ctx *ctx);
@@ -175,6 +178,8 @@ const char *app_tx_strdup(struct app_flow *f, struct app_tx *tx, const void *p, 
 /* The first instance of b as a string (buffers are stored NUL-terminated). */
 const char *app_tx_buf_str(const struct app_tx *tx, enum app_dir dir, enum ips_buf b);
 void app_tx_mark(struct app_tx *tx, enum app_dir dir);
+/* Raises a transaction event (and marks tx updated in dir, so it is inspected). */
+void app_tx_raise(struct app_tx *tx, enum app_dir dir, enum app_tx_event ev);
 
 /*
  * Line reader for the text protocols (FTP, SMTP): lines end at LF, a CR

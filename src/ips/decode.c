@@ -248,6 +248,21 @@ static int dec_null(struct ips_dec *d, const uint8_t *b, size_t len, bool loop)
 	}
 }
 
+/*
+ * Cisco HDLC (DLT_C_HDLC): | address 1 (0x0f unicast, 0x8f broadcast) |
+ * control 1 | protocol 2 (an EtherType) |, then the network layer.
+ */
+static int dec_chdlc(struct ips_dec *d, const uint8_t *b, size_t len)
+{
+	enum { CHDLC_HLEN = 4 };
+
+	if (len < CHDLC_HLEN)
+		return ips_dec_ev(d, IPS_EV_CHDLC_TRUNC);
+	if (!ips_dec_layer(d, IPS_LAYER_CHDLC, b, CHDLC_HLEN))
+		return BW_ERR_INVAL;
+	return ips_dec_ethertype(d, bw_be16(b + 2), b + CHDLC_HLEN, len - CHDLC_HLEN, IPS_TUN_NONE);
+}
+
 int ips_dec_ip(struct ips_dec *d, const uint8_t *b, size_t len, enum ips_tunnel tun)
 {
 	if (len < 1)
@@ -296,6 +311,9 @@ int ips_decode(struct ips_packet *p, const uint8_t *data, size_t len, int linkty
 		break;
 	case IPS_LINK_LOOP:
 		dec_null(&d, data, len, true);
+		break;
+	case IPS_LINK_CHDLC:
+		dec_chdlc(&d, data, len);
 		break;
 	case IPS_LINK_PPP:
 		ips_dec_ppp(&d, data, len, IPS_TUN_NONE, true);

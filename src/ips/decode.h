@@ -43,6 +43,7 @@ enum ips_linktype {
 	IPS_LINK_IPV4 = 228,
 	IPS_LINK_IPV6 = 229,
 	IPS_LINK_LINUX_SLL2 = 276,
+	IPS_LINK_CHDLC = 104, /* Cisco HDLC: address, control, EtherType */
 };
 
 /* Limits. */
@@ -51,7 +52,7 @@ enum {
 	IPS_MAX_LAYERS = 24,  /* every layer of every kind */
 	IPS_MAX_VLAN = 2,     /* 802.1ad outer + 802.1Q inner */
 	IPS_MAX_IPV6_EXT = 8, /* extension headers in one IPv6 chain */
-	IPS_MAX_EVENTS = 8,   /* anomalies kept on one packet (all are counted) */
+	IPS_MAX_EVENTS = 15,  /* anomalies kept on one packet (all are counted), as Suricata */
 	IPS_MAX_SACK = 4,     /* SACK blocks kept from one TCP header */
 };
 
@@ -65,8 +66,8 @@ enum {
 	X(VLAN_TRUNC, "decoder.vlan.header_too_small")                                             \
 	X(VLAN_TOO_MANY, "decoder.vlan.too_many_layers")                                           \
 	X(SLL_TRUNC, "decoder.sll.pkt_too_small")                                                  \
-	X(NULL_TRUNC, "decoder.null.pkt_too_small")                                                \
-	X(NULL_UNKNOWN_AF, "decoder.null.unsupported_type")                                        \
+	X(NULL_TRUNC, "decoder.ltnull.pkt_too_small")                                              \
+	X(NULL_UNKNOWN_AF, "decoder.ltnull.unsupported_type")                                      \
 	X(IPV4_TRUNC, "decoder.ipv4.pkt_too_small")                                                \
 	X(IPV4_BAD_VERSION, "decoder.ipv4.wrong_ip_version")                                       \
 	X(IPV4_HLEN_SMALL, "decoder.ipv4.hlen_too_small")                                          \
@@ -115,7 +116,31 @@ enum {
 	X(FRAG_TOO_LARGE, "defrag.frag_pkt_too_large")                                             \
 	X(FRAG_TOO_MANY, "defrag.max_frags_reached")                                               \
 	X(FRAG_NOMEM, "defrag.memcap_reached")                                                     \
-	X(FRAG_MISMATCH, "defrag.inconsistent_last")
+	X(FRAG_MISMATCH, "defrag.inconsistent_last")                                               \
+	X(IPV4_FRAG_OVERLAP, "decoder.ipv4.frag_overlap")                                          \
+	X(IPV6_FRAG_OVERLAP, "decoder.ipv6.frag_overlap")                                          \
+	X(IPV6_EXTHDR_USELESS_FH, "decoder.ipv6.exthdr_useless_fh")                                \
+	X(IPV6_EXTHDR_DUPL_RH, "decoder.ipv6.exthdr_dupl_rh")                                      \
+	X(IPV6_EXTHDR_DUPL_HH, "decoder.ipv6.exthdr_dupl_hh")                                      \
+	X(IPV6_EXTHDR_DUPL_DH, "decoder.ipv6.exthdr_dupl_dh")                                      \
+	X(IPV6_EXTHDR_DUPL_AH, "decoder.ipv6.exthdr_dupl_ah")                                      \
+	X(IPV6_EXTHDR_INVALID_OPTLEN, "decoder.ipv6.exthdr_invalid_optlen")                        \
+	X(IPV6_EXTHDR_AH_RES_NOT_NULL, "decoder.ipv6.exthdr_ah_res_not_null")                      \
+	X(IPV6_HOPOPTS_UNKNOWN_OPT, "decoder.ipv6.hopopts_unknown_opt")                            \
+	X(IPV6_HOPOPTS_ONLY_PADDING, "decoder.ipv6.hopopts_only_padding")                          \
+	X(IPV6_DSTOPTS_UNKNOWN_OPT, "decoder.ipv6.dstopts_unknown_opt")                            \
+	X(IPV6_DSTOPTS_ONLY_PADDING, "decoder.ipv6.dstopts_only_padding")                          \
+	X(IPV6_RH_TYPE_0, "decoder.ipv6.rh_type_0")                                                \
+	X(IPV6_ZERO_LEN_PADN, "decoder.ipv6.zero_len_padn")                                        \
+	X(IPV6_FH_NON_ZERO_RES, "decoder.ipv6.fh_non_zero_reserved_field")                         \
+	X(IPV6_DATA_AFTER_NONE, "decoder.ipv6.data_after_none_header")                             \
+	X(IPV6_WITH_ICMPV4, "decoder.ipv6.icmpv4")                                                 \
+	X(IPV6_UNKNOWN_NEXT_HEADER, "decoder.ipv6.unknown_next_header")                            \
+	X(IPV4_WITH_ICMPV6, "decoder.ipv4.icmpv6")                                                 \
+	X(ERSPAN_TRUNC, "decoder.erspan.header_too_small")                                         \
+	X(ERSPAN_BAD_VERSION, "decoder.erspan.unsupported_version")                                \
+	X(ERSPAN_TOO_MANY_VLAN, "decoder.erspan.too_many_vlan_layers")                             \
+	X(CHDLC_TRUNC, "decoder.chdlc.pkt_too_small")
 
 enum ips_event {
 #define IPS_EV_ENUM(n, s) IPS_EV_##n,
@@ -142,6 +167,7 @@ enum ips_layer_kind {
 	IPS_LAYER_UDP,
 	IPS_LAYER_ICMPV4,
 	IPS_LAYER_ICMPV6,
+	IPS_LAYER_CHDLC,
 	IPS_LAYER__COUNT,
 };
 
@@ -170,6 +196,7 @@ enum ips_tunnel {
 	IPS_TUN_GRE_ETH, /* GRE transparent Ethernet bridging */
 	IPS_TUN_ESP,     /* decrypted by the ESP hook */
 	IPS_TUN_PPP,     /* link-level PPP */
+	IPS_TUN_ERSPAN,  /* ERSPAN type II mirrored Ethernet in GRE */
 };
 
 struct ips_layer {
@@ -196,6 +223,7 @@ struct ips_ip {
 	uint16_t frag_hdr_off; /* IPv6: offset of the fragment header from hdr */
 	uint16_t frag_nh_off;  /* IPv6: offset of the next-header byte naming it */
 	uint16_t ipv4_id;
+	uint16_t ipv4_opts;  /* IPv4: enum ips_ipopt bits of the options present */
 	uint32_t frag_id;    /* IPv4 id or IPv6 fragment identification */
 	uint32_t flow_label; /* IPv6 */
 	uint32_t ext_mask;   /* IPv6: 1 << (index in ips_ipv6_ext) per header kind seen */
@@ -217,6 +245,8 @@ struct ips_tcp {
 	uint16_t csum;
 	/* Options (RFC 9293 3.2, RFC 7323, RFC 2018). */
 	bool has_mss, has_ws, has_ts, sack_perm;
+	bool has_md5_ao; /* TCP-MD5 (RFC 2385, kind 19) or TCP-AO (RFC 5925, kind 29) */
+	bool has_tfo; /* TCP Fast Open cookie option (RFC 7413 4.1.1, or its experimental form) */
 	uint16_t mss;
 	uint8_t ws;
 	uint32_t ts_val, ts_ecr;

@@ -36,6 +36,7 @@ enum ips_ethertype {
 	IPS_ETH_P_IPV6 = 0x86dd,
 	IPS_ETH_P_PPP = 0x880b, /* PPP in GRE (PPTP) */
 	IPS_ETH_P_8021AD = 0x88a8,
+	IPS_ETH_P_ERSPAN = 0x88be, /* ERSPAN type II in GRE (draft-foschiano-erspan 4.2) */
 	IPS_ETH_P_QINQ_OLD = 0x9100,
 };
 
@@ -54,7 +55,10 @@ enum ips_ipproto {
 	IPS_IPPROTO_ICMPV6 = 58,
 	IPS_IPPROTO_NONE = 59,
 	IPS_IPPROTO_DSTOPTS = 60,
+	IPS_IPPROTO_SCTP = 132,
 	IPS_IPPROTO_MH = 135,
+	IPS_IPPROTO_HIP = 139,   /* RFC 7401 */
+	IPS_IPPROTO_SHIM6 = 140, /* RFC 5533 */
 };
 
 enum ips_ppp_proto {

@@ -30,6 +30,11 @@ enum tcp_opt {
 	TCP_OPT_SACK_PERM = 4, /* len 2 */
 	TCP_OPT_SACK = 5,      /* len 2 + 8n */
 	TCP_OPT_TS = 8,        /* len 10 */
+	TCP_OPT_MD5 = 19,      /* len 18, RFC 2385 */
+	TCP_OPT_AO = 29,       /* len >= 4, RFC 5925 */
+	TCP_OPT_TFO = 34,      /* len 2 (cookie request) or 6..18 even, RFC 7413 4.1.1 */
+	TCP_OPT_EXP1 = 253,    /* RFC 6994 experimental options: TFO's pre-RFC form */
+	TCP_OPT_EXP2 = 254,
 };
 
 /* Sum of the pseudo-header of the innermost IP layer (RFC 9293 3.1, RFC 8200 8.1). */
@@ -114,6 +119,30 @@ static void tcp_opts(struct ips_dec *d, struct ips_tcp *t, const uint8_t *o, siz
 			t->has_ts = true;
 			t->ts_val = bw_be32(v);
 			t->ts_ecr = bw_be32(v + 4);
+			break;
+		case TCP_OPT_TFO:
+			/* Suricata's bounds: a request (2) or a 2..14-byte cookie, even. */
+			if (olen != 2 && (olen < 4 || olen > 18 || (olen & 1) != 0))
+				goto bad;
+			t->has_tfo = true;
+			break;
+		case TCP_OPT_EXP1:
+		case TCP_OPT_EXP2:
+			/* RFC 6994: the ExID 0xf989 marks TCP Fast Open. */
+			if (olen != 4 && olen != 12)
+				goto bad;
+			if (bw_be16(v) == 0xf989)
+				t->has_tfo = true;
+			break;
+		case TCP_OPT_MD5:
+			if (olen != 18) /* RFC 2385 3.0: kind, length, 16-byte digest */
+				goto bad;
+			t->has_md5_ao = true;
+			break;
+		case TCP_OPT_AO:
+			if (olen < 4) /* RFC 5925 2.2: kind, length, KeyID, RNextKeyID */
+				goto bad;
+			t->has_md5_ao = true;
 			break;
 		default:
 			break; /* unknown options are skipped by their length (RFC 9293 3.2) */

@@ -3,7 +3,8 @@
  * Tunnels for the IPS decoder: GRE (RFC 2784 with RFC 2890 key and
  * sequence), PPTP's enhanced GRE (RFC 2637 4.1), PPP framing (RFC 1661 2,
  * RFC 1662 3.1 address/control, RFC 1661 6.5 protocol-field compression),
- * L2TPv2 data messages (RFC 2661 3.1) and ESP (RFC 4303 2; RFC 3948 in UDP).
+ * L2TPv2 data messages (RFC 2661 3.1), ERSPAN type II in GRE and ESP (RFC
+ * 4303 2; RFC 3948 in UDP).
  *
  *   GRE:  |C|R|K|S|s|Recur|A| Flags |Ver|        Protocol Type          |
  *         [ Checksum | Reserved1 ] (C, or R in RFC 1701)
@@ -45,11 +46,42 @@ enum l2tp_bits {
 	L2TP_VER = 0x000f,
 };
 
+/*
+ * ERSPAN type II (draft-foschiano-erspan-03 4.2), GRE protocol 0x88be with
+ * the sequence bit set; type I (no header, no sequence) is off by default in
+ * Suricata and is not decoded here either.
+ *   | Ver 4 | VLAN 12 | COS 3 | En 2 | T 1 | Session ID 10 | Reserved 12 | Index 20 |
+ * then the mirrored Ethernet frame. A non-zero VLAN is the frame's VLAN, as
+ * Suricata records it.
+ */
+static int erspan(struct ips_dec *d, const struct ips_gre *g, const uint8_t *b, size_t len)
+{
+	struct ips_packet *p = d->p;
+	struct bw_rd rd;
+	uint16_t vv;
+
+	if (!g->has_seq)
+		return d->rc;
+	bw_rd_init(&rd, b, len);
+	if (bw_rd_u16(&rd, &vv) != 0 || bw_rd_skip(&rd, 6) != 0)
+		return ips_dec_ev(d, IPS_EV_ERSPAN_TRUNC);
+	if (vv >> 12 != 1)
+		return ips_dec_ev(d, IPS_EV_ERSPAN_BAD_VERSION);
+	if ((vv & 0x0fff) != 0) {
+		if (p->n_vlan >= IPS_MAX_VLAN)
+			return ips_dec_ev(d, IPS_EV_ERSPAN_TOO_MANY_VLAN);
+		p->vlan[p->n_vlan++] = vv & 0x0fff;
+	}
+	return ips_dec_eth(d, bw_rd_cur(&rd), bw_rd_left(&rd), IPS_TUN_ERSPAN);
+}
+
 static int gre_payload(struct ips_dec *d, const struct ips_gre *g, const uint8_t *b, size_t len)
 {
 	switch (g->proto) {
 	case IPS_ETH_P_TEB:
 		return ips_dec_eth(d, b, len, IPS_TUN_GRE_ETH);
+	case IPS_ETH_P_ERSPAN:
+		return erspan(d, g, b, len);
 	case IPS_ETH_P_PPP:
 		return ips_dec_ppp(d, b, len, IPS_TUN_GRE, false);
 	default:

@@ -404,9 +404,26 @@ static uint32_t last_end(const struct tracker *t)
 	return e;
 }
 
-static int frag_ev(struct ips_defrag *df, struct ips_packet *p, enum ips_event ev, int r)
+/*
+ * Records a defrag event, and with it the IP-version-specific name Suricata
+ * gives the same anomaly (decoder.ipv6.frag_overlap, ...) so that its
+ * decode-event rules match.
+ */
+static void defrag_event(struct ips_packet *p, const struct ips_ip *ip, enum ips_event ev)
 {
+	bool v6 = ip->version == 6;
 	ips_packet_event(p, NULL, ev);
+	if (ev == IPS_EV_FRAG_OVERLAP)
+		ips_packet_event(p, NULL, v6 ? IPS_EV_IPV6_FRAG_OVERLAP : IPS_EV_IPV4_FRAG_OVERLAP);
+	else if (ev == IPS_EV_FRAG_TOO_LARGE)
+		ips_packet_event(p, NULL,
+		                 v6 ? IPS_EV_IPV6_FRAG_TOO_LARGE : IPS_EV_IPV4_FRAG_TOO_LARGE);
+}
+
+static int frag_ev(struct ips_defrag *df, struct ips_packet *p, const struct ips_ip *ip,
+                   enum ips_event ev, int r)
+{
+	defrag_event(p, ip, ev);
 	df->st.dropped++;
 	return r;
 }
@@ -434,29 +451,29 @@ int ips_defrag_add(struct ips_defrag *df, struct ips_packet *p, unsigned layer, 
 	/* The whole datagram must fit 65535 bytes (IPv6: its payload length field). */
 	unfrag = ip->version == 4 ? ip->hdr_len : (size_t)ip->frag_hdr_off - IPS_IPV6_HLEN;
 	if (unfrag + e > DEFRAG_MAX_DGRAM)
-		return frag_ev(df, p, IPS_EV_FRAG_TOO_LARGE, BW_ERR_LIMIT);
+		return frag_ev(df, p, ip, IPS_EV_FRAG_TOO_LARGE, BW_ERR_LIMIT);
 	key_make(&k, p, ip, layer);
 	if ((t = tracker_get(df, &k, now_ns, &r)) == NULL)
-		return frag_ev(df, p, IPS_EV_FRAG_NOMEM, r);
+		return frag_ev(df, p, ip, IPS_EV_FRAG_NOMEM, r);
 	if (t->dead)
-		return frag_ev(df, p, IPS_EV_FRAG_OVERLAP, BW_ERR_INVAL);
+		return frag_ev(df, p, ip, IPS_EV_FRAG_OVERLAP, BW_ERR_INVAL);
 	/* The last fragment fixes the size; nothing may end past it or disagree with it. */
 	if (!ip->mf) {
 		if ((t->have_last && e != t->total) ||
 		    (t->frags != NULL && !t->have_last && e < last_end(t)))
-			return frag_ev(df, p, IPS_EV_FRAG_MISMATCH, BW_ERR_INVAL);
+			return frag_ev(df, p, ip, IPS_EV_FRAG_MISMATCH, BW_ERR_INVAL);
 		t->have_last = true;
 		t->total = e;
 	} else if (t->have_last && e > t->total) {
-		return frag_ev(df, p, IPS_EV_FRAG_MISMATCH, BW_ERR_INVAL);
+		return frag_ev(df, p, ip, IPS_EV_FRAG_MISMATCH, BW_ERR_INVAL);
 	}
 	if (s == 0 && t->hdr == NULL && (r = take_header(df, t, ip)) != 0)
-		return frag_ev(df, p, IPS_EV_FRAG_NOMEM, r);
+		return frag_ev(df, p, ip, IPS_EV_FRAG_NOMEM, r);
 	pol = ip->version == 4 ? df->cfg.policy4 : df->cfg.policy6;
 	r = frag_insert(df, t, pol, ip->payload, s, e, &overlap);
 	if (overlap) {
 		df->st.overlaps++;
-		ips_packet_event(p, NULL, IPS_EV_FRAG_OVERLAP);
+		defrag_event(p, ip, IPS_EV_FRAG_OVERLAP);
 	}
 	if (r == BW_ERR_INVAL) {
 		/* DROP policy: forget the datagram but keep absorbing its fragments. */

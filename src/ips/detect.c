@@ -60,9 +60,23 @@ static int intern_flowbits(struct ips_detect_engine *e, const struct ips_ruleset
 		const struct ips_rule *r = rs->rules[i];
 		for (size_t j = 0; j < r->nopts; j++) {
 			const struct ips_flowbits *f = r->opts[j].data;
-			if (r->opts[j].kw != IPS_KW_FLOWBITS || !f)
+			const struct ips_flowint *fi = r->opts[j].data;
+			char *fin[2];
+			size_t nn;
+			char **names;
+			if (r->opts[j].kw == IPS_KW_FLOWBITS && f) {
+				names = f->names;
+				nn = f->n;
+			} else if (r->opts[j].kw == IPS_KW_FLOWINT && fi) {
+				/* Flowints share the name table; their values live apart. */
+				fin[0] = fi->name;
+				fin[1] = fi->var;
+				names = fin;
+				nn = fi->var ? 2 : 1;
+			} else {
 				continue;
-			for (size_t k = 0; k < f->n; k++) {
+			}
+			for (size_t k = 0; k < nn; k++) {
 				if (n == cap) {
 					cap = cap ? cap * 2 : 64;
 					char **nv = realloc(v, cap * sizeof(*v));
@@ -72,7 +86,7 @@ static int intern_flowbits(struct ips_detect_engine *e, const struct ips_ruleset
 					}
 					v = nv;
 				}
-				v[n++] = f->names[k]; /* borrowed */
+				v[n++] = names[k]; /* borrowed */
 			}
 		}
 	}
@@ -161,6 +175,17 @@ static int fb_ids(const struct ips_detect_engine *e, struct det_op *op)
 		return BW_ERR_NOMEM;
 	for (size_t k = 0; k < f->n; k++)
 		op->fb[k] = (uint16_t)ips_detect_flowbit_id(e, f->names[k]);
+	return 0;
+}
+
+/* op->fb[0]: the flowint's id, op->fb[1]: its operand variable's (or -1). */
+static int fi_ids(const struct ips_detect_engine *e, struct det_op *op)
+{
+	const struct ips_flowint *fi = op->o->data;
+	if (!(op->fb = calloc(2, sizeof(*op->fb))))
+		return BW_ERR_NOMEM;
+	op->fb[0] = (uint16_t)ips_detect_flowbit_id(e, fi->name);
+	op->fb[1] = fi->var ? (uint16_t)ips_detect_flowbit_id(e, fi->var) : UINT16_MAX;
 	return 0;
 }
 
@@ -291,7 +316,7 @@ static int compile_rule(struct ips_detect_engine *e, const struct ips_rule *r, s
 	if (!(dr->pkt = calloc(n, sizeof(*dr->pkt))) ||
 	    !(dr->post = calloc(n, sizeof(*dr->post))) || !(dr->bl = calloc(n, sizeof(*dr->bl))))
 		return BW_ERR_NOMEM;
-	bool sets = false, reads = false;
+	bool sets = false, reads = false, fi_sets = false, fi_reads = false;
 	for (size_t i = 0; i < r->nopts; i++) {
 		const struct ips_opt *o = &r->opts[i];
 		if (in_buffer(o->kw)) {
@@ -332,12 +357,30 @@ static int compile_rule(struct ips_detect_engine *e, const struct ips_rule *r, s
 				return BW_ERR_NOMEM;
 			break;
 		}
+		case IPS_KW_FLOWINT: {
+			const struct ips_flowint *fi = o->data;
+			struct det_op *op;
+			/* Modifiers act after a match, checks are part of it (Suricata). */
+			if (fi->op == IPS_FI_SET || fi->op == IPS_FI_ADD || fi->op == IPS_FI_SUB) {
+				op = &dr->post[dr->npost++];
+				fi_sets = true;
+			} else {
+				op = &dr->pkt[dr->npkt++];
+				fi_reads = true;
+			}
+			op->o = o;
+			if (fi_ids(e, op))
+				return BW_ERR_NOMEM;
+			break;
+		}
 		default:
 			dr->pkt[dr->npkt++].o = o;
 			break;
 		}
 	}
 	dr->fb_rank = sets && !reads ? 0 : sets ? 1 : reads ? 2 : 3;
+	/* Suricata orders flowint users the same way, after flowbits. */
+	dr->fi_rank = fi_sets && !fi_reads ? 0 : fi_sets ? 1 : fi_reads ? 2 : 3;
 	for (size_t i = 0; i < dr->nbl; i++) {
 		bool rel = false;
 		for (size_t k = dr->bl[i].n; k-- > 0;) {
@@ -369,6 +412,8 @@ static int cmp_order(const void *a, const void *b)
 		return x->action_rank < y->action_rank ? -1 : 1;
 	if (x->fb_rank != y->fb_rank)
 		return x->fb_rank < y->fb_rank ? -1 : 1;
+	if (x->fi_rank != y->fi_rank)
+		return x->fi_rank < y->fi_rank ? -1 : 1;
 	if (x->prio != y->prio)
 		return x->prio < y->prio ? -1 : 1;
 	return x->file_order < y->file_order ? -1 : x->file_order > y->file_order;

@@ -51,6 +51,15 @@ struct ips_flowbits_state {
 	uint32_t dropped; /* sets refused because the flow had IPS_FLOWBITS_MAX bits */
 };
 
+/* Flowints of one flow: ids interned with the flowbit names, sorted by id. */
+enum { IPS_FLOWINTS_MAX = 16 };
+struct ips_flowint_state {
+	uint16_t n;
+	uint16_t id[IPS_FLOWINTS_MAX];
+	uint32_t val[IPS_FLOWINTS_MAX];
+	uint32_t dropped; /* variables refused because the flow had IPS_FLOWINTS_MAX */
+};
+
 /*
  * Prefilter progress over a buffer that grows at its end and may lose bytes
  * at its front: an HTTP body growing across inspections of one transaction,
@@ -126,6 +135,7 @@ struct ips_detect_input {
 	enum ips_proto app; /* detected app protocol, IPS_PROTO_IP when unknown */
 	uint64_t stream_bytes_ts, stream_bytes_tc; /* for stream_size */
 	struct ips_flowbits_state *flowbits;       /* NULL: no flow state */
+	struct ips_flowint_state *flowints;        /* NULL: no flow state */
 	/* App-layer buffers (IPS_BUF_PAYLOAD is ignored here: use payload). */
 	struct ips_detect_buf bufs[IPS_BUF__COUNT];
 	/* The app-layer transaction inspected (struct app_tx *), for IPS_KW_APP options. */
@@ -137,6 +147,30 @@ struct ips_detect_input {
 	const struct ips_detect_hits *hits_in;
 	/* Time, for threshold and detection_filter. */
 	uint64_t ts_usec;
+	/* Events (decode-event, stream-event, app-layer-event). */
+	const uint8_t *events; /* enum ips_event of the packet */
+	size_t n_events;
+	uint32_t stream_events; /* 1u << enum ips_stream_event, raised by this packet */
+	uint32_t app_events;    /* 1u << enum app_tx_event of the transaction inspected */
+	/* Header details (packet runs). */
+	uint16_t ipopts;         /* enum ips_ipopt bits of the IPv4 header */
+	uint8_t ipv4_csum;       /* enum ips_csum_state of the IPv4 header */
+	uint8_t l4_csum;         /* enum ips_csum_state of the TCP/UDP/ICMP checksum */
+	bool has_mtu;            /* ICMPv6 packet too big (type 2, code 0) */
+	uint32_t mtu;            /* its MTU field */
+	bool has_flow_age;       /* flow_age is known */
+	uint32_t flow_age;       /* seconds since the flow's first packet */
+	bool has_dns_opcode;     /* a DNS transaction is inspected: */
+	uint8_t dns_opcode;      /* its header opcode */
+	struct ips_bufv hdrv[3]; /* views for the packet header buffers (tcp.hdr, ...) */
+};
+
+/* Checksum states for ips_detect_input.ipv4_csum / l4_csum. */
+enum ips_csum_state {
+	IPS_CSUM_NA,      /* no such checksum in this input */
+	IPS_CSUM_OK,      /* verified correct */
+	IPS_CSUM_BAD,     /* verified wrong */
+	IPS_CSUM_SKIPPED, /* not verified (fragment, truncated, disabled): any keyword matches */
 };
 
 /* Sets buffer b of in to the single view v (which must outlive the inspection). */
@@ -205,7 +239,7 @@ const struct ips_detect_thread_stats *ips_detect_thread_stats(const struct ips_d
 int ips_detect_run(const struct ips_detect_engine *e, struct ips_detect_thread *t,
                    const struct ips_detect_input *in, struct ips_match *m, size_t max, size_t *n);
 
-/* The interned id of a flowbit name, or -1 when no rule names it. */
+/* The interned id of a flowbit or flowint name, or -1 when no rule names it. */
 int ips_detect_flowbit_id(const struct ips_detect_engine *e, const char *name);
 bool ips_flowbits_isset(const struct ips_flowbits_state *fb, int id);
 

@@ -40,6 +40,7 @@ struct det_rule {
 	uint8_t dir_mask; /* 1 << enum det_dir */
 	int action_rank;  /* for sorting */
 	int fb_rank;
+	int fi_rank;
 	int prio;
 	size_t file_order;
 	struct det_op *pkt; /* header/packet/flow options, then flowbits checks */

@@ -670,10 +670,14 @@ static bool header_match(const struct ips_rule *r, const struct ips_detect_input
 	case IPS_PROTO_ICMP:
 		if (in->proto != 1 && in->proto != 58)
 			return false;
+		if (r->icmp_version && in->proto != (r->icmp_version == 4 ? 1 : 58))
+			return false;
 		break;
 	default:
 		return false;
 	}
+	if (r->ip_version && in->ip_version != r->ip_version)
+		return false;
 	if (r->app != IPS_PROTO_IP && in->app != r->app)
 		return false;
 	if (r->tcp_scope == IPS_TCP_PKT && in->is_stream)
@@ -759,6 +763,62 @@ static bool flowbits_check(const struct det_op *op, const struct ips_detect_inpu
 	return !f->or_list;
 }
 
+/* The value of flowint id, false when unset. */
+static bool fi_get(const struct ips_flowint_state *fs, int id, uint32_t *v)
+{
+	if (!fs || id < 0)
+		return false;
+	for (size_t k = 0; k < fs->n; k++) {
+		if (fs->id[k] == id) {
+			*v = fs->val[k];
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The operand of a flowint: its number, or the named variable (0 while unset). */
+static uint32_t fi_operand(const struct det_op *op, const struct ips_flowint_state *fs)
+{
+	const struct ips_flowint *fi = op->o->data;
+	uint32_t v = 0;
+	if (!fi->var)
+		return fi->value;
+	(void)fi_get(fs, op->fb[1] == UINT16_MAX ? -1 : op->fb[1], &v);
+	return v;
+}
+
+static bool flowint_check(const struct det_op *op, const struct ips_detect_input *in)
+{
+	const struct ips_flowint *fi = op->o->data;
+	uint32_t v, t;
+	bool set;
+	if (!in->flowints)
+		return false; /* no flow: Suricata's flowint never matches */
+	set = fi_get(in->flowints, op->fb[0] == UINT16_MAX ? -1 : op->fb[0], &v);
+	t = fi_operand(op, in->flowints);
+	switch (fi->op) {
+	case IPS_FI_ISSET:
+		return set;
+	case IPS_FI_NOTSET:
+		return !set;
+	case IPS_FI_EQ:
+		return set && v == t;
+	case IPS_FI_NE:
+		return set && v != t;
+	case IPS_FI_LT:
+		return set && v < t;
+	case IPS_FI_LE:
+		return set && v <= t;
+	case IPS_FI_GT:
+		return set && v > t;
+	case IPS_FI_GE:
+		return set && v >= t;
+	default:
+		return true; /* modifiers run after the match */
+	}
+}
+
 static bool stream_size_match(const struct ips_stream_size *ss, const struct ips_detect_input *in)
 {
 	if (!in->has_flow || !in->has_tcp)
@@ -779,6 +839,36 @@ static bool stream_size_match(const struct ips_stream_size *ss, const struct ips
 	return false;
 }
 
+/*
+ * Suricata's *-csum keywords: only on a packet of the named protocols; an
+ * unverified checksum (checksum checks off, fragment, truncated) matches
+ * both valid and invalid, as Suricata's PKT_IGNORE_CHECKSUM does.
+ */
+static bool csum_match(const struct ips_csum *c, const struct ips_detect_input *in)
+{
+	static const struct {
+		uint8_t ipv, proto; /* proto 0: the IPv4 header itself */
+	} want[] = {
+	        [IPS_CSUM_IPV4] = {4, 0},    [IPS_CSUM_TCPV4] = {4, 6},  [IPS_CSUM_TCPV6] = {6, 6},
+	        [IPS_CSUM_UDPV4] = {4, 17},  [IPS_CSUM_UDPV6] = {6, 17}, [IPS_CSUM_ICMPV4] = {4, 1},
+	        [IPS_CSUM_ICMPV6] = {6, 58},
+	};
+	if ((unsigned)c->kind >= sizeof(want) / sizeof(want[0]) || in->is_stream ||
+	    in->ip_version != want[c->kind].ipv)
+		return false;
+	uint8_t st = in->ipv4_csum;
+	if (want[c->kind].proto) {
+		if (in->proto != want[c->kind].proto)
+			return false;
+		st = in->l4_csum;
+	}
+	if (st == IPS_CSUM_SKIPPED)
+		return true;
+	if (st == IPS_CSUM_NA)
+		return false;
+	return (st == IPS_CSUM_OK) == c->valid;
+}
+
 static bool pkt_match(const struct det_op *op, const struct ips_detect_input *in)
 {
 	const struct ips_opt *o = op->o;
@@ -787,6 +877,8 @@ static bool pkt_match(const struct det_op *op, const struct ips_detect_input *in
 		return flow_match(o->data, in);
 	case IPS_KW_FLOWBITS:
 		return flowbits_check(op, in);
+	case IPS_KW_FLOWINT:
+		return flowint_check(op, in);
 	case IPS_KW_DSIZE:
 		return !in->is_stream && ips_num_match(o->data, in->dsize);
 	case IPS_KW_ITYPE:
@@ -811,6 +903,35 @@ static bool pkt_match(const struct det_op *op, const struct ips_detect_input *in
 		return in->app_tx &&
 		       app_tx_match(in->app_tx,
 		                    in->to_server ? APP_DIR_TO_SERVER : APP_DIR_TO_CLIENT, o->data);
+	case IPS_KW_DECODE_EVENT: {
+		const struct ips_event_ref *e = o->data;
+		for (size_t k = 0; k < in->n_events; k++)
+			if (in->events[k] == e->id)
+				return true;
+		return false;
+	}
+	case IPS_KW_STREAM_EVENT:
+		return (in->stream_events >> ((const struct ips_event_ref *)o->data)->id) & 1u;
+	case IPS_KW_APP_EVENT: {
+		const struct ips_event_ref *e = o->data;
+		if (e->m)
+			return in->app_tx &&
+			       app_tx_match(in->app_tx,
+			                    in->to_server ? APP_DIR_TO_SERVER : APP_DIR_TO_CLIENT,
+			                    e->m);
+		return (in->app_events >> e->id) & 1u;
+	}
+	case IPS_KW_IPOPTS:
+		return in->ip_version == 4 &&
+		       (in->ipopts & ((const struct ips_ipopts *)o->data)->mask);
+	case IPS_KW_CSUM:
+		return csum_match(o->data, in);
+	case IPS_KW_FLOW_AGE:
+		return in->has_flow_age && ips_num_match(o->data, in->flow_age);
+	case IPS_KW_DNS_OPCODE:
+		return in->has_dns_opcode && ips_num_match(o->data, in->dns_opcode);
+	case IPS_KW_ICMPV6_MTU:
+		return in->has_mtu && ips_num_match(o->data, in->mtu);
 	case IPS_KW_URILEN: {
 		const struct ips_urilen *u = o->data;
 		enum ips_buf b = u->raw ? IPS_BUF_HTTP_RAW_URI : IPS_BUF_HTTP_URI;
@@ -866,12 +987,47 @@ static void fb_unset(struct ips_flowbits_state *fb, uint16_t id)
 	}
 }
 
+/* Applies a flowint modifier (=, +, -), creating the variable if there is room. */
+static void fi_modify(const struct det_op *op, struct ips_flowint_state *fs)
+{
+	const struct ips_flowint *fi = op->o->data;
+	uint16_t id = op->fb[0];
+	uint32_t t = fi_operand(op, fs);
+	size_t k = 0;
+	if (id == UINT16_MAX)
+		return;
+	while (k < fs->n && fs->id[k] < id)
+		k++;
+	if (k == fs->n || fs->id[k] != id) {
+		if (fi->op == IPS_FI_SUB)
+			return; /* Suricata: - needs the variable set */
+		if (fs->n >= IPS_FLOWINTS_MAX) {
+			fs->dropped++;
+			return;
+		}
+		memmove(&fs->id[k + 1], &fs->id[k], (fs->n - k) * sizeof(fs->id[0]));
+		memmove(&fs->val[k + 1], &fs->val[k], (fs->n - k) * sizeof(fs->val[0]));
+		fs->id[k] = id;
+		fs->val[k] = 0; /* + on an unset variable starts from 0 */
+		fs->n++;
+	}
+	/* Unsigned arithmetic wraps, as Suricata's uint32_t. */
+	fs->val[k] = fi->op == IPS_FI_SET   ? t
+	             : fi->op == IPS_FI_ADD ? fs->val[k] + t
+	                                    : fs->val[k] - t;
+}
+
 void det_rule_post(const struct det_rule *dr, const struct ips_detect_input *in)
 {
 	struct ips_flowbits_state *fb = in->flowbits;
-	if (!fb)
-		return;
 	for (size_t i = 0; i < dr->npost; i++) {
+		if (dr->post[i].o->kw == IPS_KW_FLOWINT) {
+			if (in->flowints)
+				fi_modify(&dr->post[i], in->flowints);
+			continue;
+		}
+		if (!fb)
+			continue;
 		const struct ips_flowbits *f = dr->post[i].o->data;
 		for (size_t k = 0; k < f->n; k++) {
 			uint16_t id = dr->post[i].fb[k];

@@ -36,6 +36,7 @@ int ips_pcap_linktype_supported(int lt)
 	case IPS_LINK_IPV4:
 	case IPS_LINK_IPV6:
 	case IPS_LINK_LINUX_SLL2:
+	case IPS_LINK_CHDLC:
 		return 1;
 	default:
 		return 0;

@@ -74,6 +74,7 @@ struct pl_carry {
 /* Per-flow detection state (the flow's det slot). */
 struct pl_flow {
 	struct ips_flowbits_state fb;
+	struct ips_flowint_state fi;
 	bool pass, drop;
 	uint8_t *win[2]; /* stream window: tail + pending */
 	size_t win_len[2], win_cap[2];
@@ -93,6 +94,7 @@ struct pl_pkt {
 	uint32_t sids[PKT_SIDS];
 	size_t nsids;
 	bool drop, pass;
+	uint32_t stream_events; /* raised by this packet (stream-event) */
 };
 
 struct ips_pipeline {
@@ -131,6 +133,8 @@ static enum rule_kind rule_kind(const struct ips_rule *r)
 		switch (o->kw) {
 		case IPS_KW_URILEN:
 		case IPS_KW_APP:
+		case IPS_KW_APP_EVENT:
+		case IPS_KW_DNS_OPCODE:
 			return RK_APP;
 		case IPS_KW_CONTENT:
 		case IPS_KW_PCRE:
@@ -141,6 +145,8 @@ static enum rule_kind rule_kind(const struct ips_rule *r)
 		case IPS_KW_BSIZE:
 		case IPS_KW_DOTPREFIX:
 		case IPS_KW_BUF_EQ:
+			if (ips_buf_is_pkt(o->buf))
+				break; /* packet header buffers: inspected with the packet */
 			if (o->buf != IPS_BUF_PAYLOAD)
 				return RK_APP;
 			k = RK_PAYLOAD;
@@ -351,8 +357,51 @@ static void input_from_flow(struct ips_detect_input *in, const struct ips_flow_r
 		in->established = f->state == IPS_FST_ESTABLISHED;
 	}
 	in->app = f->app ? app_to_rule_proto(app_flow_proto(f->app)) : IPS_PROTO_IP;
+	in->has_flow_age = true;
+	in->flow_age = (uint32_t)((f->last_ns - f->start_ns) / 1000000000ull);
 	struct pl_flow *pf = f->det;
 	in->flowbits = pf ? &pf->fb : NULL;
+	in->flowints = pf ? &pf->fi : NULL;
+}
+
+/* Checksum state of the packet's transport header. */
+static uint8_t l4_csum_state(const struct ips_packet *p)
+{
+	if (p->l4proto != 6 && p->l4proto != 17 && p->l4proto != 1 && p->l4proto != 58)
+		return IPS_CSUM_NA;
+	if (p->flags & IPS_PKT_L4_CSUM_SKIP)
+		return IPS_CSUM_SKIPPED;
+	return (p->flags & IPS_PKT_L4_CSUM_BAD) ? IPS_CSUM_BAD : IPS_CSUM_OK;
+}
+
+/* Events, header details and header buffers of a packet run. */
+static void input_headers(struct ips_detect_input *in, const struct ips_packet *p,
+                          const struct ips_ip *ip)
+{
+	in->events = p->events;
+	in->n_events = p->n_events;
+	if (ip && ip->version == 4) {
+		in->ipopts = ip->ipv4_opts;
+		in->ipv4_csum = (p->flags & IPS_PKT_IPV4_CSUM_BAD) ? IPS_CSUM_BAD : IPS_CSUM_OK;
+	}
+	in->l4_csum = l4_csum_state(p);
+	if (!p->l4)
+		return;
+	if (p->l4proto == 6 && p->tcp.hlen) {
+		in->hdrv[0] = (struct ips_bufv){p->l4, p->tcp.hlen};
+		ips_detect_set_buf(in, IPS_BUF_TCP_HDR, &in->hdrv[0]);
+	} else if (p->l4proto == 17) {
+		in->hdrv[1] = (struct ips_bufv){p->l4, 8};
+		ips_detect_set_buf(in, IPS_BUF_UDP_HDR, &in->hdrv[1]);
+	} else if (p->l4proto == 58) {
+		in->hdrv[2] = (struct ips_bufv){p->l4, 8};
+		ips_detect_set_buf(in, IPS_BUF_ICMPV6_HDR, &in->hdrv[2]);
+		/* RFC 4443 3.2: packet too big carries the MTU in the second word. */
+		if (p->icmp.type == 2 && p->icmp.code == 0) {
+			in->has_mtu = true;
+			in->mtu = p->icmp.rest;
+		}
+	}
 }
 
 static void input_from_packet(struct ips_detect_input *in, const struct ips_packet *p,
@@ -390,6 +439,7 @@ static void input_from_packet(struct ips_detect_input *in, const struct ips_pack
 	in->payload_len = p->payload ? p->payload_len : 0;
 	in->dsize = in->payload_len;
 	in->ts_usec = ts_ns / 1000;
+	input_headers(in, p, ip);
 }
 
 /* ---- alerts ---- */
@@ -468,6 +518,7 @@ static void inspect_packet(struct ips_pipeline *pl, const struct ips_packet *p,
 		in.hits_out = &pl->hits;
 		pl->hits.valid = false;
 	}
+	in.stream_events = pl->cur->stream_events;
 	size_t n = run(pl, &in, 0);
 	if (in.hits_out && pl->hits.valid && pl->hits.len == p->payload_len) {
 		pl->hits_p = p->payload;
@@ -587,6 +638,12 @@ static void inspect_txs_dir(struct ips_pipeline *pl, struct ips_flow_rec *f, int
 		in.ts_usec = (pl->cur ? pl->cur->ts_ns : f->last_ns) / 1000;
 		fill_bufs(pl, &in, tx, (enum app_dir)d);
 		in.app_tx = tx;
+		in.app_events = app_tx_event_bits(tx);
+		int op = app_tx_dns_opcode(tx);
+		if (op >= 0) {
+			in.has_dns_opcode = true;
+			in.dns_opcode = (uint8_t)op;
+		}
 		uint64_t id = app_tx_id(tx);
 		carry_attach(pf, &in, id, d);
 		size_t n = run(pl, &in, 2);
@@ -823,7 +880,7 @@ int ips_pipeline_packet(struct ips_pipeline *pl, const uint8_t *data, size_t len
 		goto out;
 	}
 	if (f && p.l4proto == 6)
-		ips_stream_packet(pl->sc, f, &p, to_server, ts_ns, &pl->cb, pl, NULL);
+		ips_stream_packet(pl->sc, f, &p, to_server, ts_ns, &pl->cb, pl, &pk.stream_events);
 	else if (f && p.l4proto == 17)
 		udp_app(pl, f, &p, to_server);
 	if (pl->cfg.engine && !(pf && pf->pass) && !pk.pass) {

@@ -165,11 +165,20 @@ enum ips_buf {
 	IPS_BUF_IKE_KEY_EXCHANGE, /* IKEv1 key exchange data */
 	IPS_BUF_IKE_NONCE,        /* IKEv1 nonce data */
 	IPS_BUF_IKE_VENDOR,       /* IKEv1 vendor IDs in lowercase hex, one instance each */
+	/* Packet header buffers: filled on packet runs, not by the app layer. */
+	IPS_BUF_TCP_HDR,    /* the TCP header with options */
+	IPS_BUF_UDP_HDR,    /* the 8-byte UDP header */
+	IPS_BUF_ICMPV6_HDR, /* the first 8 bytes of the ICMPv6 message */
 	IPS_BUF__COUNT,
 };
 
 /* Suricata's name of a buffer ("http.uri"; "payload" for IPS_BUF_PAYLOAD). */
 const char *ips_buf_name(enum ips_buf b);
+/* True for the packet header buffers (tcp.hdr, ...): inspected per packet. */
+static inline bool ips_buf_is_pkt(enum ips_buf b)
+{
+	return b >= IPS_BUF_TCP_HDR && b <= IPS_BUF_ICMPV6_HDR;
+}
 
 /* Every keyword with its own data, in registry order. */
 enum ips_kw {
@@ -196,6 +205,7 @@ enum ips_kw {
 	IPS_KW_PCRE,             /* struct ips_pcre */
 	IPS_KW_FLOW,             /* struct ips_flow */
 	IPS_KW_FLOWBITS,         /* struct ips_flowbits */
+	IPS_KW_FLOWINT,          /* struct ips_flowint */
 	IPS_KW_DSIZE,            /* struct ips_num */
 	IPS_KW_ISDATAAT,         /* struct ips_isdataat */
 	IPS_KW_BYTE_TEST,        /* struct ips_byte_test */
@@ -215,6 +225,14 @@ enum ips_kw {
 	IPS_KW_BSIZE,            /* struct ips_num, on the current sticky buffer */
 	IPS_KW_URILEN,           /* struct ips_urilen */
 	IPS_KW_DOTPREFIX,        /* transform of the current sticky buffer, no data */
+	IPS_KW_DECODE_EVENT,     /* struct ips_event_ref: decoder/defrag event */
+	IPS_KW_STREAM_EVENT,     /* struct ips_event_ref: TCP stream event */
+	IPS_KW_APP_EVENT,        /* struct ips_event_ref: app-layer event */
+	IPS_KW_IPOPTS,           /* struct ips_ipopts */
+	IPS_KW_CSUM,             /* struct ips_csum */
+	IPS_KW_FLOW_AGE,         /* struct ips_num, seconds */
+	IPS_KW_DNS_OPCODE,       /* struct ips_num (negation: op NE) */
+	IPS_KW_ICMPV6_MTU,       /* struct ips_num */
 	IPS_KW_STICKY,           /* sticky buffer switch (not kept as an option) */
 	IPS_KW_BUF_MODIFIER,     /* Snort 2 modifier: moves the previous content */
 	IPS_KW_BUF_EQ,           /* struct ips_buf_eq: a whole app buffer compared */
@@ -323,6 +341,28 @@ struct ips_flowbits {
 	char **names; /* isset a|b: any of (or_list); set a&b: all of */
 	size_t n;
 	bool or_list;
+};
+
+/* flowint: a per-flow unsigned 32-bit counter. */
+enum ips_flowint_op {
+	IPS_FI_SET, /* =: modifiers run after the rule matched */
+	IPS_FI_ADD, /* +: an unset variable starts from 0 */
+	IPS_FI_SUB, /* - */
+	IPS_FI_EQ,  /* ==: comparisons fail while the variable is unset */
+	IPS_FI_NE,
+	IPS_FI_LT,
+	IPS_FI_LE,
+	IPS_FI_GT,
+	IPS_FI_GE,
+	IPS_FI_ISSET,
+	IPS_FI_NOTSET,
+};
+
+struct ips_flowint {
+	char *name;
+	enum ips_flowint_op op;
+	uint32_t value; /* the operand, unless var names another flowint */
+	char *var;      /* operand variable (0 while unset), or NULL */
 };
 
 struct ips_isdataat {
@@ -470,6 +510,51 @@ struct ips_app_match {
 	char *str; /* selector-specific text (an event name), owned */
 };
 
+/*
+ * decode-event, stream-event, app-layer-event: the event's index in its
+ * family's table (enum ips_event, enum ips_stream_event, enum app_event),
+ * or for app-layer-event of a parser that records event names on its
+ * transactions (MQTT, Kerberos 5, Modbus, IKE), m.
+ */
+struct ips_event_ref {
+	uint16_t id;
+	struct ips_app_match *m; /* owned; NULL: id */
+};
+
+/* ipopts: one IPv4 option kind (RFC 791 3.1), as a bit of enum ips_ipopt. */
+enum ips_ipopt {
+	IPS_IPOPT_RR = 1u << 0,    /* record route (7) */
+	IPS_IPOPT_EOL = 1u << 1,   /* end of list (0) */
+	IPS_IPOPT_NOP = 1u << 2,   /* no operation (1) */
+	IPS_IPOPT_TS = 1u << 3,    /* timestamp (68) */
+	IPS_IPOPT_SEC = 1u << 4,   /* security (130, RFC 1108) */
+	IPS_IPOPT_ESEC = 1u << 5,  /* extended security (133, RFC 1108) */
+	IPS_IPOPT_LSRR = 1u << 6,  /* loose source route (131) */
+	IPS_IPOPT_SSRR = 1u << 7,  /* strict source route (137) */
+	IPS_IPOPT_SATID = 1u << 8, /* stream id (136) */
+	IPS_IPOPT_ANY = 0xffffu,   /* "any": at least one option */
+};
+
+struct ips_ipopts {
+	uint16_t mask; /* enum ips_ipopt */
+};
+
+/* ipv4-csum, tcpv4-csum, ...: which checksum and whether it must be valid. */
+enum ips_csum_kind {
+	IPS_CSUM_IPV4,
+	IPS_CSUM_TCPV4,
+	IPS_CSUM_TCPV6,
+	IPS_CSUM_UDPV4,
+	IPS_CSUM_UDPV6,
+	IPS_CSUM_ICMPV4,
+	IPS_CSUM_ICMPV6,
+};
+
+struct ips_csum {
+	enum ips_csum_kind kind;
+	bool valid; /* "valid" (true) or "invalid" */
+};
+
 /* One option in rule order; data is NULL for keywords without data. */
 struct ips_opt {
 	enum ips_kw kw;
@@ -505,6 +590,8 @@ enum ips_rule_limit {
 struct ips_rule {
 	enum ips_action action;
 	enum ips_proto proto;
+	uint8_t ip_version;   /* ipv4/ip4: 4, ipv6/ip6: 6, else 0 */
+	uint8_t icmp_version; /* icmpv4: 4, icmpv6: 6, icmp: 0 (both) */
 	enum ips_tcp_scope tcp_scope;
 	enum ips_proto app; /* app layer the options need (HTTP, DNS, ...) or IPS_PROTO_IP */
 	struct ips_addrset src, dst;

@@ -74,7 +74,7 @@ extern const struct ips_keyword ips_kw_buffer_table[];
 extern const size_t ips_kw_buffer_count;
 extern const struct ips_keyword ips_kw_app_table[]; /* rule_kw_app.c: app transaction fields */
 extern const size_t ips_kw_app_count;
-extern const struct ips_keyword ips_kw_event_table[]; /* rule_kw_event.c: app-layer-event */
+extern const struct ips_keyword ips_kw_event_table[]; /* rule_kw_event.c: events, header details */
 extern const size_t ips_kw_event_count;
 
 /*
@@ -91,6 +91,13 @@ const struct ips_keyword *ips_keyword_find(const char *name);
 const char *ips_kw_name(enum ips_kw kw);
 /* Frees option data of keyword kw. */
 void ips_kw_free_data(enum ips_kw kw, void *data);
+
+/*
+ * Binds the rule to app protocol app (IPS_PROTO_IP: no-op), refusing a
+ * conflict with the header protocol or an earlier buffer; why names the
+ * keyword in the reason.
+ */
+int ips_need_app(struct ips_parse_ctx *ctx, enum ips_proto app, const char *why);
 
 /* Writes the failure reason and returns err. */
 int ips_fail(struct ips_parse_ctx *ctx, int err, const char *fmt, ...)

@@ -6,7 +6,9 @@
  * ("content:...; http_uri;") move only the content just before them. The
  * legacy underscore names of buffers that Suricata introduced as sticky
  * (file_data, dns_query, tls_sni, ja3_hash, http_content_type, ...) are
- * sticky too, as in Suricata.
+ * sticky too, as in Suricata. tcp.hdr, udp.hdr and icmpv6.hdr select a
+ * packet's transport header: they are inspected on packets, not on the
+ * stream or transactions.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +81,9 @@ static const char *const buf_names[IPS_BUF__COUNT] = {
         [IPS_BUF_IKE_KEY_EXCHANGE] = "ike.key_exchange_payload",
         [IPS_BUF_IKE_NONCE] = "ike.nonce_payload",
         [IPS_BUF_IKE_VENDOR] = "ike.vendor",
+        [IPS_BUF_TCP_HDR] = "tcp.hdr",
+        [IPS_BUF_UDP_HDR] = "udp.hdr",
+        [IPS_BUF_ICMPV6_HDR] = "icmpv6.hdr",
 };
 
 const char *ips_buf_name(enum ips_buf b)
@@ -232,14 +237,6 @@ const struct ips_keyword ips_kw_buffer_table[] = {
          buf_eq_free, buf_eq_dump},
         {"ftpdata_command", IPS_KW_BUF_EQ, IPS_KWF_VALUE, 0, kw_ftpdata_command, buf_eq_free,
          buf_eq_dump},
-        S("tls_cert_serial", IPS_BUF_TLS_CERT_SERIAL),
-        S("tls.certs", IPS_BUF_TLS_CERTS),
-        S("ja3.hash", IPS_BUF_JA3_HASH),
-        S("ja3_hash", IPS_BUF_JA3_HASH),
-        S("ja3.string", IPS_BUF_JA3_STRING),
-        S("ja3_string", IPS_BUF_JA3_STRING),
-        S("ja3s.hash", IPS_BUF_JA3S_HASH),
-        S("ja3s_hash", IPS_BUF_JA3S_HASH),
         S("krb5.cname", IPS_BUF_KRB5_CNAME),
         S("krb5_cname", IPS_BUF_KRB5_CNAME),
         S("krb5.sname", IPS_BUF_KRB5_SNAME),
@@ -258,6 +255,10 @@ const struct ips_keyword ips_kw_buffer_table[] = {
         S("ike.key_exchange_payload", IPS_BUF_IKE_KEY_EXCHANGE),
         S("ike.nonce_payload", IPS_BUF_IKE_NONCE),
         S("ike.vendor", IPS_BUF_IKE_VENDOR),
+        /* Packet header sticky buffers (Suricata 5+). */
+        S("tcp.hdr", IPS_BUF_TCP_HDR),
+        S("udp.hdr", IPS_BUF_UDP_HDR),
+        S("icmpv6.hdr", IPS_BUF_ICMPV6_HDR),
         /* Snort 2 / Suricata legacy content modifiers. */
         M("http_uri", IPS_BUF_HTTP_URI),
         M("http_raw_uri", IPS_BUF_HTTP_RAW_URI),

@@ -3,8 +3,8 @@
  * Rule keywords that describe rather than inspect: msg, sid, rev, gid,
  * classtype, priority, reference, metadata, target, noalert (stored in
  * struct ips_rule), and the per-flow / per-host state keywords flowbits,
- * threshold and detection_filter (kept as options for the engine). Value
- * grammar follows Suricata's documentation of each keyword.
+ * flowint, threshold and detection_filter (kept as options for the
+ * engine). Value grammar follows Suricata's documentation of each keyword.
  */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -255,6 +255,92 @@ out:
 	return e;
 }
 
+/* ---- flowint ---- */
+
+static void flowint_free(void *p)
+{
+	struct ips_flowint *fi = p;
+	if (!fi)
+		return;
+	free(fi->name);
+	free(fi->var);
+	free(fi);
+}
+
+static const char *const fi_ops[] = {"=",  "+", "-",  "==",    "!=",    "<",
+                                     "<=", ">", ">=", "isset", "notset"};
+
+/* A Suricata flowint name: a letter, then letters, digits, '_', '.', '/'. */
+static bool fi_name_ok(const char *s, bool path)
+{
+	if (!isalpha((unsigned char)*s))
+		return false;
+	for (s++; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_' && !(path && (*s == '.' || *s == '/')))
+			return false;
+	return true;
+}
+
+/* flowint:name,op[,value]: value a decimal number or another flowint's name. */
+static int kw_flowint(struct ips_parse_ctx *ctx, const char *val, void **data)
+{
+	char *buf, *tok[4];
+	size_t n = ips_split(val, ',', tok, 3, &buf), op;
+	int e = 0;
+	struct ips_flowint *fi = NULL;
+	if (!buf)
+		return BW_ERR_NOMEM;
+	for (op = 0; n >= 2 && n <= 3 && op < sizeof(fi_ops) / sizeof(fi_ops[0]); op++)
+		if (strcmp(tok[1], fi_ops[op]) == 0)
+			break;
+	if (n < 2 || n > 3 || op == sizeof(fi_ops) / sizeof(fi_ops[0]) ||
+	    !fi_name_ok(tok[0], true)) {
+		e = ips_fail(ctx, BW_ERR_INVAL, "flowint: bad syntax '%s'", val);
+		goto out;
+	}
+	bool unary = op == IPS_FI_ISSET || op == IPS_FI_NOTSET;
+	if (unary != (n == 2)) {
+		e = ips_fail(ctx, BW_ERR_INVAL, "flowint: %s %s a value", tok[1],
+		             unary ? "takes no" : "needs");
+		goto out;
+	}
+	if (!(fi = calloc(1, sizeof(*fi))) || !(fi->name = strdup(tok[0]))) {
+		e = BW_ERR_NOMEM;
+		goto out;
+	}
+	fi->op = (enum ips_flowint_op)op;
+	if (n == 3) {
+		int64_t v;
+		if (isdigit((unsigned char)tok[2][0])) {
+			if (strlen(tok[2]) > 10 || ips_parse_i64(tok[2], 0, UINT32_MAX, &v) != 0)
+				e = ips_fail(ctx, BW_ERR_INVAL, "flowint: bad value '%s'", tok[2]);
+			else
+				fi->value = (uint32_t)v;
+		} else if (!fi_name_ok(tok[2], false)) {
+			e = ips_fail(ctx, BW_ERR_INVAL, "flowint: bad value '%s'", tok[2]);
+		} else if (!(fi->var = strdup(tok[2]))) {
+			e = BW_ERR_NOMEM;
+		}
+	}
+out:
+	free(buf);
+	if (e)
+		flowint_free(fi);
+	else
+		*data = fi;
+	return e;
+}
+
+static void flowint_dump(const void *p, FILE *f)
+{
+	const struct ips_flowint *fi = p;
+	fprintf(f, "%s %s", fi->name, fi_ops[fi->op]);
+	if (fi->var)
+		fprintf(f, " %s", fi->var);
+	else if (fi->op != IPS_FI_ISSET && fi->op != IPS_FI_NOTSET)
+		fprintf(f, " %u", fi->value);
+}
+
 static void flowbits_dump(const void *p, FILE *f)
 {
 	static const char *const cmds[] = {"set",   "isset",  "isnotset",
@@ -388,6 +474,7 @@ const struct ips_keyword ips_kw_meta_table[] = {
         {"target", IPS_KW_TARGET, R | V, 0, kw_target, NULL, NULL},
         {"noalert", IPS_KW_NOALERT, R | IPS_KWF_NOVALUE, 0, kw_noalert, NULL, NULL},
         {"flowbits", IPS_KW_FLOWBITS, V, 0, kw_flowbits, flowbits_free, flowbits_dump},
+        {"flowint", IPS_KW_FLOWINT, V, 0, kw_flowint, flowint_free, flowint_dump},
         {"threshold", IPS_KW_THRESHOLD, V, 0, kw_threshold, free, thr_dump},
         {"detection_filter", IPS_KW_DETECTION_FILTER, V, 0, kw_detection_filter, free, thr_dump},
 };

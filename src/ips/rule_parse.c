@@ -395,12 +395,59 @@ const char *ips_proto_name(enum ips_proto p)
  * proto_names are matched first, so listing them here too is harmless.
  */
 static const char *const proto_unsupported[] = {
-        "sctp",   "icmpv6", "ftp",       "ftp-data", "smtp",    "smb",     "ssh",
-        "dcerpc", "http2",  "quic",      "nfs",      "tftp",    "krb5",    "dhcp",
-        "snmp",   "sip",    "rfb",       "mqtt",     "rdp",     "ike",     "ikev2",
-        "ntp",    "enip",   "dnp3",      "modbus",   "imap",    "pop3",    "bittorrent-dht",
-        "pgsql",  "telnet", "websocket", "ldap",     "nntp",    "ipv6",    "ipv4",
-        "ip6",    "pkthdr", "doh2",      "http1",    "dns-tcp", "dns-udp", "tcp-stream-only",
+        "sctp",
+        "ftp",
+        "ftp-data",
+        "smtp",
+        "smb",
+        "ssh",
+        "dcerpc",
+        "http2",
+        "quic",
+        "nfs",
+        "tftp",
+        "krb5",
+        "dhcp",
+        "snmp",
+        "sip",
+        "rfb",
+        "mqtt",
+        "rdp",
+        "ike",
+        "ikev2",
+        "ntp",
+        "enip",
+        "dnp3",
+        "modbus",
+        "imap",
+        "pop3",
+        "bittorrent-dht",
+        "pgsql",
+        "telnet",
+        "websocket",
+        "ldap",
+        "nntp",
+        "doh2",
+        "http1",
+        "dns-tcp",
+        "dns-udp",
+        "tcp-stream-only",
+};
+
+/*
+ * Suricata's network-layer protocol forms (detect-engine-proto.c): pkthdr is
+ * "ip" (any packet), ipv4/ip4 and ipv6/ip6 restrict the IP version,
+ * icmpv4/icmpv6 one ICMP version ("icmp" is both).
+ */
+static const struct {
+	const char *name;
+	enum ips_proto proto;
+	uint8_t ip_version, icmp_version;
+} proto_forms[] = {
+        {"pkthdr", IPS_PROTO_IP, 0, 0},   {"ipv4", IPS_PROTO_IP, 4, 0},
+        {"ip4", IPS_PROTO_IP, 4, 0},      {"ipv6", IPS_PROTO_IP, 6, 0},
+        {"ip6", IPS_PROTO_IP, 6, 0},      {"icmpv4", IPS_PROTO_ICMP, 0, 4},
+        {"icmpv6", IPS_PROTO_ICMP, 0, 6},
 };
 
 static const char *const act_names[] = {"alert",     "drop",       "reject", "rejectsrc",
@@ -440,6 +487,14 @@ static int parse_proto(struct ips_parse_ctx *ctx, const char *s)
 	if (strcasecmp(s, "ikev2") == 0) {
 		r->proto = IPS_PROTO_IKE;
 		return 0;
+	}
+	for (size_t i = 0; i < sizeof(proto_forms) / sizeof(proto_forms[0]); i++) {
+		if (strcasecmp(s, proto_forms[i].name) == 0) {
+			r->proto = proto_forms[i].proto;
+			r->ip_version = proto_forms[i].ip_version;
+			r->icmp_version = proto_forms[i].icmp_version;
+			return 0;
+		}
 	}
 	if (strcasecmp(s, "tcp-pkt") == 0 || strcasecmp(s, "tcp-stream") == 0) {
 		r->proto = IPS_PROTO_TCP;
@@ -507,7 +562,7 @@ static int parse_header(struct ips_parse_ctx *ctx, const char *p, const char *en
 /* App layer a buffer belongs to. */
 static enum ips_proto buf_app(enum ips_buf b)
 {
-	if (b == IPS_BUF_PAYLOAD)
+	if (b == IPS_BUF_PAYLOAD || ips_buf_is_pkt(b))
 		return IPS_PROTO_IP;
 	if (b <= IPS_BUF_FILE_DATA)
 		return IPS_PROTO_HTTP;
@@ -660,7 +715,7 @@ static int finish_rule(struct ips_parse_ctx *ctx, bool have_sid)
 		else if (o->kw == IPS_KW_CONTENT &&
 		         (((struct ips_content *)o->data)->flags & IPS_CF_FAST_PATTERN))
 			r->fast_pattern = o->data;
-		else if (o->kw == IPS_KW_URILEN && need_app(ctx, IPS_PROTO_HTTP, "urilen"))
+		else if (o->kw == IPS_KW_URILEN && ips_need_app(ctx, IPS_PROTO_HTTP, "urilen"))
 			return BW_ERR_INVAL;
 		if (o->kw != IPS_KW_BSIZE)
 			continue;
@@ -1236,6 +1291,10 @@ void ips_rule_dump(const struct ips_rule *r, FILE *f)
 	        r->line);
 	fprintf(f, "  header: %s %s%s", act_names[r->action], proto_names[r->proto],
 	        scope[r->tcp_scope]);
+	if (r->ip_version)
+		fprintf(f, " ipv%u", r->ip_version);
+	if (r->icmp_version)
+		fprintf(f, " icmpv%u", r->icmp_version);
 	if (r->app != IPS_PROTO_IP && r->app != r->proto)
 		fprintf(f, " app=%s", proto_names[r->app]);
 	fputc(' ', f);

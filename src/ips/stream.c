@@ -40,7 +40,10 @@ struct seg {
 struct half {
 	bool init; /* next is known */
 	bool fin, eof, depth_done, started, has_ws;
+	bool has_ts;     /* the SYN carried a timestamp (RFC 7323 3) */
+	bool rst_unsure; /* a RST with TCP-MD5/TCP-AO came from this side: not applied */
 	uint8_t ws;
+	uint32_t syn_ts; /* its TSval */
 	uint32_t isn, next, max_end, fin_seq, win;
 	uint64_t offset; /* stream offset of `next` */
 	uint64_t delivered, gap_bytes, rx_bytes;
@@ -54,6 +57,7 @@ struct ips_tcp_ssn {
 	uint8_t syn_dir; /* direction of the SYN sender */
 	bool midstream;
 	bool established; /* reached ESTABLISHED once */
+	bool tfo;         /* the SYN carried a TCP Fast Open option (RFC 7413) */
 	uint32_t events;
 	struct half h[2];
 };
@@ -460,6 +464,21 @@ static void half_init(struct half *h, uint32_t next, bool syn, const struct ips_
 	h->has_ws = t->has_ws;
 	h->ws = t->ws > 14 ? 14 : t->ws; /* RFC 7323 2.3: at most 14 */
 	h->win = t->win;
+	h->has_ts = syn && t->has_ts;
+	h->syn_ts = h->has_ts ? t->ts_val : 0;
+}
+
+/*
+ * Suricata's check of a server reply in SYN_SENT: a timestamp option must
+ * echo the client's SYN TSval (or 0), and may echo nothing but 0 when the
+ * SYN had none (RFC 7323 3.2/4.3). A reply that fails is an injection
+ * attempt (pkt_invalid_timestamp) and is ignored.
+ */
+static bool synsent_ts_ok(const struct half *c, const struct ips_tcp *t)
+{
+	if (!t->has_ts || t->ts_ecr == 0)
+		return true;
+	return c->has_ts && (c->syn_ts == 0 || t->ts_ecr == c->syn_ts);
 }
 
 static void set_state(struct run *r, enum ips_tcp_state st)
@@ -504,6 +523,7 @@ static struct ips_tcp_ssn *ssn_create(struct run *r, unsigned dir, const struct 
 	if (syn && !ack) {
 		half_init(&s->h[dir], t->seq + 1, true, t);
 		s->state = IPS_TCP_SYN_SENT;
+		s->tfo = t->has_tfo;
 	} else if (syn) {
 		/* Midstream pickup at the SYN/ACK. */
 		half_init(&s->h[dir], t->seq + 1, true, t);
@@ -555,6 +575,17 @@ static bool handshake(struct run *r, unsigned dir, const struct ips_tcp *t)
 			}
 			return false;
 		}
+		if (!from_cli && !synsent_ts_ok(c, t)) {
+			raise_ev(r, IPS_SEV_PKT_INVALID_TIMESTAMP);
+			return false;
+		}
+		if (from_cli && rst) {
+			/* The client aborting its own SYN: as Suricata, only a RST with
+			 * the SYN's sequence number, window 0 and ACK of ISN + 1 counts. */
+			if (t->seq == c->isn && t->win == 0 && t->ack == c->isn + 1)
+				close_all(r);
+			return false;
+		}
 		if (!from_cli && rst) {
 			/* Refused (RFC 9293 3.10.7.3): acceptable if it ACKs the SYN. */
 			if (ack && t->ack == c->isn + 1)
@@ -564,7 +595,8 @@ static bool handshake(struct run *r, unsigned dir, const struct ips_tcp *t)
 			return false;
 		}
 		if (!from_cli && syn) {
-			if (ack && t->ack != c->isn + 1) {
+			/* With Fast Open the SYN/ACK may acknowledge the SYN's data too. */
+			if (ack && t->ack != c->isn + 1 && !(s->tfo && t->ack == c->next)) {
 				raise_ev(r, IPS_SEV_3WHS_SYNACK_WRONG_ACK);
 				return false;
 			}
@@ -574,7 +606,13 @@ static bool handshake(struct run *r, unsigned dir, const struct ips_tcp *t)
 			s->state = IPS_TCP_SYN_RECV;
 			return false;
 		}
-		return true;
+		/*
+		 * Anything else before the SYN/ACK (a bare ACK, data, a FIN) is
+		 * ignored, as Suricata does without async-oneside: a stray ACK
+		 * must not move the client's stream (a challenge ACK would
+		 * otherwise skip it ahead as a gap).
+		 */
+		return false;
 	}
 	/* SYN_RECV */
 	if (from_cli && syn) {
@@ -634,6 +672,13 @@ int ips_stream_packet(struct ips_stream_ctx *ctx, struct ips_flow_rec *f,
 			}
 			return rc;
 		}
+		/*
+		 * RFC 7413 3: with a Fast Open option the SYN's data is the first
+		 * bytes of the stream, as Suricata reassembles it; other SYN data
+		 * is not (a server discards it).
+		 */
+		if (r.s->tfo && p->payload_len > 0)
+			seg_data(&r, dir, t->seq + 1, p->payload, p->payload_len, false);
 		if (t->flags & F_SYN)
 			goto out; /* the SYN (or SYN/ACK) itself carries nothing more */
 	} else if (r.s->state == IPS_TCP_CLOSED) {
@@ -648,11 +693,24 @@ int ips_stream_packet(struct ips_stream_ctx *ctx, struct ips_flow_rec *f,
 			raise_ev(&r, IPS_SEV_SYN_ON_ESTABLISHED);
 		goto out;
 	}
+	if (r.s->h[dir].rst_unsure && !(t->flags & F_RST)) {
+		/* The side that sent the signed RST goes on: it was injected. */
+		r.s->h[dir].rst_unsure = false;
+		raise_ev(&r, IPS_SEV_SUSPECTED_RST_INJECT);
+	}
 	if (t->flags & F_RST) {
-		if (rst_ok(r.s, dir, t->seq))
-			close_all(&r);
-		else
+		if (!rst_ok(r.s, dir, t->seq)) {
 			raise_ev(&r, IPS_SEV_RST_INVALID);
+		} else if (t->has_md5_ao) {
+			/*
+			 * RFC 2385 / RFC 5925: whether the peer accepts a signed RST
+			 * depends on a key this engine does not have. Keep tracking,
+			 * as Suricata does, and flag the sender if it goes on.
+			 */
+			r.s->h[dir].rst_unsure = true;
+		} else {
+			close_all(&r);
+		}
 		goto out;
 	}
 	r.s->h[dir].win = t->win;

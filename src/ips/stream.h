@@ -34,6 +34,19 @@
  *    packets are still inspected as packets; the flow stays not
  *    established). With midstream on, the first packet of each direction
  *    sets its next sequence number and the flow is established at once.
+ *  - before an acceptable SYN/ACK (SYN_SENT) only handshake packets count:
+ *    a bare ACK, data or a FIN is ignored, as Suricata does without its
+ *    async-oneside option (a challenge ACK must not skip the stream ahead).
+ *  - injection checks, as Suricata: in SYN_SENT a server reply whose
+ *    timestamp option (RFC 7323) echoes something other than the SYN's TSval
+ *    is ignored (stream.pkt_invalid_timestamp), and a client RST there only
+ *    counts with the SYN's sequence number, window 0 and ACK of ISN + 1; a
+ *    RST signed with TCP-MD5 (RFC 2385) or TCP-AO (RFC 5925) cannot be
+ *    verified, so it does not close the session, and its sender going on
+ *    raises stream.suspected_rst_inject.
+ *  - TCP Fast Open (RFC 7413): the data of a SYN with a Fast Open option
+ *    is the start of the client's stream, and the SYN/ACK may acknowledge
+ *    it; data on other SYNs is ignored, as a server would.
  *  - data is delivered as soon as it is in order, without waiting for the
  *    peer's ACK (captures often miss ACKs; in-order delivery keeps the
  *    consumer's view deterministic).
@@ -56,7 +69,7 @@
 #define IPS_STREAM_EVENTS(X)                                                                       \
 	X(3WHS_SYNACK_WRONG_ACK, "stream.3whs_synack_with_wrong_ack")                              \
 	X(3WHS_SYNACK_TOSERVER, "stream.3whs_synack_in_wrong_direction")                           \
-	X(3WHS_SYN_RESEND_DIFF_SEQ, "stream.3whs_syn_resend_different_seq_on_syn_recv")            \
+	X(3WHS_SYN_RESEND_DIFF_SEQ, "stream.3whs_syn_resend_diff_seq_on_syn_recv")                 \
 	X(3WHS_ACK_WRONG, "stream.3whs_wrong_seq_wrong_ack")                                       \
 	X(PKT_INVALID_ACK, "stream.pkt_invalid_ack")                                               \
 	X(PKT_RETRANSMISSION, "stream.pkt_retransmission")                                         \
@@ -67,7 +80,9 @@
 	X(MEMCAP, "stream.reassembly_memcap")                                                      \
 	X(RST_INVALID, "stream.rst_invalid")                                                       \
 	X(DATA_AFTER_FIN, "stream.data_after_fin")                                                 \
-	X(SYN_ON_ESTABLISHED, "stream.est_syn_resend_different_seq")
+	X(SYN_ON_ESTABLISHED, "stream.est_syn_resend_diff_seq")                                    \
+	X(PKT_INVALID_TIMESTAMP, "stream.pkt_invalid_timestamp")                                   \
+	X(SUSPECTED_RST_INJECT, "stream.suspected_rst_inject")
 
 enum ips_stream_event {
 #define IPS_SEV_ENUM(n, s) IPS_SEV_##n,

@@ -140,9 +140,14 @@ static bool rule_fails(const char *proto, const char *opts)
 
 static const struct ips_app_match *app_opt(const struct ips_rule *r)
 {
-	for (size_t i = 0; i < r->nopts; i++)
+	for (size_t i = 0; i < r->nopts; i++) {
 		if (r->opts[i].kw == IPS_KW_APP)
 			return r->opts[i].data;
+		/* app-layer-event of these parsers: the same test, wrapped. */
+		if (r->opts[i].kw == IPS_KW_APP_EVENT &&
+		    ((const struct ips_event_ref *)r->opts[i].data)->m)
+			return ((const struct ips_event_ref *)r->opts[i].data)->m;
+	}
 	fail_msg("no app option");
 	return NULL;
 }

@@ -454,8 +454,10 @@ static void test_v6(void **state)
 	r = ips_dgram_data(g, &rlen);
 	assert_int_equal(rlen, 40 + 8 + len);
 	assert_int_equal(r[40], 17); /* hop-by-hop now names UDP */
-	assert_int_equal(ips_decode(&p, r, rlen, IPS_LINK_RAW, NULL), 0);
-	assert_int_equal(p.n_events, 0);
+	/* The test's hop-by-hop header holds only padding, which Suricata flags. */
+	(void)ips_decode(&p, r, rlen, IPS_LINK_RAW, NULL);
+	assert_int_equal(p.n_events, 1);
+	assert_true(ips_packet_has_event(&p, IPS_EV_IPV6_HOPOPTS_ONLY_PADDING));
 	assert_int_equal(p.l4proto, 17);
 	assert_int_equal(p.payload_len, 2000);
 	assert_false(p.ip[0].frag_hdr);
@@ -467,6 +469,8 @@ static void test_v6(void **state)
 	frag6(&f, 1, PROTO_TEST, 8, false, d, 16);
 	assert_int_equal(offer(df, &p, &f, 0, &g), 0);
 	assert_true(ips_packet_has_event(&p, IPS_EV_FRAG_OVERLAP));
+	assert_true(ips_packet_has_event(&p, IPS_EV_IPV6_FRAG_OVERLAP));
+	assert_false(ips_packet_has_event(&p, IPS_EV_IPV4_FRAG_OVERLAP));
 	assert_non_null(g);
 	ips_defrag_free(df);
 }

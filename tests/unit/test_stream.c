@@ -39,7 +39,11 @@ struct step {
 	const char *data; /* or: */
 	char fill;        /* n bytes of fill */
 	uint16_t n;
+	uint8_t opt; /* OPT_TS: timestamp option tsval/tsecr; OPT_MD5: TCP-MD5 signature */
+	uint32_t tsval, tsecr;
 };
+
+enum { OPT_TS = 1, OPT_MD5 = 2, OPT_TFO = 4 };
 
 struct tcase {
 	const char *name;
@@ -111,6 +115,11 @@ static void mkpkt(struct ips_packet *p, const struct step *s)
 	p->tcp.ack = s->ack;
 	p->tcp.flags = s->flags;
 	p->tcp.win = 65535;
+	p->tcp.has_ts = (s->opt & OPT_TS) != 0;
+	p->tcp.ts_val = s->tsval;
+	p->tcp.ts_ecr = s->tsecr;
+	p->tcp.has_md5_ao = (s->opt & OPT_MD5) != 0;
+	p->tcp.has_tfo = (s->opt & OPT_TFO) != 0;
 	p->l4 = l4hdr;
 	if (s->data)
 		memcpy(pay, s->data, n);
@@ -129,6 +138,48 @@ static void mkpkt(struct ips_packet *p, const struct step *s)
 	}
 
 static const struct tcase cases[] = {
+        /* bug-3286: a forged RST and FIN whose timestamp echo is not the
+         * SYN's TSval must not end the connection before the handshake. */
+        {.name = "SYN_SENT replies with a wrong timestamp echo are ignored",
+         .steps = {{'c', SYN, 1000, 0, NULL, 0, 0, OPT_TS, 777, 0},
+                   {'s', RST | ACK, 0, 1001, NULL, 0, 0, OPT_TS, 100, 100},
+                   {'s', FIN | ACK, 0, 1001, NULL, 0, 0, OPT_TS, 100, 100},
+                   {'c', RST, 1001, 0, NULL, 0, 0},
+                   {'s', SYN | ACK, 5000, 1001, NULL, 0, 0, OPT_TS, 900, 777},
+                   {'c', ACK, 1001, 5001, NULL, 0, 0},
+                   {'c', ACK | PSH, 1001, 5001, "GET /"}},
+         .ts = "GET /",
+         .events = EV(PKT_INVALID_TIMESTAMP),
+         .fstate = IPS_FST_ESTABLISHED,
+         .tracked = true},
+        /* RFC 7413: data on a SYN with a Fast Open cookie starts the stream,
+         * and the SYN/ACK may acknowledge it. */
+        {.name = "TCP Fast Open data on the SYN",
+         .steps = {{'c', SYN, 1000, 0, "GET /", 0, 0, OPT_TFO},
+                   {'s', SYN | ACK, 5000, 1006, NULL, 0, 0},
+                   {'c', ACK, 1006, 5001, NULL, 0, 0},
+                   {'c', ACK | PSH, 1006, 5001, "x"}},
+         .ts = "GET /x",
+         .fstate = IPS_FST_ESTABLISHED,
+         .tracked = true},
+        {.name = "SYN data without Fast Open is not stream data",
+         .steps = {{'c', SYN, 1000, 0, "GET /", 0, 0},
+                   {'s', SYN | ACK, 5000, 1001, NULL, 0, 0},
+                   {'c', ACK, 1001, 5001, NULL, 0, 0},
+                   {'c', ACK | PSH, 1001, 5001, "x"}},
+         .ts = "x",
+         .fstate = IPS_FST_ESTABLISHED,
+         .tracked = true},
+        /* security-4710: a TCP-MD5 signed RST is not applied; the sender
+         * going on afterwards marks it injected. */
+        {.name = "signed RST followed by data from its sender",
+         .steps = {HS,
+                   {'c', RST | ACK, 1001, 5001, NULL, 0, 0, OPT_MD5},
+                   {'c', ACK | PSH, 1001, 5001, "GET /"}},
+         .ts = "GET /",
+         .events = EV(SUSPECTED_RST_INJECT),
+         .fstate = IPS_FST_ESTABLISHED,
+         .tracked = true},
         {.name = "handshake, data both ways, FIN close",
          .steps = {HS,
                    {'c', ACK | PSH, 1001, 5001, "GET /"},
@@ -262,7 +313,7 @@ static const struct tcase cases[] = {
          .steps = {{'c', SYN, 1000, 0, NULL},
                    {'s', SYN | ACK, 5000, 7777, NULL},
                    {'c', ACK, 1001, 5001, "AAA"}},
-         .ts = "AAA", /* the client's ISN is known: its bytes are reassembled */
+         /* Still SYN_SENT: data before an acceptable SYN/ACK is ignored (Suricata). */
          .events = EV(3WHS_SYNACK_WRONG_ACK),
          .fstate = IPS_FST_NEW,
          .tracked = true},
@@ -275,11 +326,11 @@ static const struct tcase cases[] = {
          .events = EV(3WHS_SYN_RESEND_DIFF_SEQ),
          .fstate = IPS_FST_ESTABLISHED,
          .tracked = true},
-        {.name = "SYN resent with another ISN after the client's EOF",
-         /* The SYN/ACK has a wrong ACK (ignored, still SYN_SENT), the
-          * client's FIN ends its direction before the handshake completes
-          * (EOF delivered), then a SYN with a new ISN: the direction must
-          * not restart, or the flush would deliver a second EOF
+        {.name = "SYN resent with another ISN after a FIN in SYN_SENT",
+         /* The SYN/ACK has a wrong ACK (ignored, still SYN_SENT); the
+          * client's FIN before any acceptable SYN/ACK is ignored too (as
+          * Suricata), so nothing of the direction reached the consumer and
+          * the new ISN restarts it: one EOF at the flush, no second one
           * (fuzz_stream regression, seed syn-resend-after-eof). */
          .steps = {{'c', SYN, 1000, 0, NULL},
                    {'s', SYN | ACK, 5000, 7777, NULL},
@@ -287,19 +338,17 @@ static const struct tcase cases[] = {
                    {'c', SYN, 3000, 0, NULL}},
          .events = EV(3WHS_SYNACK_WRONG_ACK) | EV(3WHS_SYN_RESEND_DIFF_SEQ),
          .fstate = IPS_FST_NEW,
-         .tracked = true,
-         .eof_ts = true},
-        {.name = "SYN resent with another ISN after the client's EOF, then data",
-         /* ... nor deliver the new ISN's bytes after the EOF. */
+         .tracked = true},
+        {.name = "SYN resent with another ISN after a FIN in SYN_SENT, then data",
+         /* Data before the handshake completes is not delivered either. */
          .steps = {{'c', SYN, 1000, 0, NULL},
                    {'s', SYN | ACK, 5000, 7777, NULL},
                    {'c', ACK | FIN, 1001, 5001, NULL},
                    {'c', SYN, 3000, 0, NULL},
                    {'c', ACK, 3001, 5001, "BBB"}},
-         .events = EV(3WHS_SYNACK_WRONG_ACK) | EV(3WHS_SYN_RESEND_DIFF_SEQ) | EV(DATA_AFTER_FIN),
+         .events = EV(3WHS_SYNACK_WRONG_ACK) | EV(3WHS_SYN_RESEND_DIFF_SEQ),
          .fstate = IPS_FST_NEW,
-         .tracked = true,
-         .eof_ts = true},
+         .tracked = true},
         {.name = "final ACK acknowledging nothing sent",
          .steps = {{'c', SYN, 1000, 0, NULL},
                    {'s', SYN | ACK, 5000, 1001, NULL},
@@ -442,7 +491,7 @@ static void test_session_memcap(void **state)
 	struct ips_stream_cfg scfg;
 	struct ips_stream_ctx *ctx;
 	struct ips_flow_table *t = ips_flow_table_new(NULL);
-	struct step s = {'c', SYN, 1000, 0, NULL, 0, 0};
+	struct step s = {.dir = 'c', .flags = SYN, .seq = 1000};
 	struct ips_packet p;
 	struct ips_flow_rec *f;
 	bool ts;

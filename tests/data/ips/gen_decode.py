@@ -83,7 +83,9 @@ add("eth", "ipv6_tcp", E / IPv6(src=A6, dst=B6) / TCP(sport=50001, dport=22, fla
     "eth,ipv6,tcp", A6, B6, "tcp", 50001, 22)
 add("eth", "ipv6_ext_udp", E / IPv6(src=A6, dst=B6) / IPv6ExtHdrHopByHop() /
     IPv6ExtHdrRouting(addresses=[C6]) / IPv6ExtHdrDestOpt() / UDP(sport=7, dport=9) / Raw(b"hi"),
-    "eth,ipv6,udp", A6, B6, "udp", 7, 9)
+    "eth,ipv6,udp", A6, B6, "udp", 7, 9,
+    events="decoder.ipv6.hopopts_only_padding,decoder.ipv6.rh_type_0,"
+    "decoder.ipv6.dstopts_only_padding")
 add("eth", "ipv6_icmpv6_echo", E / IPv6(src=A6, dst=B6) / ICMPv6EchoRequest(id=77, seq=5, data=b"ping"),
     "eth,ipv6,icmp6", A6, B6, "icmpv6", 0, 0)
 ah_tcp = bytes(IPv6(src=A6, dst=B6) / TCP(sport=1234, dport=80))[40:]
@@ -91,7 +93,8 @@ ah = struct.pack("!BBHII", 6, 4, 0, 0x100, 1) + b"\0" * 12
 add("eth", "ipv6_ah_tcp", E / IPv6(src=A6, dst=B6, nh=51) / Raw(ah + ah_tcp), "eth,ipv6,ah,tcp",
     A6, B6, "tcp", 1234, 80)
 add("eth", "ipv6_atomic_frag_udp", E / IPv6(src=A6, dst=B6) / IPv6ExtHdrFragment(offset=0, m=0, id=5) /
-    UDP(sport=53, dport=53), "eth,ipv6,udp", A6, B6, "udp", 53, 53)
+    UDP(sport=53, dport=53), "eth,ipv6,udp", A6, B6, "udp", 53, 53,
+    events="decoder.ipv6.exthdr_useless_fh")
 add("eth", "gre_ipv4_udp", E / IP(src=A4, dst=B4) / GRE() / IP(src=C4, dst=D4) / UDP(sport=11, dport=12),
     "eth,ipv4,gre,ipv4,udp", C4, D4, "udp", 11, 12, flags="tunnel")
 add("eth", "gre_key_seq_csum_ipv6_icmpv6", E / IP(src=A4, dst=B4) /
