@@ -207,6 +207,31 @@ static int host_buf(struct app_flow *f, struct app_tx *tx, const bstr *h)
 	return r;
 }
 
+/*
+ * The request line's buffers, which Suricata inspects as soon as the line
+ * is parsed (before the headers, which may never complete).
+ */
+static int on_request_line(htp_tx_t *htx)
+{
+	struct app_tx *tx = tx_of(htx);
+	struct app_flow *f = flow_of(htx);
+	const enum app_dir d = APP_DIR_TO_SERVER;
+	struct app_http_info *e;
+
+	if (tx == NULL || f == NULL)
+		return HTP_OK;
+	e = &tx->u.http;
+	(void)(norm_uri(f, tx, htx) || add_bstr(f, tx, d, IPS_BUF_HTTP_RAW_URI, htx->request_uri) ||
+	       add_bstr(f, tx, d, IPS_BUF_HTTP_METHOD, htx->request_method) ||
+	       add_bstr(f, tx, d, IPS_BUF_HTTP_PROTOCOL, htx->request_protocol) ||
+	       add_bstr(f, tx, d, IPS_BUF_HTTP_REQUEST_LINE, htx->request_line));
+	e->url = str_of(tx, d, IPS_BUF_HTTP_RAW_URI);
+	e->http_method = str_of(tx, d, IPS_BUF_HTTP_METHOD);
+	e->protocol = str_of(tx, d, IPS_BUF_HTTP_PROTOCOL);
+	app_tx_mark(tx, d);
+	return HTP_OK;
+}
+
 static int on_request_headers(htp_tx_t *htx)
 {
 	struct app_tx *tx = tx_of(htx);
@@ -218,11 +243,7 @@ static int on_request_headers(htp_tx_t *htx)
 	if (tx == NULL || f == NULL)
 		return HTP_OK;
 	e = &tx->u.http;
-	(void)(norm_uri(f, tx, htx) || add_bstr(f, tx, d, IPS_BUF_HTTP_RAW_URI, htx->request_uri) ||
-	       add_bstr(f, tx, d, IPS_BUF_HTTP_METHOD, htx->request_method) ||
-	       add_bstr(f, tx, d, IPS_BUF_HTTP_PROTOCOL, htx->request_protocol) ||
-	       add_bstr(f, tx, d, IPS_BUF_HTTP_REQUEST_LINE, htx->request_line) ||
-	       host_buf(f, tx, htx->request_hostname) ||
+	(void)(host_buf(f, tx, htx->request_hostname) ||
 	       header_buf(f, tx, d, h, "host", IPS_BUF_HTTP_RAW_HOST) ||
 	       header_buf(f, tx, d, h, "user-agent", IPS_BUF_HTTP_USER_AGENT) ||
 	       header_buf(f, tx, d, h, "cookie", IPS_BUF_HTTP_COOKIE) ||
@@ -235,48 +256,68 @@ static int on_request_headers(htp_tx_t *htx)
 	       header_buf(f, tx, d, h, "connection", IPS_BUF_HTTP_CONNECTION) ||
 	       header_bufs(f, tx, d, h, htx->request_line));
 	e->hostname = str_of(tx, d, IPS_BUF_HTTP_HOST);
-	e->url = str_of(tx, d, IPS_BUF_HTTP_RAW_URI);
 	e->http_user_agent = str_of(tx, d, IPS_BUF_HTTP_USER_AGENT);
 	e->http_refer = str_of(tx, d, IPS_BUF_HTTP_REFERER);
-	e->http_method = str_of(tx, d, IPS_BUF_HTTP_METHOD);
-	e->protocol = str_of(tx, d, IPS_BUF_HTTP_PROTOCOL);
 	tx->flags |= APP_TX_REQ_HDRS;
 	app_tx_mark(tx, d);
 	return HTP_OK;
 }
 
-static int on_response_headers(htp_tx_t *htx)
+/*
+ * The status line's buffers, inspected once it is parsed. An interim
+ * 100-continue response is replaced by the final one (RFC 9110 15.2):
+ * libhtp calls this again for the final line, and what the interim one
+ * built is dropped, except http.header.raw, which, as Suricata's, keeps
+ * every header block of the response.
+ */
+static int on_response_line(htp_tx_t *htx)
 {
 	struct app_tx *tx = tx_of(htx);
 	struct app_flow *f = flow_of(htx);
 	const enum app_dir d = APP_DIR_TO_CLIENT;
-	const htp_table_t *h = htx->response_headers;
-	struct app_http_info *e;
 
 	if (tx == NULL || f == NULL)
 		return HTP_OK;
-	e = &tx->u.http;
-	/* A 100-continue interim response is replaced by the final one (RFC 9110 15.2). */
 	for (int b = 0; b < IPS_BUF__COUNT; b++)
 		if (tx->first[d][b] >= 0 && b != IPS_BUF_HTTP_RESPONSE_BODY &&
-		    b != IPS_BUF_FILE_DATA)
+		    b != IPS_BUF_FILE_DATA && b != IPS_BUF_HTTP_RAW_HEADER)
 			app_tx_buf_clear(tx, d, (enum ips_buf)b);
 	(void)(add_bstr(f, tx, d, IPS_BUF_HTTP_STAT_CODE, htx->response_status) ||
 	       add_bstr(f, tx, d, IPS_BUF_HTTP_STAT_MSG, htx->response_message) ||
 	       add_bstr(f, tx, d, IPS_BUF_HTTP_RESPONSE_LINE, htx->response_line) ||
-	       add_bstr(f, tx, d, IPS_BUF_HTTP_PROTOCOL, htx->response_protocol) ||
-	       header_buf(f, tx, d, h, "location", IPS_BUF_HTTP_LOCATION) ||
+	       add_bstr(f, tx, d, IPS_BUF_HTTP_PROTOCOL, htx->response_protocol));
+	tx->u.http.status = htx->response_status_number > 0 ? htx->response_status_number : 0;
+	app_tx_mark(tx, d);
+	return HTP_OK;
+}
+
+/* The response's header buffers, from libhtp's header table. */
+static void response_bufs(struct app_flow *f, struct app_tx *tx, htp_tx_t *htx)
+{
+	const enum app_dir d = APP_DIR_TO_CLIENT;
+	const htp_table_t *h = htx->response_headers;
+	struct app_http_info *e = &tx->u.http;
+
+	(void)(header_buf(f, tx, d, h, "location", IPS_BUF_HTTP_LOCATION) ||
 	       header_buf(f, tx, d, h, "server", IPS_BUF_HTTP_SERVER) ||
 	       header_buf(f, tx, d, h, "set-cookie", IPS_BUF_HTTP_COOKIE) ||
 	       header_buf(f, tx, d, h, "content-type", IPS_BUF_HTTP_CONTENT_TYPE) ||
 	       header_buf(f, tx, d, h, "content-length", IPS_BUF_HTTP_CONTENT_LEN) ||
 	       header_buf(f, tx, d, h, "connection", IPS_BUF_HTTP_CONNECTION) ||
 	       header_bufs(f, tx, d, h, htx->response_line));
-	e->status = htx->response_status_number > 0 ? htx->response_status_number : 0;
 	e->http_content_type = str_of(tx, d, IPS_BUF_HTTP_CONTENT_TYPE);
 	e->redirect = str_of(tx, d, IPS_BUF_HTTP_LOCATION);
 	tx->flags |= APP_TX_RES_HDRS;
 	app_tx_mark(tx, d);
+}
+
+static int on_response_headers(htp_tx_t *htx)
+{
+	struct app_tx *tx = tx_of(htx);
+	struct app_flow *f = flow_of(htx);
+
+	if (tx != NULL && f != NULL)
+		response_bufs(f, tx, htx);
 	return HTP_OK;
 }
 
@@ -347,7 +388,15 @@ static int on_request_complete(htp_tx_t *htx)
 static int on_response_complete(htp_tx_t *htx)
 {
 	struct app_tx *tx = tx_of(htx);
+	struct app_flow *f = flow_of(htx);
 
+	/*
+	 * A connection closed inside the header block completes the response
+	 * without the headers hook; the headers read so far are still the
+	 * response's (Suricata inspects libhtp's table once the tx is done).
+	 */
+	if (tx != NULL && f != NULL && !(tx->flags & APP_TX_RES_HDRS) && htx->response_line != NULL)
+		response_bufs(f, tx, htx);
 	if (tx != NULL) {
 		tx->flags |= APP_TX_RES_DONE;
 		app_tx_mark(tx, APP_DIR_TO_CLIENT);
@@ -380,10 +429,12 @@ int app_http_ctx_init(struct app_ctx *ctx)
 	htp_config_set_compression_bomb_limit(cfg, ctx->cfg.body_limit);
 	htp_config_set_tx_auto_destroy(cfg, 1);
 	htp_config_set_field_limits(cfg, 9000, 18000);
+	htp_config_register_request_line(cfg, on_request_line);
 	htp_config_register_request_headers(cfg, on_request_headers);
 	htp_config_register_request_header_data(cfg, on_request_header_data);
 	htp_config_register_request_body_data(cfg, on_request_body);
 	htp_config_register_request_complete(cfg, on_request_complete);
+	htp_config_register_response_line(cfg, on_response_line);
 	htp_config_register_response_headers(cfg, on_response_headers);
 	htp_config_register_response_header_data(cfg, on_response_header_data);
 	htp_config_register_response_body_data(cfg, on_response_body);

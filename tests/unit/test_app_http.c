@@ -5,7 +5,8 @@
  * without Cookie, http.header_names framing, host lowercased without port),
  * a chunked gzip response body decoded into http.response_body/file.data,
  * the same exchange split at every byte boundary, pipelined transactions,
- * 100-continue, the body limit and transaction release after ack.
+ * 100-continue, the body limit, transaction release after ack, and the
+ * buffers of messages cut short (request line only, headers closed early).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -266,12 +267,54 @@ static void test_body_limit(void **state)
 	app_ctx_free(c);
 }
 
+/*
+ * Suricata's inspection points: the request line's buffers exist before the
+ * headers end; a response whose connection closes inside its header block
+ * still has its header buffers; http.header.raw of a response keeps its
+ * bytes (they arrive before libhtp's headers hook).
+ */
+static void test_partial_messages(void **state)
+{
+	static const char r[] = "GET /index.html HTTP/1.0\r\nHost: h\r\n";
+	static const char r2[] = "\r\n";
+	static const char s[] = "HTTP/1.0 200 OK\r\nServer:ng1nx\r\n";
+	const uint8_t *p;
+	size_t n;
+	struct app_flow *f;
+	struct app_tx *tx;
+
+	(void)state;
+	assert_int_equal(app_flow_new(&f, ctx, APP_L4_TCP), 0);
+	assert_int_equal(app_flow_feed(f, APP_DIR_TO_SERVER, (const uint8_t *)r, sizeof(r) - 1), 0);
+	tx = app_flow_tx_first(f);
+	assert_non_null(tx);
+	assert_true(app_tx_updated(tx, APP_DIR_TO_SERVER));
+	buf_eq(tx, APP_DIR_TO_SERVER, IPS_BUF_HTTP_REQUEST_LINE, "GET /index.html HTTP/1.0");
+	buf_eq(tx, APP_DIR_TO_SERVER, IPS_BUF_HTTP_URI, "/index.html");
+	assert_int_equal(app_tx_buf(tx, APP_DIR_TO_SERVER, IPS_BUF_HTTP_HEADER, 0, &p, &n),
+	                 BW_ERR_NOTFOUND);
+	assert_int_equal(app_flow_feed(f, APP_DIR_TO_SERVER, (const uint8_t *)r2, sizeof(r2) - 1),
+	                 0);
+	buf_eq(tx, APP_DIR_TO_SERVER, IPS_BUF_HTTP_HEADER, "Host: h\r\n");
+	assert_int_equal(app_flow_feed(f, APP_DIR_TO_CLIENT, (const uint8_t *)s, sizeof(s) - 1), 0);
+	buf_eq(tx, APP_DIR_TO_CLIENT, IPS_BUF_HTTP_STAT_CODE, "200");
+	buf_eq(tx, APP_DIR_TO_CLIENT, IPS_BUF_HTTP_RAW_HEADER, "Server:ng1nx\r\n");
+	app_flow_eof(f, APP_DIR_TO_CLIENT);
+	buf_eq(tx, APP_DIR_TO_CLIENT, IPS_BUF_HTTP_HEADER, "Server: ng1nx\r\n");
+	buf_eq(tx, APP_DIR_TO_CLIENT, IPS_BUF_HTTP_SERVER, "ng1nx");
+	buf_eq(tx, APP_DIR_TO_CLIENT, IPS_BUF_HTTP_RESPONSE_LINE, "HTTP/1.0 200 OK");
+	app_flow_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_exchange_every_split), cmocka_unit_test(test_bytewise),
-	        cmocka_unit_test(test_pipelining),           cmocka_unit_test(test_100_continue),
+	        cmocka_unit_test(test_exchange_every_split),
+	        cmocka_unit_test(test_bytewise),
+	        cmocka_unit_test(test_pipelining),
+	        cmocka_unit_test(test_100_continue),
 	        cmocka_unit_test(test_body_limit),
+	        cmocka_unit_test(test_partial_messages),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
