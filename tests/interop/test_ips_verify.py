@@ -47,6 +47,30 @@ def rule_sids(path):
     return out
 
 
+# Suricata command-line settings of test.yaml (args:) that bulwark has an option for.
+ARG_MAP = {
+    "stream.midstream=true": "--midstream",
+}
+
+
+def case_args(case_dir):
+    """bulwark options for the `--set` settings the case's test.yaml passes to Suricata."""
+    out = []
+    try:
+        with open(os.path.join(case_dir, "test.yaml"), errors="replace") as f:
+            text = f.read()
+    except OSError:
+        return out
+    m = re.search(r"^args:\s*\n((?:[ \t]*-.*\n?)+)", text, re.M)
+    if not m:
+        return out
+    for setting in re.findall(r"--set\s+(\S+)", m.group(1)):
+        opt = ARG_MAP.get(setting)
+        if opt and opt not in out:
+            out.append(opt)
+    return out
+
+
 def run(item):
     name, c = item
     out = os.path.join(tmp, name.replace("/", "__"))
@@ -59,7 +83,7 @@ def run(item):
     if not os.path.exists(pcap):
         res["err"] = "capture missing from the shared data set"
         return res
-    args = [bulwark, "ips", "-q", "-r", pcap, "-l", out]
+    args = [bulwark, "ips", "-q", "-r", pcap, "-l", out] + case_args(case_dir)
     if os.path.exists(rules):
         args += ["-S", rules]
     try:
