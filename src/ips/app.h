@@ -76,9 +76,12 @@ struct app_cfg {
 	size_t flow_memcap;   /* app-layer bytes one flow may hold */
 	size_t max_txs;       /* live transactions per flow */
 	size_t tls_msg_limit; /* largest TLS handshake message reassembled */
+	/* HTTP response Content-Encoding layers decoded (Suricata's
+	 * response-body-decompress-layer-limit); 0 means the default 2. */
+	unsigned http_decompress_layers;
 };
 
-/* 1 MiB bodies, 4 MiB per flow, 256 transactions, 64 KiB handshake messages. */
+/* 1 MiB bodies, 4 MiB per flow, 256 transactions, 64 KiB handshake messages, 2 layers. */
 void app_cfg_default(struct app_cfg *cfg);
 
 struct app_ctx;

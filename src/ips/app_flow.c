@@ -35,6 +35,7 @@ void app_cfg_default(struct app_cfg *cfg)
 	cfg->flow_memcap = 4u << 20;
 	cfg->max_txs = 256;
 	cfg->tls_msg_limit = 64u << 10;
+	cfg->http_decompress_layers = 2;
 }
 
 bool app_mem_take(struct app_flow *f, size_t n)

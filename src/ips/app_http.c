@@ -425,7 +425,8 @@ int app_http_ctx_init(struct app_ctx *ctx)
 	/* Suricata's default personality, and its default decoding. */
 	(void)htp_config_set_server_personality(cfg, HTP_SERVER_IDS);
 	htp_config_set_response_decompression(cfg, 1);
-	htp_config_set_response_decompression_layer_limit(cfg, 2);
+	htp_config_set_response_decompression_layer_limit(
+	        cfg, ctx->cfg.http_decompress_layers ? (int)ctx->cfg.http_decompress_layers : 2);
 	htp_config_set_compression_bomb_limit(cfg, ctx->cfg.body_limit);
 	htp_config_set_tx_auto_destroy(cfg, 1);
 	htp_config_set_field_limits(cfg, 9000, 18000);

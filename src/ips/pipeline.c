@@ -636,6 +636,7 @@ int ips_pipeline_new(struct ips_pipeline **out, const struct ips_pipeline_cfg *c
 	struct ips_pipeline *pl = calloc(1, sizeof(*pl));
 	struct ips_flow_cfg fc;
 	struct ips_stream_cfg scfg;
+	struct app_cfg acfg;
 	int r = BW_ERR_NOMEM;
 
 	*out = NULL;
@@ -654,7 +655,10 @@ int ips_pipeline_new(struct ips_pipeline **out, const struct ips_pipeline_cfg *c
 	pl->sc = ips_stream_ctx_new(&scfg);
 	if (!pl->df || !pl->ft || !pl->sc)
 		goto out;
-	if ((r = app_ctx_new(&pl->actx, NULL)) != 0)
+	app_cfg_default(&acfg);
+	if (cfg->http_decompress_layers)
+		acfg.http_decompress_layers = cfg->http_decompress_layers;
+	if ((r = app_ctx_new(&pl->actx, &acfg)) != 0)
 		goto out;
 	if (cfg->engine && ((r = ips_detect_thread_new(cfg->engine, &pl->dt)) != 0 ||
 	                    (r = ips_detect_thread_new(cfg->engine, &pl->dts)) != 0))

@@ -47,27 +47,20 @@ def rule_sids(path):
     return out
 
 
-# Suricata command-line settings of test.yaml (args:) that bulwark has an option for.
-ARG_MAP = {
-    "stream.midstream=true": "--midstream",
-}
-
-
 def case_args(case_dir):
-    """bulwark options for the `--set` settings the case's test.yaml passes to Suricata."""
+    """The `--set KEY=VALUE` settings the case's test.yaml (args:) gives Suricata,
+    passed on to bulwark, which applies those it has and ignores the others."""
     out = []
     try:
         with open(os.path.join(case_dir, "test.yaml"), errors="replace") as f:
             text = f.read()
     except OSError:
         return out
-    m = re.search(r"^args:\s*\n((?:[ \t]*-.*\n?)+)", text, re.M)
+    m = re.search(r"^args:\s*\n((?:[ \t]*(?:-.*)?\n?)+)", text, re.M)
     if not m:
         return out
     for setting in re.findall(r"--set\s+(\S+)", m.group(1)):
-        opt = ARG_MAP.get(setting)
-        if opt and opt not in out:
-            out.append(opt)
+        out += ["--set", setting]
     return out
 
 

@@ -306,6 +306,71 @@ static void test_partial_messages(void **state)
 	app_flow_free(f);
 }
 
+/* gzip of in[0..n) into out; returns the size. */
+static size_t gzip_buf(const uint8_t *in, size_t n, uint8_t *out, size_t cap)
+{
+	z_stream z;
+	size_t w;
+
+	memset(&z, 0, sizeof(z));
+	assert_int_equal(deflateInit2(&z, 9, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY), Z_OK);
+	z.next_in = (Bytef *)(uintptr_t)in;
+	z.avail_in = (uInt)n;
+	z.next_out = out;
+	z.avail_out = (uInt)cap;
+	assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
+	w = cap - z.avail_out;
+	deflateEnd(&z);
+	return w;
+}
+
+/* Three gzip layers decode with http_decompress_layers 3, not with the default 2. */
+static void test_decompress_layers(void **state)
+{
+	static const char r[] = "GET / HTTP/1.1\r\nHost: h\r\n\r\n";
+	static const char text[] = "three layers deep";
+	uint8_t a[256], b[256], c[256], res3[512];
+	size_t na, nb, nc, nr;
+	const uint8_t *p;
+	size_t n;
+
+	(void)state;
+	na = gzip_buf((const uint8_t *)text, sizeof(text) - 1, a, sizeof(a));
+	nb = gzip_buf(a, na, b, sizeof(b));
+	nc = gzip_buf(b, nb, c, sizeof(c));
+	nr = (size_t)snprintf((char *)res3, sizeof(res3),
+	                      "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\nContent-Encoding: gzip\r\n"
+	                      "Content-Encoding: gzip\r\nContent-Encoding: gzip\r\n\r\n",
+	                      nc);
+	memcpy(res3 + nr, c, nc);
+	nr += nc;
+	for (unsigned layers = 2; layers <= 3; layers++) {
+		struct app_cfg cfg;
+		struct app_ctx *cx;
+		struct app_flow *f;
+
+		app_cfg_default(&cfg);
+		assert_int_equal(cfg.http_decompress_layers, 2);
+		cfg.http_decompress_layers = layers;
+		assert_int_equal(app_ctx_new(&cx, &cfg), 0);
+		assert_int_equal(app_flow_new(&f, cx, APP_L4_TCP), 0);
+		assert_int_equal(
+		        app_flow_feed(f, APP_DIR_TO_SERVER, (const uint8_t *)r, sizeof(r) - 1), 0);
+		assert_int_equal(app_flow_feed(f, APP_DIR_TO_CLIENT, res3, nr), 0);
+		if (app_tx_buf(app_flow_tx_first(f), APP_DIR_TO_CLIENT, IPS_BUF_FILE_DATA, 0, &p,
+		               &n) != 0)
+			n = 0;
+		if (layers == 3) {
+			assert_int_equal(n, sizeof(text) - 1);
+			assert_memory_equal(p, text, n);
+		} else {
+			assert_false(n == sizeof(text) - 1 && memcmp(p, text, n) == 0);
+		}
+		app_flow_free(f);
+		app_ctx_free(cx);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -315,6 +380,7 @@ int main(void)
 	        cmocka_unit_test(test_100_continue),
 	        cmocka_unit_test(test_body_limit),
 	        cmocka_unit_test(test_partial_messages),
+	        cmocka_unit_test(test_decompress_layers),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
