@@ -64,6 +64,19 @@ static int kw_content(struct ips_parse_ctx *ctx, const char *val, void **data)
 	return 0;
 }
 
+/*
+ * uricontent: Snort 2's content in the normalised URI, the same as
+ * "content:...; http_uri;" (the sticky buffer in force is left alone).
+ */
+static int kw_uricontent(struct ips_parse_ctx *ctx, const char *val, void **data)
+{
+	int e = kw_content(ctx, val, data);
+
+	if (e == 0)
+		ctx->next_buf = IPS_BUF_HTTP_URI;
+	return e;
+}
+
 static void content_dump(const void *p, FILE *f)
 {
 	static const struct {
@@ -601,6 +614,7 @@ static void urilen_dump(const void *p, FILE *f)
 #define CM IPS_KWF_CMOD
 const struct ips_keyword ips_kw_content_table[] = {
         {"content", IPS_KW_CONTENT, V | IPS_KWF_INBUF, 0, kw_content, content_free, content_dump},
+        {"uricontent", IPS_KW_CONTENT, V, 0, kw_uricontent, content_free, content_dump},
         {"nocase", IPS_KW_NOCASE, NV | CM, 0, kw_nocase, NULL, NULL},
         {"rawbytes", IPS_KW_RAWBYTES, NV | CM, 0, kw_rawbytes, NULL, NULL},
         {"offset", IPS_KW_OFFSET, V | CM, 0, kw_offset, NULL, NULL},
