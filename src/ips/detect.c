@@ -111,7 +111,8 @@ static bool in_buffer(enum ips_kw kw)
 	case IPS_KW_BYTE_JUMP:
 	case IPS_KW_BYTE_EXTRACT:
 	case IPS_KW_BSIZE:
-	case IPS_KW_DOTPREFIX:
+	case IPS_KW_TRANSFORM:
+	case IPS_KW_BASE64_DECODE:
 		return true;
 	default:
 		return false;
@@ -135,18 +136,51 @@ static bool is_relative(const struct ips_opt *o)
 		return ((const struct ips_byte_jump *)o->data)->relative;
 	case IPS_KW_BYTE_EXTRACT:
 		return ((const struct ips_byte_extract *)o->data)->relative;
+	case IPS_KW_BASE64_DECODE:
+		return ((const struct ips_base64_decode *)o->data)->relative;
 	default:
 		return false;
 	}
 }
 
-static struct det_bufl *bufl_get(struct det_rule *dr, enum ips_buf b, size_t maxops)
+/* The engine's id of a transform chain, interned on first sight. */
+static uint8_t chain_id(struct ips_detect_engine *e, const struct ips_opt *o, size_t n)
 {
+	if (n == 0)
+		return 0;
+	if (e->nchains == 0)
+		e->nchains = 1;
+	for (size_t i = 1; i < e->nchains; i++)
+		if (det_chain_eq(e->chains[i].o, e->chains[i].n, o, n))
+			return (uint8_t)i;
+	if (e->nchains == DET_NTF)
+		return DET_TF_UNCACHED;
+	e->chains[e->nchains] = (struct det_chain){o, n};
+	return (uint8_t)e->nchains++;
+}
+
+/* The list of o's view (its buffer through its transforms), created on first sight. */
+static struct det_bufl *bufl_get(struct ips_detect_engine *e, struct det_rule *dr,
+                                 const struct ips_opt *o, size_t maxops)
+{
+	const struct ips_opt *tfo = o->tf_n ? &dr->r->opts[o->tf_first] : NULL;
+	struct det_bufl *bl;
+	if (o->buf == IPS_BUF_BASE64_DATA) {
+		if (!dr->b64 && (!(dr->b64 = calloc(1, sizeof(*dr->b64))) ||
+		                 !(dr->b64->ops = calloc(maxops, sizeof(*dr->b64->ops)))))
+			return NULL;
+		dr->b64->buf = o->buf;
+		return dr->b64;
+	}
 	for (size_t i = 0; i < dr->nbl; i++)
-		if (dr->bl[i].buf == b)
+		if (dr->bl[i].buf == o->buf &&
+		    det_chain_eq(dr->bl[i].tfo, dr->bl[i].ntf, tfo, o->tf_n))
 			return &dr->bl[i];
-	struct det_bufl *bl = &dr->bl[dr->nbl];
-	bl->buf = b;
+	bl = &dr->bl[dr->nbl];
+	bl->buf = o->buf;
+	bl->tfo = tfo;
+	bl->ntf = o->tf_n;
+	bl->tf = chain_id(e, tfo, o->tf_n);
 	if (!(bl->ops = calloc(maxops, sizeof(*bl->ops))))
 		return NULL;
 	dr->nbl++;
@@ -187,29 +221,38 @@ static int action_rank(enum ips_action a)
 	}
 }
 
-/* The fast pattern: explicit, else the longest non-negated content (app buffers first). */
+/*
+ * The fast pattern: explicit, else the longest non-negated content (app
+ * buffers first), ties to the first in rule order. Contents of a view the
+ * prefilter cannot compute (uncached chains, base64_data) do not qualify.
+ */
 static void pick_fp(struct det_rule *dr)
 {
 	const struct ips_rule *r = dr->r;
 	long best = -1;
-	for (size_t i = 0; i < r->nopts; i++) {
-		const struct ips_content *c = r->opts[i].data;
-		if (r->opts[i].kw != IPS_KW_CONTENT || (c->flags & IPS_CF_NEGATED))
+	size_t best_at = SIZE_MAX;
+	for (size_t i = 0; i < dr->nbl; i++) {
+		const struct det_bufl *bl = &dr->bl[i];
+		if (bl->tf == DET_TF_UNCACHED)
 			continue;
-		long score = (long)c->len + (r->opts[i].buf != IPS_BUF_PAYLOAD ? 1000000L : 0);
-		if (c->flags & IPS_CF_FAST_PATTERN)
-			score = 1L << 40;
-		if (score > best) {
-			best = score;
-			dr->fp = c;
-			dr->fp_buf = r->opts[i].buf;
+		for (size_t k = 0; k < bl->n; k++) {
+			const struct ips_opt *o = bl->ops[k].o;
+			const struct ips_content *c = o->data;
+			size_t at = (size_t)(o - r->opts);
+			if (o->kw != IPS_KW_CONTENT || (c->flags & IPS_CF_NEGATED))
+				continue;
+			long score = (long)c->len + (o->buf != IPS_BUF_PAYLOAD ? 1000000L : 0);
+			if (c->flags & IPS_CF_FAST_PATTERN)
+				score = 1L << 40;
+			if (score > best || (score == best && at < best_at)) {
+				best = score;
+				best_at = at;
+				dr->fp = c;
+				dr->fp_buf = o->buf;
+				dr->fp_tf = bl->tf;
+			}
 		}
 	}
-	if (!dr->fp)
-		return;
-	for (size_t i = 0; i < dr->nbl; i++)
-		if (dr->bl[i].buf == dr->fp_buf)
-			dr->fp_dotprefix = dr->bl[i].dotprefix;
 }
 
 static uint8_t pc_mask(const struct ips_rule *r)
@@ -251,15 +294,13 @@ static int compile_rule(struct ips_detect_engine *e, const struct ips_rule *r, s
 	for (size_t i = 0; i < r->nopts; i++) {
 		const struct ips_opt *o = &r->opts[i];
 		if (in_buffer(o->kw)) {
-			struct det_bufl *bl = bufl_get(dr, o->buf, n);
+			/* Transforms are reached through the options that use them. */
+			if (o->kw == IPS_KW_TRANSFORM)
+				continue;
+			struct det_bufl *bl = bufl_get(e, dr, o, n);
 			if (!bl)
 				return BW_ERR_NOMEM;
-			if (o->kw == IPS_KW_DOTPREFIX) {
-				bl->dotprefix = true;
-				e->any_dotprefix[o->buf] = true;
-			} else {
-				bl->ops[bl->n++].o = o;
-			}
+			bl->ops[bl->n++].o = o;
 			if (o->kw == IPS_KW_PCRE) /* failure leaves the interpreter */
 				pcre2_jit_compile(((struct ips_pcre *)o->data)->code,
 				                  PCRE2_JIT_COMPLETE);
@@ -294,11 +335,12 @@ static int compile_rule(struct ips_detect_engine *e, const struct ips_rule *r, s
 		}
 	}
 	dr->fb_rank = sets && !reads ? 0 : sets ? 1 : reads ? 2 : 3;
-	for (size_t i = 0; i < dr->nbl; i++) {
+	for (size_t i = 0; i <= dr->nbl; i++) {
+		struct det_bufl *bl = i < dr->nbl ? &dr->bl[i] : dr->b64;
 		bool rel = false;
-		for (size_t k = dr->bl[i].n; k-- > 0;) {
-			dr->bl[i].ops[k].rel_after = rel;
-			rel = rel || is_relative(dr->bl[i].ops[k].o);
+		for (size_t k = bl ? bl->n : 0; k-- > 0;) {
+			bl->ops[k].rel_after = rel;
+			rel = rel || is_relative(bl->ops[k].o);
 		}
 	}
 	pick_fp(dr);
@@ -313,6 +355,9 @@ static void free_rule(struct det_rule *dr)
 		free(dr->post[i].fb);
 	for (size_t i = 0; i < dr->nbl; i++)
 		free(dr->bl[i].ops);
+	if (dr->b64)
+		free(dr->b64->ops);
+	free(dr->b64);
 	free(dr->pkt);
 	free(dr->post);
 	free(dr->bl);
@@ -474,7 +519,7 @@ static int build_groups(struct ips_detect_engine *e, struct ips_detect_stats *st
 			const struct det_rule *dr = &e->rules[i];
 			if (!dr->fp)
 				continue;
-			size_t g = (size_t)dr->fp_buf * DET_NTF + dr->fp_dotprefix;
+			size_t g = (size_t)dr->fp_buf * DET_NTF + dr->fp_tf;
 			if (pass == 1) {
 				const struct ips_content *c = dr->fp;
 				struct fp_entry *x = &ent[g][cnt[g]];
@@ -1003,7 +1048,12 @@ void ips_detect_thread_free(struct ips_detect_thread *t)
 	free(t->cand_bits);
 	free(t->hx_bits);
 	for (size_t b = 0; b < IPS_BUF__COUNT; b++)
-		free(t->tf[b].p);
+		for (size_t k = 0; k < DET_NTF; k++)
+			free(t->tf[b][k].p);
+	free(t->tfscratch.p);
+	free(t->tfuncached.p);
+	free(t->b64);
+	pcre2_match_data_free(t->md_tf);
 	for (size_t k = 0; k < DET_OCC_OPS; k++)
 		free(t->occ[k].pos);
 	free(t->thr);
@@ -1022,6 +1072,7 @@ int ips_detect_thread_new(const struct ips_detect_engine *e, struct ips_detect_t
 	    !(t->hx_bits = calloc(2 * e->hx.words + 1, sizeof(uint64_t))) ||
 	    !(t->thr = calloc(e->conf.thr_entries, sizeof(*t->thr))) ||
 	    !(t->md = pcre2_match_data_create(1, NULL)) ||
+	    !(t->md_tf = pcre2_match_data_create(2, NULL)) ||
 	    !(t->mctx = pcre2_match_context_create(NULL)) ||
 	    !(t->jit = pcre2_jit_stack_create(32 * 1024, 512 * 1024, NULL)))
 		goto fail;
@@ -1268,14 +1319,14 @@ static void prefilter(const struct ips_detect_engine *e, struct ips_detect_threa
 				const uint8_t *p;
 				size_t len;
 				sc.carry = c;
-				if (det_view(t, in, (enum ips_buf)b, 0, false, &p, &len))
+				if (det_view(t, in, (enum ips_buf)b, 0, 0, &p, &len))
 					scan_carry(g, scratch, &sc, c, p, len);
 				continue;
 			}
 			for (size_t k = 0; k < nv; k++) {
 				const uint8_t *p;
 				size_t len;
-				if (det_view(t, in, (enum ips_buf)b, k, tf, &p, &len))
+				if (det_view(t, in, (enum ips_buf)b, k, (unsigned)tf, &p, &len))
 					g->ops->scan(g->db, scratch, p, len, on_pattern, &sc);
 			}
 		}

@@ -21,10 +21,17 @@ struct det_op {
 	bool rel_after; /* a later option of the same buffer list depends on the cursor */
 };
 
-/* The options of one buffer, in rule order, with its transform. */
+/*
+ * The options of one view of a buffer (the buffer through one chain of
+ * transforms), in rule order. tf is the engine's id of the chain: 0 for
+ * none, DET_TF_UNCACHED when the engine's table of chains was full (the
+ * view is then computed on each use and never prefiltered).
+ */
 struct det_bufl {
 	enum ips_buf buf;
-	bool dotprefix;
+	uint8_t tf;
+	const struct ips_opt *tfo; /* the chain: tfo[0..ntf), IPS_KW_TRANSFORM options */
+	size_t ntf;
 	struct det_op *ops;
 	size_t n;
 };
@@ -48,11 +55,12 @@ struct det_rule {
 	size_t npost;
 	struct det_bufl *bl;
 	size_t nbl;
+	struct det_bufl *b64;            /* the options after base64_data, or NULL */
 	const struct ips_threshold *thr; /* threshold or detection_filter */
 	/* Fast pattern: the content the prefilter looks for, or NULL. */
 	const struct ips_content *fp;
 	enum ips_buf fp_buf;
-	bool fp_dotprefix;
+	uint8_t fp_tf;
 };
 
 /*
@@ -79,7 +87,14 @@ static inline uint8_t det_slot(int pc, int d)
 	return (uint8_t)(1u << (pc * DET_DIR__COUNT + d));
 }
 
-enum { DET_NTF = 2 }; /* transforms: none, dotprefix */
+/* Transform chains the engine tells apart (id 0: none); others are uncached. */
+enum { DET_NTF = 16, DET_TF_UNCACHED = 0xff };
+
+/* A chain of transforms, borrowed from the first rule that uses it. */
+struct det_chain {
+	const struct ips_opt *o;
+	size_t n;
+};
 
 /*
  * Elementary intervals of one key space (ports: 2-byte keys, IPv4: 4,
@@ -127,7 +142,8 @@ struct ips_detect_engine {
 	struct det_hindex hx;
 	char **fb_names; /* sorted, unique */
 	size_t nfb;
-	bool any_dotprefix[IPS_BUF__COUNT];
+	struct det_chain chains[DET_NTF]; /* [0] unused (no transform) */
+	size_t nchains;                   /* including [0] */
 };
 
 /* A threshold tracking entry. */
@@ -143,6 +159,7 @@ struct det_tfbuf {
 	uint8_t *p;
 	size_t cap, len;
 	const uint8_t *src; /* the view it was made from */
+	size_t srclen;
 	uint64_t gen;
 };
 
@@ -156,6 +173,7 @@ struct det_occ {
 };
 
 enum {
+	DET_B64_MAX = 65535,    /* bytes base64_decode writes at most (Suricata's default) */
 	DET_OCC_OPS = 64,       /* content options per buffer with an occurrence list */
 	DET_OCC_MAX = 1u << 14, /* positions kept per list (64 KiB); past it, plain searches */
 };
@@ -178,7 +196,11 @@ struct ips_detect_thread {
 	} hxkey;
 	size_t ncand;
 	size_t cand_lo, cand_hi; /* words of cand_bits that may be set: [lo, hi) */
-	struct det_tfbuf tf[IPS_BUF__COUNT];
+	struct det_tfbuf tf[IPS_BUF__COUNT][DET_NTF]; /* views through chain [tf], per run */
+	struct det_tfbuf tfscratch, tfuncached;
+	pcre2_match_data *md_tf; /* pcrexform */
+	uint8_t *b64;            /* base64_decode output */
+	size_t b64len;
 	uint64_t gen;
 	struct det_thr_entry *thr;
 	size_t nthr;
@@ -192,9 +214,19 @@ bool det_rule_match(struct ips_detect_thread *t, const struct det_rule *dr,
                     const struct ips_detect_input *in);
 /* Applies dr's flowbits set/unset/toggle to in->flowbits. */
 void det_rule_post(const struct det_rule *dr, const struct ips_detect_input *in);
-/* The view of buffer b, instance k, transformed when dotprefix; false when absent. */
+/*
+ * The view of buffer b, instance k, through the engine's transform chain tf
+ * (0: none; cached for the run); false when absent or out of memory.
+ */
 bool det_view(struct ips_detect_thread *t, const struct ips_detect_input *in, enum ips_buf b,
-              size_t k, bool dotprefix, const uint8_t **p, size_t *len);
+              size_t k, unsigned tf, const uint8_t **p, size_t *len);
+/* Applies the transforms o[0..n) to in[0..len) into out; false when out of memory. */
+bool det_transform(struct ips_detect_thread *t, const struct ips_opt *o, size_t n,
+                   const uint8_t *in, size_t len, struct det_tfbuf *out);
+/* Whether two transform chains are the same. */
+bool det_chain_eq(const struct ips_opt *a, size_t na, const struct ips_opt *b, size_t nb);
+/* RFC 4648 base64 as Suricata 7's base64_decode: bytes written to out (cap bytes). */
+size_t det_base64(const uint8_t *src, size_t len, uint8_t *out, size_t cap);
 /* The number of instances of buffer b in in. */
 size_t det_nviews(const struct ips_detect_input *in, enum ips_buf b);
 

@@ -123,8 +123,9 @@ static enum rule_kind rule_kind(const struct ips_rule *r)
 		case IPS_KW_BYTE_JUMP:
 		case IPS_KW_BYTE_EXTRACT:
 		case IPS_KW_BSIZE:
-		case IPS_KW_DOTPREFIX:
-			if (o->buf != IPS_BUF_PAYLOAD)
+		case IPS_KW_TRANSFORM:
+		case IPS_KW_BASE64_DECODE:
+			if (o->buf != IPS_BUF_PAYLOAD && o->buf != IPS_BUF_BASE64_DATA)
 				return RK_APP;
 			k = RK_PAYLOAD;
 			break;

@@ -131,6 +131,11 @@ enum ips_buf {
 	IPS_BUF_JA3_HASH,
 	IPS_BUF_JA3_STRING,
 	IPS_BUF_JA3S_HASH,
+	/*
+	 * Not an app buffer: what base64_decode decoded, inspected by the
+	 * options after base64_data when the base64_decode option is reached.
+	 */
+	IPS_BUF_BASE64_DATA,
 	IPS_BUF__COUNT,
 };
 
@@ -180,7 +185,8 @@ enum ips_kw {
 	IPS_KW_DETECTION_FILTER, /* struct ips_threshold */
 	IPS_KW_BSIZE,            /* struct ips_num, on the current sticky buffer */
 	IPS_KW_URILEN,           /* struct ips_urilen */
-	IPS_KW_DOTPREFIX,        /* transform of the current sticky buffer, no data */
+	IPS_KW_TRANSFORM,        /* struct ips_transform, of the current sticky buffer */
+	IPS_KW_BASE64_DECODE,    /* struct ips_base64_decode */
 	IPS_KW_STICKY,           /* sticky buffer switch (not kept as an option) */
 	IPS_KW_BUF_MODIFIER,     /* Snort 2 modifier: moves the previous content */
 	IPS_KW__COUNT,
@@ -405,11 +411,53 @@ struct ips_urilen {
 	bool raw; /* ",raw": the raw URI; default the normalised one */
 };
 
-/* One option in rule order; data is NULL for keywords without data. */
+/*
+ * Transforms of a sticky buffer (Suricata's), applied in rule order to the
+ * buffer before the options that follow them inspect it.
+ */
+enum ips_tf_type {
+	IPS_TF_DOTPREFIX,    /* '.' in front (a non-empty buffer) */
+	IPS_TF_STRIP_WS,     /* strip_whitespace: every isspace() byte removed */
+	IPS_TF_COMPRESS_WS,  /* compress_whitespace: a run of isspace() kept as its first */
+	IPS_TF_TO_LOWER,     /* to_lowercase */
+	IPS_TF_TO_UPPER,     /* to_uppercase */
+	IPS_TF_MD5,          /* to_md5: the 16-byte digest */
+	IPS_TF_SHA1,         /* to_sha1: 20 bytes */
+	IPS_TF_SHA256,       /* to_sha256: 32 bytes */
+	IPS_TF_HEADER_LOWER, /* header_lowercase: names of "Name: value" lines lowercased */
+	IPS_TF_STRIP_PSEUDO, /* strip_pseudo_headers: lines starting with ':' removed */
+	IPS_TF_URL_DECODE,   /* url_decode: %HH and '+' */
+	IPS_TF_XOR,          /* xor:"hexkey" */
+	IPS_TF_PCREXFORM,    /* pcrexform:"re": the first capture group, when it matches */
+};
+
+struct ips_transform {
+	enum ips_tf_type type;
+	uint8_t *key; /* xor */
+	size_t keylen;
+	char *re;   /* pcrexform: the pattern */
+	void *code; /* pcrexform: pcre2_code_8 * with exactly one capture group */
+};
+
+/* base64_decode[:bytes N][,offset N][,relative] (RFC 4648 decoding). */
+struct ips_base64_decode {
+	uint32_t bytes; /* at most this many encoded bytes; 65535 when not given */
+	uint32_t offset;
+	bool relative;
+};
+
+/*
+ * One option in rule order; data is NULL for keywords without data. An
+ * option in a sticky buffer inspects it through the transforms
+ * opts[tf_first .. tf_first + tf_n) (IPS_KW_TRANSFORM options); two
+ * options of one buffer with different transforms inspect two different
+ * views of it, as in Suricata.
+ */
 struct ips_opt {
 	enum ips_kw kw;
 	enum ips_buf buf;
 	void *data;
+	uint16_t tf_first, tf_n;
 };
 
 struct ips_reference {

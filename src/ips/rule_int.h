@@ -21,11 +21,13 @@
 struct ips_parse_ctx {
 	struct ips_rule *r;
 	const struct ips_vars *vars;
-	enum ips_buf buf;             /* the sticky buffer in force for following options */
-	bool sticky;                  /* a sticky buffer was named */
-	struct ips_opt *last_content; /* the previous content option (stable during parse) */
-	int next_buf;                 /* >= 0: buffer for the option being parsed (pcre /U) */
-	unsigned fast_patterns;       /* fast_pattern seen so far */
+	enum ips_buf buf;                  /* the sticky buffer in force for following options */
+	bool sticky;                       /* a sticky buffer was named */
+	struct ips_opt *last_content;      /* the previous content option (stable during parse) */
+	int next_buf;                      /* >= 0: buffer for the option being parsed (pcre /U) */
+	uint16_t next_tf_first, next_tf_n; /* with next_buf: its transforms (base64_decode) */
+	unsigned fast_patterns;            /* fast_pattern seen so far */
+	uint16_t tf_first, tf_n; /* transforms of the sticky buffer: opts[tf_first..+tf_n) */
 	char *reason;
 	size_t reason_len;
 	const char *kwname;
@@ -72,6 +74,8 @@ extern const struct ips_keyword ips_kw_proto_table[];
 extern const size_t ips_kw_proto_count;
 extern const struct ips_keyword ips_kw_buffer_table[];
 extern const size_t ips_kw_buffer_count;
+extern const struct ips_keyword ips_kw_transform_table[];
+extern const size_t ips_kw_transform_count;
 
 /* The registry entry for name, or NULL. */
 const struct ips_keyword *ips_keyword_find(const char *name);

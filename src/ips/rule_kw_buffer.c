@@ -49,6 +49,7 @@ static const char *const buf_names[IPS_BUF__COUNT] = {
         [IPS_BUF_JA3_HASH] = "ja3.hash",
         [IPS_BUF_JA3_STRING] = "ja3.string",
         [IPS_BUF_JA3S_HASH] = "ja3s.hash",
+        [IPS_BUF_BASE64_DATA] = "base64_data",
 };
 
 const char *ips_buf_name(enum ips_buf b)

@@ -2,7 +2,7 @@
 /*
  * Payload keywords: content and its modifiers (nocase, rawbytes, offset,
  * depth, distance, within, fast_pattern, startswith, endswith), pcre,
- * isdataat, dsize, bsize, urilen and the dotprefix transform.
+ * isdataat, dsize, bsize and urilen (transforms are in rule_kw_transform.c).
  *
  * Modifier arithmetic follows what Suricata refuses at load time: every
  * modifier needs a preceding content; each may be given once; absolute
@@ -486,7 +486,7 @@ static void pcre_dump(const void *p, FILE *f)
 		fputs(" rawbytes", f);
 }
 
-/* ---- isdataat, dsize, bsize, urilen, dotprefix ---- */
+/* ---- isdataat, dsize, bsize, urilen ---- */
 
 static int kw_isdataat(struct ips_parse_ctx *ctx, const char *val, void **data)
 {
@@ -630,7 +630,5 @@ const struct ips_keyword ips_kw_content_table[] = {
         {"dsize", IPS_KW_DSIZE, V, 0, kw_dsize, free, num_dump},
         {"bsize", IPS_KW_BSIZE, V | IPS_KWF_INBUF, 0, kw_bsize, free, num_dump},
         {"urilen", IPS_KW_URILEN, V, 0, kw_urilen, free, urilen_dump},
-        {"dotprefix", IPS_KW_DOTPREFIX, NV | IPS_KWF_TRANSFORM | IPS_KWF_INBUF, 0, NULL, NULL,
-         NULL},
 };
 const size_t ips_kw_content_count = sizeof(ips_kw_content_table) / sizeof(ips_kw_content_table[0]);

@@ -53,6 +53,7 @@ static void kw_init(void)
 	        {ips_kw_byte_table, &ips_kw_byte_count},
 	        {ips_kw_proto_table, &ips_kw_proto_count},
 	        {ips_kw_buffer_table, &ips_kw_buffer_count},
+	        {ips_kw_transform_table, &ips_kw_transform_count},
 	};
 	size_t total = 0;
 	for (size_t i = 0; i < sizeof(mods) / sizeof(mods[0]); i++)
@@ -488,7 +489,7 @@ static int parse_header(struct ips_parse_ctx *ctx, const char *p, const char *en
 /* App layer a buffer belongs to. */
 static enum ips_proto buf_app(enum ips_buf b)
 {
-	if (b == IPS_BUF_PAYLOAD)
+	if (b == IPS_BUF_PAYLOAD || b == IPS_BUF_BASE64_DATA)
 		return IPS_PROTO_IP;
 	if (b <= IPS_BUF_FILE_DATA)
 		return IPS_PROTO_HTTP;
@@ -517,6 +518,14 @@ static int need_app(struct ips_parse_ctx *ctx, enum ips_proto app, const char *w
 	return 0;
 }
 
+static bool has_base64_decode(const struct ips_rule *r)
+{
+	for (size_t i = 0; i < r->nopts; i++)
+		if (r->opts[i].kw == IPS_KW_BASE64_DECODE)
+			return true;
+	return false;
+}
+
 static int apply_option(struct ips_parse_ctx *ctx, const char *name, const char *val)
 {
 	struct ips_rule *r = ctx->r;
@@ -530,8 +539,12 @@ static int apply_option(struct ips_parse_ctx *ctx, const char *name, const char 
 	if ((kw->flags & IPS_KWF_VALUE) && (!val || !*val))
 		return ips_fail(ctx, BW_ERR_INVAL, "%s: needs a value", name);
 	if (kw->flags & IPS_KWF_STICKY) {
+		if (kw->buf == IPS_BUF_BASE64_DATA && !has_base64_decode(r))
+			return ips_fail(ctx, BW_ERR_INVAL, "%s: no preceding base64_decode", name);
 		ctx->buf = kw->buf;
 		ctx->sticky = kw->buf != IPS_BUF_PAYLOAD;
+		ctx->tf_first = (uint16_t)r->nopts;
+		ctx->tf_n = 0;
 		return need_app(ctx, buf_app(kw->buf), name);
 	}
 	if (kw->flags & IPS_KWF_BUFMOD) {
@@ -545,10 +558,15 @@ static int apply_option(struct ips_parse_ctx *ctx, const char *name, const char 
 		c->buf = kw->buf;
 		return need_app(ctx, buf_app(kw->buf), name);
 	}
-	if ((kw->flags & IPS_KWF_TRANSFORM) && !ctx->sticky)
+	if ((kw->flags & IPS_KWF_TRANSFORM) && (!ctx->sticky || ctx->buf == IPS_BUF_BASE64_DATA))
 		return ips_fail(ctx, BW_ERR_INVAL, "%s: transform without a sticky buffer", name);
+	/* Suricata: "transforms must directly follow stickybuffers". */
+	if ((kw->flags & IPS_KWF_TRANSFORM) && ctx->tf_first + ctx->tf_n != r->nopts)
+		return ips_fail(ctx, BW_ERR_INVAL, "%s: transform after an option of the buffer",
+		                name);
 	void *data = NULL;
 	ctx->next_buf = -1;
+	ctx->next_tf_n = 0;
 	if (kw->parse && (e = kw->parse(ctx, val, &data)) != 0)
 		return e;
 	if (kw->flags & (IPS_KWF_CMOD | IPS_KWF_RULE))
@@ -563,6 +581,16 @@ static int apply_option(struct ips_parse_ctx *ctx, const char *name, const char 
 	         : (kw->flags & IPS_KWF_INBUF) ? ctx->buf
 	                                       : IPS_BUF_PAYLOAD;
 	o->data = data;
+	o->tf_first = o->tf_n = 0;
+	if (kw->flags & IPS_KWF_TRANSFORM)
+		ctx->tf_n++;
+	else if (ctx->sticky && o->buf == ctx->buf) {
+		o->tf_first = ctx->tf_first;
+		o->tf_n = ctx->tf_n;
+	} else if (ctx->next_buf >= 0 && ctx->next_tf_n > 0) {
+		o->tf_first = ctx->next_tf_first;
+		o->tf_n = ctx->next_tf_n;
+	}
 	if (o->buf != IPS_BUF_PAYLOAD && (e = need_app(ctx, buf_app(o->buf), name)) != 0)
 		return e;
 	if (kw->id == IPS_KW_CONTENT)
@@ -1205,7 +1233,11 @@ void ips_rule_dump(const struct ips_rule *r, FILE *f)
 	for (size_t i = 0; i < r->nopts; i++) {
 		const struct ips_opt *o = &r->opts[i];
 		const struct ips_keyword *k = kw_by_id[o->kw];
-		fprintf(f, "  [%zu] %s %s", i, ips_buf_name(o->buf), ips_kw_name(o->kw));
+		/* Transforms share one id: their dump names the transform. */
+		fprintf(f, "  [%zu] %s %s", i, ips_buf_name(o->buf),
+		        o->kw == IPS_KW_TRANSFORM ? "transform" : ips_kw_name(o->kw));
+		if (o->tf_n)
+			fprintf(f, " (through [%u..%u])", o->tf_first, o->tf_first + o->tf_n - 1);
 		if (k && k->dump && o->data) {
 			fputc(' ', f);
 			k->dump(o->data, f);

@@ -253,7 +253,7 @@ static void test_buffers(void **state)
 	/* Legacy sticky names and the dotprefix transform. */
 	r = ok("alert dns any any -> any any (dns_query; dotprefix; content:\".evil.com\"; "
 	       "endswith; sid:1;)");
-	assert_int_equal(r->opts[0].kw, IPS_KW_DOTPREFIX);
+	assert_int_equal(r->opts[0].kw, IPS_KW_TRANSFORM);
 	assert_int_equal(r->opts[0].buf, IPS_BUF_DNS_QUERY);
 	ips_rule_free(r);
 	r = ok("alert tls any any -> any any (tls.sni; content:\"x\"; tls.certs; content:\"y\"; "
