@@ -79,6 +79,15 @@ struct app_cfg {
 	/* HTTP response Content-Encoding layers decoded (Suricata's
 	 * response-body-decompress-layer-limit); 0 means the default 2. */
 	unsigned http_decompress_layers;
+	unsigned file_needs; /* enum app_file_need: what files compute (0: nothing) */
+};
+
+/* What the rules need of files; the rest is not computed (hashing costs). */
+enum app_file_need {
+	APP_FILE_NEED_MD5 = 1u << 0,
+	APP_FILE_NEED_SHA1 = 1u << 1,
+	APP_FILE_NEED_SHA256 = 1u << 2,
+	APP_FILE_NEED_MAGIC = 1u << 3,
 };
 
 /* 1 MiB bodies, 4 MiB per flow, 256 transactions, 64 KiB handshake messages, 2 layers. */
@@ -201,6 +210,18 @@ struct app_tls_info {
 	const char *ja3s_hash;
 	const char *ja3s_string;
 };
+
+/*
+ * The file a transaction carries in direction dir (an HTTP body; later SMTP
+ * attachments, FTP data), or NULL. Its name, magic and digests are also
+ * the buffers file.name, file.magic and file.md5/sha1/sha256 of dir.
+ */
+struct app_file_info {
+	uint64_t size;  /* bytes seen so far */
+	bool complete;  /* closed with every byte seen */
+	bool truncated; /* closed early (gap, error, connection end inside it) */
+};
+const struct app_file_info *app_tx_file(const struct app_tx *tx, enum app_dir dir);
 
 /* NULL unless the transaction is of that protocol. */
 const struct app_http_info *app_tx_http(const struct app_tx *tx);

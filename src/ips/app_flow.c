@@ -69,6 +69,7 @@ int app_flow_new(struct app_flow **out, const struct app_ctx *ctx, enum app_l4 l
 
 static void tx_free(struct app_flow *f, struct app_tx *tx)
 {
+	app_file_free(f, tx);
 	for (size_t i = 0; i < tx->nents; i++)
 		free(tx->ents[i].p);
 	for (size_t i = 0; i < tx->nstrs; i++)
@@ -510,7 +511,12 @@ int app_ctx_new(struct app_ctx **out, const struct app_cfg *cfg)
 		ctx->cfg = *cfg;
 	else
 		app_cfg_default(&ctx->cfg);
+	if ((r = app_file_ctx_init(ctx)) != 0) {
+		free(ctx);
+		return r;
+	}
 	if ((r = app_http_ctx_init(ctx)) != 0) {
+		app_file_ctx_fini(ctx);
 		free(ctx);
 		return r;
 	}
@@ -523,5 +529,6 @@ void app_ctx_free(struct app_ctx *ctx)
 	if (ctx == NULL)
 		return;
 	app_http_ctx_fini(ctx);
+	app_file_ctx_fini(ctx);
 	free(ctx);
 }

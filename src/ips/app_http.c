@@ -344,6 +344,48 @@ static int on_response_header_data(htp_tx_data_t *d)
 	return header_data(d, APP_DIR_TO_CLIENT);
 }
 
+/*
+ * The name of a body's file, as Suricata gives it: the filename= parameter
+ * of Content-Disposition (quotes removed), else the URI path.
+ */
+static void file_name(const htp_tx_t *htx, enum app_dir dir, const uint8_t **p, size_t *n)
+{
+	const htp_table_t *hdrs =
+	        dir == APP_DIR_TO_SERVER ? htx->request_headers : htx->response_headers;
+	const htp_header_t *h = hdrs != NULL ? htp_table_get_c(hdrs, "content-disposition") : NULL;
+	static const char key[] = "filename=";
+
+	*p = NULL;
+	*n = 0;
+	if (h != NULL && h->value != NULL) {
+		const uint8_t *v = bptr(h->value);
+		size_t len = bstr_len(h->value), k = sizeof(key) - 1;
+
+		for (size_t i = 0; i + k <= len; i++) {
+			if (memcmp(v + i, key, k) != 0)
+				continue;
+			size_t s = i + k, e = s;
+
+			while (e < len && v[e] != ';')
+				e++;
+			if (e - s >= 2 && v[s] == '"' && v[e - 1] == '"') {
+				s++;
+				e--;
+			}
+			if (e > s) {
+				*p = v + s;
+				*n = e - s;
+				return;
+			}
+			break;
+		}
+	}
+	if (htx->parsed_uri != NULL && htx->parsed_uri->path != NULL) {
+		*p = bptr(htx->parsed_uri->path);
+		*n = bstr_len(htx->parsed_uri->path);
+	}
+}
+
 static int body_data(htp_tx_data_t *d, enum app_dir dir)
 {
 	struct app_tx *tx = tx_of(d->tx);
@@ -357,6 +399,15 @@ static int body_data(htp_tx_data_t *d, enum app_dir dir)
 	lim = f->ctx->cfg.body_limit;
 	if (dir == APP_DIR_TO_CLIENT)
 		tx->u.http.length += d->len;
+	/* Every body is a file (Suricata's view); its digests see every byte. */
+	if (tx->file[dir] == NULL) {
+		const uint8_t *name;
+		size_t nlen;
+
+		file_name(d->tx, dir, &name, &nlen);
+		(void)app_file_open(f, tx, dir, name, nlen);
+	}
+	app_file_data(f, tx, dir, d->data, d->len);
 	if (app_tx_buf_append(f, tx, dir, b, d->data, d->len, lim) != 0 ||
 	    app_tx_buf_append(f, tx, dir, IPS_BUF_FILE_DATA, d->data, d->len, lim) != 0)
 		f->events |= APP_EV_BODY_TRUNC;
@@ -379,6 +430,10 @@ static int on_request_complete(htp_tx_t *htx)
 	struct app_tx *tx = tx_of(htx);
 
 	if (tx != NULL) {
+		struct app_flow *f = flow_of(htx);
+
+		if (f != NULL)
+			app_file_close(f, tx, APP_DIR_TO_SERVER, !f->dead[APP_DIR_TO_SERVER]);
 		tx->flags |= APP_TX_REQ_DONE;
 		app_tx_mark(tx, APP_DIR_TO_SERVER);
 	}
@@ -397,6 +452,8 @@ static int on_response_complete(htp_tx_t *htx)
 	 */
 	if (tx != NULL && f != NULL && !(tx->flags & APP_TX_RES_HDRS) && htx->response_line != NULL)
 		response_bufs(f, tx, htx);
+	if (tx != NULL && f != NULL)
+		app_file_close(f, tx, APP_DIR_TO_CLIENT, !f->dead[APP_DIR_TO_CLIENT]);
 	if (tx != NULL) {
 		tx->flags |= APP_TX_RES_DONE;
 		app_tx_mark(tx, APP_DIR_TO_CLIENT);

@@ -8,6 +8,9 @@
 #ifndef BW_IPS_APP_INT_H
 #define BW_IPS_APP_INT_H
 
+#include <pthread.h>
+
+#include "crypto/crypto_digest.h"
 #include "ips/app.h"
 
 /* One buffer instance; instances of the same buffer are chained in order. */
@@ -16,6 +19,32 @@ struct app_bufent {
 	size_t len;
 	size_t cap;
 	int next; /* index in app_tx.ents, -1 at the end */
+};
+
+/*
+ * A file in transit, generic over protocols: a parser that sees a file
+ * (HTTP body, SMTP attachment, FTP data connection) calls app_file_open()
+ * with the name the protocol gives, app_file_data() with the bytes in
+ * order (all of them: digests and size need every byte, whatever the body
+ * limit keeps for file.data), and app_file_close(). The file publishes:
+ *  - file.name at open (when a name is known),
+ *  - file.magic once APP_FILE_MAGIC_MIN bytes (or the whole file) are seen,
+ *    when the flow's app_cfg.file_needs has APP_FILE_NEED_MAGIC,
+ *  - file.md5/sha1/sha256 (raw digests) at a complete close, those needed.
+ * One file per transaction and direction; opening another replaces it.
+ */
+enum {
+	APP_FILE_MAGIC_MIN = 512, /* bytes before libmagic is asked (as Suricata) */
+	APP_FILE_HEAD = 4096,     /* bytes kept for libmagic */
+	APP_FILE_NDIGEST = 3,     /* md5, sha1, sha256 */
+};
+
+struct app_file {
+	struct app_file_info info;
+	bool open, magic_done;
+	uint8_t head[APP_FILE_HEAD];
+	size_t nhead;
+	struct crypto_digest *dg[APP_FILE_NDIGEST];
 };
 
 struct app_tx {
@@ -38,6 +67,7 @@ struct app_tx {
 	} u;
 	struct app_dns_answer *answers; /* DNS only */
 	void *priv;                     /* parser's per-tx data */
+	struct app_file *file[2];       /* per enum app_dir, NULL: none */
 };
 
 struct app_flow;
@@ -53,6 +83,9 @@ struct app_parser {
 struct app_ctx {
 	struct app_cfg cfg;
 	void *htp_cfg; /* htp_cfg_t *, owned */
+	/* libmagic (magic_t), with file_needs & APP_FILE_NEED_MAGIC; not thread-safe: the mutex. */
+	void *magic;
+	pthread_mutex_t magic_lock;
 };
 
 struct app_flow {
@@ -109,6 +142,19 @@ const char *app_tx_strdup(struct app_flow *f, struct app_tx *tx, const void *p, 
 /* The first instance of b as a string (buffers are stored NUL-terminated). */
 const char *app_tx_buf_str(const struct app_tx *tx, enum app_dir dir, enum ips_buf b);
 void app_tx_mark(struct app_tx *tx, enum app_dir dir);
+
+/* Files (app_file.c): see struct app_file. name may be NULL. */
+int app_file_open(struct app_flow *f, struct app_tx *tx, enum app_dir d, const void *name,
+                  size_t name_len);
+void app_file_data(struct app_flow *f, struct app_tx *tx, enum app_dir d, const void *p,
+                   size_t len);
+/* complete: every byte was seen (else the file is truncated: no digests). */
+void app_file_close(struct app_flow *f, struct app_tx *tx, enum app_dir d, bool complete);
+/* Frees the files of tx (the flow frees its transactions). */
+void app_file_free(struct app_flow *f, struct app_tx *tx);
+/* libmagic for ctx when cfg.file_needs asks for it; app_file_ctx_fini undoes it. */
+int app_file_ctx_init(struct app_ctx *ctx);
+void app_file_ctx_fini(struct app_ctx *ctx);
 
 /* Lowercase hex of n bytes into out (2n + 1). */
 void app_hex(const uint8_t *p, size_t n, char *out);

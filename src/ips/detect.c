@@ -113,6 +113,7 @@ static bool in_buffer(enum ips_kw kw)
 	case IPS_KW_BSIZE:
 	case IPS_KW_TRANSFORM:
 	case IPS_KW_BASE64_DECODE:
+	case IPS_KW_FILEHASH:
 		return true;
 	default:
 		return false;
@@ -1023,6 +1024,26 @@ out:
 	if (stats)
 		*stats = st;
 	return r;
+}
+
+unsigned ips_detect_file_needs(const struct ips_detect_engine *e)
+{
+	unsigned need = 0;
+	for (size_t i = 0; e && i < e->nrules; i++) {
+		const struct ips_rule *r = e->rules[i].r;
+		for (size_t k = 0; k < r->nopts; k++) {
+			const struct ips_opt *o = &r->opts[k];
+			if (o->buf == IPS_BUF_FILE_MAGIC)
+				need |= IPS_DETECT_FILE_MAGIC;
+			if (o->kw != IPS_KW_FILEHASH)
+				continue;
+			size_t len = ((const struct ips_filehash *)o->data)->len;
+			need |= len == 16   ? IPS_DETECT_FILE_MD5
+			        : len == 20 ? IPS_DETECT_FILE_SHA1
+			                    : IPS_DETECT_FILE_SHA256;
+		}
+	}
+	return need;
 }
 
 void ips_detect_stats_print(const struct ips_detect_stats *st, FILE *f)

@@ -527,6 +527,25 @@ static int do_base64(struct insp *s, size_t i, size_t cur)
 	return r == MATCH ? MATCH : r == ABORT ? ABORT : NOMATCH;
 }
 
+/* A complete file's digest (the buffer) in the list, or not in it when negated. */
+static bool filehash_ok(const struct ips_filehash *h, const uint8_t *d, size_t len)
+{
+	bool in = false;
+	if (len != h->len)
+		return false;
+	for (size_t lo = 0, hi = h->n; lo < hi && !in;) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = memcmp(d, h->v + mid * h->len, h->len);
+		if (c == 0)
+			in = true;
+		else if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return in != h->negated;
+}
+
 static int inspect(struct insp *s, size_t i, size_t cur)
 {
 	for (; i < s->bl->n; i++) {
@@ -552,6 +571,10 @@ static int inspect(struct insp *s, size_t i, size_t cur)
 		}
 		case IPS_KW_BSIZE:
 			if (!ips_num_match(o->data, s->len))
+				return NOMATCH;
+			break;
+		case IPS_KW_FILEHASH:
+			if (!filehash_ok(o->data, s->b, s->len))
 				return NOMATCH;
 			break;
 		default:
@@ -770,6 +793,16 @@ static bool pkt_match(const struct det_op *op, const struct ips_detect_input *in
 		return memcmp(in->src, in->dst, in->ip_version == 6 ? 16 : 4) == 0;
 	case IPS_KW_STREAM_SIZE:
 		return stream_size_match(o->data, in);
+	case IPS_KW_FILESIZE: {
+		/* A closed file's size; before, only a lower bound already passed. */
+		const struct ips_num *n = o->data;
+		if (!in->file_present)
+			return false;
+		if (in->file_complete)
+			return ips_num_match(n, in->file_size);
+		return (n->op == IPS_CMP_GT || n->op == IPS_CMP_GE) &&
+		       ips_num_match(n, in->file_size);
+	}
 	case IPS_KW_URILEN: {
 		const struct ips_urilen *u = o->data;
 		enum ips_buf b = u->raw ? IPS_BUF_HTTP_RAW_URI : IPS_BUF_HTTP_URI;

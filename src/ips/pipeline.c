@@ -115,6 +115,7 @@ static enum rule_kind rule_kind(const struct ips_rule *r)
 		const struct ips_opt *o = &r->opts[i];
 		switch (o->kw) {
 		case IPS_KW_URILEN:
+		case IPS_KW_FILESIZE:
 			return RK_APP;
 		case IPS_KW_CONTENT:
 		case IPS_KW_PCRE:
@@ -125,6 +126,7 @@ static enum rule_kind rule_kind(const struct ips_rule *r)
 		case IPS_KW_BSIZE:
 		case IPS_KW_TRANSFORM:
 		case IPS_KW_BASE64_DECODE:
+		case IPS_KW_FILEHASH:
 			if (o->buf != IPS_BUF_PAYLOAD && o->buf != IPS_BUF_BASE64_DATA)
 				return RK_APP;
 			k = RK_PAYLOAD;
@@ -533,6 +535,12 @@ static void inspect_txs(struct ips_pipeline *pl, struct ips_flow_rec *f, int d)
 			input_from_flow(&in, f, d == IPS_DIR_TO_SERVER);
 			in.ts_usec = (pl->cur ? pl->cur->ts_ns : f->last_ns) / 1000;
 			fill_bufs(pl, &in, tx, (enum app_dir)d);
+			const struct app_file_info *fi = app_tx_file(tx, (enum app_dir)d);
+			if (fi) {
+				in.file_present = true;
+				in.file_complete = fi->complete;
+				in.file_size = fi->size;
+			}
 			uint64_t id = app_tx_id(tx);
 			carry_attach(pf, &in, id, d);
 			size_t n = run(pl, &in, 2);
@@ -659,6 +667,12 @@ int ips_pipeline_new(struct ips_pipeline **out, const struct ips_pipeline_cfg *c
 	app_cfg_default(&acfg);
 	if (cfg->http_decompress_layers)
 		acfg.http_decompress_layers = cfg->http_decompress_layers;
+	/* Files compute only what the rules ask for (digests cost). */
+	unsigned need = ips_detect_file_needs(cfg->engine);
+	acfg.file_needs = (need & IPS_DETECT_FILE_MD5 ? APP_FILE_NEED_MD5 : 0) |
+	                  (need & IPS_DETECT_FILE_SHA1 ? APP_FILE_NEED_SHA1 : 0) |
+	                  (need & IPS_DETECT_FILE_SHA256 ? APP_FILE_NEED_SHA256 : 0) |
+	                  (need & IPS_DETECT_FILE_MAGIC ? APP_FILE_NEED_MAGIC : 0);
 	if ((r = app_ctx_new(&pl->actx, &acfg)) != 0)
 		goto out;
 	if (cfg->engine && ((r = ips_detect_thread_new(cfg->engine, &pl->dt)) != 0 ||

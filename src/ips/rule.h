@@ -131,6 +131,12 @@ enum ips_buf {
 	IPS_BUF_JA3_HASH,
 	IPS_BUF_JA3_STRING,
 	IPS_BUF_JA3S_HASH,
+	/* Files of any app protocol (struct app_file in app_int.h). */
+	IPS_BUF_FILE_NAME,  /* file.name: the name the transfer gives */
+	IPS_BUF_FILE_MAGIC, /* file.magic: libmagic's description of its first bytes */
+	IPS_BUF_FILE_MD5,   /* the raw digests of a complete file (filemd5, ...) */
+	IPS_BUF_FILE_SHA1,
+	IPS_BUF_FILE_SHA256,
 	/*
 	 * Not an app buffer: what base64_decode decoded, inspected by the
 	 * options after base64_data when the base64_decode option is reached.
@@ -187,6 +193,9 @@ enum ips_kw {
 	IPS_KW_URILEN,           /* struct ips_urilen */
 	IPS_KW_TRANSFORM,        /* struct ips_transform, of the current sticky buffer */
 	IPS_KW_BASE64_DECODE,    /* struct ips_base64_decode */
+	IPS_KW_FILEHASH,         /* struct ips_filehash, in file.md5/sha1/sha256 */
+	IPS_KW_FILESIZE,         /* struct ips_num, of the transaction's file */
+	IPS_KW_FILESTORE,        /* accepted; files are not stored (no data) */
 	IPS_KW_STICKY,           /* sticky buffer switch (not kept as an option) */
 	IPS_KW_BUF_MODIFIER,     /* Snort 2 modifier: moves the previous content */
 	IPS_KW__COUNT,
@@ -439,6 +448,14 @@ struct ips_transform {
 	void *code; /* pcrexform: pcre2_code_8 * with exactly one capture group */
 };
 
+/* filemd5/filesha1/filesha256:[!]FILE: the digests listed in FILE, sorted. */
+struct ips_filehash {
+	uint8_t *v; /* n digests of len bytes, ascending */
+	size_t n;
+	size_t len; /* 16, 20 or 32 */
+	bool negated;
+};
+
 /* base64_decode[:bytes N][,offset N][,relative] (RFC 4648 decoding). */
 struct ips_base64_decode {
 	uint32_t bytes; /* at most this many encoded bytes; 65535 when not given */
@@ -601,6 +618,13 @@ void ips_ruleset_free(struct ips_ruleset *rs);
  */
 int ips_rule_parse(const char *text, const struct ips_vars *vars, struct ips_rule **out,
                    char *reason, size_t reason_len, char *key, size_t key_len);
+/*
+ * The same for a rule of a file in directory dir (NULL: the current one),
+ * against which files the rule names (filemd5 lists) are resolved.
+ */
+int ips_rule_parse_in(const char *text, const struct ips_vars *vars, const char *dir,
+                      struct ips_rule **out, char *reason, size_t reason_len, char *key,
+                      size_t key_len);
 void ips_rule_free(struct ips_rule *r);
 
 /*

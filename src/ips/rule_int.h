@@ -31,6 +31,7 @@ struct ips_parse_ctx {
 	char *reason;
 	size_t reason_len;
 	const char *kwname;
+	const char *dir; /* directory of the rules file, NULL: the current one */
 };
 
 enum ips_kw_flag {
@@ -76,6 +77,12 @@ extern const struct ips_keyword ips_kw_buffer_table[];
 extern const size_t ips_kw_buffer_count;
 extern const struct ips_keyword ips_kw_transform_table[];
 extern const size_t ips_kw_transform_count;
+
+extern const struct ips_keyword ips_kw_file_table[];
+extern const size_t ips_kw_file_count;
+
+/* content's parser, for the keywords that are contents in disguise (filename, ...). */
+int ips_kw_content_parse(struct ips_parse_ctx *ctx, const char *val, void **data);
 
 /* The registry entry for name, or NULL. */
 const struct ips_keyword *ips_keyword_find(const char *name);

@@ -49,6 +49,11 @@ static const char *const buf_names[IPS_BUF__COUNT] = {
         [IPS_BUF_JA3_HASH] = "ja3.hash",
         [IPS_BUF_JA3_STRING] = "ja3.string",
         [IPS_BUF_JA3S_HASH] = "ja3s.hash",
+        [IPS_BUF_FILE_NAME] = "file.name",
+        [IPS_BUF_FILE_MAGIC] = "file.magic",
+        [IPS_BUF_FILE_MD5] = "file.md5",
+        [IPS_BUF_FILE_SHA1] = "file.sha1",
+        [IPS_BUF_FILE_SHA256] = "file.sha256",
         [IPS_BUF_BASE64_DATA] = "base64_data",
 };
 
@@ -103,6 +108,7 @@ const struct ips_keyword ips_kw_buffer_table[] = {
         S("ja3.hash", IPS_BUF_JA3_HASH), S("ja3_hash", IPS_BUF_JA3_HASH),
         S("ja3.string", IPS_BUF_JA3_STRING), S("ja3_string", IPS_BUF_JA3_STRING),
         S("ja3s.hash", IPS_BUF_JA3S_HASH), S("ja3s_hash", IPS_BUF_JA3S_HASH),
+        S("file.name", IPS_BUF_FILE_NAME), S("file.magic", IPS_BUF_FILE_MAGIC),
         /* Snort 2 / Suricata legacy content modifiers. */
         M("http_uri", IPS_BUF_HTTP_URI), M("http_raw_uri", IPS_BUF_HTTP_RAW_URI),
         M("http_method", IPS_BUF_HTTP_METHOD), M("http_header", IPS_BUF_HTTP_HEADER),

@@ -64,6 +64,11 @@ static int kw_content(struct ips_parse_ctx *ctx, const char *val, void **data)
 	return 0;
 }
 
+int ips_kw_content_parse(struct ips_parse_ctx *ctx, const char *val, void **data)
+{
+	return kw_content(ctx, val, data);
+}
+
 /*
  * uricontent: Snort 2's content in the normalised URI, the same as
  * "content:...; http_uri;" (the sticky buffer in force is left alone).

@@ -54,6 +54,7 @@ static void kw_init(void)
 	        {ips_kw_proto_table, &ips_kw_proto_count},
 	        {ips_kw_buffer_table, &ips_kw_buffer_count},
 	        {ips_kw_transform_table, &ips_kw_transform_count},
+	        {ips_kw_file_table, &ips_kw_file_count},
 	};
 	size_t total = 0;
 	for (size_t i = 0; i < sizeof(mods) / sizeof(mods[0]); i++)
@@ -489,7 +490,9 @@ static int parse_header(struct ips_parse_ctx *ctx, const char *p, const char *en
 /* App layer a buffer belongs to. */
 static enum ips_proto buf_app(enum ips_buf b)
 {
-	if (b == IPS_BUF_PAYLOAD || b == IPS_BUF_BASE64_DATA)
+	/* Files and base64_data belong to no one protocol. */
+	if (b == IPS_BUF_PAYLOAD || b == IPS_BUF_BASE64_DATA ||
+	    (b >= IPS_BUF_FILE_NAME && b <= IPS_BUF_FILE_SHA256))
 		return IPS_PROTO_IP;
 	if (b <= IPS_BUF_FILE_DATA)
 		return IPS_PROTO_HTTP;
@@ -729,6 +732,13 @@ void ips_rule_free(struct ips_rule *r)
 int ips_rule_parse(const char *text, const struct ips_vars *vars, struct ips_rule **out,
                    char *reason, size_t reason_len, char *key, size_t key_len)
 {
+	return ips_rule_parse_in(text, vars, NULL, out, reason, reason_len, key, key_len);
+}
+
+int ips_rule_parse_in(const char *text, const struct ips_vars *vars, const char *dir,
+                      struct ips_rule **out, char *reason, size_t reason_len, char *key,
+                      size_t key_len)
+{
 	struct ips_vars *tmp = NULL;
 	struct ips_rule *r = NULL;
 	int e;
@@ -744,6 +754,7 @@ int ips_rule_parse(const char *text, const struct ips_vars *vars, struct ips_rul
 		vars = tmp;
 	}
 	ctx.vars = vars;
+	ctx.dir = dir;
 	size_t len = strlen(text);
 	const char *open = memchr(text, '(', len);
 	const char *close = text + len;
@@ -934,6 +945,7 @@ struct loader {
 	struct ips_load_stats *st;
 	struct sidtab sids;
 	const char *file;
+	char *dir; /* the file's directory */
 };
 
 static int load_one(struct loader *ld, const char *text, unsigned line)
@@ -943,7 +955,8 @@ static int load_one(struct loader *ld, const char *text, unsigned line)
 	size_t *slot;
 	bool found;
 	ld->st->rules++;
-	int e = ips_rule_parse(text, ld->vars, &r, reason, sizeof(reason), key, sizeof(key));
+	int e = ips_rule_parse_in(text, ld->vars, ld->dir, &r, reason, sizeof(reason), key,
+	                          sizeof(key));
 	if (e == BW_ERR_NOMEM)
 		return e;
 	if (e) {
@@ -1099,6 +1112,12 @@ int ips_ruleset_load_file(struct ips_ruleset *rs, const char *path, const struct
 	}
 	gzbuffer(gz, 1 << 17);
 	struct loader ld = {.rs = rs, .vars = vars, .st = st, .file = file};
+	const char *slash = strrchr(path, '/');
+	if (slash && !(ld.dir = strndup(path, (size_t)(slash - path) + (slash == path)))) {
+		gzclose(gz);
+		ips_vars_free(tmp);
+		return BW_ERR_NOMEM;
+	}
 	e = load_stream(&ld, gz);
 	int zerr;
 	const char *zmsg = gzerror(gz, &zerr);
@@ -1109,6 +1128,7 @@ int ips_ruleset_load_file(struct ips_ruleset *rs, const char *path, const struct
 	gzclose(gz);
 	free(ld.sids.key);
 	free(ld.sids.idx);
+	free(ld.dir);
 	ips_vars_free(tmp);
 	return e;
 }
