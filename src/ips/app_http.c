@@ -481,6 +481,8 @@ int app_http_ctx_init(struct app_ctx *ctx)
 		return BW_ERR_NOMEM;
 	/* Suricata's default personality, and its default decoding. */
 	(void)htp_config_set_server_personality(cfg, HTP_SERVER_IDS);
+	/* As Suricata: the IDS personality's lowercasing of the path is undone. */
+	htp_config_set_convert_lowercase(cfg, HTP_DECODER_URL_PATH, 0);
 	htp_config_set_response_decompression(cfg, 1);
 	htp_config_set_response_decompression_layer_limit(
 	        cfg, ctx->cfg.http_decompress_layers ? (int)ctx->cfg.http_decompress_layers : 2);

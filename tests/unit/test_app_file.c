@@ -71,9 +71,9 @@ static void test_http_file(void **state)
 	assert_true(fi->complete);
 	assert_int_equal(fi->size, sizeof(pdf) - 1);
 	assert_true(buf(tx, IPS_BUF_FILE_NAME, &p, &n));
-	/* libhtp's normalised path (Suricata's file name too): lowercased. */
-	assert_int_equal(n, strlen("/dl/report.pdf"));
-	assert_memory_equal(p, "/dl/report.pdf", n);
+	/* libhtp's normalised path, case kept (Suricata turns lowercasing off). */
+	assert_int_equal(n, strlen("/dl/report.PDF"));
+	assert_memory_equal(p, "/dl/report.PDF", n);
 	assert_true(buf(tx, IPS_BUF_FILE_MAGIC, &p, &n));
 	assert_non_null(memmem(p, n, "PDF document", 12));
 	assert_true(buf(tx, IPS_BUF_FILE_MD5, &p, &n));
