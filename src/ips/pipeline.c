@@ -83,6 +83,10 @@ struct pl_pkt {
 	uint32_t sids[PKT_SIDS];
 	size_t nsids;
 	bool drop, pass;
+	/* The packet's payload, for the payload options of app rules (borrowed). */
+	const uint8_t *payload;
+	size_t payload_len;
+	bool to_server;
 };
 
 struct ips_pipeline {
@@ -535,6 +539,18 @@ static void inspect_txs(struct ips_pipeline *pl, struct ips_flow_rec *f, int d)
 			input_from_flow(&in, f, d == IPS_DIR_TO_SERVER);
 			in.ts_usec = (pl->cur ? pl->cur->ts_ns : f->last_ns) / 1000;
 			fill_bufs(pl, &in, tx, (enum app_dir)d);
+			/*
+			 * A rule with payload and app options (Suricata allows the
+			 * mix) sees the payload of the packet that brought this
+			 * direction's data, as Suricata's inspection of the packet
+			 * and its transactions in one pass does.
+			 */
+			if (pl->cur && pl->cur->payload &&
+			    pl->cur->to_server == (d == IPS_DIR_TO_SERVER)) {
+				in.payload = pl->cur->payload;
+				in.payload_len = pl->cur->payload_len;
+				in.dsize = in.payload_len;
+			}
 			const struct app_file_info *fi = app_tx_file(tx, (enum app_dir)d);
 			if (fi) {
 				in.file_present = true;
@@ -759,6 +775,9 @@ int ips_pipeline_packet(struct ips_pipeline *pl, const uint8_t *data, size_t len
 		pl->st.drops[IPS_DROP_FLOW]++;
 		goto out;
 	}
+	pk.payload = p.payload;
+	pk.payload_len = p.payload ? p.payload_len : 0;
+	pk.to_server = to_server;
 	if (f && p.l4proto == 6)
 		ips_stream_packet(pl->sc, f, &p, to_server, ts_ns, &pl->cb, pl, NULL);
 	else if (f && p.l4proto == 17)
