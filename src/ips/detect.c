@@ -114,6 +114,7 @@ static bool in_buffer(enum ips_kw kw)
 	case IPS_KW_TRANSFORM:
 	case IPS_KW_BASE64_DECODE:
 	case IPS_KW_FILEHASH:
+	case IPS_KW_DATASET:
 		return true;
 	default:
 		return false;
@@ -964,6 +965,7 @@ void ips_detect_free(struct ips_detect_engine *e)
 		for (int tf = 0; tf < DET_NTF; tf++)
 			group_free(e->groups[b][tf]);
 	hx_free(&e->hx);
+	det_datasets_free(e);
 	free(e->fb_names);
 	free(e);
 }
@@ -1005,6 +1007,8 @@ int ips_detect_build(const struct ips_ruleset *rs, const struct ips_detect_conf 
 	}
 	if (e->nrules)
 		qsort(e->rules, e->nrules, sizeof(*e->rules), cmp_order);
+	if ((r = det_datasets_build(e)) != 0)
+		goto out;
 	for (size_t i = 0; i < e->nrules; i++) {
 		e->rules[i].order = (uint32_t)i;
 		st.memory += sizeof(struct det_rule) +

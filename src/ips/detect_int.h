@@ -15,10 +15,13 @@
 #include "ips/mpm.h"
 
 /* One option as the matcher sees it. */
+struct det_dataset;
+
 struct det_op {
 	const struct ips_opt *o;
-	uint16_t *fb;   /* flowbits: interned ids of o's names */
-	bool rel_after; /* a later option of the same buffer list depends on the cursor */
+	uint16_t *fb;           /* flowbits: interned ids of o's names */
+	struct det_dataset *ds; /* dataset: its set (the engine's) */
+	bool rel_after;         /* a later option of the same buffer list depends on the cursor */
 };
 
 /*
@@ -144,6 +147,8 @@ struct ips_detect_engine {
 	size_t nfb;
 	struct det_chain chains[DET_NTF]; /* [0] unused (no transform) */
 	size_t nchains;                   /* including [0] */
+	struct det_dataset **ds;          /* datasets by name (detect_dataset.c) */
+	size_t nds;
 };
 
 /* A threshold tracking entry. */
@@ -229,6 +234,12 @@ bool det_chain_eq(const struct ips_opt *a, size_t na, const struct ips_opt *b, s
 size_t det_base64(const uint8_t *src, size_t len, uint8_t *out, size_t cap);
 /* The number of instances of buffer b in in. */
 size_t det_nviews(const struct ips_detect_input *in, enum ips_buf b);
+
+/* detect_dataset.c: the sets of the rules' dataset options; their match. */
+int det_datasets_build(struct ips_detect_engine *e);
+void det_datasets_free(struct ips_detect_engine *e);
+bool det_dataset_match(struct det_dataset *ds, const struct ips_dataset *d, const uint8_t *p,
+                       size_t n);
 
 /* detect_thr.c: whether a matching rule with a threshold may alert now. */
 bool det_thr_allow(struct ips_detect_thread *t, const struct det_rule *dr,

@@ -577,6 +577,10 @@ static int inspect(struct insp *s, size_t i, size_t cur)
 			if (!filehash_ok(o->data, s->b, s->len))
 				return NOMATCH;
 			break;
+		case IPS_KW_DATASET: /* the whole buffer, whatever the cursor */
+			if (!det_dataset_match(s->bl->ops[i].ds, o->data, s->b, s->len))
+				return NOMATCH;
+			break;
 		default:
 			break;
 		}

@@ -131,6 +131,7 @@ static enum rule_kind rule_kind(const struct ips_rule *r)
 		case IPS_KW_TRANSFORM:
 		case IPS_KW_BASE64_DECODE:
 		case IPS_KW_FILEHASH:
+		case IPS_KW_DATASET:
 			if (o->buf != IPS_BUF_PAYLOAD && o->buf != IPS_BUF_BASE64_DATA)
 				return RK_APP;
 			k = RK_PAYLOAD;

@@ -196,6 +196,7 @@ enum ips_kw {
 	IPS_KW_FILEHASH,         /* struct ips_filehash, in file.md5/sha1/sha256 */
 	IPS_KW_FILESIZE,         /* struct ips_num, of the transaction's file */
 	IPS_KW_FILESTORE,        /* accepted; files are not stored (no data) */
+	IPS_KW_DATASET,          /* struct ips_dataset, on the current sticky buffer */
 	IPS_KW_STICKY,           /* sticky buffer switch (not kept as an option) */
 	IPS_KW_BUF_MODIFIER,     /* Snort 2 modifier: moves the previous content */
 	IPS_KW__COUNT,
@@ -454,6 +455,31 @@ struct ips_filehash {
 	size_t n;
 	size_t len; /* 16, 20 or 32 */
 	bool negated;
+};
+
+/*
+ * dataset:CMD,NAME[, type T][, load FILE][, state FILE][, save FILE]
+ * [, memcap N][, hashsize N]: membership of the whole buffer in the named
+ * set, which every rule naming it shares (the engine owns the sets).
+ */
+enum ips_dataset_cmd {
+	IPS_DS_SET,      /* add; matches when the value was not there yet */
+	IPS_DS_ISSET,    /* matches when present */
+	IPS_DS_ISNOTSET, /* matches when absent */
+};
+
+enum ips_dataset_type {
+	IPS_DST_STRING, /* any bytes; load files hold them base64-encoded, one a line */
+	IPS_DST_MD5,    /* 16 bytes; load files hold hex */
+	IPS_DST_SHA256, /* 32 bytes; hex */
+};
+
+struct ips_dataset {
+	enum ips_dataset_cmd cmd;
+	enum ips_dataset_type type;
+	char *name;
+	char *load;      /* full path of the file to load (load or state), or NULL */
+	uint64_t memcap; /* 0: the default, 16 MiB */
 };
 
 /* base64_decode[:bytes N][,offset N][,relative] (RFC 4648 decoding). */

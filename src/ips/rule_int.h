@@ -80,6 +80,8 @@ extern const size_t ips_kw_transform_count;
 
 extern const struct ips_keyword ips_kw_file_table[];
 extern const size_t ips_kw_file_count;
+extern const struct ips_keyword ips_kw_dataset_table[];
+extern const size_t ips_kw_dataset_count;
 
 /* content's parser, for the keywords that are contents in disguise (filename, ...). */
 int ips_kw_content_parse(struct ips_parse_ctx *ctx, const char *val, void **data);

@@ -55,6 +55,7 @@ static void kw_init(void)
 	        {ips_kw_buffer_table, &ips_kw_buffer_count},
 	        {ips_kw_transform_table, &ips_kw_transform_count},
 	        {ips_kw_file_table, &ips_kw_file_count},
+	        {ips_kw_dataset_table, &ips_kw_dataset_count},
 	};
 	size_t total = 0;
 	for (size_t i = 0; i < sizeof(mods) / sizeof(mods[0]); i++)
