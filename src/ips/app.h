@@ -212,8 +212,8 @@ struct app_tls_info {
 };
 
 /*
- * The file a transaction carries in direction dir (an HTTP body; later SMTP
- * attachments, FTP data), or NULL. Its name, magic and digests are also
+ * The (last) file a transaction carries in direction dir (an HTTP body;
+ * later SMTP attachments, FTP data), or NULL. Its name, magic and digests are also
  * the buffers file.name, file.magic and file.md5/sha1/sha256 of dir.
  */
 struct app_file_info {
@@ -222,6 +222,12 @@ struct app_file_info {
 	bool truncated; /* closed early (gap, error, connection end inside it) */
 };
 const struct app_file_info *app_tx_file(const struct app_tx *tx, enum app_dir dir);
+/* Every file of the transaction in dir, in order (multipart uploads carry several). */
+size_t app_tx_nfiles(const struct app_tx *tx, enum app_dir dir);
+const struct app_file_info *app_tx_file_at(const struct app_tx *tx, enum app_dir dir, size_t k);
+/* Buffer b (file.name, file.magic, file.md5/sha1/sha256) of file k only. */
+int app_tx_file_buf(const struct app_tx *tx, enum app_dir dir, size_t k, enum ips_buf b,
+                    const uint8_t **p, size_t *len);
 
 /* NULL unless the transaction is of that protocol. */
 const struct app_http_info *app_tx_http(const struct app_tx *tx);

@@ -283,6 +283,8 @@ int app_tx_buf(const struct app_tx *tx, enum app_dir dir, enum ips_buf b, size_t
 	*len = 0;
 	if ((unsigned)b >= IPS_BUF__COUNT || (unsigned)dir > APP_DIR_TO_CLIENT)
 		return BW_ERR_NOTFOUND;
+	if (b >= IPS_BUF_FILE_NAME && b <= IPS_BUF_FILE_SHA256)
+		return app_file_buf(tx, dir, b, idx, p, len);
 	for (i = tx->first[dir][b]; i >= 0 && idx > 0; idx--)
 		i = tx->ents[i].next;
 	if (i < 0)

@@ -399,19 +399,56 @@ static int body_data(htp_tx_data_t *d, enum app_dir dir)
 	lim = f->ctx->cfg.body_limit;
 	if (dir == APP_DIR_TO_CLIENT)
 		tx->u.http.length += d->len;
-	/* Every body is a file (Suricata's view); its digests see every byte. */
-	if (tx->file[dir] == NULL) {
+	/*
+	 * Every body is a file (Suricata's view), except a multipart request's,
+	 * whose parts are (on_request_file_data); digests see every byte.
+	 */
+	if (tx->nfiles[dir] == 0 && !(dir == APP_DIR_TO_SERVER && d->tx->request_mpartp != NULL)) {
 		const uint8_t *name;
 		size_t nlen;
 
 		file_name(d->tx, dir, &name, &nlen);
 		(void)app_file_open(f, tx, dir, name, nlen);
 	}
-	app_file_data(f, tx, dir, d->data, d->len);
+	if (!(dir == APP_DIR_TO_SERVER && d->tx->request_mpartp != NULL))
+		app_file_data(f, tx, dir, d->data, d->len);
 	if (app_tx_buf_append(f, tx, dir, b, d->data, d->len, lim) != 0 ||
 	    app_tx_buf_append(f, tx, dir, IPS_BUF_FILE_DATA, d->data, d->len, lim) != 0)
 		f->events |= APP_EV_BODY_TRUNC;
 	app_tx_mark(tx, dir);
+	return HTP_OK;
+}
+
+/*
+ * libhtp's multipart parser names no transaction in its file callback: the
+ * request being parsed is the connection's current one, which push() records
+ * for the duration of its call.
+ */
+static _Thread_local htp_connp_t *cur_connp;
+
+/* A file part of a multipart/form-data request: data, then NULL at its end. */
+static int on_request_file_data(htp_file_data_t *fd)
+{
+	htp_tx_t *htx = cur_connp != NULL ? htp_connp_get_in_tx(cur_connp) : NULL;
+	struct app_tx *tx = htx != NULL ? tx_of(htx) : NULL;
+	struct app_flow *f = htx != NULL ? flow_of(htx) : NULL;
+	const enum app_dir d = APP_DIR_TO_SERVER;
+	struct app_file *last;
+
+	if (tx == NULL || f == NULL || fd->file == NULL)
+		return HTP_OK;
+	last = app_file_last(tx, d);
+	if (last == NULL || !last->open || last->src != fd->file) {
+		const bstr *n = fd->file->filename;
+
+		if (app_file_open(f, tx, d, n ? bptr(n) : NULL, n ? bstr_len(n) : 0) != 0)
+			return HTP_OK;
+		app_file_last(tx, d)->src = fd->file;
+	}
+	if (fd->data == NULL)
+		app_file_close(f, tx, d, true);
+	else
+		app_file_data(f, tx, d, fd->data, fd->len);
 	return HTP_OK;
 }
 
@@ -493,6 +530,8 @@ int app_http_ctx_init(struct app_ctx *ctx)
 	htp_config_register_request_headers(cfg, on_request_headers);
 	htp_config_register_request_header_data(cfg, on_request_header_data);
 	htp_config_register_request_body_data(cfg, on_request_body);
+	htp_config_register_multipart_parser(cfg);
+	htp_config_register_request_file_data(cfg, on_request_file_data);
 	htp_config_register_request_complete(cfg, on_request_complete);
 	htp_config_register_response_line(cfg, on_response_line);
 	htp_config_register_response_headers(cfg, on_response_headers);
@@ -552,7 +591,9 @@ static size_t push(struct http_state *s, enum app_dir dir, const uint8_t *p, siz
 	int rc;
 
 	if (dir == APP_DIR_TO_SERVER) {
+		cur_connp = s->connp;
 		rc = htp_connp_req_data(s->connp, &tv, p, len);
+		cur_connp = NULL;
 		if (rc == HTP_STREAM_DATA_OTHER)
 			return htp_connp_req_data_consumed(s->connp);
 	} else {
@@ -632,10 +673,12 @@ static void http_eof(struct app_flow *f, enum app_dir dir)
 	struct timeval tv = {0, 0};
 
 	/* A body delimited by the connection's end completes now (RFC 9112 6.3 item 8). */
+	cur_connp = s->connp;
 	if (dir == APP_DIR_TO_SERVER)
 		htp_connp_req_close(s->connp, &tv);
 	else
 		htp_connp_close(s->connp, &tv);
+	cur_connp = NULL;
 }
 
 const struct app_parser app_parser_http = {

@@ -31,17 +31,28 @@ struct app_bufent {
  *  - file.magic once APP_FILE_MAGIC_MIN bytes (or the whole file) are seen,
  *    when the flow's app_cfg.file_needs has APP_FILE_NEED_MAGIC,
  *  - file.md5/sha1/sha256 (raw digests) at a complete close, those needed.
- * One file per transaction and direction; opening another replaces it.
+ * A transaction holds up to APP_TX_FILES files per direction (a multipart
+ * upload carries several); data and close go to the last one opened. The
+ * file.* buffers of a transaction have one instance per file that has the
+ * field; app_tx_file_buf() reads one file's own.
  */
 enum {
 	APP_FILE_MAGIC_MIN = 512, /* bytes before libmagic is asked (as Suricata) */
 	APP_FILE_HEAD = 4096,     /* bytes kept for libmagic */
 	APP_FILE_NDIGEST = 3,     /* md5, sha1, sha256 */
+	APP_TX_FILES = 16,        /* files per transaction and direction */
+	APP_FILE_NAME_MAX = 1024, /* bytes of a name kept */
 };
 
 struct app_file {
 	struct app_file_info info;
 	bool open, magic_done;
+	const void *src; /* the parser's identity of the file (libhtp's htp_file_t) */
+	uint8_t *name;
+	size_t name_len;
+	char *magic;
+	uint8_t digest[APP_FILE_NDIGEST][CRYPTO_DIGEST_MAX];
+	bool has_digest[APP_FILE_NDIGEST];
 	uint8_t head[APP_FILE_HEAD];
 	size_t nhead;
 	struct crypto_digest *dg[APP_FILE_NDIGEST];
@@ -65,9 +76,10 @@ struct app_tx {
 		struct app_dns_info dns;
 		struct app_tls_info tls;
 	} u;
-	struct app_dns_answer *answers; /* DNS only */
-	void *priv;                     /* parser's per-tx data */
-	struct app_file *file[2];       /* per enum app_dir, NULL: none */
+	struct app_dns_answer *answers;          /* DNS only */
+	void *priv;                              /* parser's per-tx data */
+	struct app_file *files[2][APP_TX_FILES]; /* per enum app_dir, in order */
+	size_t nfiles[2];
 };
 
 struct app_flow;
@@ -146,6 +158,11 @@ void app_tx_mark(struct app_tx *tx, enum app_dir dir);
 /* Files (app_file.c): see struct app_file. name may be NULL. */
 int app_file_open(struct app_flow *f, struct app_tx *tx, enum app_dir d, const void *name,
                   size_t name_len);
+/* The last file of tx in d (NULL: none). */
+struct app_file *app_file_last(const struct app_tx *tx, enum app_dir d);
+/* app_tx_buf() of the file.* buffers: instance idx over the files that have b. */
+int app_file_buf(const struct app_tx *tx, enum app_dir d, enum ips_buf b, size_t idx,
+                 const uint8_t **p, size_t *len);
 void app_file_data(struct app_flow *f, struct app_tx *tx, enum app_dir d, const void *p,
                    size_t len);
 /* complete: every byte was seen (else the file is truncated: no digests). */

@@ -46,6 +46,7 @@ enum rule_kind {
 struct txa {
 	uint64_t tx;
 	uint32_t sid, gid;
+	uint32_t file; /* 0, or 1 + the file index for rules that inspect files */
 };
 
 /* The append-only buffers of a transaction whose prefilter progress is carried. */
@@ -487,15 +488,16 @@ static void skip_stream(struct pl_flow *pf, int d)
 	pf->pend[d] = 0;
 }
 
-static bool txa_has(const struct pl_flow *pf, uint64_t tx, const struct ips_rule *r)
+static bool txa_has(const struct pl_flow *pf, uint64_t tx, const struct ips_rule *r, uint32_t file)
 {
 	for (size_t i = 0; i < pf->ntxa; i++)
-		if (pf->txa[i].tx == tx && pf->txa[i].sid == r->sid && pf->txa[i].gid == r->gid)
+		if (pf->txa[i].tx == tx && pf->txa[i].sid == r->sid && pf->txa[i].gid == r->gid &&
+		    pf->txa[i].file == file)
 			return true;
 	return false;
 }
 
-static void txa_add(struct pl_flow *pf, uint64_t tx, const struct ips_rule *r)
+static void txa_add(struct pl_flow *pf, uint64_t tx, const struct ips_rule *r, uint32_t file)
 {
 	if (pf->ntxa == pf->captxa) {
 		size_t nc = pf->captxa ? pf->captxa * 2 : 8;
@@ -505,7 +507,19 @@ static void txa_add(struct pl_flow *pf, uint64_t tx, const struct ips_rule *r)
 		pf->txa = nv;
 		pf->captxa = nc;
 	}
-	pf->txa[pf->ntxa++] = (struct txa){tx, r->sid, r->gid};
+	pf->txa[pf->ntxa++] = (struct txa){tx, r->sid, r->gid, file};
+}
+
+/* Whether a rule inspects a file (its name, magic, digests or size): it alerts per file. */
+static bool rule_on_file(const struct ips_rule *r)
+{
+	for (size_t i = 0; i < r->nopts; i++) {
+		const struct ips_opt *o = &r->opts[i];
+		if (o->kw == IPS_KW_FILESIZE ||
+		    (o->buf >= IPS_BUF_FILE_NAME && o->buf <= IPS_BUF_FILE_SHA256))
+			return true;
+	}
+	return false;
 }
 
 static void fill_bufs(struct ips_pipeline *pl, struct ips_detect_input *in, const struct app_tx *tx,
@@ -522,6 +536,21 @@ static void fill_bufs(struct ips_pipeline *pl, struct ips_detect_input *in, cons
 		}
 		in->bufs[b].v = k ? pl->views[b] : NULL;
 		in->bufs[b].n = k;
+	}
+}
+
+/* Points in's file.* buffers at file k of tx only. */
+static void file_bufs(struct ips_pipeline *pl, struct ips_detect_input *in, const struct app_tx *tx,
+                      enum app_dir dir, size_t k)
+{
+	for (int b = IPS_BUF_FILE_NAME; b <= IPS_BUF_FILE_SHA256; b++) {
+		const uint8_t *p;
+		size_t len;
+		bool have = app_tx_file_buf(tx, dir, k, (enum ips_buf)b, &p, &len) == 0;
+		if (have)
+			pl->views[b][0] = (struct ips_bufv){p ? p : (const uint8_t *)"", len};
+		in->bufs[b].v = have ? pl->views[b] : NULL;
+		in->bufs[b].n = have ? 1 : 0;
 	}
 }
 
@@ -552,23 +581,35 @@ static void inspect_txs(struct ips_pipeline *pl, struct ips_flow_rec *f, int d)
 				in.payload_len = pl->cur->payload_len;
 				in.dsize = in.payload_len;
 			}
-			const struct app_file_info *fi = app_tx_file(tx, (enum app_dir)d);
-			if (fi) {
-				in.file_present = true;
-				in.file_complete = fi->complete;
-				in.file_size = fi->size;
-			}
 			uint64_t id = app_tx_id(tx);
 			carry_attach(pf, &in, id, d);
-			size_t n = run(pl, &in, 2);
-			for (size_t i = 0; i < n; i++) {
-				const struct ips_match *m = &pl->m[i];
-				if (m->action != IPS_ACT_PASS && rule_kind(m->rule) != RK_APP)
-					continue;
-				if (txa_has(pf, id, m->rule))
-					continue;
-				txa_add(pf, id, m->rule);
-				emit(pl, m, &in, f, tx, "tx");
+			/*
+			 * Suricata inspects file rules once per file (a multipart
+			 * upload carries several) and alerts per file: with more than
+			 * one file, one run per file with that file's buffers.
+			 */
+			size_t nf = app_tx_nfiles(tx, (enum app_dir)d);
+			for (size_t k = 0; k < (nf > 1 ? nf : 1); k++) {
+				const struct app_file_info *fi =
+				        nf > 1 ? app_tx_file_at(tx, (enum app_dir)d, k)
+				               : app_tx_file(tx, (enum app_dir)d);
+				if (nf > 1)
+					file_bufs(pl, &in, tx, (enum app_dir)d, k);
+				in.file_present = fi != NULL;
+				in.file_complete = fi && fi->complete;
+				in.file_size = fi ? fi->size : 0;
+				size_t n = run(pl, &in, 2);
+				for (size_t i = 0; i < n; i++) {
+					const struct ips_match *m = &pl->m[i];
+					if (m->action != IPS_ACT_PASS &&
+					    rule_kind(m->rule) != RK_APP)
+						continue;
+					uint32_t fk = rule_on_file(m->rule) ? (uint32_t)k + 1 : 0;
+					if (txa_has(pf, id, m->rule, fk))
+						continue;
+					txa_add(pf, id, m->rule, fk);
+					emit(pl, m, &in, f, tx, "tx");
+				}
 			}
 		}
 	}

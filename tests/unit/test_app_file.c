@@ -5,7 +5,8 @@
  * or the URI path, size, libmagic's file.magic, digests only when asked
  * for and only of a complete file; filename/fileext/filemagic as caseless
  * contents; filemd5 lists (relative to the rules directory, negation);
- * filesize on open and closed files; filestore accepted.
+ * filesize on open and closed files; filestore accepted; multipart uploads
+ * as one file per part.
  */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -192,11 +193,72 @@ static void test_file_keywords(void **state)
 	rmdir(dir);
 }
 
+/* A multipart upload: each file part is a file with its own name and digest. */
+static void test_multipart(void **state)
+{
+	static const char body[] =
+	        "--XyZ\r\n"
+	        "Content-Disposition: form-data; name=\"t\"\r\n\r\n"
+	        "text\r\n"
+	        "--XyZ\r\n"
+	        "Content-Disposition: form-data; name=\"a\"; filename=\"one.jpg\"\r\n"
+	        "Content-Type: image/jpeg\r\n\r\n"
+	        "abc\r\n"
+	        "--XyZ\r\n"
+	        "Content-Disposition: form-data; name=\"b\"; filename=\"two.txt\"\r\n\r\n"
+	        "second file\r\n"
+	        "--XyZ--\r\n";
+	static const uint8_t md5_abc[16] = {0x90, 0x01, 0x50, 0x98, 0x3c, 0xd2, 0x4f, 0xb0,
+	                                    0xd6, 0x96, 0x3f, 0x7d, 0x28, 0xe1, 0x7f, 0x72};
+	char req2[1024];
+	struct app_cfg cfg;
+	struct app_ctx *cx;
+	struct app_flow *f;
+	const struct app_tx *tx;
+	const uint8_t *p;
+	size_t n;
+	int w;
+
+	(void)state;
+	w = snprintf(req2, sizeof(req2),
+	             "POST /upload.cgi HTTP/1.1\r\nHost: h\r\n"
+	             "Content-Type: multipart/form-data; boundary=XyZ\r\n"
+	             "Content-Length: %zu\r\n\r\n%s",
+	             sizeof(body) - 1, body);
+	app_cfg_default(&cfg);
+	cfg.file_needs = APP_FILE_NEED_MD5;
+	assert_int_equal(app_ctx_new(&cx, &cfg), 0);
+	assert_int_equal(app_flow_new(&f, cx, APP_L4_TCP), 0);
+	/* Byte by byte: parts and files cross every feed boundary. */
+	for (int i = 0; i < w; i++)
+		assert_int_equal(app_flow_feed(f, APP_DIR_TO_SERVER, (const uint8_t *)req2 + i, 1),
+		                 0);
+	tx = app_flow_tx_first(f);
+	assert_non_null(tx);
+	assert_int_equal(app_tx_nfiles(tx, APP_DIR_TO_SERVER), 2);
+	assert_int_equal(app_tx_file_buf(tx, APP_DIR_TO_SERVER, 0, IPS_BUF_FILE_NAME, &p, &n), 0);
+	assert_int_equal(n, 7);
+	assert_memory_equal(p, "one.jpg", 7);
+	assert_int_equal(app_tx_file_buf(tx, APP_DIR_TO_SERVER, 1, IPS_BUF_FILE_NAME, &p, &n), 0);
+	assert_memory_equal(p, "two.txt", 7);
+	assert_int_equal(app_tx_file_at(tx, APP_DIR_TO_SERVER, 0)->size, 3);
+	assert_true(app_tx_file_at(tx, APP_DIR_TO_SERVER, 0)->complete);
+	assert_int_equal(app_tx_file_buf(tx, APP_DIR_TO_SERVER, 0, IPS_BUF_FILE_MD5, &p, &n), 0);
+	assert_memory_equal(p, md5_abc, 16);
+	/* The tx-wide view: one instance per file. */
+	assert_int_equal(app_tx_buf(tx, APP_DIR_TO_SERVER, IPS_BUF_FILE_NAME, 1, &p, &n), 0);
+	assert_memory_equal(p, "two.txt", 7);
+	assert_int_not_equal(app_tx_buf(tx, APP_DIR_TO_SERVER, IPS_BUF_FILE_NAME, 2, &p, &n), 0);
+	app_flow_free(f);
+	app_ctx_free(cx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_http_file),
 	        cmocka_unit_test(test_file_keywords),
+	        cmocka_unit_test(test_multipart),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
