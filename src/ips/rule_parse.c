@@ -641,7 +641,10 @@ static int finish_rule(struct ips_parse_ctx *ctx, bool have_sid)
 		uint64_t max = num_max(o->data);
 		for (size_t j = 0; j < r->nopts; j++) {
 			const struct ips_content *c = r->opts[j].data;
+			/* The same view: the buffer through the same transforms. */
 			if (r->opts[j].kw == IPS_KW_CONTENT && r->opts[j].buf == o->buf &&
+			    r->opts[j].tf_n == o->tf_n &&
+			    (o->tf_n == 0 || r->opts[j].tf_first == o->tf_first) &&
 			    !(c->flags & IPS_CF_NEGATED) && c->len > max)
 				return ips_fail(
 				        ctx, BW_ERR_INVAL,

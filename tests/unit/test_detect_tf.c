@@ -118,6 +118,10 @@ static void test_two_views(void **state)
 	assert_true(match_uri(R("content:\"/get?data=\"; startswith; http.uri; "
 	                        "pcrexform:\"/get\\?data=(.*)\"; xor:\"01\"; content:\"pa\";"),
 	                      uri, sizeof(uri) - 1));
+	/* bsize of the raw view does not bound the contents of another view. */
+	assert_true(match_uri(R("bsize:<5; http.uri; to_md5; content:\"|90 01 50 98 3c d2 4f b0 d6 "
+	                        "96 3f 7d 28 e1 7f 72|\";"),
+	                      "abc", 3));
 	assert_false(match_uri(R("content:\"/got\"; startswith; http.uri; "
 	                         "pcrexform:\"/get\\?data=(.*)\"; xor:\"01\"; content:\"pa\";"),
 	                       uri, sizeof(uri) - 1));
