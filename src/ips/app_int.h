@@ -34,7 +34,12 @@ struct app_bufent {
  * A transaction holds up to APP_TX_FILES files per direction (a multipart
  * upload carries several); data and close go to the last one opened. The
  * file.* buffers of a transaction have one instance per file that has the
- * field; app_tx_file_buf() reads one file's own.
+ * field; app_tx_file_buf() reads one file's own. The content itself
+ * (file.data) stays the parser's to store, capped by app_cfg.body_limit
+ * (app_tx_buf_append on IPS_BUF_FILE_DATA), as app_http.c does; the
+ * pipeline gives rules the file's size and state (filesize) from
+ * app_tx_file()/app_tx_file_at(), and runs file rules once per file.
+ * Memory (struct, name, magic) is taken from the flow's memcap.
  */
 enum {
 	APP_FILE_MAGIC_MIN = 512, /* bytes before libmagic is asked (as Suricata) */
