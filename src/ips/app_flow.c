@@ -471,7 +471,7 @@ int app_flow_feed(struct app_flow *f, enum app_dir dir, const uint8_t *p, size_t
 	if (f->proto != APP_PROTO_UNKNOWN)
 		return parser_feed(f, dir, p, len);
 	if (f->l4 == APP_L4_TCP)
-		return feed_tcp_undecided(f, dir, p, len);
+		return f->dead[dir] ? 0 : feed_tcp_undecided(f, dir, p, len);
 	/* UDP: each datagram stands alone. */
 	if (app_detect(p, len, dir, APP_L4_UDP, &proto) == 0) {
 		if ((r = set_proto(f, proto)) != 0)
@@ -489,9 +489,17 @@ void app_flow_gap(struct app_flow *f, enum app_dir dir)
 {
 	f->events |= APP_EV_GAP;
 	f->dead[dir] = true;
+	/*
+	 * Before a decision the gap ends detection on this side only, as in
+	 * Suricata: the other side may still name the protocol (a one-sided
+	 * capture, or a client whose segments were lost). Both sides gone: fail.
+	 */
 	if (f->proto == APP_PROTO_UNKNOWN && f->l4 == APP_L4_TCP) {
-		f->proto = APP_PROTO_FAILED;
-		f->events |= APP_EV_DETECT_FAILED;
+		f->npend[dir] = 0;
+		if (f->dead[dir ^ 1]) {
+			f->proto = APP_PROTO_FAILED;
+			f->events |= APP_EV_DETECT_FAILED;
+		}
 	}
 }
 

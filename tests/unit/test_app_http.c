@@ -371,6 +371,37 @@ static void test_decompress_layers(void **state)
 	}
 }
 
+/*
+ * A gap on one side before the protocol is known ends detection there only
+ * (Suricata): the responses of a one-sided capture are still HTTP. Both
+ * sides gone: detection fails.
+ */
+static void test_gap_one_side(void **state)
+{
+	static const char s[] = "HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\nHello";
+	struct app_flow *f;
+	const uint8_t *p;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(app_flow_new(&f, ctx, APP_L4_TCP), 0);
+	app_flow_gap(f, APP_DIR_TO_SERVER);
+	assert_int_equal(app_flow_proto(f), APP_PROTO_UNKNOWN);
+	assert_int_equal(app_flow_feed(f, APP_DIR_TO_CLIENT, (const uint8_t *)s, sizeof(s) - 1), 0);
+	assert_int_equal(app_flow_proto(f), APP_PROTO_HTTP);
+	assert_non_null(app_flow_tx_first(f));
+	assert_int_equal(
+	        app_tx_buf(app_flow_tx_first(f), APP_DIR_TO_CLIENT, IPS_BUF_FILE_DATA, 0, &p, &n),
+	        0);
+	assert_int_equal(n, 5);
+	app_flow_free(f);
+	assert_int_equal(app_flow_new(&f, ctx, APP_L4_TCP), 0);
+	app_flow_gap(f, APP_DIR_TO_SERVER);
+	app_flow_gap(f, APP_DIR_TO_CLIENT);
+	assert_int_equal(app_flow_proto(f), APP_PROTO_FAILED);
+	app_flow_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -381,6 +412,7 @@ int main(void)
 	        cmocka_unit_test(test_body_limit),
 	        cmocka_unit_test(test_partial_messages),
 	        cmocka_unit_test(test_decompress_layers),
+	        cmocka_unit_test(test_gap_one_side),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
