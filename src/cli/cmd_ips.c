@@ -42,6 +42,7 @@ struct ips_opts {
 	const char *esp_keys;
 	bool dump_rules;
 	bool midstream;
+	bool async_oneside;
 	bool quiet;
 	unsigned http_decompress_layers;
 };
@@ -75,7 +76,8 @@ static void usage(FILE *f)
 	           "  -q                    no per-rule load warnings on stderr\n"
 	           "  --esp-keys FILE       decrypt ESP with the SAs in this YAML file\n"
 	           "  --set KEY=VALUE       a Suricata setting (suricata.yaml path), repeatable;\n"
-	           "                        known: stream.midstream, app-layer.protocols.http.\n"
+	           "                        known: stream.midstream, stream.async-oneside,\n"
+	           "                        app-layer.protocols.http.\n"
 	           "                        libhtp.default-config.response-body-decompress-\n"
 	           "                        layer-limit; others are ignored with a warning\n");
 }
@@ -133,6 +135,10 @@ static int set_option(struct ips_opts *o, const char *kv)
 	}
 	if (kl == strlen("stream.midstream") && !strncmp(kv, "stream.midstream", kl)) {
 		o->midstream = yes(eq + 1);
+		return 0;
+	}
+	if (kl == strlen("stream.async-oneside") && !strncmp(kv, "stream.async-oneside", kl)) {
+		o->async_oneside = yes(eq + 1);
 		return 0;
 	}
 	if (!strncmp(
@@ -384,6 +390,7 @@ int cmd_ips(int argc, char **argv)
 	                              .on_flow = on_flow,
 	                              .arg = &oc,
 	                              .midstream = o.midstream,
+	                              .async_oneside = o.async_oneside,
 	                              .http_decompress_layers = o.http_decompress_layers};
 	if (keys != NULL)
 		ips_esp_keys_hook(keys, &pc.esp_hook);

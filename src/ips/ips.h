@@ -87,6 +87,7 @@ struct ips_pipeline_cfg {
 	                const char *app_proto);
 	void *arg;
 	bool midstream;                  /* stream.midstream (default false, as Suricata) */
+	bool async_oneside;              /* stream.async-oneside (default false) */
 	unsigned http_decompress_layers; /* 0: app_cfg_default()'s */
 	struct ips_esp_hook esp_hook;    /* ESP decryption (ips/esp_keys.h); decrypt NULL: none */
 };

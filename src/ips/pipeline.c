@@ -717,6 +717,7 @@ int ips_pipeline_new(struct ips_pipeline **out, const struct ips_pipeline_cfg *c
 	fc.arg = pl;
 	ips_stream_cfg_default(&scfg);
 	scfg.midstream = cfg->midstream;
+	scfg.async_oneside = cfg->async_oneside;
 	pl->df = ips_defrag_new(NULL);
 	pl->ft = ips_flow_table_new(&fc);
 	pl->sc = ips_stream_ctx_new(&scfg);
