@@ -10,10 +10,10 @@
  * acknowledged as they come; then chunks, each a header byte h (direction
  * h & 1, length (h >> 1) + 1) and that many bytes, fed to one flow as
  * stream data in order. After every chunk each buffer of each transaction
- * is read back in both directions (views must be readable end to end) and
- * the flow's memory must stay under its cap. Every FTP expectation the flow
- * posts becomes an ftp-data flow fed with the rest of the input. Anything
- * but clean returns is a bug.
+ * is read back in both directions (views must be readable end to end), each
+ * file's state is checked, and the flow's memory must stay under its cap.
+ * Every FTP expectation the flow posts becomes an ftp-data flow fed with the
+ * rest of the input. Anything but clean returns is a bug.
  */
 #ifndef BW_FUZZ_APP_FUZZ_H
 #define BW_FUZZ_APP_FUZZ_H
@@ -44,6 +44,12 @@ static void walk(struct app_flow *f)
 					for (size_t k = 0; k < n; k++)
 						sink ^= p[k];
 				}
+		for (int d = 0; d < 2; d++) {
+			const struct app_file_info *fi = app_tx_file(tx, (enum app_dir)d);
+
+			if (fi != NULL && fi->complete && fi->truncated)
+				abort(); /* a file is one or the other */
+		}
 		(void)app_tx_http(tx);
 		(void)app_tx_dns(tx);
 		(void)app_tx_tls(tx);
@@ -85,6 +91,9 @@ static int app_fuzz_run(const uint8_t *data, size_t size)
 		app_cfg_default(&cfg);
 		cfg.flow_memcap = 1u << 20;
 		cfg.body_limit = 64u << 10;
+		/* Files compute everything they can: digests and libmagic run too. */
+		cfg.file_needs = APP_FILE_NEED_MD5 | APP_FILE_NEED_SHA1 | APP_FILE_NEED_SHA256 |
+		                 APP_FILE_NEED_MAGIC;
 		if (app_ctx_new(&ctx, &cfg) != 0)
 			abort();
 	}

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * `bulwark ips -r FILE.pcap -S RULES [-S more] [-l OUTDIR] [--vars VARS.yaml]
- * [--classification FILE] [--dump-rules] [--esp-keys FILE]`: the offline IPS.
+ * [--classification FILE] [--dump-rules] [--esp-keys FILE] [--set KEY=VALUE]`:
+ * the offline IPS.
  * Loads the ESP keys (ips/esp_keys.h) and the rules
  * (Suricata's default variables unless a vars file overrides them; the
  * classification.config given or the one beside the first rules file),
@@ -41,7 +42,9 @@ struct ips_opts {
 	const char *esp_keys;
 	bool dump_rules;
 	bool midstream;
+	bool async_oneside;
 	bool quiet;
+	unsigned http_decompress_layers;
 };
 
 struct out_ctx {
@@ -55,7 +58,8 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: bulwark ips -r FILE.pcap -S RULES [-S RULES...] [-l OUTDIR]\n"
 	           "                   [--vars VARS.yaml] [--classification FILE] [--dump-rules]\n"
-	           "                   [--midstream] [-q] [--esp-keys FILE] [-h]\n\n"
+	           "                   [--midstream] [-q] [--esp-keys FILE] [--set KEY=VALUE]\n"
+	           "                   [-h]\n\n"
 	           "Runs the IPS over a capture file: decoding, defragmentation, flows, TCP\n"
 	           "reassembly, HTTP/DNS/TLS parsing and detection with Snort/Suricata rules.\n"
 	           "Writes OUTDIR/eve.json (Suricata EVE), OUTDIR/fast.log and\n"
@@ -70,7 +74,12 @@ static void usage(FILE *f)
 	           "  --dump-rules          print how each loaded rule was understood\n"
 	           "  --midstream           pick up TCP sessions without a handshake\n"
 	           "  -q                    no per-rule load warnings on stderr\n"
-	           "  --esp-keys FILE       decrypt ESP with the SAs in this YAML file\n");
+	           "  --esp-keys FILE       decrypt ESP with the SAs in this YAML file\n"
+	           "  --set KEY=VALUE       a Suricata setting (suricata.yaml path), repeatable;\n"
+	           "                        known: stream.midstream, stream.async-oneside,\n"
+	           "                        app-layer.protocols.http.\n"
+	           "                        libhtp.default-config.response-body-decompress-\n"
+	           "                        layer-limit; others are ignored with a warning\n");
 }
 
 static void sink(enum bw_log_level level, const char *line, void *arg)
@@ -101,6 +110,53 @@ static void on_flow(void *arg, const struct ips_flow_rec *f, enum ips_flow_end w
 	struct out_ctx *o = arg;
 	if (o->eve)
 		ips_eve_flow(o->eve, f, why, app_proto);
+}
+
+static bool yes(const char *v)
+{
+	return !strcmp(v, "true") || !strcmp(v, "yes") || !strcmp(v, "on") || !strcmp(v, "1");
+}
+
+/*
+ * --set KEY=VALUE: the Suricata settings (suricata.yaml paths, as Suricata's
+ * own --set) that have a bulwark equivalent. Others are ignored with a
+ * warning, so that a Suricata command line can be passed through.
+ */
+static int set_option(struct ips_opts *o, const char *kv)
+{
+	const char *eq = strchr(kv, '=');
+	size_t kl = eq ? (size_t)(eq - kv) : 0;
+	char *end;
+	unsigned long n;
+
+	if (!eq || !kl) {
+		fprintf(stderr, "bulwark ips: --set needs KEY=VALUE, not '%s'\n", kv);
+		return -1;
+	}
+	if (kl == strlen("stream.midstream") && !strncmp(kv, "stream.midstream", kl)) {
+		o->midstream = yes(eq + 1);
+		return 0;
+	}
+	if (kl == strlen("stream.async-oneside") && !strncmp(kv, "stream.async-oneside", kl)) {
+		o->async_oneside = yes(eq + 1);
+		return 0;
+	}
+	if (!strncmp(
+	            kv,
+	            "app-layer.protocols.http.libhtp.default-config.response-body-decompress-layer-"
+	            "limit=",
+	            kl + 1)) {
+		n = strtoul(eq + 1, &end, 10);
+		if (*end || end == eq + 1 || n == 0 || n > 16) {
+			fprintf(stderr, "bulwark ips: %s: a layer count of 1 to 16\n", kv);
+			return -1;
+		}
+		o->http_decompress_layers = (unsigned)n;
+		return 0;
+	}
+	fprintf(stderr, "warning: bulwark ips: --set %.*s: no such setting, ignored\n", (int)kl,
+	        kv);
+	return 0;
 }
 
 static int parse_args(int argc, char **argv, struct ips_opts *o)
@@ -142,6 +198,10 @@ static int parse_args(int argc, char **argv, struct ips_opts *o)
 			i++;
 		} else if (!strcmp(a, "--esp-keys")) {
 			o->esp_keys = v;
+			i++;
+		} else if (!strcmp(a, "--set")) {
+			if (set_option(o, v) != 0)
+				return -1;
 			i++;
 		} else {
 			fprintf(stderr, "bulwark ips: unknown option '%s'\n", a);
@@ -329,7 +389,9 @@ int cmd_ips(int argc, char **argv)
 	                              .on_alert = on_alert,
 	                              .on_flow = on_flow,
 	                              .arg = &oc,
-	                              .midstream = o.midstream};
+	                              .midstream = o.midstream,
+	                              .async_oneside = o.async_oneside,
+	                              .http_decompress_layers = o.http_decompress_layers};
 	if (keys != NULL)
 		ips_esp_keys_hook(keys, &pc.esp_hook);
 	if (ips_pipeline_new(&pl, &pc) != 0)

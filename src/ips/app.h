@@ -92,9 +92,21 @@ struct app_cfg {
 	size_t flow_memcap;   /* app-layer bytes one flow may hold */
 	size_t max_txs;       /* live transactions per flow */
 	size_t tls_msg_limit; /* largest TLS handshake message reassembled */
+	/* HTTP response Content-Encoding layers decoded (Suricata's
+	 * response-body-decompress-layer-limit); 0 means the default 2. */
+	unsigned http_decompress_layers;
+	unsigned file_needs; /* enum app_file_need: what files compute (0: nothing) */
 };
 
-/* 1 MiB bodies, 4 MiB per flow, 256 transactions, 64 KiB handshake messages. */
+/* What the rules need of files; the rest is not computed (hashing costs). */
+enum app_file_need {
+	APP_FILE_NEED_MD5 = 1u << 0,
+	APP_FILE_NEED_SHA1 = 1u << 1,
+	APP_FILE_NEED_SHA256 = 1u << 2,
+	APP_FILE_NEED_MAGIC = 1u << 3,
+};
+
+/* 1 MiB bodies, 4 MiB per flow, 256 transactions, 64 KiB handshake messages, 2 layers. */
 void app_cfg_default(struct app_cfg *cfg);
 
 struct app_ctx;
@@ -331,6 +343,23 @@ int app_modbus_parse_kw(const char *val, struct ips_app_match *m);
  * direction dir. False when the option is of another protocol.
  */
 bool app_tx_match(const struct app_tx *tx, enum app_dir dir, const struct ips_app_match *m);
+/*
+ * The (last) file a transaction carries in direction dir (an HTTP body;
+ * later SMTP attachments, FTP data), or NULL. Its name, magic and digests are also
+ * the buffers file.name, file.magic and file.md5/sha1/sha256 of dir.
+ */
+struct app_file_info {
+	uint64_t size;  /* bytes seen so far */
+	bool complete;  /* closed with every byte seen */
+	bool truncated; /* closed early (gap, error, connection end inside it) */
+};
+const struct app_file_info *app_tx_file(const struct app_tx *tx, enum app_dir dir);
+/* Every file of the transaction in dir, in order (multipart uploads carry several). */
+size_t app_tx_nfiles(const struct app_tx *tx, enum app_dir dir);
+const struct app_file_info *app_tx_file_at(const struct app_tx *tx, enum app_dir dir, size_t k);
+/* Buffer b (file.name, file.magic, file.md5/sha1/sha256) of file k only. */
+int app_tx_file_buf(const struct app_tx *tx, enum app_dir dir, size_t k, enum ips_buf b,
+                    const uint8_t **p, size_t *len);
 
 /* NULL unless the transaction is of that protocol. */
 const struct app_http_info *app_tx_http(const struct app_tx *tx);

@@ -40,6 +40,7 @@ void app_cfg_default(struct app_cfg *cfg)
 	cfg->flow_memcap = 4u << 20;
 	cfg->max_txs = 256;
 	cfg->tls_msg_limit = 64u << 10;
+	cfg->http_decompress_layers = 2;
 }
 
 bool app_mem_take(struct app_flow *f, size_t n)
@@ -73,6 +74,7 @@ int app_flow_new(struct app_flow **out, const struct app_ctx *ctx, enum app_l4 l
 
 static void tx_free(struct app_flow *f, struct app_tx *tx)
 {
+	app_file_free(f, tx);
 	for (size_t i = 0; i < tx->nents; i++)
 		free(tx->ents[i].p);
 	for (size_t i = 0; i < tx->nstrs; i++)
@@ -293,6 +295,8 @@ int app_tx_buf(const struct app_tx *tx, enum app_dir dir, enum ips_buf b, size_t
 	*len = 0;
 	if ((unsigned)b >= IPS_BUF__COUNT || (unsigned)dir > APP_DIR_TO_CLIENT)
 		return BW_ERR_NOTFOUND;
+	if (b >= IPS_BUF_FILE_NAME && b <= IPS_BUF_FILE_SHA256)
+		return app_file_buf(tx, dir, b, idx, p, len);
 	for (i = tx->first[dir][b]; i >= 0 && idx > 0; idx--)
 		i = tx->ents[i].next;
 	if (i < 0)
@@ -861,7 +865,12 @@ int app_ctx_new(struct app_ctx **out, const struct app_cfg *cfg)
 		ctx->cfg = *cfg;
 	else
 		app_cfg_default(&ctx->cfg);
+	if ((r = app_file_ctx_init(ctx)) != 0) {
+		free(ctx);
+		return r;
+	}
 	if ((r = app_http_ctx_init(ctx)) != 0) {
+		app_file_ctx_fini(ctx);
 		free(ctx);
 		return r;
 	}
@@ -874,5 +883,6 @@ void app_ctx_free(struct app_ctx *ctx)
 	if (ctx == NULL)
 		return;
 	app_http_ctx_fini(ctx);
+	app_file_ctx_fini(ctx);
 	free(ctx);
 }

@@ -208,6 +208,31 @@ static int host_buf(struct app_flow *f, struct app_tx *tx, const bstr *h)
 	return r;
 }
 
+/*
+ * The request line's buffers, which Suricata inspects as soon as the line
+ * is parsed (before the headers, which may never complete).
+ */
+static int on_request_line(htp_tx_t *htx)
+{
+	struct app_tx *tx = tx_of(htx);
+	struct app_flow *f = flow_of(htx);
+	const enum app_dir d = APP_DIR_TO_SERVER;
+	struct app_http_info *e;
+
+	if (tx == NULL || f == NULL)
+		return HTP_OK;
+	e = &tx->u.http;
+	(void)(norm_uri(f, tx, htx) || add_bstr(f, tx, d, IPS_BUF_HTTP_RAW_URI, htx->request_uri) ||
+	       add_bstr(f, tx, d, IPS_BUF_HTTP_METHOD, htx->request_method) ||
+	       add_bstr(f, tx, d, IPS_BUF_HTTP_PROTOCOL, htx->request_protocol) ||
+	       add_bstr(f, tx, d, IPS_BUF_HTTP_REQUEST_LINE, htx->request_line));
+	e->url = str_of(tx, d, IPS_BUF_HTTP_RAW_URI);
+	e->http_method = str_of(tx, d, IPS_BUF_HTTP_METHOD);
+	e->protocol = str_of(tx, d, IPS_BUF_HTTP_PROTOCOL);
+	app_tx_mark(tx, d);
+	return HTP_OK;
+}
+
 static int on_request_headers(htp_tx_t *htx)
 {
 	struct app_tx *tx = tx_of(htx);
@@ -219,11 +244,7 @@ static int on_request_headers(htp_tx_t *htx)
 	if (tx == NULL || f == NULL)
 		return HTP_OK;
 	e = &tx->u.http;
-	(void)(norm_uri(f, tx, htx) || add_bstr(f, tx, d, IPS_BUF_HTTP_RAW_URI, htx->request_uri) ||
-	       add_bstr(f, tx, d, IPS_BUF_HTTP_METHOD, htx->request_method) ||
-	       add_bstr(f, tx, d, IPS_BUF_HTTP_PROTOCOL, htx->request_protocol) ||
-	       add_bstr(f, tx, d, IPS_BUF_HTTP_REQUEST_LINE, htx->request_line) ||
-	       host_buf(f, tx, htx->request_hostname) ||
+	(void)(host_buf(f, tx, htx->request_hostname) ||
 	       header_buf(f, tx, d, h, "host", IPS_BUF_HTTP_RAW_HOST) ||
 	       header_buf(f, tx, d, h, "user-agent", IPS_BUF_HTTP_USER_AGENT) ||
 	       header_buf(f, tx, d, h, "cookie", IPS_BUF_HTTP_COOKIE) ||
@@ -236,48 +257,68 @@ static int on_request_headers(htp_tx_t *htx)
 	       header_buf(f, tx, d, h, "connection", IPS_BUF_HTTP_CONNECTION) ||
 	       header_bufs(f, tx, d, h, htx->request_line));
 	e->hostname = str_of(tx, d, IPS_BUF_HTTP_HOST);
-	e->url = str_of(tx, d, IPS_BUF_HTTP_RAW_URI);
 	e->http_user_agent = str_of(tx, d, IPS_BUF_HTTP_USER_AGENT);
 	e->http_refer = str_of(tx, d, IPS_BUF_HTTP_REFERER);
-	e->http_method = str_of(tx, d, IPS_BUF_HTTP_METHOD);
-	e->protocol = str_of(tx, d, IPS_BUF_HTTP_PROTOCOL);
 	tx->flags |= APP_TX_REQ_HDRS;
 	app_tx_mark(tx, d);
 	return HTP_OK;
 }
 
-static int on_response_headers(htp_tx_t *htx)
+/*
+ * The status line's buffers, inspected once it is parsed. An interim
+ * 100-continue response is replaced by the final one (RFC 9110 15.2):
+ * libhtp calls this again for the final line, and what the interim one
+ * built is dropped, except http.header.raw, which, as Suricata's, keeps
+ * every header block of the response.
+ */
+static int on_response_line(htp_tx_t *htx)
 {
 	struct app_tx *tx = tx_of(htx);
 	struct app_flow *f = flow_of(htx);
 	const enum app_dir d = APP_DIR_TO_CLIENT;
-	const htp_table_t *h = htx->response_headers;
-	struct app_http_info *e;
 
 	if (tx == NULL || f == NULL)
 		return HTP_OK;
-	e = &tx->u.http;
-	/* A 100-continue interim response is replaced by the final one (RFC 9110 15.2). */
 	for (int b = 0; b < IPS_BUF__COUNT; b++)
 		if (tx->first[d][b] >= 0 && b != IPS_BUF_HTTP_RESPONSE_BODY &&
-		    b != IPS_BUF_FILE_DATA)
+		    b != IPS_BUF_FILE_DATA && b != IPS_BUF_HTTP_RAW_HEADER)
 			app_tx_buf_clear(tx, d, (enum ips_buf)b);
 	(void)(add_bstr(f, tx, d, IPS_BUF_HTTP_STAT_CODE, htx->response_status) ||
 	       add_bstr(f, tx, d, IPS_BUF_HTTP_STAT_MSG, htx->response_message) ||
 	       add_bstr(f, tx, d, IPS_BUF_HTTP_RESPONSE_LINE, htx->response_line) ||
-	       add_bstr(f, tx, d, IPS_BUF_HTTP_PROTOCOL, htx->response_protocol) ||
-	       header_buf(f, tx, d, h, "location", IPS_BUF_HTTP_LOCATION) ||
+	       add_bstr(f, tx, d, IPS_BUF_HTTP_PROTOCOL, htx->response_protocol));
+	tx->u.http.status = htx->response_status_number > 0 ? htx->response_status_number : 0;
+	app_tx_mark(tx, d);
+	return HTP_OK;
+}
+
+/* The response's header buffers, from libhtp's header table. */
+static void response_bufs(struct app_flow *f, struct app_tx *tx, htp_tx_t *htx)
+{
+	const enum app_dir d = APP_DIR_TO_CLIENT;
+	const htp_table_t *h = htx->response_headers;
+	struct app_http_info *e = &tx->u.http;
+
+	(void)(header_buf(f, tx, d, h, "location", IPS_BUF_HTTP_LOCATION) ||
 	       header_buf(f, tx, d, h, "server", IPS_BUF_HTTP_SERVER) ||
 	       header_buf(f, tx, d, h, "set-cookie", IPS_BUF_HTTP_COOKIE) ||
 	       header_buf(f, tx, d, h, "content-type", IPS_BUF_HTTP_CONTENT_TYPE) ||
 	       header_buf(f, tx, d, h, "content-length", IPS_BUF_HTTP_CONTENT_LEN) ||
 	       header_buf(f, tx, d, h, "connection", IPS_BUF_HTTP_CONNECTION) ||
 	       header_bufs(f, tx, d, h, htx->response_line));
-	e->status = htx->response_status_number > 0 ? htx->response_status_number : 0;
 	e->http_content_type = str_of(tx, d, IPS_BUF_HTTP_CONTENT_TYPE);
 	e->redirect = str_of(tx, d, IPS_BUF_HTTP_LOCATION);
 	tx->flags |= APP_TX_RES_HDRS;
 	app_tx_mark(tx, d);
+}
+
+static int on_response_headers(htp_tx_t *htx)
+{
+	struct app_tx *tx = tx_of(htx);
+	struct app_flow *f = flow_of(htx);
+
+	if (tx != NULL && f != NULL)
+		response_bufs(f, tx, htx);
 	return HTP_OK;
 }
 
@@ -304,6 +345,48 @@ static int on_response_header_data(htp_tx_data_t *d)
 	return header_data(d, APP_DIR_TO_CLIENT);
 }
 
+/*
+ * The name of a body's file, as Suricata gives it: the filename= parameter
+ * of Content-Disposition (quotes removed), else the URI path.
+ */
+static void file_name(const htp_tx_t *htx, enum app_dir dir, const uint8_t **p, size_t *n)
+{
+	const htp_table_t *hdrs =
+	        dir == APP_DIR_TO_SERVER ? htx->request_headers : htx->response_headers;
+	const htp_header_t *h = hdrs != NULL ? htp_table_get_c(hdrs, "content-disposition") : NULL;
+	static const char key[] = "filename=";
+
+	*p = NULL;
+	*n = 0;
+	if (h != NULL && h->value != NULL) {
+		const uint8_t *v = bptr(h->value);
+		size_t len = bstr_len(h->value), k = sizeof(key) - 1;
+
+		for (size_t i = 0; i + k <= len; i++) {
+			if (memcmp(v + i, key, k) != 0)
+				continue;
+			size_t s = i + k, e = s;
+
+			while (e < len && v[e] != ';')
+				e++;
+			if (e - s >= 2 && v[s] == '"' && v[e - 1] == '"') {
+				s++;
+				e--;
+			}
+			if (e > s) {
+				*p = v + s;
+				*n = e - s;
+				return;
+			}
+			break;
+		}
+	}
+	if (htx->parsed_uri != NULL && htx->parsed_uri->path != NULL) {
+		*p = bptr(htx->parsed_uri->path);
+		*n = bstr_len(htx->parsed_uri->path);
+	}
+}
+
 static int body_data(htp_tx_data_t *d, enum app_dir dir)
 {
 	struct app_tx *tx = tx_of(d->tx);
@@ -317,10 +400,56 @@ static int body_data(htp_tx_data_t *d, enum app_dir dir)
 	lim = f->ctx->cfg.body_limit;
 	if (dir == APP_DIR_TO_CLIENT)
 		tx->u.http.length += d->len;
+	/*
+	 * Every body is a file (Suricata's view), except a multipart request's,
+	 * whose parts are (on_request_file_data); digests see every byte.
+	 */
+	if (tx->nfiles[dir] == 0 && !(dir == APP_DIR_TO_SERVER && d->tx->request_mpartp != NULL)) {
+		const uint8_t *name;
+		size_t nlen;
+
+		file_name(d->tx, dir, &name, &nlen);
+		(void)app_file_open(f, tx, dir, name, nlen);
+	}
+	if (!(dir == APP_DIR_TO_SERVER && d->tx->request_mpartp != NULL))
+		app_file_data(f, tx, dir, d->data, d->len);
 	if (app_tx_buf_append(f, tx, dir, b, d->data, d->len, lim) != 0 ||
 	    app_tx_buf_append(f, tx, dir, IPS_BUF_FILE_DATA, d->data, d->len, lim) != 0)
 		f->events |= APP_EV_BODY_TRUNC;
 	app_tx_mark(tx, dir);
+	return HTP_OK;
+}
+
+/*
+ * libhtp's multipart parser names no transaction in its file callback: the
+ * request being parsed is the connection's current one, which push() records
+ * for the duration of its call.
+ */
+static _Thread_local htp_connp_t *cur_connp;
+
+/* A file part of a multipart/form-data request: data, then NULL at its end. */
+static int on_request_file_data(htp_file_data_t *fd)
+{
+	htp_tx_t *htx = cur_connp != NULL ? htp_connp_get_in_tx(cur_connp) : NULL;
+	struct app_tx *tx = htx != NULL ? tx_of(htx) : NULL;
+	struct app_flow *f = htx != NULL ? flow_of(htx) : NULL;
+	const enum app_dir d = APP_DIR_TO_SERVER;
+	struct app_file *last;
+
+	if (tx == NULL || f == NULL || fd->file == NULL)
+		return HTP_OK;
+	last = app_file_last(tx, d);
+	if (last == NULL || !last->open || last->src != fd->file) {
+		const bstr *n = fd->file->filename;
+
+		if (app_file_open(f, tx, d, n ? bptr(n) : NULL, n ? bstr_len(n) : 0) != 0)
+			return HTP_OK;
+		app_file_last(tx, d)->src = fd->file;
+	}
+	if (fd->data == NULL)
+		app_file_close(f, tx, d, true);
+	else
+		app_file_data(f, tx, d, fd->data, fd->len);
 	return HTP_OK;
 }
 
@@ -339,6 +468,10 @@ static int on_request_complete(htp_tx_t *htx)
 	struct app_tx *tx = tx_of(htx);
 
 	if (tx != NULL) {
+		struct app_flow *f = flow_of(htx);
+
+		if (f != NULL)
+			app_file_close(f, tx, APP_DIR_TO_SERVER, !f->dead[APP_DIR_TO_SERVER]);
 		tx->flags |= APP_TX_REQ_DONE;
 		app_tx_mark(tx, APP_DIR_TO_SERVER);
 		/* Suricata's request checks: an Authorization scheme libhtp does not know. */
@@ -351,7 +484,17 @@ static int on_request_complete(htp_tx_t *htx)
 static int on_response_complete(htp_tx_t *htx)
 {
 	struct app_tx *tx = tx_of(htx);
+	struct app_flow *f = flow_of(htx);
 
+	/*
+	 * A connection closed inside the header block completes the response
+	 * without the headers hook; the headers read so far are still the
+	 * response's (Suricata inspects libhtp's table once the tx is done).
+	 */
+	if (tx != NULL && f != NULL && !(tx->flags & APP_TX_RES_HDRS) && htx->response_line != NULL)
+		response_bufs(f, tx, htx);
+	if (tx != NULL && f != NULL)
+		app_file_close(f, tx, APP_DIR_TO_CLIENT, !f->dead[APP_DIR_TO_CLIENT]);
 	if (tx != NULL) {
 		tx->flags |= APP_TX_RES_DONE;
 		app_tx_mark(tx, APP_DIR_TO_CLIENT);
@@ -379,15 +522,22 @@ int app_http_ctx_init(struct app_ctx *ctx)
 		return BW_ERR_NOMEM;
 	/* Suricata's default personality, and its default decoding. */
 	(void)htp_config_set_server_personality(cfg, HTP_SERVER_IDS);
+	/* As Suricata: the IDS personality's lowercasing of the path is undone. */
+	htp_config_set_convert_lowercase(cfg, HTP_DECODER_URL_PATH, 0);
 	htp_config_set_response_decompression(cfg, 1);
-	htp_config_set_response_decompression_layer_limit(cfg, 2);
+	htp_config_set_response_decompression_layer_limit(
+	        cfg, ctx->cfg.http_decompress_layers ? (int)ctx->cfg.http_decompress_layers : 2);
 	htp_config_set_compression_bomb_limit(cfg, ctx->cfg.body_limit);
 	htp_config_set_tx_auto_destroy(cfg, 1);
 	htp_config_set_field_limits(cfg, 9000, 18000);
+	htp_config_register_request_line(cfg, on_request_line);
 	htp_config_register_request_headers(cfg, on_request_headers);
 	htp_config_register_request_header_data(cfg, on_request_header_data);
 	htp_config_register_request_body_data(cfg, on_request_body);
+	htp_config_register_multipart_parser(cfg);
+	htp_config_register_request_file_data(cfg, on_request_file_data);
 	htp_config_register_request_complete(cfg, on_request_complete);
+	htp_config_register_response_line(cfg, on_response_line);
 	htp_config_register_response_headers(cfg, on_response_headers);
 	htp_config_register_response_header_data(cfg, on_response_header_data);
 	htp_config_register_response_body_data(cfg, on_response_body);
@@ -445,7 +595,9 @@ static size_t push(struct http_state *s, enum app_dir dir, const uint8_t *p, siz
 	int rc;
 
 	if (dir == APP_DIR_TO_SERVER) {
+		cur_connp = s->connp;
 		rc = htp_connp_req_data(s->connp, &tv, p, len);
+		cur_connp = NULL;
 		if (rc == HTP_STREAM_DATA_OTHER)
 			return htp_connp_req_data_consumed(s->connp);
 	} else {
@@ -563,10 +715,12 @@ static void http_eof(struct app_flow *f, enum app_dir dir)
 	struct timeval tv = {0, 0};
 
 	/* A body delimited by the connection's end completes now (RFC 9112 6.3 item 8). */
+	cur_connp = s->connp;
 	if (dir == APP_DIR_TO_SERVER)
 		htp_connp_req_close(s->connp, &tv);
 	else
 		htp_connp_close(s->connp, &tv);
+	cur_connp = NULL;
 }
 
 const struct app_parser app_parser_http = {

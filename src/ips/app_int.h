@@ -8,6 +8,9 @@
 #ifndef BW_IPS_APP_INT_H
 #define BW_IPS_APP_INT_H
 
+#include <pthread.h>
+
+#include "crypto/crypto_digest.h"
 #include "ips/app.h"
 
 /* One buffer instance; instances of the same buffer are chained in order. */
@@ -20,6 +23,47 @@ struct app_bufent {
 
 /* Suricata app-layer events a transaction can carry at most. */
 enum { APP_TX_MAX_EVENTS = 8 };
+/*
+ * A file in transit, generic over protocols: a parser that sees a file
+ * (HTTP body, SMTP attachment, FTP data connection) calls app_file_open()
+ * with the name the protocol gives, app_file_data() with the bytes in
+ * order (all of them: digests and size need every byte, whatever the body
+ * limit keeps for file.data), and app_file_close(). The file publishes:
+ *  - file.name at open (when a name is known),
+ *  - file.magic once APP_FILE_MAGIC_MIN bytes (or the whole file) are seen,
+ *    when the flow's app_cfg.file_needs has APP_FILE_NEED_MAGIC,
+ *  - file.md5/sha1/sha256 (raw digests) at a complete close, those needed.
+ * A transaction holds up to APP_TX_FILES files per direction (a multipart
+ * upload carries several); data and close go to the last one opened. The
+ * file.* buffers of a transaction have one instance per file that has the
+ * field; app_tx_file_buf() reads one file's own. The content itself
+ * (file.data) stays the parser's to store, capped by app_cfg.body_limit
+ * (app_tx_buf_append on IPS_BUF_FILE_DATA), as app_http.c does; the
+ * pipeline gives rules the file's size and state (filesize) from
+ * app_tx_file()/app_tx_file_at(), and runs file rules once per file.
+ * Memory (struct, name, magic) is taken from the flow's memcap.
+ */
+enum {
+	APP_FILE_MAGIC_MIN = 512, /* bytes before libmagic is asked (as Suricata) */
+	APP_FILE_HEAD = 4096,     /* bytes kept for libmagic */
+	APP_FILE_NDIGEST = 3,     /* md5, sha1, sha256 */
+	APP_TX_FILES = 16,        /* files per transaction and direction */
+	APP_FILE_NAME_MAX = 1024, /* bytes of a name kept */
+};
+
+struct app_file {
+	struct app_file_info info;
+	bool open, magic_done;
+	const void *src; /* the parser's identity of the file (libhtp's htp_file_t) */
+	uint8_t *name;
+	size_t name_len;
+	char *magic;
+	uint8_t digest[APP_FILE_NDIGEST][CRYPTO_DIGEST_MAX];
+	bool has_digest[APP_FILE_NDIGEST];
+	uint8_t head[APP_FILE_HEAD];
+	size_t nhead;
+	struct crypto_digest *dg[APP_FILE_NDIGEST];
+};
 
 struct app_tx {
 	struct app_tx *next;
@@ -48,6 +92,8 @@ struct app_tx {
 	void *priv; /* parser's per-tx data: one flat block, free()d with the tx */
 	const char *events[APP_TX_MAX_EVENTS]; /* static Suricata names, see app_tx_events() */
 	uint8_t nevents;
+	struct app_file *files[2][APP_TX_FILES]; /* per enum app_dir, in order */
+	size_t nfiles[2];
 };
 
 struct app_flow;
@@ -69,6 +115,9 @@ struct app_parser {
 struct app_ctx {
 	struct app_cfg cfg;
 	void *htp_cfg; /* htp_cfg_t *, owned */
+	/* libmagic (magic_t), with file_needs & APP_FILE_NEED_MAGIC; not thread-safe: the mutex. */
+	void *magic;
+	pthread_mutex_t magic_lock;
 };
 
 struct app_flow {
@@ -214,6 +263,24 @@ struct app_rbuf {
 int app_rbuf_append(struct app_flow *f, struct app_rbuf *b, const uint8_t *p, size_t n, size_t max);
 void app_rbuf_consume(struct app_rbuf *b, size_t n); /* drops the first n bytes */
 void app_rbuf_free(struct app_flow *f, struct app_rbuf *b);
+
+/* Files (app_file.c): see struct app_file. name may be NULL. */
+int app_file_open(struct app_flow *f, struct app_tx *tx, enum app_dir d, const void *name,
+                  size_t name_len);
+/* The last file of tx in d (NULL: none). */
+struct app_file *app_file_last(const struct app_tx *tx, enum app_dir d);
+/* app_tx_buf() of the file.* buffers: instance idx over the files that have b. */
+int app_file_buf(const struct app_tx *tx, enum app_dir d, enum ips_buf b, size_t idx,
+                 const uint8_t **p, size_t *len);
+void app_file_data(struct app_flow *f, struct app_tx *tx, enum app_dir d, const void *p,
+                   size_t len);
+/* complete: every byte was seen (else the file is truncated: no digests). */
+void app_file_close(struct app_flow *f, struct app_tx *tx, enum app_dir d, bool complete);
+/* Frees the files of tx (the flow frees its transactions). */
+void app_file_free(struct app_flow *f, struct app_tx *tx);
+/* libmagic for ctx when cfg.file_needs asks for it; app_file_ctx_fini undoes it. */
+int app_file_ctx_init(struct app_ctx *ctx);
+void app_file_ctx_fini(struct app_ctx *ctx);
 
 /* Lowercase hex of n bytes into out (2n + 1). */
 void app_hex(const uint8_t *p, size_t n, char *out);

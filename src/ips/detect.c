@@ -125,7 +125,10 @@ static bool in_buffer(enum ips_kw kw)
 	case IPS_KW_BYTE_JUMP:
 	case IPS_KW_BYTE_EXTRACT:
 	case IPS_KW_BSIZE:
-	case IPS_KW_DOTPREFIX:
+	case IPS_KW_TRANSFORM:
+	case IPS_KW_BASE64_DECODE:
+	case IPS_KW_FILEHASH:
+	case IPS_KW_DATASET:
 	case IPS_KW_BUF_EQ:
 		return true;
 	default:
@@ -150,18 +153,51 @@ static bool is_relative(const struct ips_opt *o)
 		return ((const struct ips_byte_jump *)o->data)->relative;
 	case IPS_KW_BYTE_EXTRACT:
 		return ((const struct ips_byte_extract *)o->data)->relative;
+	case IPS_KW_BASE64_DECODE:
+		return ((const struct ips_base64_decode *)o->data)->relative;
 	default:
 		return false;
 	}
 }
 
-static struct det_bufl *bufl_get(struct det_rule *dr, enum ips_buf b, size_t maxops)
+/* The engine's id of a transform chain, interned on first sight. */
+static uint8_t chain_id(struct ips_detect_engine *e, const struct ips_opt *o, size_t n)
 {
+	if (n == 0)
+		return 0;
+	if (e->nchains == 0)
+		e->nchains = 1;
+	for (size_t i = 1; i < e->nchains; i++)
+		if (det_chain_eq(e->chains[i].o, e->chains[i].n, o, n))
+			return (uint8_t)i;
+	if (e->nchains == DET_NTF)
+		return DET_TF_UNCACHED;
+	e->chains[e->nchains] = (struct det_chain){o, n};
+	return (uint8_t)e->nchains++;
+}
+
+/* The list of o's view (its buffer through its transforms), created on first sight. */
+static struct det_bufl *bufl_get(struct ips_detect_engine *e, struct det_rule *dr,
+                                 const struct ips_opt *o, size_t maxops)
+{
+	const struct ips_opt *tfo = o->tf_n ? &dr->r->opts[o->tf_first] : NULL;
+	struct det_bufl *bl;
+	if (o->buf == IPS_BUF_BASE64_DATA) {
+		if (!dr->b64 && (!(dr->b64 = calloc(1, sizeof(*dr->b64))) ||
+		                 !(dr->b64->ops = calloc(maxops, sizeof(*dr->b64->ops)))))
+			return NULL;
+		dr->b64->buf = o->buf;
+		return dr->b64;
+	}
 	for (size_t i = 0; i < dr->nbl; i++)
-		if (dr->bl[i].buf == b)
+		if (dr->bl[i].buf == o->buf &&
+		    det_chain_eq(dr->bl[i].tfo, dr->bl[i].ntf, tfo, o->tf_n))
 			return &dr->bl[i];
-	struct det_bufl *bl = &dr->bl[dr->nbl];
-	bl->buf = b;
+	bl = &dr->bl[dr->nbl];
+	bl->buf = o->buf;
+	bl->tfo = tfo;
+	bl->ntf = o->tf_n;
+	bl->tf = chain_id(e, tfo, o->tf_n);
 	if (!(bl->ops = calloc(maxops, sizeof(*bl->ops))))
 		return NULL;
 	dr->nbl++;
@@ -213,29 +249,38 @@ static int action_rank(enum ips_action a)
 	}
 }
 
-/* The fast pattern: explicit, else the longest non-negated content (app buffers first). */
+/*
+ * The fast pattern: explicit, else the longest non-negated content (app
+ * buffers first), ties to the first in rule order. Contents of a view the
+ * prefilter cannot compute (uncached chains, base64_data) do not qualify.
+ */
 static void pick_fp(struct det_rule *dr)
 {
 	const struct ips_rule *r = dr->r;
 	long best = -1;
-	for (size_t i = 0; i < r->nopts; i++) {
-		const struct ips_content *c = r->opts[i].data;
-		if (r->opts[i].kw != IPS_KW_CONTENT || (c->flags & IPS_CF_NEGATED))
+	size_t best_at = SIZE_MAX;
+	for (size_t i = 0; i < dr->nbl; i++) {
+		const struct det_bufl *bl = &dr->bl[i];
+		if (bl->tf == DET_TF_UNCACHED)
 			continue;
-		long score = (long)c->len + (r->opts[i].buf != IPS_BUF_PAYLOAD ? 1000000L : 0);
-		if (c->flags & IPS_CF_FAST_PATTERN)
-			score = 1L << 40;
-		if (score > best) {
-			best = score;
-			dr->fp = c;
-			dr->fp_buf = r->opts[i].buf;
+		for (size_t k = 0; k < bl->n; k++) {
+			const struct ips_opt *o = bl->ops[k].o;
+			const struct ips_content *c = o->data;
+			size_t at = (size_t)(o - r->opts);
+			if (o->kw != IPS_KW_CONTENT || (c->flags & IPS_CF_NEGATED))
+				continue;
+			long score = (long)c->len + (o->buf != IPS_BUF_PAYLOAD ? 1000000L : 0);
+			if (c->flags & IPS_CF_FAST_PATTERN)
+				score = 1L << 40;
+			if (score > best || (score == best && at < best_at)) {
+				best = score;
+				best_at = at;
+				dr->fp = c;
+				dr->fp_buf = o->buf;
+				dr->fp_tf = bl->tf;
+			}
 		}
 	}
-	if (!dr->fp)
-		return;
-	for (size_t i = 0; i < dr->nbl; i++)
-		if (dr->bl[i].buf == dr->fp_buf)
-			dr->fp_dotprefix = dr->bl[i].dotprefix;
 }
 
 /*
@@ -320,15 +365,13 @@ static int compile_rule(struct ips_detect_engine *e, const struct ips_rule *r, s
 	for (size_t i = 0; i < r->nopts; i++) {
 		const struct ips_opt *o = &r->opts[i];
 		if (in_buffer(o->kw)) {
-			struct det_bufl *bl = bufl_get(dr, o->buf, n);
+			/* Transforms are reached through the options that use them. */
+			if (o->kw == IPS_KW_TRANSFORM)
+				continue;
+			struct det_bufl *bl = bufl_get(e, dr, o, n);
 			if (!bl)
 				return BW_ERR_NOMEM;
-			if (o->kw == IPS_KW_DOTPREFIX) {
-				bl->dotprefix = true;
-				e->any_dotprefix[o->buf] = true;
-			} else {
-				bl->ops[bl->n++].o = o;
-			}
+			bl->ops[bl->n++].o = o;
 			if (o->kw == IPS_KW_PCRE) /* failure leaves the interpreter */
 				pcre2_jit_compile(((struct ips_pcre *)o->data)->code,
 				                  PCRE2_JIT_COMPLETE);
@@ -381,11 +424,12 @@ static int compile_rule(struct ips_detect_engine *e, const struct ips_rule *r, s
 	dr->fb_rank = sets && !reads ? 0 : sets ? 1 : reads ? 2 : 3;
 	/* Suricata orders flowint users the same way, after flowbits. */
 	dr->fi_rank = fi_sets && !fi_reads ? 0 : fi_sets ? 1 : fi_reads ? 2 : 3;
-	for (size_t i = 0; i < dr->nbl; i++) {
+	for (size_t i = 0; i <= dr->nbl; i++) {
+		struct det_bufl *bl = i < dr->nbl ? &dr->bl[i] : dr->b64;
 		bool rel = false;
-		for (size_t k = dr->bl[i].n; k-- > 0;) {
-			dr->bl[i].ops[k].rel_after = rel;
-			rel = rel || is_relative(dr->bl[i].ops[k].o);
+		for (size_t k = bl ? bl->n : 0; k-- > 0;) {
+			bl->ops[k].rel_after = rel;
+			rel = rel || is_relative(bl->ops[k].o);
 		}
 	}
 	pick_fp(dr);
@@ -400,6 +444,9 @@ static void free_rule(struct det_rule *dr)
 		free(dr->post[i].fb);
 	for (size_t i = 0; i < dr->nbl; i++)
 		free(dr->bl[i].ops);
+	if (dr->b64)
+		free(dr->b64->ops);
+	free(dr->b64);
 	free(dr->pkt);
 	free(dr->post);
 	free(dr->bl);
@@ -576,10 +623,10 @@ static int build_groups(struct ips_detect_engine *e, struct ips_detect_stats *st
 				if (dr->fp_buf == IPS_BUF_PAYLOAD) {
 					if (!(slots & (1u << si)))
 						continue;
-					g = det_pkey(si, dr->fp_dotprefix);
+					g = det_pkey(si, dr->fp_tf);
 					gs = (uint8_t)(1u << si);
 				} else if (si == 0) {
-					g = det_gkey(dr->fp_buf, dr->fp_dotprefix);
+					g = det_gkey(dr->fp_buf, dr->fp_tf);
 				} else {
 					break;
 				}
@@ -635,7 +682,7 @@ static int build_groups(struct ips_detect_engine *e, struct ips_detect_stats *st
 	}
 	for (size_t g = 0; g < NG; g++)
 		if (e->groups[g])
-			e->gkeys[e->ngkeys++] = (uint8_t)g;
+			e->gkeys[e->ngkeys++] = (uint16_t)g;
 out:
 	for (size_t g = 0; g < NG; g++)
 		free(ent[g]);
@@ -1026,6 +1073,7 @@ void ips_detect_free(struct ips_detect_engine *e)
 	for (size_t g = 0; g < DET_NG; g++)
 		group_free(e->groups[g]);
 	hx_free(&e->hx);
+	det_datasets_free(e);
 	free(e->fb_names);
 	free(e);
 }
@@ -1067,6 +1115,8 @@ int ips_detect_build(const struct ips_ruleset *rs, const struct ips_detect_conf 
 	}
 	if (e->nrules)
 		qsort(e->rules, e->nrules, sizeof(*e->rules), cmp_order);
+	if ((r = det_datasets_build(e)) != 0)
+		goto out;
 	for (size_t i = 0; i < e->nrules; i++) {
 		e->rules[i].order = (uint32_t)i;
 		st.memory += sizeof(struct det_rule) +
@@ -1086,6 +1136,26 @@ out:
 	if (stats)
 		*stats = st;
 	return r;
+}
+
+unsigned ips_detect_file_needs(const struct ips_detect_engine *e)
+{
+	unsigned need = 0;
+	for (size_t i = 0; e && i < e->nrules; i++) {
+		const struct ips_rule *r = e->rules[i].r;
+		for (size_t k = 0; k < r->nopts; k++) {
+			const struct ips_opt *o = &r->opts[k];
+			if (o->buf == IPS_BUF_FILE_MAGIC)
+				need |= IPS_DETECT_FILE_MAGIC;
+			if (o->kw != IPS_KW_FILEHASH)
+				continue;
+			size_t len = ((const struct ips_filehash *)o->data)->len;
+			need |= len == 16   ? IPS_DETECT_FILE_MD5
+			        : len == 20 ? IPS_DETECT_FILE_SHA1
+			                    : IPS_DETECT_FILE_SHA256;
+		}
+	}
+	return need;
 }
 
 void ips_detect_stats_print(const struct ips_detect_stats *st, FILE *f)
@@ -1112,7 +1182,12 @@ void ips_detect_thread_free(struct ips_detect_thread *t)
 	free(t->cand_sum);
 	free(t->hx_bits);
 	for (size_t b = 0; b < IPS_BUF__COUNT; b++)
-		free(t->tf[b].p);
+		for (size_t k = 0; k < DET_NTF; k++)
+			free(t->tf[b][k].p);
+	free(t->tfscratch.p);
+	free(t->tfuncached.p);
+	free(t->b64);
+	pcre2_match_data_free(t->md_tf);
 	for (size_t k = 0; k < DET_OCC_OPS; k++)
 		free(t->occ[k].pos);
 	free(t->pstamp);
@@ -1134,6 +1209,7 @@ int ips_detect_thread_new(const struct ips_detect_engine *e, struct ips_detect_t
 	    !(t->hx_bits = calloc((DET_HXC + 1) * e->hx.words + 1, sizeof(uint64_t))) ||
 	    !(t->thr = calloc(e->conf.thr_entries, sizeof(*t->thr))) ||
 	    !(t->md = pcre2_match_data_create(1, NULL)) ||
+	    !(t->md_tf = pcre2_match_data_create(2, NULL)) ||
 	    !(t->mctx = pcre2_match_context_create(NULL)) ||
 	    !(t->jit = pcre2_jit_stack_create(32 * 1024, 512 * 1024, NULL)))
 		goto fail;
@@ -1450,7 +1526,7 @@ static void prefilter(const struct ips_detect_engine *e, struct ips_detect_threa
 			const uint8_t *p;
 			size_t len;
 			sc.carry = c;
-			if (det_view(t, in, (enum ips_buf)b, 0, false, &p, &len))
+			if (det_view(t, in, (enum ips_buf)b, 0, 0, &p, &len))
 				scan_carry(g, scratch, &sc, c, p, len,
 				           b == IPS_BUF_PAYLOAD ? in->hits_in : NULL);
 			continue;
@@ -1465,7 +1541,7 @@ static void prefilter(const struct ips_detect_engine *e, struct ips_detect_threa
 		for (size_t k = 0; k < nv; k++) {
 			const uint8_t *p;
 			size_t len;
-			if (det_view(t, in, (enum ips_buf)b, k, tf, &p, &len)) {
+			if (det_view(t, in, (enum ips_buf)b, k, (unsigned)tf, &p, &len)) {
 				g->ops->scan(g->db, scratch, p, len, on_pattern, &sc);
 				if (h && sc.hits) {
 					h->valid = true;

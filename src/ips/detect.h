@@ -145,6 +145,9 @@ struct ips_detect_input {
 	/* Optional: payload prefilter hits to record (packet run) or to reuse (stream run). */
 	struct ips_detect_hits *hits_out;
 	const struct ips_detect_hits *hits_in;
+	/* The file of the transaction in this direction (filesize). */
+	bool file_present, file_complete;
+	uint64_t file_size;
 	/* Time, for threshold and detection_filter. */
 	uint64_t ts_usec;
 	/* Events (decode-event, stream-event, app-layer-event). */
@@ -238,6 +241,15 @@ const struct ips_detect_thread_stats *ips_detect_thread_stats(const struct ips_d
  */
 int ips_detect_run(const struct ips_detect_engine *e, struct ips_detect_thread *t,
                    const struct ips_detect_input *in, struct ips_match *m, size_t max, size_t *n);
+
+/* What the rules need the app layer to compute about files. */
+enum ips_detect_file_need {
+	IPS_DETECT_FILE_MD5 = 1u << 0,
+	IPS_DETECT_FILE_SHA1 = 1u << 1,
+	IPS_DETECT_FILE_SHA256 = 1u << 2,
+	IPS_DETECT_FILE_MAGIC = 1u << 3,
+};
+unsigned ips_detect_file_needs(const struct ips_detect_engine *e);
 
 /* The interned id of a flowbit or flowint name, or -1 when no rule names it. */
 int ips_detect_flowbit_id(const struct ips_detect_engine *e, const char *name);

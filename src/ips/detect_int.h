@@ -15,16 +15,26 @@
 #include "ips/mpm.h"
 
 /* One option as the matcher sees it. */
+struct det_dataset;
+
 struct det_op {
 	const struct ips_opt *o;
-	uint16_t *fb;   /* flowbits: interned ids of o's names */
-	bool rel_after; /* a later option of the same buffer list depends on the cursor */
+	uint16_t *fb;           /* flowbits: interned ids of o's names */
+	struct det_dataset *ds; /* dataset: its set (the engine's) */
+	bool rel_after;         /* a later option of the same buffer list depends on the cursor */
 };
 
-/* The options of one buffer, in rule order, with its transform. */
+/*
+ * The options of one view of a buffer (the buffer through one chain of
+ * transforms), in rule order. tf is the engine's id of the chain: 0 for
+ * none, DET_TF_UNCACHED when the engine's table of chains was full (the
+ * view is then computed on each use and never prefiltered).
+ */
 struct det_bufl {
 	enum ips_buf buf;
-	bool dotprefix;
+	uint8_t tf;
+	const struct ips_opt *tfo; /* the chain: tfo[0..ntf), IPS_KW_TRANSFORM options */
+	size_t ntf;
 	struct det_op *ops;
 	size_t n;
 };
@@ -49,11 +59,12 @@ struct det_rule {
 	size_t npost;
 	struct det_bufl *bl;
 	size_t nbl;
+	struct det_bufl *b64;            /* the options after base64_data, or NULL */
 	const struct ips_threshold *thr; /* threshold or detection_filter */
 	/* Fast pattern: the content the prefilter looks for, or NULL. */
 	const struct ips_content *fp;
 	enum ips_buf fp_buf;
-	bool fp_dotprefix;
+	uint8_t fp_tf;
 };
 
 /*
@@ -80,11 +91,19 @@ static inline uint8_t det_slot(int pc, int d)
 	return (uint8_t)(1u << (pc * DET_DIR__COUNT + d));
 }
 
-enum { DET_NTF = 2 }; /* transforms: none, dotprefix */
-enum { DET_FP_MAX = 64 };
+/* Transform chains the engine tells apart (id 0: none); others are uncached. */
+enum { DET_NTF = 16, DET_TF_UNCACHED = 0xff };
+
+/* A chain of transforms, borrowed from the first rule that uses it. */
+struct det_chain {
+	const struct ips_opt *o;
+	size_t n;
+};
+
+enum { DET_FP_MAX = 64 }; /* longest pattern the prefilter searches for (detect.c fp_window) */
 /*
- * Group keys: one group per (buffer, transform), but the payload has one per
- * (slot, transform): packet and stream payloads are the bulk of the bytes
+ * Group keys: one group per (buffer, transform chain), but the payload has
+ * one per (slot, chain): packet and stream payloads are the bulk of the bytes
  * scanned, and the patterns of one slot (ET open: TCP to server 2,089, TCP to
  * client 731 of 2,957) make a smaller, faster database than all of them.
  */
@@ -100,9 +119,7 @@ static inline size_t det_pkey(int slot_index, int tf)
 {
 	return (size_t)IPS_BUF__COUNT * DET_NTF + (size_t)slot_index * DET_NTF + (size_t)tf;
 }
-enum { DET_HXC = 4 };
-/* header index survivors cached per thread */ /* longest pattern the prefilter searches for
-                                                  (detect.c fp_window) */
+enum { DET_HXC = 4 }; /* header index survivors cached per thread */
 
 /*
  * Elementary intervals of one key space (ports: 2-byte keys, IPv4: 4,
@@ -149,12 +166,15 @@ struct ips_detect_engine {
 	/* Prefilter groups by key (det_gkey, det_pkey); NULL where no rule has one. */
 	struct det_group *groups[DET_NG];
 	/* The keys of the groups that exist, ascending. */
-	uint8_t gkeys[DET_NG];
+	uint16_t gkeys[DET_NG];
 	size_t ngkeys;
 	struct det_hindex hx;
 	char **fb_names; /* sorted, unique */
 	size_t nfb;
-	bool any_dotprefix[IPS_BUF__COUNT];
+	struct det_chain chains[DET_NTF]; /* [0] unused (no transform) */
+	size_t nchains;                   /* including [0] */
+	struct det_dataset **ds;          /* datasets by name (detect_dataset.c) */
+	size_t nds;
 };
 
 /* A threshold tracking entry. */
@@ -170,6 +190,7 @@ struct det_tfbuf {
 	uint8_t *p;
 	size_t cap, len;
 	const uint8_t *src; /* the view it was made from */
+	size_t srclen;
 	uint64_t gen;
 };
 
@@ -183,6 +204,7 @@ struct det_occ {
 };
 
 enum {
+	DET_B64_MAX = 65535,    /* bytes base64_decode writes at most (Suricata's default) */
 	DET_OCC_OPS = 64,       /* content options per buffer with an occurrence list */
 	DET_OCC_MAX = 1u << 14, /* positions kept per list (64 KiB); past it, plain searches */
 };
@@ -212,7 +234,11 @@ struct ips_detect_thread {
 	size_t ncand;
 	uint64_t *cand_sum; /* bit w: cand_bits[w] may be non-zero */
 	size_t sum_words;
-	struct det_tfbuf tf[IPS_BUF__COUNT];
+	struct det_tfbuf tf[IPS_BUF__COUNT][DET_NTF]; /* views through chain [tf], per run */
+	struct det_tfbuf tfscratch, tfuncached;
+	pcre2_match_data *md_tf; /* pcrexform */
+	uint8_t *b64;            /* base64_decode output */
+	size_t b64len;
 	uint64_t gen;
 	uint64_t *pstamp; /* per pattern of the payload group: the run that recorded it */
 	struct det_thr_entry *thr;
@@ -227,11 +253,27 @@ bool det_rule_match(struct ips_detect_thread *t, const struct det_rule *dr,
                     const struct ips_detect_input *in);
 /* Applies dr's flowbits set/unset/toggle to in->flowbits. */
 void det_rule_post(const struct det_rule *dr, const struct ips_detect_input *in);
-/* The view of buffer b, instance k, transformed when dotprefix; false when absent. */
+/*
+ * The view of buffer b, instance k, through the engine's transform chain tf
+ * (0: none; cached for the run); false when absent or out of memory.
+ */
 bool det_view(struct ips_detect_thread *t, const struct ips_detect_input *in, enum ips_buf b,
-              size_t k, bool dotprefix, const uint8_t **p, size_t *len);
+              size_t k, unsigned tf, const uint8_t **p, size_t *len);
+/* Applies the transforms o[0..n) to in[0..len) into out; false when out of memory. */
+bool det_transform(struct ips_detect_thread *t, const struct ips_opt *o, size_t n,
+                   const uint8_t *in, size_t len, struct det_tfbuf *out);
+/* Whether two transform chains are the same. */
+bool det_chain_eq(const struct ips_opt *a, size_t na, const struct ips_opt *b, size_t nb);
+/* RFC 4648 base64 as Suricata 7's base64_decode: bytes written to out (cap bytes). */
+size_t det_base64(const uint8_t *src, size_t len, uint8_t *out, size_t cap);
 /* The number of instances of buffer b in in. */
 size_t det_nviews(const struct ips_detect_input *in, enum ips_buf b);
+
+/* detect_dataset.c: the sets of the rules' dataset options; their match. */
+int det_datasets_build(struct ips_detect_engine *e);
+void det_datasets_free(struct ips_detect_engine *e);
+bool det_dataset_match(struct det_dataset *ds, const struct ips_dataset *d, const uint8_t *p,
+                       size_t n);
 
 /* detect_thr.c: whether a matching rule with a threshold may alert now. */
 bool det_thr_allow(struct ips_detect_thread *t, const struct det_rule *dr,

@@ -44,49 +44,6 @@ size_t det_nviews(const struct ips_detect_input *in, enum ips_buf b)
 	return in->bufs[b].v ? in->bufs[b].n : 0;
 }
 
-bool det_view(struct ips_detect_thread *t, const struct ips_detect_input *in, enum ips_buf b,
-              size_t k, bool dotprefix, const uint8_t **p, size_t *len)
-{
-	const uint8_t *s;
-	size_t n;
-	if (b == IPS_BUF_PAYLOAD) {
-		if (!in->payload || k > 0)
-			return false;
-		s = in->payload;
-		n = in->payload_len;
-	} else {
-		if (!in->bufs[b].v || k >= in->bufs[b].n || !in->bufs[b].v[k].p)
-			return false;
-		s = in->bufs[b].v[k].p;
-		n = in->bufs[b].v[k].len;
-	}
-	if (!dotprefix) {
-		*p = s;
-		*len = n;
-		return true;
-	}
-	/* dotprefix: the buffer with a '.' in front (Suricata's transform). */
-	struct det_tfbuf *tf = &t->tf[b];
-	if (tf->gen != t->gen || tf->src != s || tf->len != n + 1) {
-		if (tf->cap < n + 1) {
-			uint8_t *np = realloc(tf->p, n + 1);
-			if (!np)
-				return false; /* treated as absent: drop, not abort */
-			tf->p = np;
-			tf->cap = n + 1;
-		}
-		tf->p[0] = '.';
-		if (n)
-			memcpy(tf->p + 1, s, n);
-		tf->len = n + 1;
-		tf->src = s;
-		tf->gen = t->gen;
-	}
-	*p = tf->p;
-	*len = tf->len;
-	return true;
-}
-
 /* ---- pattern search ---- */
 
 static inline uint8_t lc(uint8_t c)
@@ -186,6 +143,8 @@ enum { FCACHE_OPS = DET_OCC_OPS };
 struct insp {
 	struct ips_detect_thread *t;
 	const struct det_bufl *bl;
+	const struct det_bufl *b64; /* the rule's base64_data options, or NULL */
+	bool nocache;               /* no occurrence lists (a nested base64_data view) */
 	const uint8_t *b;
 	size_t len;
 	uint64_t vars[IPS_RULE_MAX_VARS];
@@ -258,7 +217,7 @@ static const uint8_t *find_to_end(struct insp *s, size_t i, int64_t lo, const st
                                   bool nocase)
 {
 	int64_t len = (int64_t)s->len, clen = (int64_t)c->len, maxs = len - clen;
-	if (i >= FCACHE_OPS || len > (int64_t)UINT32_MAX)
+	if (i >= FCACHE_OPS || len > (int64_t)UINT32_MAX || s->nocache)
 		return find(s->b + lo, s->len - (size_t)lo, c->pat, c->len, nocase);
 	if (lo > maxs)
 		return NULL;
@@ -562,6 +521,52 @@ static bool buf_eq(const struct ips_buf_eq *q, const uint8_t *b, size_t len)
 	return true;
 }
 
+/*
+ * base64_decode: decodes from the cursor (relative) or the buffer start,
+ * plus offset, at most `bytes` bytes; the base64_data options then inspect
+ * the result from its start. As in Suricata the base64_data list is
+ * terminal: when it matches the buffer matches, whatever follows; without
+ * base64_data, or with nothing decoded, the option fails.
+ */
+static int do_base64(struct insp *s, size_t i, size_t cur)
+{
+	const struct ips_base64_decode *d = s->bl->ops[i].o->data;
+	struct ips_detect_thread *t = s->t;
+	size_t from = d->relative ? cur : 0, n;
+	if (from > s->len || d->offset >= s->len - from || !s->b64)
+		return NOMATCH;
+	from += d->offset;
+	n = s->len - from < d->bytes ? s->len - from : d->bytes;
+	if (!t->b64 && !(t->b64 = malloc(DET_B64_MAX)))
+		return NOMATCH;
+	t->b64len = det_base64(s->b + from, n, t->b64, DET_B64_MAX);
+	if (!t->b64len)
+		return NOMATCH;
+	struct insp sub = {.t = t, .bl = s->b64, .b = t->b64, .len = t->b64len, .nocache = true};
+	memcpy(sub.vars, s->vars, sizeof(sub.vars));
+	int r = inspect(&sub, 0, 0);
+	return r == MATCH ? MATCH : r == ABORT ? ABORT : NOMATCH;
+}
+
+/* A complete file's digest (the buffer) in the list, or not in it when negated. */
+static bool filehash_ok(const struct ips_filehash *h, const uint8_t *d, size_t len)
+{
+	bool in = false;
+	if (len != h->len)
+		return false;
+	for (size_t lo = 0, hi = h->n; lo < hi && !in;) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = memcmp(d, h->v + mid * h->len, h->len);
+		if (c == 0)
+			in = true;
+		else if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return in != h->negated;
+}
+
 static int inspect(struct insp *s, size_t i, size_t cur)
 {
 	for (; i < s->bl->n; i++) {
@@ -575,6 +580,8 @@ static int inspect(struct insp *s, size_t i, size_t cur)
 		case IPS_KW_BYTE_JUMP:
 		case IPS_KW_BYTE_EXTRACT:
 			return do_byte(s, i, cur);
+		case IPS_KW_BASE64_DECODE:
+			return do_base64(s, i, cur);
 		case IPS_KW_ISDATAAT: {
 			const struct ips_isdataat *d = o->data;
 			uint64_t n = d->value_var >= 0 ? s->vars[d->value_var] : d->value;
@@ -591,25 +598,42 @@ static int inspect(struct insp *s, size_t i, size_t cur)
 			if (!buf_eq(o->data, s->b, s->len))
 				return NOMATCH;
 			break;
-		default: /* dotprefix: applied to the view */
+		case IPS_KW_FILEHASH:
+			if (!filehash_ok(o->data, s->b, s->len))
+				return NOMATCH;
+			break;
+		case IPS_KW_DATASET: /* the whole buffer, whatever the cursor */
+			if (!det_dataset_match(s->bl->ops[i].ds, o->data, s->b, s->len))
+				return NOMATCH;
+			break;
+		default:
 			break;
 		}
 	}
 	return MATCH;
 }
 
-static bool match_buffer(struct ips_detect_thread *t, const struct det_bufl *bl,
-                         const struct ips_detect_input *in)
+static bool match_buffer(struct ips_detect_thread *t, const struct det_rule *dr,
+                         const struct det_bufl *bl, const struct ips_detect_input *in)
 {
 	size_t nv = det_nviews(in, bl->buf);
 	for (size_t k = 0; k < nv; k++) {
 		struct insp s;
 		s.t = t;
 		s.bl = bl;
+		s.b64 = dr->b64;
+		s.nocache = false;
 		s.fvalid = 0;
 		memset(s.vars, 0, sizeof(s.vars));
-		if (!det_view(t, in, bl->buf, k, bl->dotprefix, &s.b, &s.len))
+		if (bl->tf == DET_TF_UNCACHED) {
+			if (!det_view(t, in, bl->buf, k, 0, &s.b, &s.len) ||
+			    !det_transform(t, bl->tfo, bl->ntf, s.b, s.len, &t->tfuncached))
+				continue;
+			s.b = t->tfuncached.p;
+			s.len = t->tfuncached.len;
+		} else if (!det_view(t, in, bl->buf, k, bl->tf, &s.b, &s.len)) {
 			continue;
+		}
 		t->budget = t->e->conf.backtrack_limit;
 		if (inspect(&s, 0, 0) == MATCH)
 			return true;
@@ -932,6 +956,16 @@ static bool pkt_match(const struct det_op *op, const struct ips_detect_input *in
 		return in->has_dns_opcode && ips_num_match(o->data, in->dns_opcode);
 	case IPS_KW_ICMPV6_MTU:
 		return in->has_mtu && ips_num_match(o->data, in->mtu);
+	case IPS_KW_FILESIZE: {
+		/* A closed file's size; before, only a lower bound already passed. */
+		const struct ips_num *n = o->data;
+		if (!in->file_present)
+			return false;
+		if (in->file_complete)
+			return ips_num_match(n, in->file_size);
+		return (n->op == IPS_CMP_GT || n->op == IPS_CMP_GE) &&
+		       ips_num_match(n, in->file_size);
+	}
 	case IPS_KW_URILEN: {
 		const struct ips_urilen *u = o->data;
 		enum ips_buf b = u->raw ? IPS_BUF_HTTP_RAW_URI : IPS_BUF_HTTP_URI;
@@ -953,7 +987,7 @@ bool det_rule_match(struct ips_detect_thread *t, const struct det_rule *dr,
 		if (!pkt_match(&dr->pkt[i], in))
 			return false;
 	for (size_t i = 0; i < dr->nbl; i++)
-		if (!match_buffer(t, &dr->bl[i], in))
+		if (!match_buffer(t, dr, &dr->bl[i], in))
 			return false;
 	return true;
 }

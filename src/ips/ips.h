@@ -86,8 +86,10 @@ struct ips_pipeline_cfg {
 	void (*on_flow)(void *arg, const struct ips_flow_rec *f, enum ips_flow_end why,
 	                const char *app_proto);
 	void *arg;
-	bool midstream;               /* stream.midstream (default false, as Suricata) */
-	struct ips_esp_hook esp_hook; /* ESP decryption (ips/esp_keys.h); decrypt NULL: none */
+	bool midstream;                  /* stream.midstream (default false, as Suricata) */
+	bool async_oneside;              /* stream.async-oneside (default false) */
+	unsigned http_decompress_layers; /* 0: app_cfg_default()'s */
+	struct ips_esp_hook esp_hook;    /* ESP decryption (ips/esp_keys.h); decrypt NULL: none */
 };
 
 struct ips_pipeline;

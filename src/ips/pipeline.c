@@ -55,7 +55,8 @@ enum rule_kind {
 struct txa {
 	uint64_t tx;
 	uint32_t sid, gid;
-	int d; /* the direction that alerted: a rule alerts once per tx and direction */
+	int d;         /* the direction that alerted: a rule alerts once per tx and direction */
+	uint32_t file; /* 0, or 1 + the file index for rules that inspect files */
 };
 
 /* The append-only buffers of a transaction whose prefilter progress is carried. */
@@ -95,6 +96,10 @@ struct pl_pkt {
 	size_t nsids;
 	bool drop, pass;
 	uint32_t stream_events; /* raised by this packet (stream-event) */
+	/* The packet's payload, for the payload options of app rules (borrowed). */
+	const uint8_t *payload;
+	size_t payload_len;
+	bool to_server;
 };
 
 struct ips_pipeline {
@@ -135,6 +140,7 @@ static enum rule_kind rule_kind(const struct ips_rule *r)
 		case IPS_KW_APP:
 		case IPS_KW_APP_EVENT:
 		case IPS_KW_DNS_OPCODE:
+		case IPS_KW_FILESIZE:
 			return RK_APP;
 		case IPS_KW_CONTENT:
 		case IPS_KW_PCRE:
@@ -143,11 +149,14 @@ static enum rule_kind rule_kind(const struct ips_rule *r)
 		case IPS_KW_BYTE_JUMP:
 		case IPS_KW_BYTE_EXTRACT:
 		case IPS_KW_BSIZE:
-		case IPS_KW_DOTPREFIX:
+		case IPS_KW_TRANSFORM:
+		case IPS_KW_BASE64_DECODE:
+		case IPS_KW_FILEHASH:
+		case IPS_KW_DATASET:
 		case IPS_KW_BUF_EQ:
 			if (ips_buf_is_pkt(o->buf))
 				break; /* packet header buffers: inspected with the packet */
-			if (o->buf != IPS_BUF_PAYLOAD)
+			if (o->buf != IPS_BUF_PAYLOAD && o->buf != IPS_BUF_BASE64_DATA)
 				return RK_APP;
 			k = RK_PAYLOAD;
 			break;
@@ -586,16 +595,17 @@ static void skip_stream(struct pl_flow *pf, int d)
 	pf->pend[d] = 0;
 }
 
-static bool txa_has(const struct pl_flow *pf, uint64_t tx, int d, const struct ips_rule *r)
+static bool txa_has(const struct pl_flow *pf, uint64_t tx, int d, const struct ips_rule *r,
+                    uint32_t file)
 {
 	for (size_t i = 0; i < pf->ntxa; i++)
 		if (pf->txa[i].tx == tx && pf->txa[i].sid == r->sid && pf->txa[i].gid == r->gid &&
-		    pf->txa[i].d == d)
+		    pf->txa[i].d == d && pf->txa[i].file == file)
 			return true;
 	return false;
 }
 
-static void txa_add(struct pl_flow *pf, uint64_t tx, int d, const struct ips_rule *r)
+static void txa_add(struct pl_flow *pf, uint64_t tx, int d, const struct ips_rule *r, uint32_t file)
 {
 	if (pf->ntxa == pf->captxa) {
 		size_t nc = pf->captxa ? pf->captxa * 2 : 8;
@@ -605,7 +615,19 @@ static void txa_add(struct pl_flow *pf, uint64_t tx, int d, const struct ips_rul
 		pf->txa = nv;
 		pf->captxa = nc;
 	}
-	pf->txa[pf->ntxa++] = (struct txa){tx, r->sid, r->gid, d};
+	pf->txa[pf->ntxa++] = (struct txa){tx, r->sid, r->gid, d, file};
+}
+
+/* Whether a rule inspects a file (its name, magic, digests or size): it alerts per file. */
+static bool rule_on_file(const struct ips_rule *r)
+{
+	for (size_t i = 0; i < r->nopts; i++) {
+		const struct ips_opt *o = &r->opts[i];
+		if (o->kw == IPS_KW_FILESIZE ||
+		    (o->buf >= IPS_BUF_FILE_NAME && o->buf <= IPS_BUF_FILE_SHA256))
+			return true;
+	}
+	return false;
 }
 
 static void fill_bufs(struct ips_pipeline *pl, struct ips_detect_input *in, const struct app_tx *tx,
@@ -622,6 +644,21 @@ static void fill_bufs(struct ips_pipeline *pl, struct ips_detect_input *in, cons
 		}
 		in->bufs[b].v = k ? pl->views[b] : NULL;
 		in->bufs[b].n = k;
+	}
+}
+
+/* Points in's file.* buffers at file k of tx only. */
+static void file_bufs(struct ips_pipeline *pl, struct ips_detect_input *in, const struct app_tx *tx,
+                      enum app_dir dir, size_t k)
+{
+	for (int b = IPS_BUF_FILE_NAME; b <= IPS_BUF_FILE_SHA256; b++) {
+		const uint8_t *p;
+		size_t len;
+		bool have = app_tx_file_buf(tx, dir, k, (enum ips_buf)b, &p, &len) == 0;
+		if (have)
+			pl->views[b][0] = (struct ips_bufv){p ? p : (const uint8_t *)"", len};
+		in->bufs[b].v = have ? pl->views[b] : NULL;
+		in->bufs[b].n = have ? 1 : 0;
 	}
 }
 
@@ -644,17 +681,45 @@ static void inspect_txs_dir(struct ips_pipeline *pl, struct ips_flow_rec *f, int
 			in.has_dns_opcode = true;
 			in.dns_opcode = (uint8_t)op;
 		}
+		/*
+		 * A rule with payload and app options (Suricata allows the mix)
+		 * sees the payload of the packet that brought this direction's
+		 * data, as Suricata's inspection of the packet and its
+		 * transactions in one pass does.
+		 */
+		if (pl->cur && pl->cur->payload && pl->cur->to_server == (d == IPS_DIR_TO_SERVER)) {
+			in.payload = pl->cur->payload;
+			in.payload_len = pl->cur->payload_len;
+			in.dsize = in.payload_len;
+		}
 		uint64_t id = app_tx_id(tx);
 		carry_attach(pf, &in, id, d);
-		size_t n = run(pl, &in, 2);
-		for (size_t i = 0; i < n; i++) {
-			const struct ips_match *m = &pl->m[i];
-			if (m->action != IPS_ACT_PASS && rule_kind(m->rule) != RK_APP)
-				continue;
-			if (txa_has(pf, id, d, m->rule))
-				continue;
-			txa_add(pf, id, d, m->rule);
-			emit(pl, m, &in, f, tx, "tx");
+		/*
+		 * Suricata inspects file rules once per file (a multipart upload
+		 * carries several) and alerts per file: with more than one file,
+		 * one run per file with that file's buffers.
+		 */
+		size_t nf = app_tx_nfiles(tx, (enum app_dir)d);
+		for (size_t k = 0; k < (nf > 1 ? nf : 1); k++) {
+			const struct app_file_info *fi =
+			        nf > 1 ? app_tx_file_at(tx, (enum app_dir)d, k)
+			               : app_tx_file(tx, (enum app_dir)d);
+			if (nf > 1)
+				file_bufs(pl, &in, tx, (enum app_dir)d, k);
+			in.file_present = fi != NULL;
+			in.file_complete = fi && fi->complete;
+			in.file_size = fi ? fi->size : 0;
+			size_t n = run(pl, &in, 2);
+			for (size_t i = 0; i < n; i++) {
+				const struct ips_match *m = &pl->m[i];
+				if (m->action != IPS_ACT_PASS && rule_kind(m->rule) != RK_APP)
+					continue;
+				uint32_t fk = rule_on_file(m->rule) ? (uint32_t)k + 1 : 0;
+				if (txa_has(pf, id, d, m->rule, fk))
+					continue;
+				txa_add(pf, id, d, m->rule, fk);
+				emit(pl, m, &in, f, tx, "tx");
+			}
 		}
 	}
 }
@@ -770,6 +835,7 @@ int ips_pipeline_new(struct ips_pipeline **out, const struct ips_pipeline_cfg *c
 	struct ips_pipeline *pl = calloc(1, sizeof(*pl));
 	struct ips_flow_cfg fc;
 	struct ips_stream_cfg scfg;
+	struct app_cfg acfg;
 	int r = BW_ERR_NOMEM;
 
 	*out = NULL;
@@ -783,12 +849,22 @@ int ips_pipeline_new(struct ips_pipeline **out, const struct ips_pipeline_cfg *c
 	fc.arg = pl;
 	ips_stream_cfg_default(&scfg);
 	scfg.midstream = cfg->midstream;
+	scfg.async_oneside = cfg->async_oneside;
 	pl->df = ips_defrag_new(NULL);
 	pl->ft = ips_flow_table_new(&fc);
 	pl->sc = ips_stream_ctx_new(&scfg);
 	if (!pl->df || !pl->ft || !pl->sc)
 		goto out;
-	if ((r = app_ctx_new(&pl->actx, NULL)) != 0)
+	app_cfg_default(&acfg);
+	if (cfg->http_decompress_layers)
+		acfg.http_decompress_layers = cfg->http_decompress_layers;
+	/* Files compute only what the rules ask for (digests cost). */
+	unsigned need = ips_detect_file_needs(cfg->engine);
+	acfg.file_needs = (need & IPS_DETECT_FILE_MD5 ? APP_FILE_NEED_MD5 : 0) |
+	                  (need & IPS_DETECT_FILE_SHA1 ? APP_FILE_NEED_SHA1 : 0) |
+	                  (need & IPS_DETECT_FILE_SHA256 ? APP_FILE_NEED_SHA256 : 0) |
+	                  (need & IPS_DETECT_FILE_MAGIC ? APP_FILE_NEED_MAGIC : 0);
+	if ((r = app_ctx_new(&pl->actx, &acfg)) != 0)
 		goto out;
 	r = BW_ERR_NOMEM;
 	if ((pl->ex = ips_expect_new(EXPECT_MAX, EXPECT_TTL_NS)) == NULL)
@@ -879,6 +955,9 @@ int ips_pipeline_packet(struct ips_pipeline *pl, const uint8_t *data, size_t len
 		pl->st.drops[IPS_DROP_FLOW]++;
 		goto out;
 	}
+	pk.payload = p.payload;
+	pk.payload_len = p.payload ? p.payload_len : 0;
+	pk.to_server = to_server;
 	if (f && p.l4proto == 6)
 		ips_stream_packet(pl->sc, f, &p, to_server, ts_ns, &pl->cb, pl, &pk.stream_events);
 	else if (f && p.l4proto == 17)

@@ -169,6 +169,17 @@ enum ips_buf {
 	IPS_BUF_TCP_HDR,    /* the TCP header with options */
 	IPS_BUF_UDP_HDR,    /* the 8-byte UDP header */
 	IPS_BUF_ICMPV6_HDR, /* the first 8 bytes of the ICMPv6 message */
+	/* Files of any app protocol (struct app_file in app_int.h). */
+	IPS_BUF_FILE_NAME,  /* file.name: the name the transfer gives */
+	IPS_BUF_FILE_MAGIC, /* file.magic: libmagic's description of its first bytes */
+	IPS_BUF_FILE_MD5,   /* the raw digests of a complete file (filemd5, ...) */
+	IPS_BUF_FILE_SHA1,
+	IPS_BUF_FILE_SHA256,
+	/*
+	 * Not an app buffer: what base64_decode decoded, inspected by the
+	 * options after base64_data when the base64_decode option is reached.
+	 */
+	IPS_BUF_BASE64_DATA,
 	IPS_BUF__COUNT,
 };
 
@@ -224,7 +235,12 @@ enum ips_kw {
 	IPS_KW_DETECTION_FILTER, /* struct ips_threshold */
 	IPS_KW_BSIZE,            /* struct ips_num, on the current sticky buffer */
 	IPS_KW_URILEN,           /* struct ips_urilen */
-	IPS_KW_DOTPREFIX,        /* transform of the current sticky buffer, no data */
+	IPS_KW_TRANSFORM,        /* struct ips_transform, of the current sticky buffer */
+	IPS_KW_BASE64_DECODE,    /* struct ips_base64_decode */
+	IPS_KW_FILEHASH,         /* struct ips_filehash, in file.md5/sha1/sha256 */
+	IPS_KW_FILESIZE,         /* struct ips_num, of the transaction's file */
+	IPS_KW_FILESTORE,        /* accepted; files are not stored (no data) */
+	IPS_KW_DATASET,          /* struct ips_dataset, on the current sticky buffer */
 	IPS_KW_DECODE_EVENT,     /* struct ips_event_ref: decoder/defrag event */
 	IPS_KW_STREAM_EVENT,     /* struct ips_event_ref: TCP stream event */
 	IPS_KW_APP_EVENT,        /* struct ips_event_ref: app-layer event */
@@ -555,11 +571,86 @@ struct ips_csum {
 	bool valid; /* "valid" (true) or "invalid" */
 };
 
-/* One option in rule order; data is NULL for keywords without data. */
+/*
+ * Transforms of a sticky buffer (Suricata's), applied in rule order to the
+ * buffer before the options that follow them inspect it.
+ */
+enum ips_tf_type {
+	IPS_TF_DOTPREFIX,    /* '.' in front (a non-empty buffer) */
+	IPS_TF_STRIP_WS,     /* strip_whitespace: every isspace() byte removed */
+	IPS_TF_COMPRESS_WS,  /* compress_whitespace: a run of isspace() kept as its first */
+	IPS_TF_TO_LOWER,     /* to_lowercase */
+	IPS_TF_TO_UPPER,     /* to_uppercase */
+	IPS_TF_MD5,          /* to_md5: the 16-byte digest */
+	IPS_TF_SHA1,         /* to_sha1: 20 bytes */
+	IPS_TF_SHA256,       /* to_sha256: 32 bytes */
+	IPS_TF_HEADER_LOWER, /* header_lowercase: names of "Name: value" lines lowercased */
+	IPS_TF_STRIP_PSEUDO, /* strip_pseudo_headers: lines starting with ':' removed */
+	IPS_TF_URL_DECODE,   /* url_decode: %HH and '+' */
+	IPS_TF_XOR,          /* xor:"hexkey" */
+	IPS_TF_PCREXFORM,    /* pcrexform:"re": the first capture group, when it matches */
+};
+
+struct ips_transform {
+	enum ips_tf_type type;
+	uint8_t *key; /* xor */
+	size_t keylen;
+	char *re;   /* pcrexform: the pattern */
+	void *code; /* pcrexform: pcre2_code_8 * with exactly one capture group */
+};
+
+/* filemd5/filesha1/filesha256:[!]FILE: the digests listed in FILE, sorted. */
+struct ips_filehash {
+	uint8_t *v; /* n digests of len bytes, ascending */
+	size_t n;
+	size_t len; /* 16, 20 or 32 */
+	bool negated;
+};
+
+/*
+ * dataset:CMD,NAME[, type T][, load FILE][, state FILE][, save FILE]
+ * [, memcap N][, hashsize N]: membership of the whole buffer in the named
+ * set, which every rule naming it shares (the engine owns the sets).
+ */
+enum ips_dataset_cmd {
+	IPS_DS_SET,      /* add; matches when the value was not there yet */
+	IPS_DS_ISSET,    /* matches when present */
+	IPS_DS_ISNOTSET, /* matches when absent */
+};
+
+enum ips_dataset_type {
+	IPS_DST_STRING, /* any bytes; load files hold them base64-encoded, one a line */
+	IPS_DST_MD5,    /* 16 bytes; load files hold hex */
+	IPS_DST_SHA256, /* 32 bytes; hex */
+};
+
+struct ips_dataset {
+	enum ips_dataset_cmd cmd;
+	enum ips_dataset_type type;
+	char *name;
+	char *load;      /* full path of the file to load (load or state), or NULL */
+	uint64_t memcap; /* 0: the default, 16 MiB */
+};
+
+/* base64_decode[:bytes N][,offset N][,relative] (RFC 4648 decoding). */
+struct ips_base64_decode {
+	uint32_t bytes; /* at most this many encoded bytes; 65535 when not given */
+	uint32_t offset;
+	bool relative;
+};
+
+/*
+ * One option in rule order; data is NULL for keywords without data. An
+ * option in a sticky buffer inspects it through the transforms
+ * opts[tf_first .. tf_first + tf_n) (IPS_KW_TRANSFORM options); two
+ * options of one buffer with different transforms inspect two different
+ * views of it, as in Suricata.
+ */
 struct ips_opt {
 	enum ips_kw kw;
 	enum ips_buf buf;
 	void *data;
+	uint16_t tf_first, tf_n;
 };
 
 struct ips_reference {
@@ -705,6 +796,13 @@ void ips_ruleset_free(struct ips_ruleset *rs);
  */
 int ips_rule_parse(const char *text, const struct ips_vars *vars, struct ips_rule **out,
                    char *reason, size_t reason_len, char *key, size_t key_len);
+/*
+ * The same for a rule of a file in directory dir (NULL: the current one),
+ * against which files the rule names (filemd5 lists) are resolved.
+ */
+int ips_rule_parse_in(const char *text, const struct ips_vars *vars, const char *dir,
+                      struct ips_rule **out, char *reason, size_t reason_len, char *key,
+                      size_t key_len);
 void ips_rule_free(struct ips_rule *r);
 
 /*

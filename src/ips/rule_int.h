@@ -21,14 +21,17 @@
 struct ips_parse_ctx {
 	struct ips_rule *r;
 	const struct ips_vars *vars;
-	enum ips_buf buf;             /* the sticky buffer in force for following options */
-	bool sticky;                  /* a sticky buffer was named */
-	struct ips_opt *last_content; /* the previous content option (stable during parse) */
-	int next_buf;                 /* >= 0: buffer for the option being parsed (pcre /U) */
-	unsigned fast_patterns;       /* fast_pattern seen so far */
+	enum ips_buf buf;                  /* the sticky buffer in force for following options */
+	bool sticky;                       /* a sticky buffer was named */
+	struct ips_opt *last_content;      /* the previous content option (stable during parse) */
+	int next_buf;                      /* >= 0: buffer for the option being parsed (pcre /U) */
+	uint16_t next_tf_first, next_tf_n; /* with next_buf: its transforms (base64_decode) */
+	unsigned fast_patterns;            /* fast_pattern seen so far */
+	uint16_t tf_first, tf_n; /* transforms of the sticky buffer: opts[tf_first..+tf_n) */
 	char *reason;
 	size_t reason_len;
 	const char *kwname;
+	const char *dir; /* directory of the rules file, NULL: the current one */
 };
 
 enum ips_kw_flag {
@@ -84,6 +87,16 @@ extern const size_t ips_kw_event_count;
 int ips_need_app(struct ips_parse_ctx *ctx, enum ips_proto app, const char *why);
 /* Suricata's name of a rule protocol ("http", "mqtt", ...). */
 const char *ips_proto_name(enum ips_proto p);
+extern const struct ips_keyword ips_kw_transform_table[];
+extern const size_t ips_kw_transform_count;
+
+extern const struct ips_keyword ips_kw_file_table[];
+extern const size_t ips_kw_file_count;
+extern const struct ips_keyword ips_kw_dataset_table[];
+extern const size_t ips_kw_dataset_count;
+
+/* content's parser, for the keywords that are contents in disguise (filename, ...). */
+int ips_kw_content_parse(struct ips_parse_ctx *ctx, const char *val, void **data);
 
 /* The registry entry for name, or NULL. */
 const struct ips_keyword *ips_keyword_find(const char *name);

@@ -84,6 +84,12 @@ static const char *const buf_names[IPS_BUF__COUNT] = {
         [IPS_BUF_TCP_HDR] = "tcp.hdr",
         [IPS_BUF_UDP_HDR] = "udp.hdr",
         [IPS_BUF_ICMPV6_HDR] = "icmpv6.hdr",
+        [IPS_BUF_FILE_NAME] = "file.name",
+        [IPS_BUF_FILE_MAGIC] = "file.magic",
+        [IPS_BUF_FILE_MD5] = "file.md5",
+        [IPS_BUF_FILE_SHA1] = "file.sha1",
+        [IPS_BUF_FILE_SHA256] = "file.sha256",
+        [IPS_BUF_BASE64_DATA] = "base64_data",
 };
 
 const char *ips_buf_name(enum ips_buf b)
@@ -259,6 +265,8 @@ const struct ips_keyword ips_kw_buffer_table[] = {
         S("tcp.hdr", IPS_BUF_TCP_HDR),
         S("udp.hdr", IPS_BUF_UDP_HDR),
         S("icmpv6.hdr", IPS_BUF_ICMPV6_HDR),
+        S("file.name", IPS_BUF_FILE_NAME),
+        S("file.magic", IPS_BUF_FILE_MAGIC),
         /* Snort 2 / Suricata legacy content modifiers. */
         M("http_uri", IPS_BUF_HTTP_URI),
         M("http_raw_uri", IPS_BUF_HTTP_RAW_URI),

@@ -2,7 +2,7 @@
 /*
  * Payload keywords: content and its modifiers (nocase, rawbytes, offset,
  * depth, distance, within, fast_pattern, startswith, endswith), pcre,
- * isdataat, dsize, bsize, urilen and the dotprefix transform.
+ * isdataat, dsize, bsize and urilen (transforms are in rule_kw_transform.c).
  *
  * Modifier arithmetic follows what Suricata refuses at load time: every
  * modifier needs a preceding content; each may be given once; absolute
@@ -62,6 +62,24 @@ static int kw_content(struct ips_parse_ctx *ctx, const char *val, void **data)
 	c->offset_var = c->depth_var = c->distance_var = c->within_var = IPS_NOVAR;
 	*data = c;
 	return 0;
+}
+
+int ips_kw_content_parse(struct ips_parse_ctx *ctx, const char *val, void **data)
+{
+	return kw_content(ctx, val, data);
+}
+
+/*
+ * uricontent: Snort 2's content in the normalised URI, the same as
+ * "content:...; http_uri;" (the sticky buffer in force is left alone).
+ */
+static int kw_uricontent(struct ips_parse_ctx *ctx, const char *val, void **data)
+{
+	int e = kw_content(ctx, val, data);
+
+	if (e == 0)
+		ctx->next_buf = IPS_BUF_HTTP_URI;
+	return e;
 }
 
 static void content_dump(const void *p, FILE *f)
@@ -473,7 +491,7 @@ static void pcre_dump(const void *p, FILE *f)
 		fputs(" rawbytes", f);
 }
 
-/* ---- isdataat, dsize, bsize, urilen, dotprefix ---- */
+/* ---- isdataat, dsize, bsize, urilen ---- */
 
 static int kw_isdataat(struct ips_parse_ctx *ctx, const char *val, void **data)
 {
@@ -601,6 +619,7 @@ static void urilen_dump(const void *p, FILE *f)
 #define CM IPS_KWF_CMOD
 const struct ips_keyword ips_kw_content_table[] = {
         {"content", IPS_KW_CONTENT, V | IPS_KWF_INBUF, 0, kw_content, content_free, content_dump},
+        {"uricontent", IPS_KW_CONTENT, V, 0, kw_uricontent, content_free, content_dump},
         {"nocase", IPS_KW_NOCASE, NV | CM, 0, kw_nocase, NULL, NULL},
         {"rawbytes", IPS_KW_RAWBYTES, NV | CM, 0, kw_rawbytes, NULL, NULL},
         {"offset", IPS_KW_OFFSET, V | CM, 0, kw_offset, NULL, NULL},
@@ -616,7 +635,5 @@ const struct ips_keyword ips_kw_content_table[] = {
         {"dsize", IPS_KW_DSIZE, V, 0, kw_dsize, free, num_dump},
         {"bsize", IPS_KW_BSIZE, V | IPS_KWF_INBUF, 0, kw_bsize, free, num_dump},
         {"urilen", IPS_KW_URILEN, V, 0, kw_urilen, free, urilen_dump},
-        {"dotprefix", IPS_KW_DOTPREFIX, NV | IPS_KWF_TRANSFORM | IPS_KWF_INBUF, 0, NULL, NULL,
-         NULL},
 };
 const size_t ips_kw_content_count = sizeof(ips_kw_content_table) / sizeof(ips_kw_content_table[0]);

@@ -55,6 +55,9 @@ static void kw_init(void)
 	        {ips_kw_buffer_table, &ips_kw_buffer_count},
 	        {ips_kw_app_table, &ips_kw_app_count},
 	        {ips_kw_event_table, &ips_kw_event_count},
+	        {ips_kw_transform_table, &ips_kw_transform_count},
+	        {ips_kw_file_table, &ips_kw_file_count},
+	        {ips_kw_dataset_table, &ips_kw_dataset_count},
 	};
 	size_t total = 0;
 	for (size_t i = 0; i < sizeof(mods) / sizeof(mods[0]); i++)
@@ -562,7 +565,9 @@ static int parse_header(struct ips_parse_ctx *ctx, const char *p, const char *en
 /* App layer a buffer belongs to. */
 static enum ips_proto buf_app(enum ips_buf b)
 {
-	if (b == IPS_BUF_PAYLOAD || ips_buf_is_pkt(b))
+	/* Packet headers, files and base64_data belong to no one protocol. */
+	if (b == IPS_BUF_PAYLOAD || ips_buf_is_pkt(b) || b == IPS_BUF_BASE64_DATA ||
+	    (b >= IPS_BUF_FILE_NAME && b <= IPS_BUF_FILE_SHA256))
 		return IPS_PROTO_IP;
 	if (b <= IPS_BUF_FILE_DATA)
 		return IPS_PROTO_HTTP;
@@ -631,6 +636,14 @@ int ips_need_app(struct ips_parse_ctx *ctx, enum ips_proto app, const char *why)
 	return need_app(ctx, app, why);
 }
 
+static bool has_base64_decode(const struct ips_rule *r)
+{
+	for (size_t i = 0; i < r->nopts; i++)
+		if (r->opts[i].kw == IPS_KW_BASE64_DECODE)
+			return true;
+	return false;
+}
+
 static int apply_option(struct ips_parse_ctx *ctx, const char *name, const char *val)
 {
 	struct ips_rule *r = ctx->r;
@@ -644,8 +657,12 @@ static int apply_option(struct ips_parse_ctx *ctx, const char *name, const char 
 	if ((kw->flags & IPS_KWF_VALUE) && (!val || !*val))
 		return ips_fail(ctx, BW_ERR_INVAL, "%s: needs a value", name);
 	if (kw->flags & IPS_KWF_STICKY) {
+		if (kw->buf == IPS_BUF_BASE64_DATA && !has_base64_decode(r))
+			return ips_fail(ctx, BW_ERR_INVAL, "%s: no preceding base64_decode", name);
 		ctx->buf = kw->buf;
 		ctx->sticky = kw->buf != IPS_BUF_PAYLOAD;
+		ctx->tf_first = (uint16_t)r->nopts;
+		ctx->tf_n = 0;
 		return need_app(ctx, rule_buf_app(r, kw->buf), name);
 	}
 	if (kw->flags & IPS_KWF_BUFMOD) {
@@ -659,10 +676,15 @@ static int apply_option(struct ips_parse_ctx *ctx, const char *name, const char 
 		c->buf = kw->buf;
 		return need_app(ctx, rule_buf_app(r, kw->buf), name);
 	}
-	if ((kw->flags & IPS_KWF_TRANSFORM) && !ctx->sticky)
+	if ((kw->flags & IPS_KWF_TRANSFORM) && (!ctx->sticky || ctx->buf == IPS_BUF_BASE64_DATA))
 		return ips_fail(ctx, BW_ERR_INVAL, "%s: transform without a sticky buffer", name);
+	/* Suricata: "transforms must directly follow stickybuffers". */
+	if ((kw->flags & IPS_KWF_TRANSFORM) && ctx->tf_first + ctx->tf_n != r->nopts)
+		return ips_fail(ctx, BW_ERR_INVAL, "%s: transform after an option of the buffer",
+		                name);
 	void *data = NULL;
 	ctx->next_buf = -1;
+	ctx->next_tf_n = 0;
 	if (kw->parse && (e = kw->parse(ctx, val, &data)) != 0)
 		return e;
 	if (kw->flags & (IPS_KWF_CMOD | IPS_KWF_RULE))
@@ -677,6 +699,16 @@ static int apply_option(struct ips_parse_ctx *ctx, const char *name, const char 
 	         : (kw->flags & IPS_KWF_INBUF) ? ctx->buf
 	                                       : IPS_BUF_PAYLOAD;
 	o->data = data;
+	o->tf_first = o->tf_n = 0;
+	if (kw->flags & IPS_KWF_TRANSFORM)
+		ctx->tf_n++;
+	else if (ctx->sticky && o->buf == ctx->buf) {
+		o->tf_first = ctx->tf_first;
+		o->tf_n = ctx->tf_n;
+	} else if (ctx->next_buf >= 0 && ctx->next_tf_n > 0) {
+		o->tf_first = ctx->next_tf_first;
+		o->tf_n = ctx->next_tf_n;
+	}
 	if (o->buf != IPS_BUF_PAYLOAD && (e = need_app(ctx, rule_buf_app(r, o->buf), name)) != 0)
 		return e;
 	if (kw->id == IPS_KW_CONTENT)
@@ -723,7 +755,10 @@ static int finish_rule(struct ips_parse_ctx *ctx, bool have_sid)
 		uint64_t max = num_max(o->data);
 		for (size_t j = 0; j < r->nopts; j++) {
 			const struct ips_content *c = r->opts[j].data;
+			/* The same view: the buffer through the same transforms. */
 			if (r->opts[j].kw == IPS_KW_CONTENT && r->opts[j].buf == o->buf &&
+			    r->opts[j].tf_n == o->tf_n &&
+			    (o->tf_n == 0 || r->opts[j].tf_first == o->tf_first) &&
 			    !(c->flags & IPS_CF_NEGATED) && c->len > max)
 				return ips_fail(
 				        ctx, BW_ERR_INVAL,
@@ -815,6 +850,13 @@ void ips_rule_free(struct ips_rule *r)
 int ips_rule_parse(const char *text, const struct ips_vars *vars, struct ips_rule **out,
                    char *reason, size_t reason_len, char *key, size_t key_len)
 {
+	return ips_rule_parse_in(text, vars, NULL, out, reason, reason_len, key, key_len);
+}
+
+int ips_rule_parse_in(const char *text, const struct ips_vars *vars, const char *dir,
+                      struct ips_rule **out, char *reason, size_t reason_len, char *key,
+                      size_t key_len)
+{
 	struct ips_vars *tmp = NULL;
 	struct ips_rule *r = NULL;
 	int e;
@@ -830,6 +872,7 @@ int ips_rule_parse(const char *text, const struct ips_vars *vars, struct ips_rul
 		vars = tmp;
 	}
 	ctx.vars = vars;
+	ctx.dir = dir;
 	size_t len = strlen(text);
 	const char *open = memchr(text, '(', len);
 	const char *close = text + len;
@@ -1020,6 +1063,7 @@ struct loader {
 	struct ips_load_stats *st;
 	struct sidtab sids;
 	const char *file;
+	char *dir; /* the file's directory */
 };
 
 static int load_one(struct loader *ld, const char *text, unsigned line)
@@ -1029,7 +1073,8 @@ static int load_one(struct loader *ld, const char *text, unsigned line)
 	size_t *slot;
 	bool found;
 	ld->st->rules++;
-	int e = ips_rule_parse(text, ld->vars, &r, reason, sizeof(reason), key, sizeof(key));
+	int e = ips_rule_parse_in(text, ld->vars, ld->dir, &r, reason, sizeof(reason), key,
+	                          sizeof(key));
 	if (e == BW_ERR_NOMEM)
 		return e;
 	if (e) {
@@ -1185,6 +1230,12 @@ int ips_ruleset_load_file(struct ips_ruleset *rs, const char *path, const struct
 	}
 	gzbuffer(gz, 1 << 17);
 	struct loader ld = {.rs = rs, .vars = vars, .st = st, .file = file};
+	const char *slash = strrchr(path, '/');
+	if (slash && !(ld.dir = strndup(path, (size_t)(slash - path) + (slash == path)))) {
+		gzclose(gz);
+		ips_vars_free(tmp);
+		return BW_ERR_NOMEM;
+	}
 	e = load_stream(&ld, gz);
 	int zerr;
 	const char *zmsg = gzerror(gz, &zerr);
@@ -1195,6 +1246,7 @@ int ips_ruleset_load_file(struct ips_ruleset *rs, const char *path, const struct
 	gzclose(gz);
 	free(ld.sids.key);
 	free(ld.sids.idx);
+	free(ld.dir);
 	ips_vars_free(tmp);
 	return e;
 }
@@ -1323,7 +1375,11 @@ void ips_rule_dump(const struct ips_rule *r, FILE *f)
 	for (size_t i = 0; i < r->nopts; i++) {
 		const struct ips_opt *o = &r->opts[i];
 		const struct ips_keyword *k = kw_by_id[o->kw];
-		fprintf(f, "  [%zu] %s %s", i, ips_buf_name(o->buf), ips_kw_name(o->kw));
+		/* Transforms share one id: their dump names the transform. */
+		fprintf(f, "  [%zu] %s %s", i, ips_buf_name(o->buf),
+		        o->kw == IPS_KW_TRANSFORM ? "transform" : ips_kw_name(o->kw));
+		if (o->tf_n)
+			fprintf(f, " (through [%u..%u])", o->tf_first, o->tf_first + o->tf_n - 1);
 		if (k && k->dump && o->data) {
 			fputc(' ', f);
 			k->dump(o->data, f);

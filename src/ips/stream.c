@@ -507,7 +507,7 @@ static struct ips_tcp_ssn *ssn_create(struct run *r, unsigned dir, const struct 
 
 	if (t->flags & F_RST)
 		return NULL;
-	if (!(syn && !ack) && !r->ctx->cfg.midstream)
+	if (!(syn && !ack) && !r->ctx->cfg.midstream && !(syn && ack && r->ctx->cfg.async_oneside))
 		return NULL;
 	if (!mem_take(r->ctx, sizeof(*s)))
 		return NULL;
@@ -622,6 +622,11 @@ static bool handshake(struct run *r, unsigned dir, const struct ips_tcp *t)
 	}
 	if (!from_cli && syn)
 		return false; /* SYN/ACK retransmission */
+	/* One-sided: the server's side goes on without the client's ACK. */
+	if (!from_cli && !rst && s->ctx->cfg.async_oneside) {
+		set_state(r, IPS_TCP_ESTABLISHED);
+		return true;
+	}
 	if (from_cli && ack && !rst) {
 		if (SEQ_LT(t->ack, sv->isn + 1) || SEQ_GT(t->ack, sv->max_end)) {
 			raise_ev(r, IPS_SEV_3WHS_ACK_WRONG);
@@ -661,7 +666,9 @@ int ips_stream_packet(struct ips_stream_ctx *ctx, struct ips_flow_rec *f,
 	if (p->l4proto != 6 || p->l4 == NULL)
 		return 0;
 	if (r.s == NULL) {
-		bool wanted = (t->flags & (F_SYN | F_ACK | F_RST)) == F_SYN || ctx->cfg.midstream;
+		bool wanted = (t->flags & (F_SYN | F_ACK | F_RST)) == F_SYN || ctx->cfg.midstream ||
+		              (ctx->cfg.async_oneside &&
+		               (t->flags & (F_SYN | F_ACK | F_RST)) == (F_SYN | F_ACK));
 
 		if (ssn_create(&r, dir, t) == NULL) {
 			if (wanted && !(t->flags & F_RST)) {

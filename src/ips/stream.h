@@ -130,6 +130,12 @@ struct ips_stream_cfg {
 	size_t queue_cap; /* queued bytes (with per-segment overhead) per direction */
 	uint64_t depth;   /* reassembly depth per direction in bytes; 0 = unlimited */
 	bool midstream;   /* pick up sessions without a SYN */
+	/*
+	 * stream.async-oneside: a session may show one direction only (the
+	 * other takes another path): picked up at the SYN/ACK and established
+	 * by the server's first packet after it, without the client's ACK.
+	 */
+	bool async_oneside;
 };
 
 struct ips_stream_stats {

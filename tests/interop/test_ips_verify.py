@@ -47,6 +47,23 @@ def rule_sids(path):
     return out
 
 
+def case_args(case_dir):
+    """The `--set KEY=VALUE` settings the case's test.yaml (args:) gives Suricata,
+    passed on to bulwark, which applies those it has and ignores the others."""
+    out = []
+    try:
+        with open(os.path.join(case_dir, "test.yaml"), errors="replace") as f:
+            text = f.read()
+    except OSError:
+        return out
+    m = re.search(r"^args:\s*\n((?:[ \t]*(?:-.*)?\n?)+)", text, re.M)
+    if not m:
+        return out
+    for setting in re.findall(r"--set\s+(\S+)", m.group(1)):
+        out += ["--set", setting]
+    return out
+
+
 def run(item):
     name, c = item
     out = os.path.join(tmp, name.replace("/", "__"))
@@ -59,7 +76,7 @@ def run(item):
     if not os.path.exists(pcap):
         res["err"] = "capture missing from the shared data set"
         return res
-    args = [bulwark, "ips", "-q", "-r", pcap, "-l", out]
+    args = [bulwark, "ips", "-q", "-r", pcap, "-l", out] + case_args(case_dir)
     if os.path.exists(rules):
         args += ["-S", rules]
     try:

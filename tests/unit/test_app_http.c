@@ -5,7 +5,8 @@
  * without Cookie, http.header_names framing, host lowercased without port),
  * a chunked gzip response body decoded into http.response_body/file.data,
  * the same exchange split at every byte boundary, pipelined transactions,
- * 100-continue, the body limit and transaction release after ack.
+ * 100-continue, the body limit, transaction release after ack, and the
+ * buffers of messages cut short (request line only, headers closed early).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -266,12 +267,152 @@ static void test_body_limit(void **state)
 	app_ctx_free(c);
 }
 
+/*
+ * Suricata's inspection points: the request line's buffers exist before the
+ * headers end; a response whose connection closes inside its header block
+ * still has its header buffers; http.header.raw of a response keeps its
+ * bytes (they arrive before libhtp's headers hook).
+ */
+static void test_partial_messages(void **state)
+{
+	static const char r[] = "GET /index.html HTTP/1.0\r\nHost: h\r\n";
+	static const char r2[] = "\r\n";
+	static const char s[] = "HTTP/1.0 200 OK\r\nServer:ng1nx\r\n";
+	const uint8_t *p;
+	size_t n;
+	struct app_flow *f;
+	struct app_tx *tx;
+
+	(void)state;
+	assert_int_equal(app_flow_new(&f, ctx, APP_L4_TCP), 0);
+	assert_int_equal(app_flow_feed(f, APP_DIR_TO_SERVER, (const uint8_t *)r, sizeof(r) - 1), 0);
+	tx = app_flow_tx_first(f);
+	assert_non_null(tx);
+	assert_true(app_tx_updated(tx, APP_DIR_TO_SERVER));
+	buf_eq(tx, APP_DIR_TO_SERVER, IPS_BUF_HTTP_REQUEST_LINE, "GET /index.html HTTP/1.0");
+	buf_eq(tx, APP_DIR_TO_SERVER, IPS_BUF_HTTP_URI, "/index.html");
+	assert_int_equal(app_tx_buf(tx, APP_DIR_TO_SERVER, IPS_BUF_HTTP_HEADER, 0, &p, &n),
+	                 BW_ERR_NOTFOUND);
+	assert_int_equal(app_flow_feed(f, APP_DIR_TO_SERVER, (const uint8_t *)r2, sizeof(r2) - 1),
+	                 0);
+	buf_eq(tx, APP_DIR_TO_SERVER, IPS_BUF_HTTP_HEADER, "Host: h\r\n");
+	assert_int_equal(app_flow_feed(f, APP_DIR_TO_CLIENT, (const uint8_t *)s, sizeof(s) - 1), 0);
+	buf_eq(tx, APP_DIR_TO_CLIENT, IPS_BUF_HTTP_STAT_CODE, "200");
+	buf_eq(tx, APP_DIR_TO_CLIENT, IPS_BUF_HTTP_RAW_HEADER, "Server:ng1nx\r\n");
+	app_flow_eof(f, APP_DIR_TO_CLIENT);
+	buf_eq(tx, APP_DIR_TO_CLIENT, IPS_BUF_HTTP_HEADER, "Server: ng1nx\r\n");
+	buf_eq(tx, APP_DIR_TO_CLIENT, IPS_BUF_HTTP_SERVER, "ng1nx");
+	buf_eq(tx, APP_DIR_TO_CLIENT, IPS_BUF_HTTP_RESPONSE_LINE, "HTTP/1.0 200 OK");
+	app_flow_free(f);
+}
+
+/* gzip of in[0..n) into out; returns the size. */
+static size_t gzip_buf(const uint8_t *in, size_t n, uint8_t *out, size_t cap)
+{
+	z_stream z;
+	size_t w;
+
+	memset(&z, 0, sizeof(z));
+	assert_int_equal(deflateInit2(&z, 9, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY), Z_OK);
+	z.next_in = (Bytef *)(uintptr_t)in;
+	z.avail_in = (uInt)n;
+	z.next_out = out;
+	z.avail_out = (uInt)cap;
+	assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
+	w = cap - z.avail_out;
+	deflateEnd(&z);
+	return w;
+}
+
+/* Three gzip layers decode with http_decompress_layers 3, not with the default 2. */
+static void test_decompress_layers(void **state)
+{
+	static const char r[] = "GET / HTTP/1.1\r\nHost: h\r\n\r\n";
+	static const char text[] = "three layers deep";
+	uint8_t a[256], b[256], c[256], res3[512];
+	size_t na, nb, nc, nr;
+	const uint8_t *p;
+	size_t n;
+
+	(void)state;
+	na = gzip_buf((const uint8_t *)text, sizeof(text) - 1, a, sizeof(a));
+	nb = gzip_buf(a, na, b, sizeof(b));
+	nc = gzip_buf(b, nb, c, sizeof(c));
+	nr = (size_t)snprintf((char *)res3, sizeof(res3),
+	                      "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\nContent-Encoding: gzip\r\n"
+	                      "Content-Encoding: gzip\r\nContent-Encoding: gzip\r\n\r\n",
+	                      nc);
+	memcpy(res3 + nr, c, nc);
+	nr += nc;
+	for (unsigned layers = 2; layers <= 3; layers++) {
+		struct app_cfg cfg;
+		struct app_ctx *cx;
+		struct app_flow *f;
+
+		app_cfg_default(&cfg);
+		assert_int_equal(cfg.http_decompress_layers, 2);
+		cfg.http_decompress_layers = layers;
+		assert_int_equal(app_ctx_new(&cx, &cfg), 0);
+		assert_int_equal(app_flow_new(&f, cx, APP_L4_TCP), 0);
+		assert_int_equal(
+		        app_flow_feed(f, APP_DIR_TO_SERVER, (const uint8_t *)r, sizeof(r) - 1), 0);
+		assert_int_equal(app_flow_feed(f, APP_DIR_TO_CLIENT, res3, nr), 0);
+		if (app_tx_buf(app_flow_tx_first(f), APP_DIR_TO_CLIENT, IPS_BUF_FILE_DATA, 0, &p,
+		               &n) != 0)
+			n = 0;
+		if (layers == 3) {
+			assert_int_equal(n, sizeof(text) - 1);
+			assert_memory_equal(p, text, n);
+		} else {
+			assert_false(n == sizeof(text) - 1 && memcmp(p, text, n) == 0);
+		}
+		app_flow_free(f);
+		app_ctx_free(cx);
+	}
+}
+
+/*
+ * A gap on one side before the protocol is known ends detection there only
+ * (Suricata): the responses of a one-sided capture are still HTTP. Both
+ * sides gone: detection fails.
+ */
+static void test_gap_one_side(void **state)
+{
+	static const char s[] = "HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\nHello";
+	struct app_flow *f;
+	const uint8_t *p;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(app_flow_new(&f, ctx, APP_L4_TCP), 0);
+	app_flow_gap(f, APP_DIR_TO_SERVER);
+	assert_int_equal(app_flow_proto(f), APP_PROTO_UNKNOWN);
+	assert_int_equal(app_flow_feed(f, APP_DIR_TO_CLIENT, (const uint8_t *)s, sizeof(s) - 1), 0);
+	assert_int_equal(app_flow_proto(f), APP_PROTO_HTTP);
+	assert_non_null(app_flow_tx_first(f));
+	assert_int_equal(
+	        app_tx_buf(app_flow_tx_first(f), APP_DIR_TO_CLIENT, IPS_BUF_FILE_DATA, 0, &p, &n),
+	        0);
+	assert_int_equal(n, 5);
+	app_flow_free(f);
+	assert_int_equal(app_flow_new(&f, ctx, APP_L4_TCP), 0);
+	app_flow_gap(f, APP_DIR_TO_SERVER);
+	app_flow_gap(f, APP_DIR_TO_CLIENT);
+	assert_int_equal(app_flow_proto(f), APP_PROTO_FAILED);
+	app_flow_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_exchange_every_split), cmocka_unit_test(test_bytewise),
-	        cmocka_unit_test(test_pipelining),           cmocka_unit_test(test_100_continue),
+	        cmocka_unit_test(test_exchange_every_split),
+	        cmocka_unit_test(test_bytewise),
+	        cmocka_unit_test(test_pipelining),
+	        cmocka_unit_test(test_100_continue),
 	        cmocka_unit_test(test_body_limit),
+	        cmocka_unit_test(test_partial_messages),
+	        cmocka_unit_test(test_decompress_layers),
+	        cmocka_unit_test(test_gap_one_side),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -242,10 +242,18 @@ static void test_buffers(void **state)
 	assert_int_equal(r->opts[3].buf, IPS_BUF_HTTP_REQUEST_BODY);
 	assert_int_equal(r->app, IPS_PROTO_HTTP);
 	ips_rule_free(r);
+	/* uricontent: a content in http.uri that leaves the sticky buffer alone. */
+	r = ok(HDR "(file_data; uricontent:\"/x\"; nocase; content:\"b\"; sid:1;)");
+	assert_int_equal(r->opts[0].kw, IPS_KW_CONTENT);
+	assert_int_equal(r->opts[0].buf, IPS_BUF_HTTP_URI);
+	assert_true(((const struct ips_content *)r->opts[0].data)->flags & IPS_CF_NOCASE);
+	assert_int_equal(r->opts[1].buf, IPS_BUF_FILE_DATA);
+	assert_int_equal(r->app, IPS_PROTO_HTTP);
+	ips_rule_free(r);
 	/* Legacy sticky names and the dotprefix transform. */
 	r = ok("alert dns any any -> any any (dns_query; dotprefix; content:\".evil.com\"; "
 	       "endswith; sid:1;)");
-	assert_int_equal(r->opts[0].kw, IPS_KW_DOTPREFIX);
+	assert_int_equal(r->opts[0].kw, IPS_KW_TRANSFORM);
 	assert_int_equal(r->opts[0].buf, IPS_BUF_DNS_QUERY);
 	ips_rule_free(r);
 	r = ok("alert tls any any -> any any (tls.sni; content:\"x\"; tls.certs; content:\"y\"; "

@@ -48,6 +48,7 @@ enum { OPT_TS = 1, OPT_MD5 = 2, OPT_TFO = 4 };
 struct tcase {
 	const char *name;
 	bool midstream;
+	bool async_oneside;
 	uint64_t depth;   /* 0: default 1 MiB */
 	size_t queue_cap; /* 0: default */
 	struct step steps[MAXSTEPS];
@@ -309,6 +310,17 @@ static const struct tcase cases[] = {
          .tc = "BBB",
          .fstate = IPS_FST_ESTABLISHED,
          .tracked = true},
+        {.name = "async-oneside: the server's side alone, from its SYN/ACK",
+         .async_oneside = true,
+         .steps = {{'s', SYN | ACK, 5000, 1001, NULL},
+                   {'s', ACK, 5001, 1001, "BBB"},
+                   {'s', ACK, 5004, 1001, "CCC"}},
+         .tc = "BBBCCC",
+         .fstate = IPS_FST_ESTABLISHED,
+         .tracked = true},
+        {.name = "async-oneside off: a SYN/ACK alone makes no session",
+         .steps = {{'s', SYN | ACK, 5000, 1001, NULL}, {'s', ACK, 5001, 1001, "BBB"}},
+         .fstate = IPS_FST_NEW},
         {.name = "SYN/ACK with a wrong ACK",
          .steps = {{'c', SYN, 1000, 0, NULL},
                    {'s', SYN | ACK, 5000, 7777, NULL},
@@ -407,6 +419,7 @@ static void run_case(const struct tcase *tc)
 	assert_non_null(k);
 	ips_stream_cfg_default(&scfg);
 	scfg.midstream = tc->midstream;
+	scfg.async_oneside = tc->async_oneside;
 	if (tc->depth)
 		scfg.depth = tc->depth;
 	if (tc->queue_cap)
@@ -422,7 +435,7 @@ static void run_case(const struct tcase *tc)
 		f = ips_flow_lookup(t, &p, (uint64_t)i * 1000000, &ts, &created);
 		assert_non_null(f);
 		assert_int_equal(created, i == 0);
-		/* The client is the first packet's sender (c in every case). */
+		/* The client is c (the first sender, or the receiver of a first SYN/ACK). */
 		assert_int_equal(ts, tc->steps[i].dir == 'c');
 		assert_int_equal(
 		        ips_stream_packet(ctx, f, &p, ts, (uint64_t)i * 1000000, &cb, k, &ev), 0);
