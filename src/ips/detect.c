@@ -349,6 +349,7 @@ static int compile_rule(struct ips_detect_engine *e, const struct ips_rule *r, s
 {
 	size_t n = r->nopts ? r->nopts : 1;
 	dr->r = r;
+	dr->kind = (uint8_t)ips_rule_kind(r);
 	dr->file_order = file_order;
 	dr->prio = prio_of(r, &e->conf);
 	dr->action_rank = action_rank(r->action);
@@ -616,16 +617,23 @@ static int build_groups(struct ips_detect_engine *e, struct ips_detect_stats *st
 					if ((dr->pc_mask & (1u << pc)) &&
 					    (dr->dir_mask & (1u << d)))
 						slots |= det_slot(pc, d);
-			/* A payload rule goes in the group of each of its slots. */
-			for (int si = 0; si < DET_NSLOT; si++) {
+			/*
+			 * A payload rule goes in the group of each of its slots, an
+			 * app rule with a payload fast pattern also in the
+			 * transaction payload group of each.
+			 */
+			bool app = dr->kind == IPS_RK_APP;
+			for (int gi = 0; gi < 2 * DET_NSLOT; gi++) {
+				int si = gi % DET_NSLOT;
 				size_t g;
 				uint8_t gs = slots;
 				if (dr->fp_buf == IPS_BUF_PAYLOAD) {
-					if (!(slots & (1u << si)))
+					if (!(slots & (1u << si)) || (gi >= DET_NSLOT && !app))
 						continue;
-					g = det_pkey(si, dr->fp_tf);
+					g = gi < DET_NSLOT ? det_pkey(si, dr->fp_tf)
+					                   : det_tkey(si, dr->fp_tf);
 					gs = (uint8_t)(1u << si);
-				} else if (si == 0) {
+				} else if (gi == 0) {
 					g = det_gkey(dr->fp_buf, dr->fp_tf);
 				} else {
 					break;
@@ -1500,7 +1508,9 @@ static void prefilter(const struct ips_detect_engine *e, struct ips_detect_threa
 	enum det_pclass pc = pclass(in->proto);
 	enum det_dir d = in->has_flow && !in->to_server ? DET_TC : DET_TS;
 	uint8_t slot = det_slot(pc, d);
-	size_t pk0 = det_pkey(pc * DET_DIR__COUNT + d, 0);
+	/* The payload groups of this slot, of the rules this inspection can alert from. */
+	size_t si = (size_t)pc * DET_DIR__COUNT + d;
+	size_t pk0 = in->app_tx ? det_tkey((int)si, 0) : det_pkey((int)si, 0);
 	for (size_t gk = 0; gk < e->ngkeys; gk++) {
 		size_t key = e->gkeys[gk];
 		int b, tf;
@@ -1559,6 +1569,9 @@ static bool evaluate(const struct ips_detect_engine *e, struct ips_detect_thread
                      size_t max, size_t *n)
 {
 	const struct det_rule *dr = &e->rules[idx];
+	/* A transaction's inspection is for the rules that inspect transactions. */
+	if (in->app_tx && dr->kind != IPS_RK_APP)
+		return false;
 	t->st.evaluated++;
 	if (!det_rule_match(t, dr, in))
 		return false;

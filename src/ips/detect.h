@@ -138,7 +138,11 @@ struct ips_detect_input {
 	struct ips_flowint_state *flowints;        /* NULL: no flow state */
 	/* App-layer buffers (IPS_BUF_PAYLOAD is ignored here: use payload). */
 	struct ips_detect_buf bufs[IPS_BUF__COUNT];
-	/* The app-layer transaction inspected (struct app_tx *), for IPS_KW_APP options. */
+	/*
+	 * The app-layer transaction inspected (struct app_tx *), for IPS_KW_APP
+	 * options. When set, only rules of kind IPS_RK_APP (ips_rule_kind) are
+	 * evaluated: a transaction's inspection alerts from those only.
+	 */
 	const struct app_tx *app_tx;
 	/* Optional: prefilter progress of growing single-view buffers (see above). */
 	struct ips_detect_carry *carry[IPS_BUF__COUNT];

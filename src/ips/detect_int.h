@@ -65,6 +65,7 @@ struct det_rule {
 	const struct ips_content *fp;
 	enum ips_buf fp_buf;
 	uint8_t fp_tf;
+	uint8_t kind; /* enum ips_rule_kind */
 };
 
 /*
@@ -103,13 +104,18 @@ struct det_chain {
 enum { DET_FP_MAX = 64 }; /* longest pattern the prefilter searches for (detect.c fp_window) */
 /*
  * Group keys: one group per (buffer, transform chain), but the payload has
- * one per (slot, chain): packet and stream payloads are the bulk of the bytes
- * scanned, and the patterns of one slot (ET open: TCP to server 2,089, TCP to
- * client 731 of 2,957) make a smaller, faster database than all of them.
+ * one per (slot, chain) and rule kind: packet and stream payloads are the
+ * bulk of the bytes scanned, and the patterns of one slot (ET open: TCP to
+ * server 2,089, TCP to client 731 of 2,957) make a smaller, faster database
+ * than all of them. A transaction's inspection (ips_detect_input.app_tx)
+ * evaluates only app rules (ips_rule_kind), so it scans its packet's
+ * payload with the transaction payload group (det_tkey): the few app rules
+ * whose fast pattern is in the payload, such as a content with urilen; the
+ * others use the payload group (det_pkey), which has them too.
  */
 enum {
 	DET_NSLOT = DET_PC__COUNT * DET_DIR__COUNT,
-	DET_NG = IPS_BUF__COUNT * DET_NTF + DET_NSLOT * DET_NTF,
+	DET_NG = IPS_BUF__COUNT * DET_NTF + 2 * DET_NSLOT * DET_NTF,
 };
 static inline size_t det_gkey(int b, int tf)
 {
@@ -118,6 +124,10 @@ static inline size_t det_gkey(int b, int tf)
 static inline size_t det_pkey(int slot_index, int tf)
 {
 	return (size_t)IPS_BUF__COUNT * DET_NTF + (size_t)slot_index * DET_NTF + (size_t)tf;
+}
+static inline size_t det_tkey(int slot_index, int tf)
+{
+	return det_pkey(DET_NSLOT + slot_index, tf);
 }
 enum { DET_HXC = 4 }; /* header index survivors cached per thread */
 

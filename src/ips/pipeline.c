@@ -46,12 +46,6 @@ enum {
 	EXPECT_TTL_NS = 120 * 1000000000ull, /* how long an expectation waits */
 };
 
-enum rule_kind {
-	RK_HEADER,  /* no buffer option: packet keywords only */
-	RK_PAYLOAD, /* payload/stream options */
-	RK_APP,     /* at least one app-layer buffer */
-};
-
 struct txa {
 	uint64_t tx;
 	uint32_t sid, gid;
@@ -128,43 +122,6 @@ const char *ips_drop_reason_name(enum ips_drop_reason r)
 {
 	static const char *const names[IPS_DROP__COUNT] = {"rules", "flow drop", "defrag"};
 	return (unsigned)r < IPS_DROP__COUNT ? names[r] : "unknown";
-}
-
-static enum rule_kind rule_kind(const struct ips_rule *r)
-{
-	enum rule_kind k = RK_HEADER;
-	for (size_t i = 0; i < r->nopts; i++) {
-		const struct ips_opt *o = &r->opts[i];
-		switch (o->kw) {
-		case IPS_KW_URILEN:
-		case IPS_KW_APP:
-		case IPS_KW_APP_EVENT:
-		case IPS_KW_DNS_OPCODE:
-		case IPS_KW_FILESIZE:
-			return RK_APP;
-		case IPS_KW_CONTENT:
-		case IPS_KW_PCRE:
-		case IPS_KW_ISDATAAT:
-		case IPS_KW_BYTE_TEST:
-		case IPS_KW_BYTE_JUMP:
-		case IPS_KW_BYTE_EXTRACT:
-		case IPS_KW_BSIZE:
-		case IPS_KW_TRANSFORM:
-		case IPS_KW_BASE64_DECODE:
-		case IPS_KW_FILEHASH:
-		case IPS_KW_DATASET:
-		case IPS_KW_BUF_EQ:
-			if (ips_buf_is_pkt(o->buf))
-				break; /* packet header buffers: inspected with the packet */
-			if (o->buf != IPS_BUF_PAYLOAD && o->buf != IPS_BUF_BASE64_DATA)
-				return RK_APP;
-			k = RK_PAYLOAD;
-			break;
-		default:
-			break;
-		}
-	}
-	return k;
 }
 
 static enum ips_proto app_to_rule_proto(enum app_proto p)
@@ -535,7 +492,7 @@ static void inspect_packet(struct ips_pipeline *pl, const struct ips_packet *p,
 	}
 	for (size_t i = 0; i < n; i++) {
 		const struct ips_match *m = &pl->m[i];
-		if (rule_kind(m->rule) == RK_APP || pkt_has_sid(pl->cur, m->rule->sid))
+		if (ips_rule_kind(m->rule) == IPS_RK_APP || pkt_has_sid(pl->cur, m->rule->sid))
 			continue;
 		struct pl_flow *pf = f ? f->det : NULL;
 		int d = to_server ? IPS_DIR_TO_SERVER : IPS_DIR_TO_CLIENT;
@@ -572,7 +529,7 @@ static void inspect_stream(struct ips_pipeline *pl, struct ips_flow_rec *f, int 
 		for (size_t i = 0; i < n; i++) {
 			const struct ips_match *m = &pl->m[i];
 			if (m->action != IPS_ACT_PASS &&
-			    (rule_kind(m->rule) != RK_PAYLOAD || m->rule->threshold))
+			    (ips_rule_kind(m->rule) != IPS_RK_PAYLOAD || m->rule->threshold))
 				continue;
 			if (pkt_has_sid(pl->cur, m->rule->sid) ||
 			    u32_has(pf->ssid[d], pf->nssid[d], m->rule->sid))
@@ -712,7 +669,8 @@ static void inspect_txs_dir(struct ips_pipeline *pl, struct ips_flow_rec *f, int
 			size_t n = run(pl, &in, 2);
 			for (size_t i = 0; i < n; i++) {
 				const struct ips_match *m = &pl->m[i];
-				if (m->action != IPS_ACT_PASS && rule_kind(m->rule) != RK_APP)
+				if (m->action != IPS_ACT_PASS &&
+				    ips_rule_kind(m->rule) != IPS_RK_APP)
 					continue;
 				uint32_t fk = rule_on_file(m->rule) ? (uint32_t)k + 1 : 0;
 				if (txa_has(pf, id, d, m->rule, fk))

@@ -806,6 +806,19 @@ int ips_rule_parse_in(const char *text, const struct ips_vars *vars, const char 
 void ips_rule_free(struct ips_rule *r);
 
 /*
+ * What a rule inspects, which decides the inspections it can alert from:
+ * header only (packet keywords), the payload (packets and the reassembled
+ * stream), or an app-layer transaction (at least one app buffer or
+ * transaction keyword: it never matches a packet or stream inspection).
+ */
+enum ips_rule_kind {
+	IPS_RK_HEADER,
+	IPS_RK_PAYLOAD,
+	IPS_RK_APP,
+};
+enum ips_rule_kind ips_rule_kind(const struct ips_rule *r);
+
+/*
  * Loads a .rules file, or a gzip-compressed one (by content, not by name).
  * vars NULL means the defaults. *out is a new ruleset (NULL on error); st,
  * if not NULL, is zeroed and filled. Skipped rules are logged and counted,

@@ -819,6 +819,43 @@ static int parse_options(struct ips_parse_ctx *ctx, const char *p, const char *e
 	return finish_rule(ctx, have_sid);
 }
 
+enum ips_rule_kind ips_rule_kind(const struct ips_rule *r)
+{
+	enum ips_rule_kind k = IPS_RK_HEADER;
+	for (size_t i = 0; i < r->nopts; i++) {
+		const struct ips_opt *o = &r->opts[i];
+		switch (o->kw) {
+		case IPS_KW_URILEN:
+		case IPS_KW_APP:
+		case IPS_KW_APP_EVENT:
+		case IPS_KW_DNS_OPCODE:
+		case IPS_KW_FILESIZE:
+			return IPS_RK_APP;
+		case IPS_KW_CONTENT:
+		case IPS_KW_PCRE:
+		case IPS_KW_ISDATAAT:
+		case IPS_KW_BYTE_TEST:
+		case IPS_KW_BYTE_JUMP:
+		case IPS_KW_BYTE_EXTRACT:
+		case IPS_KW_BSIZE:
+		case IPS_KW_TRANSFORM:
+		case IPS_KW_BASE64_DECODE:
+		case IPS_KW_FILEHASH:
+		case IPS_KW_DATASET:
+		case IPS_KW_BUF_EQ:
+			if (ips_buf_is_pkt(o->buf))
+				break; /* packet header buffers: inspected with the packet */
+			if (o->buf != IPS_BUF_PAYLOAD && o->buf != IPS_BUF_BASE64_DATA)
+				return IPS_RK_APP;
+			k = IPS_RK_PAYLOAD;
+			break;
+		default:
+			break;
+		}
+	}
+	return k;
+}
+
 void ips_rule_free(struct ips_rule *r)
 {
 	if (!r)
