@@ -2,8 +2,10 @@
 /*
  * IPS application layer: port-independent protocol detection and the
  * HTTP/1.x (RFC 9112, through libhtp), DNS (RFC 1035, over UDP and over TCP
- * with the RFC 1035 4.2.2 length prefix) and TLS handshake (RFC 5246, RFC
- * 8446; JA3/JA3S fingerprints) parsers. They are pure stream consumers: the
+ * with the RFC 1035 4.2.2 length prefix), TLS handshake (RFC 5246, RFC
+ * 8446; JA3/JA3S fingerprints), SMB (MS-CIFS, MS-SMB2 over the RFC 1002
+ * session service) and connection-oriented DCE/RPC (C706, over TCP and
+ * inside SMB named pipes) parsers. They are pure stream consumers: the
  * owner (the flow/stream component) feeds each direction's reassembled TCP
  * bytes in order, or one UDP payload per call, and then reads what the
  * parsers produced. No flow table, no I/O, no clock reads.
@@ -42,12 +44,13 @@ enum app_proto {
 	APP_PROTO_DNS,
 	APP_PROTO_SSH, /* recognised for naming only (no parser) */
 	APP_PROTO_SMB,
-	APP_PROTO_FTP,
-	APP_PROTO_SMTP,
+	APP_PROTO_FTP,  /* naming only */
+	APP_PROTO_SMTP, /* naming only */
+	APP_PROTO_DCERPC,
 	APP_PROTO__COUNT,
 };
 
-/* "http", "tls", "dns", "ssh", "smb", "ftp", "smtp", "failed", "unknown". */
+/* "http", "tls", "dns", "ssh", "smb", "ftp", "smtp", "dcerpc", "failed", "unknown". */
 const char *app_proto_name(enum app_proto p);
 
 enum app_dir {
@@ -98,6 +101,10 @@ enum app_event {
 	APP_EV_TLS_OVERSIZE = 1u << 7, /* record or handshake message over the caps */
 	APP_EV_GAP = 1u << 8,          /* stream gap: the direction stopped parsing */
 	APP_EV_DETECT_FAILED = 1u << 9,
+	APP_EV_SMB_MALFORMED = 1u << 10,
+	APP_EV_SMB_LIMIT = 1u << 11, /* a message, file, tree or request table cap was hit */
+	APP_EV_DCE_MALFORMED = 1u << 12,
+	APP_EV_DCE_LIMIT = 1u << 13, /* a PDU or stub data cap was hit */
 };
 
 struct app_flow;
@@ -139,6 +146,14 @@ uint32_t app_tx_flags(const struct app_tx *tx); /* enum app_tx_flag */
 bool app_tx_updated(const struct app_tx *tx, enum app_dir dir);
 /* Clears the update marks; frees complete transactions. */
 void app_flow_tx_ack(struct app_flow *f);
+/*
+ * Clears the update marks of dir only, after the transactions of dir were
+ * inspected; frees complete transactions that no direction still has to
+ * inspect. A parser may mark the other direction than the one fed (an SMB
+ * tree connect response completes what rules inspect to the server), and
+ * that mark then waits for the other direction's inspection.
+ */
+void app_flow_tx_ack_dir(struct app_flow *f, enum app_dir dir);
 
 /*
  * The idx-th instance of buffer b as seen in direction dir (most buffers
@@ -148,7 +163,11 @@ void app_flow_tx_ack(struct app_flow *f);
  * http.server, ..., tls.cert_*, tls.certs, ja3s.hash to the client;
  * http.header, http.header_names, http.raw_header, http.start,
  * http.protocol, http.cookie, http.content_type, http.content_len,
- * http.connection and file.data in both (each side's own). Returns 0 with a
+ * http.connection and file.data in both (each side's own); smb.share and
+ * smb.named_pipe to the server (set once the tree connect response says
+ * which it is), SMB file contents as file.data in the direction they travel
+ * (writes to the server, reads to the client), dcerpc.stub_data in both
+ * (over TCP and over SMB pipes). Returns 0 with a
  * borrowed view, or BW_ERR_NOTFOUND. IPS_BUF_PAYLOAD is not an app buffer.
  */
 int app_tx_buf(const struct app_tx *tx, enum app_dir dir, enum ips_buf b, size_t idx,
@@ -203,5 +222,13 @@ struct app_tls_info {
 const struct app_http_info *app_tx_http(const struct app_tx *tx);
 const struct app_dns_info *app_tx_dns(const struct app_tx *tx);
 const struct app_tls_info *app_tx_tls(const struct app_tx *tx);
+
+/*
+ * The DCE/RPC call of a transaction (DCE/RPC over TCP, or a DCE/RPC call
+ * over an SMB pipe) for dcerpc.iface/dcerpc.opnum and byte_* dce: fills
+ * *out (its interface list borrowed until the next feed) and returns true,
+ * or returns false when the transaction carries no DCE/RPC call.
+ */
+bool app_tx_dce(const struct app_tx *tx, struct ips_dce_call *out);
 
 #endif

@@ -10,9 +10,11 @@
  *  - DNS: a header (RFC 1035 4.1.1) whose QR bit fits the direction, sane
  *    counts and a first question that parses; over TCP after the 2-byte
  *    length of RFC 1035 4.2.2;
- *  - for app_proto naming only: SSH banners (RFC 4253 4.2), SMB1/2 behind
- *    the NetBIOS session header (RFC 1002 4.3.1), FTP (RFC 959) and SMTP
- *    (RFC 5321 4.2) greetings and first commands.
+ *  - SMB1/2/3 behind the NetBIOS session header (RFC 1002 4.3.1);
+ *  - DCE/RPC: a connection-oriented v5.0 PDU header (C706 12.6.3.1) with a
+ *    valid data representation, as Suricata's probe, in either direction;
+ *  - for app_proto naming only: SSH banners (RFC 4253 4.2), FTP (RFC 959)
+ *    and SMTP (RFC 5321 4.2) greetings and first commands.
  */
 #include <string.h>
 
@@ -131,8 +133,8 @@ static int detect_banner(const uint8_t *p, size_t len, enum app_dir dir, enum ap
 	if (len >= 1 && p[0] == 0x00) {
 		if (len < 8)
 			best = BW_ERR_AGAIN;
-		else if ((p[4] == 0xff || p[4] == 0xfe) && p[5] == 'S' && p[6] == 'M' &&
-		         p[7] == 'B') {
+		else if ((p[4] == 0xff || p[4] == 0xfe || p[4] == 0xfd) && p[5] == 'S' &&
+		         p[6] == 'M' && p[7] == 'B') {
 			*out = APP_PROTO_SMB;
 			return 0;
 		}
@@ -206,6 +208,12 @@ int app_detect(const uint8_t *p, size_t len, enum app_dir dir, enum app_l4 l4, e
 	again |= r == BW_ERR_AGAIN;
 	if ((r = detect_banner(p, len, dir, &b)) == 0) {
 		*out = b;
+		return 0;
+	}
+	again |= r == BW_ERR_AGAIN;
+	/* Before DNS: a DCE/RPC header also reads as a plausible DNS length. */
+	if ((r = app_dce_probe(p, len)) == 0) {
+		*out = APP_PROTO_DCERPC;
 		return 0;
 	}
 	again |= r == BW_ERR_AGAIN;

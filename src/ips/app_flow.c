@@ -20,6 +20,7 @@ static const char *const proto_names[APP_PROTO__COUNT] = {
         [APP_PROTO_UNKNOWN] = "unknown", [APP_PROTO_FAILED] = "failed", [APP_PROTO_HTTP] = "http",
         [APP_PROTO_TLS] = "tls",         [APP_PROTO_DNS] = "dns",       [APP_PROTO_SSH] = "ssh",
         [APP_PROTO_SMB] = "smb",         [APP_PROTO_FTP] = "ftp",       [APP_PROTO_SMTP] = "smtp",
+        [APP_PROTO_DCERPC] = "dcerpc",
 };
 
 const char *app_proto_name(enum app_proto p)
@@ -75,6 +76,7 @@ static void tx_free(struct app_flow *f, struct app_tx *tx)
 	free(tx->ents);
 	free(tx->strs);
 	free(tx->answers);
+	free(tx->dce);
 	app_mem_give(f, tx->mem);
 	free(tx);
 }
@@ -320,14 +322,15 @@ bool app_tx_updated(const struct app_tx *tx, enum app_dir dir)
 	return (tx->updated & (1u << dir)) != 0;
 }
 
-void app_flow_tx_ack(struct app_flow *f)
+/* Clears the marks in mask; frees complete transactions left without marks. */
+static void tx_ack(struct app_flow *f, uint8_t mask)
 {
 	struct app_tx **pp = &f->txs, *tx;
 
 	f->tail = NULL;
 	while ((tx = *pp) != NULL) {
-		tx->updated = 0;
-		if (tx->flags & APP_TX_COMPLETE) {
+		tx->updated &= (uint8_t)~mask;
+		if ((tx->flags & APP_TX_COMPLETE) && tx->updated == 0) {
 			*pp = tx->next;
 			f->ntxs--;
 			tx_free(f, tx);
@@ -336,6 +339,36 @@ void app_flow_tx_ack(struct app_flow *f)
 		f->tail = tx;
 		pp = &tx->next;
 	}
+}
+
+void app_flow_tx_ack(struct app_flow *f)
+{
+	tx_ack(f, 3);
+}
+
+void app_flow_tx_ack_dir(struct app_flow *f, enum app_dir dir)
+{
+	tx_ack(f, (uint8_t)(1u << dir));
+}
+
+bool app_tx_dce(const struct app_tx *tx, struct ips_dce_call *out)
+{
+	const struct app_dce_tx *d = tx->dce;
+
+	memset(out, 0, sizeof(*out));
+	if (d == NULL)
+		return false;
+	out->request_seen = d->request_seen;
+	out->little = d->little;
+	out->ctxid = d->ctxid;
+	out->opnum = d->opnum;
+	if (d->bind != NULL) {
+		/* C706 12.6.4.9/12.6.4.10: request (0) and response (2) PDUs. */
+		out->last_is_call = d->bind->last_type == 0 || d->bind->last_type == 2;
+		out->ifaces = d->bind->acc;
+		out->nifaces = d->bind->nacc;
+	}
+	return true;
 }
 
 const struct app_http_info *app_tx_http(const struct app_tx *tx)
@@ -375,6 +408,10 @@ static const struct app_parser *parser_for(enum app_proto p)
 		return &app_parser_tls;
 	case APP_PROTO_DNS:
 		return &app_parser_dns;
+	case APP_PROTO_SMB:
+		return &app_parser_smb;
+	case APP_PROTO_DCERPC:
+		return &app_parser_dcerpc;
 	default:
 		return NULL;
 	}

@@ -218,6 +218,8 @@ static uint8_t pc_mask(const struct ips_rule *r)
 	case IPS_PROTO_TCP:
 	case IPS_PROTO_HTTP:
 	case IPS_PROTO_TLS:
+	case IPS_PROTO_SMB:
+	case IPS_PROTO_DCERPC:
 		return 1u << DET_PC_TCP;
 	case IPS_PROTO_UDP:
 		return 1u << DET_PC_UDP;
@@ -874,7 +876,7 @@ static int hx_build(struct ips_detect_engine *e, struct ips_detect_stats *st)
 					st->always_rules++;
 				}
 		for (int a = 0; a < IPS_PROTO__COUNT; a++)
-			if (dr->r->app == IPS_PROTO_IP || dr->r->app == (enum ips_proto)a)
+			if (ips_app_match(dr->r->app, (enum ips_proto)a))
 				setbit(h->app[a], n);
 		n++;
 	}

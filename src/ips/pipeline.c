@@ -15,8 +15,10 @@
  *    carries its progress over the window (struct ips_detect_carry), so it
  *    scans only the new bytes; evaluation sees the whole window.
  *  - tx: every app-layer transaction updated in the direction just fed,
- *    with its sticky buffers. Only rules with app buffers count, once per
- *    (transaction, sid). Bodies carry their prefilter progress the same way
+ *    with its sticky buffers (and its DCE/RPC call state). Only rules with
+ *    app buffers count, once per (transaction, sid). An update a parser
+ *    made for the other direction waits for that direction's next
+ *    inspection, or the flow's end. Bodies carry their prefilter progress the same way
  *    (per transaction, the latest CARRY_TXS of a flow).
  *
  * Flowbits and the pass/drop marks live in the flow's det slot (struct
@@ -115,6 +117,8 @@ static enum rule_kind rule_kind(const struct ips_rule *r)
 		const struct ips_opt *o = &r->opts[i];
 		switch (o->kw) {
 		case IPS_KW_URILEN:
+		case IPS_KW_DCE_IFACE:
+		case IPS_KW_DCE_OPNUM:
 			return RK_APP;
 		case IPS_KW_CONTENT:
 		case IPS_KW_PCRE:
@@ -144,6 +148,10 @@ static enum ips_proto app_to_rule_proto(enum app_proto p)
 		return IPS_PROTO_TLS;
 	case APP_PROTO_DNS:
 		return IPS_PROTO_DNS;
+	case APP_PROTO_SMB:
+		return IPS_PROTO_SMB;
+	case APP_PROTO_DCERPC:
+		return IPS_PROTO_DCERPC;
 	default:
 		return IPS_PROTO_IP;
 	}
@@ -532,6 +540,9 @@ static void inspect_txs(struct ips_pipeline *pl, struct ips_flow_rec *f, int d)
 			input_from_flow(&in, f, d == IPS_DIR_TO_SERVER);
 			in.ts_usec = (pl->cur ? pl->cur->ts_ns : f->last_ns) / 1000;
 			fill_bufs(pl, &in, tx, (enum app_dir)d);
+			struct ips_dce_call dce;
+			if (app_tx_dce(tx, &dce))
+				in.dce = &dce;
 			uint64_t id = app_tx_id(tx);
 			carry_attach(pf, &in, id, d);
 			size_t n = run(pl, &in, 2);
@@ -546,7 +557,7 @@ static void inspect_txs(struct ips_pipeline *pl, struct ips_flow_rec *f, int d)
 			}
 		}
 	}
-	app_flow_tx_ack(af);
+	app_flow_tx_ack_dir(af, (enum app_dir)d);
 }
 
 /* ---- stream consumer ---- */
@@ -616,6 +627,12 @@ static void on_end(void *arg, struct ips_flow_rec *f, enum ips_flow_end why)
 	if (f->proto == 6 && f->det) {
 		inspect_stream(pl, f, IPS_DIR_TO_SERVER);
 		inspect_stream(pl, f, IPS_DIR_TO_CLIENT);
+	}
+	if (f->app && f->proto == 6) {
+		/* Updates one direction made for the other (SMB tree connects) are inspected last.
+		 */
+		inspect_txs(pl, f, IPS_DIR_TO_SERVER);
+		inspect_txs(pl, f, IPS_DIR_TO_CLIENT);
 	}
 	if (f->app && f->proto != 6) {
 		app_flow_eof(f->app, APP_DIR_TO_SERVER);

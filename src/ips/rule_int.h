@@ -72,6 +72,8 @@ extern const struct ips_keyword ips_kw_proto_table[];
 extern const size_t ips_kw_proto_count;
 extern const struct ips_keyword ips_kw_buffer_table[];
 extern const size_t ips_kw_buffer_count;
+extern const struct ips_keyword ips_kw_dce_table[];
+extern const size_t ips_kw_dce_count;
 
 /* The registry entry for name, or NULL. */
 const struct ips_keyword *ips_keyword_find(const char *name);

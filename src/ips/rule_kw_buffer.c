@@ -6,7 +6,8 @@
  * ("content:...; http_uri;") move only the content just before them. The
  * legacy underscore names of buffers that Suricata introduced as sticky
  * (file_data, dns_query, tls_sni, ja3_hash, http_content_type, ...) are
- * sticky too, as in Suricata.
+ * sticky too, as in Suricata. file.data is not tied to one app layer: HTTP
+ * bodies and SMB file transfers both fill it.
  */
 #include "ips/rule_int.h"
 
@@ -49,6 +50,9 @@ static const char *const buf_names[IPS_BUF__COUNT] = {
         [IPS_BUF_JA3_HASH] = "ja3.hash",
         [IPS_BUF_JA3_STRING] = "ja3.string",
         [IPS_BUF_JA3S_HASH] = "ja3s.hash",
+        [IPS_BUF_SMB_NAMED_PIPE] = "smb.named_pipe",
+        [IPS_BUF_SMB_SHARE] = "smb.share",
+        [IPS_BUF_DCERPC_STUB_DATA] = "dcerpc.stub_data",
 };
 
 const char *ips_buf_name(enum ips_buf b)
@@ -102,6 +106,10 @@ const struct ips_keyword ips_kw_buffer_table[] = {
         S("ja3.hash", IPS_BUF_JA3_HASH), S("ja3_hash", IPS_BUF_JA3_HASH),
         S("ja3.string", IPS_BUF_JA3_STRING), S("ja3_string", IPS_BUF_JA3_STRING),
         S("ja3s.hash", IPS_BUF_JA3S_HASH), S("ja3s_hash", IPS_BUF_JA3S_HASH),
+        S("smb.named_pipe", IPS_BUF_SMB_NAMED_PIPE), S("smb_named_pipe", IPS_BUF_SMB_NAMED_PIPE),
+        S("smb.share", IPS_BUF_SMB_SHARE), S("smb_share", IPS_BUF_SMB_SHARE),
+        S("dcerpc.stub_data", IPS_BUF_DCERPC_STUB_DATA),
+        S("dce_stub_data", IPS_BUF_DCERPC_STUB_DATA),
         /* Snort 2 / Suricata legacy content modifiers. */
         M("http_uri", IPS_BUF_HTTP_URI), M("http_raw_uri", IPS_BUF_HTTP_RAW_URI),
         M("http_method", IPS_BUF_HTTP_METHOD), M("http_header", IPS_BUF_HTTP_HEADER),

@@ -53,6 +53,7 @@ static void kw_init(void)
 	        {ips_kw_byte_table, &ips_kw_byte_count},
 	        {ips_kw_proto_table, &ips_kw_proto_count},
 	        {ips_kw_buffer_table, &ips_kw_buffer_count},
+	        {ips_kw_dce_table, &ips_kw_dce_count},
 	};
 	size_t total = 0;
 	for (size_t i = 0; i < sizeof(mods) / sizeof(mods[0]); i++)
@@ -375,17 +376,31 @@ static const struct {
 static const char *const proto_names[IPS_PROTO__COUNT] = {
         [IPS_PROTO_IP] = "ip",     [IPS_PROTO_TCP] = "tcp",   [IPS_PROTO_UDP] = "udp",
         [IPS_PROTO_ICMP] = "icmp", [IPS_PROTO_HTTP] = "http", [IPS_PROTO_DNS] = "dns",
-        [IPS_PROTO_TLS] = "tls",
+        [IPS_PROTO_TLS] = "tls",   [IPS_PROTO_SMB] = "smb",   [IPS_PROTO_DCERPC] = "dcerpc",
 };
 
 /* Protocols Suricata knows that this engine does not decode (yet). */
 static const char *const proto_unsupported[] = {
-        "sctp",   "icmpv6", "ftp",       "ftp-data", "smtp",    "smb",     "ssh",
-        "dcerpc", "http2",  "quic",      "nfs",      "tftp",    "krb5",    "dhcp",
-        "snmp",   "sip",    "rfb",       "mqtt",     "rdp",     "ike",     "ikev2",
-        "ntp",    "enip",   "dnp3",      "modbus",   "imap",    "pop3",    "bittorrent-dht",
-        "pgsql",  "telnet", "websocket", "ldap",     "nntp",    "ipv6",    "ipv4",
-        "ip6",    "pkthdr", "doh2",      "http1",    "dns-tcp", "dns-udp", "tcp-stream-only",
+        "sctp",      "icmpv6",
+        "ftp",       "ftp-data",
+        "smtp",      "ssh",
+        "http2",     "quic",
+        "nfs",       "tftp",
+        "krb5",      "dhcp",
+        "snmp",      "sip",
+        "rfb",       "mqtt",
+        "rdp",       "ike",
+        "ikev2",     "ntp",
+        "enip",      "dnp3",
+        "modbus",    "imap",
+        "pop3",      "bittorrent-dht",
+        "pgsql",     "telnet",
+        "websocket", "ldap",
+        "nntp",      "ipv6",
+        "ipv4",      "ip6",
+        "pkthdr",    "doh2",
+        "http1",     "dns-tcp",
+        "dns-udp",   "tcp-stream-only",
 };
 
 static const char *const act_names[] = {"alert",     "drop",       "reject", "rejectsrc",
@@ -485,15 +500,20 @@ static int parse_header(struct ips_parse_ctx *ctx, const char *p, const char *en
 
 /* ---- options ---- */
 
-/* App layer a buffer belongs to. */
+/* App layer a buffer belongs to (IPS_PROTO_IP: several, or none). */
 static enum ips_proto buf_app(enum ips_buf b)
 {
-	if (b == IPS_BUF_PAYLOAD)
+	/* file.data: HTTP bodies and SMB files, as the rule's protocol says. */
+	if (b == IPS_BUF_PAYLOAD || b == IPS_BUF_FILE_DATA)
 		return IPS_PROTO_IP;
-	if (b <= IPS_BUF_FILE_DATA)
+	if (b < IPS_BUF_FILE_DATA)
 		return IPS_PROTO_HTTP;
 	if (b == IPS_BUF_DNS_QUERY)
 		return IPS_PROTO_DNS;
+	if (b == IPS_BUF_SMB_NAMED_PIPE || b == IPS_BUF_SMB_SHARE)
+		return IPS_PROTO_SMB;
+	if (b == IPS_BUF_DCERPC_STUB_DATA)
+		return IPS_PROTO_DCERPC;
 	return IPS_PROTO_TLS;
 }
 
@@ -502,6 +522,11 @@ static int need_app(struct ips_parse_ctx *ctx, enum ips_proto app, const char *w
 	struct ips_rule *r = ctx->r;
 	if (app == IPS_PROTO_IP)
 		return 0;
+	/* DCE/RPC keywords on an smb rule inspect DCE/RPC over its pipes. */
+	if (app == IPS_PROTO_DCERPC && (r->proto == IPS_PROTO_SMB || r->app == IPS_PROTO_SMB))
+		app = IPS_PROTO_SMB;
+	if (app == IPS_PROTO_SMB && r->app == IPS_PROTO_DCERPC && r->proto != IPS_PROTO_DCERPC)
+		r->app = IPS_PROTO_IP; /* smb keywords narrow a dcerpc one down to smb */
 	if (r->app != IPS_PROTO_IP && r->app != app)
 		return ips_fail(ctx, BW_ERR_INVAL, "%s: mixes %s and %s inspection", why,
 		                proto_names[r->app], proto_names[app]);
@@ -602,6 +627,9 @@ static int finish_rule(struct ips_parse_ctx *ctx, bool have_sid)
 		         (((struct ips_content *)o->data)->flags & IPS_CF_FAST_PATTERN))
 			r->fast_pattern = o->data;
 		else if (o->kw == IPS_KW_URILEN && need_app(ctx, IPS_PROTO_HTTP, "urilen"))
+			return BW_ERR_INVAL;
+		else if ((o->kw == IPS_KW_DCE_IFACE || o->kw == IPS_KW_DCE_OPNUM) &&
+		         need_app(ctx, IPS_PROTO_DCERPC, ips_kw_name(o->kw)))
 			return BW_ERR_INVAL;
 		if (o->kw != IPS_KW_BSIZE)
 			continue;

@@ -80,8 +80,9 @@ static void test_header(void **state)
 		assert_int_equal(r->action, (enum ips_action)i);
 		ips_rule_free(r);
 	}
-	static const char *const protos[] = {"ip", "tcp", "udp", "icmp", "http", "dns", "tls"};
-	for (size_t i = 0; i < 7; i++) {
+	static const char *const protos[] = {"ip",  "tcp", "udp", "icmp",  "http",
+	                                     "dns", "tls", "smb", "dcerpc"};
+	for (size_t i = 0; i < sizeof(protos) / sizeof(protos[0]); i++) {
 		char t[128];
 		snprintf(t, sizeof(t), "alert %s any any -> any any (sid:1;)", protos[i]);
 		r = ok(t);
@@ -94,7 +95,7 @@ static void test_header(void **state)
 	/* ET uses ports on ip rules; Suricata loads them. */
 	r = ok("alert ip $EXTERNAL_NET $SHELLCODE_PORTS -> $HOME_NET any (sid:1;)");
 	ips_rule_free(r);
-	bad("alert smb any any -> any any (sid:1;)", "unsupported protocol smb");
+	bad("alert ftp any any -> any any (sid:1;)", "unsupported protocol ftp");
 	bad("alert http2 any any -> any any (sid:1;)", "unsupported protocol http2");
 	bad("alert foo any any -> any any (sid:1;)", "unknown protocol");
 	bad("log tcp any any -> any any (sid:1;)", "unsupported action");
@@ -262,6 +263,66 @@ static void test_buffers(void **state)
 	bad("alert http any any -> any any (http.uri; content:\"abcdef\"; bsize:<5; sid:1;)",
 	    "exceeds bsize");
 	bad("alert http any any -> any any (http.uri; bsize:5<>3; sid:1;)", "bsize");
+}
+
+/* SMB and DCE/RPC buffers and keywords (Suricata's smb.*, dcerpc.* and dce_* names). */
+static void test_smb_dce(void **state)
+{
+	(void)state;
+	struct ips_rule *r = ok("alert smb any any -> any any (smb_named_pipe; content:\"IPC$\"; "
+	                        "smb.share; content:\"C$\"; sid:1;)");
+	assert_int_equal(r->opts[0].buf, IPS_BUF_SMB_NAMED_PIPE);
+	assert_int_equal(r->opts[1].buf, IPS_BUF_SMB_SHARE);
+	assert_int_equal(r->app, IPS_PROTO_SMB);
+	ips_rule_free(r);
+	/* file_data follows the rule's protocol: SMB files here. */
+	r = ok("alert smb any any -> any any (file_data; content:\"X5O\"; sid:1;)");
+	assert_int_equal(r->opts[0].buf, IPS_BUF_FILE_DATA);
+	assert_int_equal(r->app, IPS_PROTO_SMB);
+	ips_rule_free(r);
+	/* A tcp rule with DCE/RPC keywords needs DCE/RPC (which SMB pipes also carry). */
+	r = ok(HDR "(dcerpc.iface:367ABB81-9844-35f1-ad32-98f038001003,>=2,any_frag; "
+	           "dce_opnum:15,20-22; dce_stub_data; content:\"|5c 00|\"; "
+	           "byte_test:2,=,46,0,relative,dce; sid:1;)");
+	assert_int_equal(r->app, IPS_PROTO_DCERPC);
+	assert_int_equal(r->opts[0].kw, IPS_KW_DCE_IFACE);
+	const struct ips_dce_iface *ifc = r->opts[0].data;
+	static const uint8_t uuid[16] = {0x36, 0x7a, 0xbb, 0x81, 0x98, 0x44, 0x35, 0xf1,
+	                                 0xad, 0x32, 0x98, 0xf0, 0x38, 0x00, 0x10, 0x03};
+	assert_memory_equal(ifc->uuid, uuid, 16);
+	assert_true(ifc->has_version && ifc->any_frag);
+	assert_int_equal(ifc->version.op, IPS_CMP_GE);
+	assert_int_equal(ifc->version.lo, 2);
+	const struct ips_dce_opnum *op = r->opts[1].data;
+	assert_int_equal(op->n, 2);
+	assert_int_equal(op->r[0].lo, 15);
+	assert_int_equal(op->r[0].hi, 15);
+	assert_int_equal(op->r[1].lo, 20);
+	assert_int_equal(op->r[1].hi, 22);
+	assert_int_equal(r->opts[2].buf, IPS_BUF_DCERPC_STUB_DATA);
+	assert_int_equal(((const struct ips_byte_test *)r->opts[3].data)->endian, IPS_END_DCE);
+	ips_rule_free(r);
+	r = ok(HDR "(dce_iface:afa8bd80-7d8a-11c9-bef4-08002b102989; sid:1;)");
+	assert_false(((const struct ips_dce_iface *)r->opts[0].data)->has_version);
+	ips_rule_free(r);
+	/* DCE/RPC keywords on an smb rule inspect its pipes. */
+	r = ok("alert smb any any -> any any (dcerpc.stub_data; content:\"a\"; dce_opnum:1; "
+	       "smb.named_pipe; content:\"b\"; sid:1;)");
+	assert_int_equal(r->app, IPS_PROTO_SMB);
+	ips_rule_free(r);
+	r = ok(HDR "(dcerpc.opnum:3; smb.share; content:\"c\"; sid:1;)");
+	assert_int_equal(r->app, IPS_PROTO_SMB);
+	ips_rule_free(r);
+	bad(HDR "(dcerpc.iface:367abb81-9844-35f1-ad32; sid:1;)", "uuid");
+	bad(HDR "(dcerpc.iface:367abb81-9844-35f1-ad32-98f038001003,any_frag,=1; sid:1;)",
+	    "bad option");
+	bad(HDR "(dcerpc.iface:367abb81-9844-35f1-ad32-98f03800100z; sid:1;)", "uuid");
+	bad(HDR "(dcerpc.opnum:5-3; sid:1;)", "bad opnum");
+	bad(HDR "(dcerpc.opnum:x; sid:1;)", "bad opnum");
+	bad(HDR "(dcerpc.opnum:70000; sid:1;)", "bad opnum");
+	bad("alert http any any -> any any (dcerpc.opnum:1; sid:1;)", "needs dcerpc");
+	bad("alert dns any any -> any any (smb.share; content:\"a\"; sid:1;)", "needs smb");
+	bad(HDR "(http.uri; content:\"a\"; dce_stub_data; content:\"b\"; sid:1;)", "mixes");
 }
 
 static void test_pcre(void **state)
@@ -549,6 +610,7 @@ int main(void)
 	        cmocka_unit_test(test_meta),
 	        cmocka_unit_test(test_content_modifiers),
 	        cmocka_unit_test(test_buffers),
+	        cmocka_unit_test(test_smb_dce),
 	        cmocka_unit_test(test_pcre),
 	        cmocka_unit_test(test_flow_and_packet),
 	        cmocka_unit_test(test_bytes_and_isdataat),
