@@ -299,15 +299,16 @@ static void file_data(struct app_flow *f, struct smb_file *fl, enum app_dir dir,
 		fl->next_off[dir] = off;
 		tx->flags |= dir == APP_DIR_TO_SERVER ? APP_TX_REQ_HDRS : APP_TX_RES_HDRS;
 	}
-	/* file.data holds the file in order: a chunk elsewhere would be a hole or a rewrite. */
+	/*
+	 * file.data holds the file in order: bytes rewritten are not added
+	 * again, and a chunk past a hole is not added (it would sit at the
+	 * wrong place for offset/distance).
+	 */
 	if (off != fl->next_off[dir]) {
-		if (off < fl->next_off[dir] && off + n > fl->next_off[dir]) {
-			p += fl->next_off[dir] - off;
-			n -= (size_t)(fl->next_off[dir] - off);
-		} else {
-			f->events |= APP_EV_SMB_MALFORMED;
+		if (off > fl->next_off[dir] || off + n <= fl->next_off[dir])
 			return;
-		}
+		p += fl->next_off[dir] - off;
+		n -= (size_t)(fl->next_off[dir] - off);
 	}
 	fl->next_off[dir] += n;
 	if (app_tx_buf_append(f, tx, dir, IPS_BUF_FILE_DATA, p, n, f->ctx->cfg.body_limit) != 0)
