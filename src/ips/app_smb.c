@@ -36,6 +36,8 @@
 enum smb_const {
 	NBSS_HDR = 4,
 	NBSS_SESSION_MESSAGE = 0x00,
+	NBSS_SESSION_REQUEST = 0x81, /* 0x81..0x85: request, answers, keep-alive: no SMB */
+	NBSS_KEEP_ALIVE = 0x85,
 	SMB_PREFIX_MAX = 65536 + 1024, /* session message bytes kept: an SMB1 64 KiB write fits */
 	SMB1_HDR = 32,
 	SMB2_HDR = 64,
@@ -922,7 +924,7 @@ static size_t keep(struct app_flow *f, struct smb_dir *d, const uint8_t *p, size
 {
 	size_t want = d->msg_len < SMB_PREFIX_MAX ? d->msg_len : SMB_PREFIX_MAX;
 
-	if (d->len >= want)
+	if (n == 0 || d->len >= want)
 		return 0;
 	if (n > want - d->len)
 		n = want - d->len;
@@ -987,7 +989,8 @@ static int smb_feed(struct app_flow *f, enum app_dir dir, const uint8_t *p, size
 			d->msg_len = (size_t)(d->nbss[1] & 1) << 16 | (size_t)d->nbss[2] << 8 |
 			             d->nbss[3];
 			d->msg_skip = d->nbss[0] != NBSS_SESSION_MESSAGE;
-			if (d->nbss[0] != NBSS_SESSION_MESSAGE && d->nbss[0] < 0x81) {
+			if (d->nbss[0] != NBSS_SESSION_MESSAGE &&
+			    (d->nbss[0] < NBSS_SESSION_REQUEST || d->nbss[0] > NBSS_KEEP_ALIVE)) {
 				/* Not a NetBIOS session header: framing is lost for good. */
 				f->events |= APP_EV_SMB_MALFORMED;
 				f->dead[dir] = true;

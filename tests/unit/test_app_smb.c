@@ -630,6 +630,24 @@ static void test_smb2_pipe(void **state)
 	free(m.b);
 }
 
+/* Port 139: NetBIOS session request and keep-alive before the first SMB message. */
+static void test_detect(void **state)
+{
+	struct msg m = {0};
+	enum app_proto out;
+
+	(void)state;
+	put(&m, (const uint8_t[]){0x81, 0, 0, 4, 'n', 'a', 'm', 'e'}, 8);
+	put(&m, (const uint8_t[]){0x85, 0, 0, 0}, 4);
+	assert_int_equal(app_detect(m.b, m.n, APP_DIR_TO_SERVER, APP_L4_TCP, &out), BW_ERR_AGAIN);
+	put(&m, (const uint8_t[]){0, 0, 0, 40, 0xff, 'S', 'M', 'B'}, 8);
+	assert_int_equal(app_detect(m.b, m.n, APP_DIR_TO_SERVER, APP_L4_TCP, &out), 0);
+	assert_int_equal(out, APP_PROTO_SMB);
+	m.b[m.n - 3] = 'X';
+	assert_int_not_equal(app_detect(m.b, m.n, APP_DIR_TO_SERVER, APP_L4_TCP, &out), 0);
+	free(m.b);
+}
+
 static void test_malformed(void **state)
 {
 	struct app_flow *f;
@@ -674,7 +692,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_smb1),      cmocka_unit_test(test_smb1_coalesced),
 	        cmocka_unit_test(test_smb2_file), cmocka_unit_test(test_smb2_pipe),
-	        cmocka_unit_test(test_malformed),
+	        cmocka_unit_test(test_detect),    cmocka_unit_test(test_malformed),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
