@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * Shared body of the app-layer fuzz targets (fuzz_app_dns.c, fuzz_app_http.c,
- * fuzz_app_tls.c): they differ only in their seed corpora, which steer the
- * protocol detection towards one parser. Input: byte 0 picks the transport
- * (odd: UDP) and whether transactions are acknowledged as they come; then
+ * fuzz_app_tls.c, fuzz_app_smb.c, fuzz_app_dcerpc.c): they differ only in
+ * their seed corpora, which steer the protocol detection towards one
+ * parser. Input: byte 0 picks the transport (odd: UDP) and whether
+ * transactions are acknowledged as they come (bit 1: both directions, bit
+ * 2: the direction just fed, as the pipeline does); then
  * chunks, each a header byte h (direction h & 1, length (h >> 1) + 1) and
  * that many bytes, fed to one flow as stream data in order. After every
  * chunk each buffer of each transaction is read back in both directions
@@ -42,6 +44,13 @@ static void walk(struct app_flow *f)
 		(void)app_tx_http(tx);
 		(void)app_tx_dns(tx);
 		(void)app_tx_tls(tx);
+		{
+			struct ips_dce_call c;
+
+			if (app_tx_dce(tx, &c))
+				for (size_t i = 0; i < c.nifaces; i++)
+					sink ^= c.ifaces[i].uuid[i % 16];
+		}
 	}
 	(void)sink;
 }
@@ -81,6 +90,8 @@ static int app_fuzz_run(const uint8_t *data, size_t size)
 		walk(f);
 		if (mode & 2)
 			app_flow_tx_ack(f);
+		else if (mode & 4)
+			app_flow_tx_ack_dir(f, dir);
 		data += n;
 		size -= n;
 	}
