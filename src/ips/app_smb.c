@@ -60,6 +60,7 @@ enum smb_const {
 	SMB2_FLAGS_ASYNC = 0x2,
 	SMB2_SHARE_PIPE = 0x02,
 	SMB2_FSCTL_PIPE_TRANSCEIVE = 0x0011c017,
+	SMB2_STATUS_PENDING = 0x00000103,
 	SMB2_MAX_COMPOUND = 16,
 	SMB_MAX_TREES = 16,
 	SMB_MAX_FILES = 32,
@@ -781,7 +782,8 @@ static int smb2_response(struct smb_msg *m, size_t base, const struct smb2_hdr *
 	uint32_t len32, out_off, out_cnt;
 	struct smb_file *fl;
 
-	if (!req_take(m->s, h->mid, &rq))
+	/* An interim STATUS_PENDING answer: the final one comes later, async (MS-SMB2 3.3.4.2). */
+	if (h->status == SMB2_STATUS_PENDING || !req_take(m->s, h->mid, &rq))
 		return 0;
 	switch (rq.kind) {
 	case REQ_TREE:
