@@ -5,7 +5,8 @@
  * their seed corpora, which steer the protocol detection towards one
  * parser. Input: byte 0 picks the transport (odd: UDP) and whether
  * transactions are acknowledged as they come (bit 1: both directions, bit
- * 2: the direction just fed, as the pipeline does); then
+ * 2: the direction just fed, as the pipeline does; bit 3: headers 0xfe/0xff
+ * are stream gaps in direction h & 1, not chunks); then
  * chunks, each a header byte h (direction h & 1, length (h >> 1) + 1) and
  * that many bytes, fed to one flow as stream data in order. After every
  * chunk each buffer of each transaction is read back in both directions
@@ -81,6 +82,11 @@ static int app_fuzz_run(const uint8_t *data, size_t size)
 
 		data++;
 		size--;
+		if ((mode & 8) && n == 128) {
+			/* With mode bit 3, the largest chunk header is a stream gap instead. */
+			app_flow_gap(f, dir);
+			continue;
+		}
 		if (n > size)
 			n = size;
 		if (app_flow_feed(f, dir, data, n) != 0 && app_flow_mem(f) > (1u << 20))

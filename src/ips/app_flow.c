@@ -521,7 +521,10 @@ int app_flow_feed(struct app_flow *f, enum app_dir dir, const uint8_t *p, size_t
 void app_flow_gap(struct app_flow *f, enum app_dir dir)
 {
 	f->events |= APP_EV_GAP;
-	f->dead[dir] = true;
+	if (f->parser != NULL && f->parser->gap != NULL && !f->dead[dir])
+		f->parser->gap(f, dir);
+	else
+		f->dead[dir] = true;
 	if (f->proto == APP_PROTO_UNKNOWN && f->l4 == APP_L4_TCP) {
 		f->proto = APP_PROTO_FAILED;
 		f->events |= APP_EV_DETECT_FAILED;

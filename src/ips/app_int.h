@@ -75,6 +75,8 @@ struct app_parser {
 	int (*feed)(struct app_flow *f, enum app_dir dir, const uint8_t *p, size_t len);
 	void (*eof)(struct app_flow *f, enum app_dir dir);
 	void (*fini)(struct app_flow *f);
+	/* Optional: a hole in dir that the parser can resynchronise after (else dir stops). */
+	void (*gap)(struct app_flow *f, enum app_dir dir);
 };
 
 struct app_ctx {

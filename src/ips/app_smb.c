@@ -22,7 +22,9 @@
  *    FSCTL_PIPE_TRANSCEIVE) are DCE/RPC PDUs, parsed by app_dcerpc.c on a
  *    binding per pipe: their calls are SMB transactions with
  *    dcerpc.stub_data and the dcerpc.iface/dcerpc.opnum state.
- * Requests waiting for their response (by SMB1 PID/MID, SMB2 MessageId),
+ * After a stream gap a direction skips to the next session message header
+ * followed by an SMB magic, as Suricata does; a file is not continued past
+ * the hole. Requests waiting for their response (by SMB1 PID/MID, SMB2 MessageId),
  * trees and open files live in small fixed tables (oldest entry replaced,
  * APP_EV_SMB_LIMIT).
  */
@@ -121,6 +123,9 @@ struct smb_dir {
 	size_t msg_len, msg_pos; /* the session message being read */
 	bool msg_skip;           /* not a session message: its bytes are skipped */
 	bool parsed;             /* the kept prefix went through the parser */
+	bool resync;             /* after a gap: looking for the next message */
+	uint8_t sync[8];         /* the last bytes seen while resynchronising */
+	size_t nsync;
 	uint8_t *buf;
 	size_t len, cap;
 	struct smb_sink sink;
@@ -970,12 +975,73 @@ static int sink(struct app_flow *f, struct smb_dir *d, enum app_dir dir, const u
 	return 0;
 }
 
+static int smb_feed(struct app_flow *f, enum app_dir dir, const uint8_t *p, size_t len);
+
+/* A session message header followed by an SMB magic, long enough for an SMB1 header. */
+static bool sync_found(const uint8_t w[8])
+{
+	size_t len = (size_t)(w[1] & 1) << 16 | (size_t)w[2] << 8 | w[3];
+
+	return w[0] == NBSS_SESSION_MESSAGE && (w[1] & 0xfe) == 0 && len >= SMB1_HDR &&
+	       (w[4] == 0xff || w[4] == 0xfe || w[4] == 0xfd) && w[5] == 'S' && w[6] == 'M' &&
+	       w[7] == 'B';
+}
+
+/*
+ * After a gap (as Suricata does): bytes are dropped until a session message
+ * that starts an SMB header, which is then parsed from there. Returns how
+ * many bytes of p were used.
+ */
+static size_t resync(struct app_flow *f, struct smb_dir *d, enum app_dir dir, const uint8_t *p,
+                     size_t len, int *r)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (d->nsync == sizeof(d->sync)) {
+			memmove(d->sync, d->sync + 1, sizeof(d->sync) - 1);
+			d->nsync--;
+		}
+		d->sync[d->nsync++] = p[i];
+		if (d->nsync == sizeof(d->sync) && sync_found(d->sync)) {
+			uint8_t w[sizeof(d->sync)];
+
+			memcpy(w, d->sync, sizeof(w));
+			d->resync = false;
+			d->nsync = 0;
+			*r = smb_feed(f, dir, w, sizeof(w));
+			return i + 1;
+		}
+	}
+	return len;
+}
+
+static void smb_gap(struct app_flow *f, enum app_dir dir)
+{
+	struct smb_state *s = f->state;
+	struct smb_dir *d = &s->d[dir];
+
+	d->nnbss = d->msg_len = d->msg_pos = d->len = d->nsync = 0;
+	d->parsed = false;
+	d->resync = true;
+	memset(&d->sink, 0, sizeof(d->sink));
+	/* Pipe streams of this direction lost their PDU boundaries: start over. */
+	for (size_t i = 0; i < SMB_MAX_FILES; i++)
+		app_dce_stream_free(f, &s->files[i].pdu[dir]);
+}
+
 static int smb_feed(struct app_flow *f, enum app_dir dir, const uint8_t *p, size_t len)
 {
 	struct smb_state *s = f->state;
 	struct smb_dir *d = &s->d[dir];
-	int r;
+	int r = 0;
 
+	if (d->resync) {
+		size_t used = resync(f, d, dir, p, len, &r);
+
+		if (r != 0)
+			return r;
+		p += used;
+		len -= used;
+	}
 	while (len > 0) {
 		size_t n;
 
@@ -1045,4 +1111,5 @@ const struct app_parser app_parser_smb = {
         .feed = smb_feed,
         .eof = NULL,
         .fini = smb_fini,
+        .gap = smb_gap,
 };

@@ -638,6 +638,38 @@ static void test_smb2_pipe(void **state)
 	free(m.b);
 }
 
+/* After a gap the parser skips to the next SMB message; the file is not continued past the hole. */
+static void test_gap(void **state)
+{
+	struct app_flow *f;
+	struct msg m = {0};
+
+	(void)state;
+	assert_int_equal(app_flow_new(&f, ctx, APP_L4_TCP), 0);
+	create_req1(&m, 3, 8, "\\f");
+	feed(f, APP_DIR_TO_SERVER, &m, false);
+	create_rsp1(&m, 3, 8, 0x11);
+	feed(f, APP_DIR_TO_CLIENT, &m, false);
+	write_req1(&m, 4, 8, 0x11, 0, "before");
+	feed(f, APP_DIR_TO_SERVER, &m, false);
+	/* The first half of the next write, a hole, the end of that write. */
+	write_req1(&m, 5, 8, 0x11, 6, "lost!!");
+	assert_int_equal(app_flow_feed(f, APP_DIR_TO_SERVER, m.b, m.n / 2), 0);
+	app_flow_gap(f, APP_DIR_TO_SERVER);
+	assert_int_equal(app_flow_feed(f, APP_DIR_TO_SERVER, m.b + m.n - 5, 5), 0);
+	write_req1(&m, 6, 8, 0x11, 12, "after");
+	feed(f, APP_DIR_TO_SERVER, &m, true);
+	tree_req1(&m, 7, "\\\\S\\IPC$");
+	feed(f, APP_DIR_TO_SERVER, &m, false);
+	tree_rsp1(&m, 7, 9, "IPC");
+	feed(f, APP_DIR_TO_CLIENT, &m, false);
+	expect(f, APP_DIR_TO_SERVER, IPS_BUF_SMB_NAMED_PIPE, "\\S\\IPC$");
+	expect(f, APP_DIR_TO_SERVER, IPS_BUF_FILE_DATA, "before");
+	assert_true(app_flow_events(f) & APP_EV_GAP);
+	app_flow_free(f);
+	free(m.b);
+}
+
 /* Port 139: NetBIOS session request and keep-alive before the first SMB message. */
 static void test_detect(void **state)
 {
@@ -701,6 +733,7 @@ int main(void)
 	        cmocka_unit_test(test_smb1),      cmocka_unit_test(test_smb1_coalesced),
 	        cmocka_unit_test(test_smb2_file), cmocka_unit_test(test_smb2_pipe),
 	        cmocka_unit_test(test_detect),    cmocka_unit_test(test_malformed),
+	        cmocka_unit_test(test_gap),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
