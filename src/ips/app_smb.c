@@ -17,6 +17,8 @@
  *    non-pipe share are file.data of one transaction per file and
  *    direction, in file order, capped at app_cfg.body_limit, completed at
  *    close;
+ *  - the NTLMSSP AUTHENTICATE message of a session setup request gives
+ *    smb.ntlmssp_user and smb.ntlmssp_domain (zero bytes removed);
  *  - bytes written to, read from or transacted on a named pipe
  *    (SMB1 WRITE_ANDX/READ_ANDX/TRANS TransactNmPipe, SMB2 WRITE/READ/IOCTL
  *    FSCTL_PIPE_TRANSCEIVE) are DCE/RPC PDUs, parsed by app_dcerpc.c on a
@@ -50,8 +52,10 @@ enum smb_const {
 	SMB1_CLOSE = 0x04,
 	SMB1_TREE_CONNECT_ANDX = 0x75,
 	SMB1_NT_CREATE_ANDX = 0xa2,
+	SMB1_SESSION_SETUP_ANDX = 0x73,
 	SMB1_TRANS_NMPIPE = 0x26, /* TRANS_TRANSACT_NMPIPE, MS-CIFS 2.2.5.6 */
 	SMB1_MAX_ANDX = 8,
+	SMB2_SESSION_SETUP = 0x01,
 	SMB2_TREE_CONNECT = 0x03,
 	SMB2_CREATE = 0x05,
 	SMB2_CLOSE = 0x06,
@@ -69,6 +73,8 @@ enum smb_const {
 	SMB_MAX_REQS = 64,
 	SMB_NAME_MAX = 256, /* bytes of a share name kept */
 	SMB_FID_MAX = 16,
+	NTLMSSP_AUTH = 3,
+	NTLMSSP_AUTH_FIXED = 64, /* signature, type, five fields, session key, flags */
 };
 
 enum smb_req_kind {
@@ -427,6 +433,80 @@ static void tree_tx_done(struct smb_msg *m, uint64_t txid, bool ok, bool is_pipe
 	app_tx_mark(tx, APP_DIR_TO_SERVER);
 }
 
+/* ---- NTLMSSP in session setups ---- */
+
+/*
+ * One security buffer field (MS-NLMP 2.2.1.3: len, max len, offset from the
+ * message start) of an AUTHENTICATE message of n bytes at msg; as Suricata,
+ * lengths and offsets must lie below n and the value within it.
+ */
+static int nlmp_field(struct bw_rd *rd, const uint8_t *msg, size_t n, struct bw_rd *out)
+{
+	uint16_t len, max;
+	uint32_t off;
+
+	if (bw_rd_le16(rd, &len) != 0 || bw_rd_le16(rd, &max) != 0 || bw_rd_le32(rd, &off) != 0)
+		return BW_ERR_SHORT;
+	if (len >= n || off >= n)
+		return BW_ERR_INVAL;
+	if (out == NULL)
+		return 0; /* a response field: not read */
+	if (off < 12 || len > n - off)
+		return BW_ERR_INVAL;
+	bw_rd_init(out, msg + off, len);
+	return 0;
+}
+
+/* A UTF-16 name with its zero bytes removed, as Suricata keeps it. */
+static int add_name16(struct smb_msg *m, struct app_tx *tx, enum ips_buf b, struct bw_rd *v)
+{
+	uint8_t name[SMB_NAME_MAX];
+	size_t k = 0;
+	uint8_t c;
+
+	while (bw_rd_u8(v, &c) == 0)
+		if (c != 0 && k < sizeof(name))
+			name[k++] = c;
+	return app_tx_buf_add(m->f, tx, APP_DIR_TO_SERVER, b, name, k);
+}
+
+/*
+ * The security blob of a session setup request: an NTLMSSP AUTHENTICATE
+ * message, raw or inside SPNEGO (found by its signature, as Suricata does),
+ * gives smb.ntlmssp_user and smb.ntlmssp_domain on a transaction of its own.
+ */
+static int ntlmssp(struct smb_msg *m, const uint8_t *blob, size_t n)
+{
+	static const uint8_t sig[8] = {'N', 'T', 'L', 'M', 'S', 'S', 'P', 0};
+	const uint8_t *msg = NULL;
+	struct bw_rd rd, domain, user, host;
+	uint32_t type;
+	struct app_tx *tx;
+
+	for (size_t i = 0; i + sizeof(sig) <= n && msg == NULL; i++)
+		if (memcmp(blob + i, sig, sizeof(sig)) == 0)
+			msg = blob + i;
+	if (msg == NULL)
+		return 0;
+	n -= (size_t)(msg - blob);
+	bw_rd_init(&rd, msg + sizeof(sig), n - sizeof(sig));
+	if (bw_rd_le32(&rd, &type) != 0 || type != NTLMSSP_AUTH)
+		return 0;
+	if (n < NTLMSSP_AUTH_FIXED)
+		return BW_ERR_SHORT;
+	if (nlmp_field(&rd, msg, n, NULL) != 0 || nlmp_field(&rd, msg, n, NULL) != 0 ||
+	    nlmp_field(&rd, msg, n, &domain) != 0 || nlmp_field(&rd, msg, n, &user) != 0 ||
+	    nlmp_field(&rd, msg, n, &host) != 0)
+		return BW_ERR_INVAL;
+	if ((tx = app_tx_new(m->f, APP_PROTO_SMB)) == NULL)
+		return 0;
+	tx->flags |= APP_TX_REQ_HDRS | APP_TX_REQ_DONE | APP_TX_COMPLETE;
+	(void)(add_name16(m, tx, IPS_BUF_SMB_NTLMSSP_USER, &user) ||
+	       add_name16(m, tx, IPS_BUF_SMB_NTLMSSP_DOMAIN, &domain));
+	app_tx_mark(tx, APP_DIR_TO_SERVER);
+	return 0;
+}
+
 /* ---- SMB1 ---- */
 
 struct smb1_hdr {
@@ -505,6 +585,16 @@ static int smb1_request(struct smb_msg *m, const struct smb1_hdr *h, uint8_t cmd
 		smb1_align(b, &y, wide);
 		n = get_name(&y, wide, name);
 		return tree_tx_new(m, smb1_key(h), name, n);
+	case SMB1_SESSION_SETUP_ANDX: {
+		uint16_t blen;
+		const uint8_t *blob;
+
+		/* MS-SMB 2.2.4.6.1: the extended security form (12 words) carries a blob. */
+		if (b->wc != 12 || bw_rd_skip(&w, 14) != 0 || bw_rd_le16(&w, &blen) != 0 ||
+		    bw_rd_ptr(&y, &blob, blen) != 0)
+			return 0;
+		return ntlmssp(m, blob, blen);
+	}
 	case SMB1_NT_CREATE_ANDX:
 		r = req_put(m, REQ_CREATE, smb1_key(h));
 		r->tid = h->tid;
@@ -729,6 +819,16 @@ static int smb2_request(struct smb_msg *m, size_t base, const struct smb2_hdr *h
 	struct smb_file *fl;
 
 	switch (h->cmd) {
+	case SMB2_SESSION_SETUP: {
+		uint16_t soff, slen;
+
+		if (bw_rd_skip(bd, 12) != 0 || bw_rd_le16(bd, &soff) != 0 ||
+		    bw_rd_le16(bd, &slen) != 0)
+			return BW_ERR_SHORT;
+		if (!region_ok(m, base, soff, slen) || base + soff + slen > m->len)
+			return BW_ERR_SHORT;
+		return ntlmssp(m, m->p + base + soff, slen);
+	}
 	case SMB2_TREE_CONNECT:
 		return smb2_tree_req(m, base, h, bd);
 	case SMB2_CREATE:

@@ -52,6 +52,8 @@ static const char *const buf_names[IPS_BUF__COUNT] = {
         [IPS_BUF_JA3S_HASH] = "ja3s.hash",
         [IPS_BUF_SMB_NAMED_PIPE] = "smb.named_pipe",
         [IPS_BUF_SMB_SHARE] = "smb.share",
+        [IPS_BUF_SMB_NTLMSSP_USER] = "smb.ntlmssp_user",
+        [IPS_BUF_SMB_NTLMSSP_DOMAIN] = "smb.ntlmssp_domain",
         [IPS_BUF_DCERPC_STUB_DATA] = "dcerpc.stub_data",
 };
 
@@ -108,6 +110,8 @@ const struct ips_keyword ips_kw_buffer_table[] = {
         S("ja3s.hash", IPS_BUF_JA3S_HASH), S("ja3s_hash", IPS_BUF_JA3S_HASH),
         S("smb.named_pipe", IPS_BUF_SMB_NAMED_PIPE), S("smb_named_pipe", IPS_BUF_SMB_NAMED_PIPE),
         S("smb.share", IPS_BUF_SMB_SHARE), S("smb_share", IPS_BUF_SMB_SHARE),
+        S("smb.ntlmssp_user", IPS_BUF_SMB_NTLMSSP_USER),
+        S("smb.ntlmssp_domain", IPS_BUF_SMB_NTLMSSP_DOMAIN),
         S("dcerpc.stub_data", IPS_BUF_DCERPC_STUB_DATA),
         S("dce_stub_data", IPS_BUF_DCERPC_STUB_DATA),
         /* Snort 2 / Suricata legacy content modifiers. */

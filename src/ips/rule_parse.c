@@ -510,7 +510,8 @@ static enum ips_proto buf_app(enum ips_buf b)
 		return IPS_PROTO_HTTP;
 	if (b == IPS_BUF_DNS_QUERY)
 		return IPS_PROTO_DNS;
-	if (b == IPS_BUF_SMB_NAMED_PIPE || b == IPS_BUF_SMB_SHARE)
+	if (b == IPS_BUF_SMB_NAMED_PIPE || b == IPS_BUF_SMB_SHARE ||
+	    b == IPS_BUF_SMB_NTLMSSP_USER || b == IPS_BUF_SMB_NTLMSSP_DOMAIN)
 		return IPS_PROTO_SMB;
 	if (b == IPS_BUF_DCERPC_STUB_DATA)
 		return IPS_PROTO_DCERPC;

@@ -638,6 +638,82 @@ static void test_smb2_pipe(void **state)
 	free(m.b);
 }
 
+/* An MS-NLMP security buffer field: length, maximum length, offset. */
+static void nlmp_field(struct msg *m, uint16_t len, uint32_t off)
+{
+	le16(m, len);
+	le16(m, len);
+	le32(m, off);
+}
+
+/* An NTLMSSP AUTHENTICATE message: domain "DOM", user "bob", host "PC". */
+static void ntlm_auth(struct msg *m)
+{
+	put(m, "NTLMSSP", 8);
+	le32(m, 3);
+	nlmp_field(m, 0, 64); /* LM response */
+	nlmp_field(m, 0, 64); /* NT response */
+	nlmp_field(m, 6, 64); /* domain */
+	nlmp_field(m, 6, 70); /* user */
+	nlmp_field(m, 4, 76); /* host */
+	nlmp_field(m, 0, 80); /* session key */
+	le32(m, 0xe2888215);  /* flags */
+	put_utf16(m, "DOMbobPC");
+}
+
+/* smb.ntlmssp_user/domain from SMB2 (raw NTLMSSP) and SMB1 (inside SPNEGO) session setups. */
+static void test_ntlmssp(void **state)
+{
+	struct app_flow *f;
+	struct msg m = {0}, blob = {0};
+
+	(void)state;
+	ntlm_auth(&blob);
+	assert_int_equal(blob.n, 80);
+	assert_int_equal(app_flow_new(&f, ctx, APP_L4_TCP), 0);
+	smb2_hdr(&m, 1, false, 2, 0);
+	le16(&m, 25);
+	zero(&m, 10);
+	le16(&m, 64 + 24);
+	le16(&m, (uint16_t)blob.n);
+	zero(&m, 8);
+	put(&m, blob.b, blob.n);
+	end(&m);
+	feed(f, APP_DIR_TO_SERVER, &m, false);
+	expect(f, APP_DIR_TO_SERVER, IPS_BUF_SMB_NTLMSSP_USER, "bob");
+	expect(f, APP_DIR_TO_SERVER, IPS_BUF_SMB_NTLMSSP_DOMAIN, "DOM");
+	assert_true(app_tx_updated(app_flow_tx_first(f), APP_DIR_TO_SERVER));
+	app_flow_tx_ack(f);
+	assert_null(app_flow_tx_first(f));
+	app_flow_free(f);
+
+	/* SMB1, the message after an SPNEGO prefix; then one whose user runs past its end. */
+	assert_int_equal(app_flow_new(&f, ctx, APP_L4_TCP), 0);
+	for (int k = 0; k < 2; k++) {
+		smb1_hdr(&m, 0x73, 0, false, 0, (uint16_t)(10 + k));
+		put(&m, (const uint8_t[]){12}, 1);
+		andx(&m);
+		zero(&m, 10);
+		le16(&m, (uint16_t)(blob.n + 4));
+		zero(&m, 8);
+		le16(&m, (uint16_t)(blob.n + 4));
+		put(&m, (const uint8_t[]){0xa1, 0x81, 0x80, 0x04}, 4);
+		put(&m, blob.b, blob.n);
+		end(&m);
+		feed(f, APP_DIR_TO_SERVER, &m, k == 0);
+		if (k == 0) {
+			expect(f, APP_DIR_TO_SERVER, IPS_BUF_SMB_NTLMSSP_USER, "bob");
+			app_flow_tx_ack(f);
+			blob.b[40] = 80; /* user at 80 + 6 > 80 bytes */
+		}
+	}
+	assert_null(app_flow_tx_first(f));
+	assert_true(app_flow_events(f) & APP_EV_SMB_MALFORMED);
+	app_flow_free(f);
+	free(m.b);
+	free(blob.b);
+}
+
 /* After a gap the parser skips to the next SMB message; the file is not continued past the hole. */
 static void test_gap(void **state)
 {
@@ -733,7 +809,7 @@ int main(void)
 	        cmocka_unit_test(test_smb1),      cmocka_unit_test(test_smb1_coalesced),
 	        cmocka_unit_test(test_smb2_file), cmocka_unit_test(test_smb2_pipe),
 	        cmocka_unit_test(test_detect),    cmocka_unit_test(test_malformed),
-	        cmocka_unit_test(test_gap),
+	        cmocka_unit_test(test_gap),       cmocka_unit_test(test_ntlmssp),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

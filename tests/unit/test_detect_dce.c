@@ -4,9 +4,10 @@
  * dcerpc.iface (uuid, version comparison, any_frag, context id, Suricata's
  * walk of the accepted list), dcerpc.opnum (numbers and ranges), the
  * dcerpc.stub_data buffer with byte_test/byte_jump dce following the call's
- * data representation, smb.named_pipe/smb.share/file.data on smb rules, and
- * which flows the rule protocols apply to (dcerpc rules also to SMB). Each
- * case runs with the prefilter and without.
+ * data representation, smb.named_pipe, smb.share, smb.ntlmssp_user,
+ * smb.ntlmssp_domain and file.data on smb rules, and which flows the rule
+ * protocols apply to (dcerpc rules also to SMB). Each case runs with the
+ * prefilter and without.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -41,6 +42,8 @@ static const char *const rules[] = {
         "alert smb any any -> any any (file_data; content:\"X5O!P\"; sid:14;)",
         "alert http any any -> any any (file_data; content:\"X5O!P\"; sid:15;)",
         "alert tcp any any -> any any (file_data; content:\"X5O!P\"; sid:16;)",
+        "alert smb any any -> any any (smb.ntlmssp_user; content:\"bob\"; bsize:3; "
+        "smb.ntlmssp_domain; content:\"DOM\"; sid:17;)",
 };
 enum { NRULES = sizeof(rules) / sizeof(rules[0]) };
 
@@ -224,6 +227,12 @@ static void run_smb_bufs(bool prefilter)
 	input(&in, IPS_PROTO_SMB);
 	ips_detect_set_buf(&in, IPS_BUF_SMB_SHARE, &vs);
 	assert_int_equal(sids(&v, &in), B(13));
+	input(&in, IPS_PROTO_SMB);
+	struct ips_bufv vu = {(const uint8_t *)"bob", 3}, vd = {(const uint8_t *)"DOM", 3};
+	ips_detect_set_buf(&in, IPS_BUF_SMB_NTLMSSP_USER, &vu);
+	assert_int_equal(sids(&v, &in), 0); /* both buffers needed */
+	ips_detect_set_buf(&in, IPS_BUF_SMB_NTLMSSP_DOMAIN, &vd);
+	assert_int_equal(sids(&v, &in), B(17));
 	/* file.data: the smb and tcp rules on SMB, the http and tcp ones on HTTP. */
 	input(&in, IPS_PROTO_SMB);
 	ips_detect_set_buf(&in, IPS_BUF_FILE_DATA, &vf);

@@ -313,6 +313,12 @@ static void test_smb_dce(void **state)
 	r = ok(HDR "(dcerpc.opnum:3; smb.share; content:\"c\"; sid:1;)");
 	assert_int_equal(r->app, IPS_PROTO_SMB);
 	ips_rule_free(r);
+	r = ok(HDR
+	       "(smb.ntlmssp_user; content:\"root\"; smb.ntlmssp_domain; content:\"D\"; sid:1;)");
+	assert_int_equal(r->opts[0].buf, IPS_BUF_SMB_NTLMSSP_USER);
+	assert_int_equal(r->opts[1].buf, IPS_BUF_SMB_NTLMSSP_DOMAIN);
+	assert_int_equal(r->app, IPS_PROTO_SMB);
+	ips_rule_free(r);
 	bad(HDR "(dcerpc.iface:367abb81-9844-35f1-ad32; sid:1;)", "uuid");
 	bad(HDR "(dcerpc.iface:367abb81-9844-35f1-ad32-98f038001003,any_frag,=1; sid:1;)",
 	    "bad option");
