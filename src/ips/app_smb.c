@@ -26,9 +26,9 @@
  *    dcerpc.stub_data and the dcerpc.iface/dcerpc.opnum state.
  * After a stream gap a direction skips to the next session message header
  * followed by an SMB magic, as Suricata does; a file is not continued past
- * the hole. Requests waiting for their response (by SMB1 PID/MID, SMB2 MessageId),
- * trees and open files live in small fixed tables (oldest entry replaced,
- * APP_EV_SMB_LIMIT).
+ * the hole. Requests waiting for their response (by SMB1 PID/MID, SMB2
+ * MessageId), trees and open files live in small fixed tables (oldest
+ * entry replaced, APP_EV_SMB_LIMIT).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -1128,6 +1128,23 @@ static void smb_gap(struct app_flow *f, enum app_dir dir)
 		app_dce_stream_free(f, &s->files[i].pdu[dir]);
 }
 
+/* A complete NBSS header starts a message; false when it is no NBSS header. */
+static bool nbss_start(struct smb_dir *d)
+{
+	uint8_t type = d->nbss[0];
+
+	if (type != NBSS_SESSION_MESSAGE && (type < NBSS_SESSION_REQUEST || type > NBSS_KEEP_ALIVE))
+		return false;
+	/* RFC 1002 4.3.1: 17-bit length; other message types carry no SMB. */
+	d->msg_len = (size_t)(d->nbss[1] & 1) << 16 | (size_t)d->nbss[2] << 8 | d->nbss[3];
+	/* A session message too short for any SMB header is skipped too. */
+	d->msg_skip = type != NBSS_SESSION_MESSAGE || d->msg_len < 4;
+	d->msg_pos = d->len = 0;
+	d->parsed = false;
+	memset(&d->sink, 0, sizeof(d->sink));
+	return true;
+}
+
 static int smb_feed(struct app_flow *f, enum app_dir dir, const uint8_t *p, size_t len)
 {
 	struct smb_state *s = f->state;
@@ -1153,22 +1170,12 @@ static int smb_feed(struct app_flow *f, enum app_dir dir, const uint8_t *p, size
 			len -= n;
 			if (d->nnbss < NBSS_HDR)
 				break;
-			/* RFC 1002 4.3.1: 17-bit length; other message types carry no SMB. */
-			d->msg_len = (size_t)(d->nbss[1] & 1) << 16 | (size_t)d->nbss[2] << 8 |
-			             d->nbss[3];
-			d->msg_skip = d->nbss[0] != NBSS_SESSION_MESSAGE;
-			if (d->nbss[0] != NBSS_SESSION_MESSAGE &&
-			    (d->nbss[0] < NBSS_SESSION_REQUEST || d->nbss[0] > NBSS_KEEP_ALIVE)) {
+			if (!nbss_start(d)) {
 				/* Not a NetBIOS session header: framing is lost for good. */
 				f->events |= APP_EV_SMB_MALFORMED;
 				f->dead[dir] = true;
 				return 0;
 			}
-			d->msg_pos = d->len = 0;
-			d->parsed = false;
-			memset(&d->sink, 0, sizeof(d->sink));
-			if (d->msg_len < 4)
-				d->msg_skip = true; /* too short for any SMB header */
 		}
 		n = d->msg_len - d->msg_pos < len ? d->msg_len - d->msg_pos : len;
 		if (!d->msg_skip) {
