@@ -547,7 +547,7 @@ static int smb1_block(const struct smb_msg *m, size_t off, struct smb1_blk *b)
 		return BW_ERR_SHORT;
 	if (bw_rd_le16(&rd, &bcc) != 0) {
 		/* A block cut by the kept prefix (a large write): no bytes visible. */
-		bw_rd_init(&b->bytes, NULL, 0);
+		bw_rd_init(&b->bytes, m->p + m->len, 0);
 		b->bytes_off = m->len;
 		return 0;
 	}
