@@ -118,7 +118,7 @@ void app_flow_free(struct app_flow *f);
  * was ignored), BW_ERR_NOMEM; malformed input is an event, not an error.
  */
 int app_flow_feed(struct app_flow *f, enum app_dir dir, const uint8_t *p, size_t len);
-/* A hole in the stream of dir: that direction's parser stops (SMB resynchronises). */
+/* A hole in the stream of dir: that direction's parser stops (SMB and DCE/RPC resynchronise). */
 void app_flow_gap(struct app_flow *f, enum app_dir dir);
 /* The direction ended (FIN/RST or flow timeout): completes what it can. */
 void app_flow_eof(struct app_flow *f, enum app_dir dir);

@@ -32,7 +32,9 @@
  *    the fragment (an object UUID or auth trailer included), and the
  *    response "stub" from after the common header (so it starts with
  *    alloc_hint, ctx_id and cancel_count).
- * Other PDU types (auth3, fault, shutdown, cancel, ...) are skipped.
+ * Other PDU types (auth3, fault, shutdown, cancel, ...) are skipped. After a
+ * stream gap, bytes are dropped up to the next plausible PDU header (as
+ * Suricata searches for "05 00"), checked as the detection probe does.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +50,7 @@ enum dce_const {
 	DCE_BIND_ACK = 12,
 	DCE_ALTER_CONTEXT = 14,
 	DCE_ALTER_CONTEXT_RESP = 15,
+	DCE_TYPE_MAX = 20, /* rts, the highest type MS-RPCE defines */
 	DCE_PFC_FIRST_FRAG = 0x01,
 	DCE_PFC_LAST_FRAG = 0x02,
 	DCE_DREP_LITTLE = 0x10,
@@ -358,6 +361,19 @@ static int reserve(struct app_flow *f, struct app_dce_stream *st, size_t n)
 	return 0;
 }
 
+void app_dce_stream_gap(struct app_dce_stream *st)
+{
+	st->len = st->need = 0;
+	st->broken = false;
+	st->resync = true;
+}
+
+/* After a gap, a header is believed if the probe would take it and its type exists. */
+static bool resync_hdr(const uint8_t *p)
+{
+	return app_dce_probe(p, APP_DCE_HDR) == 0 && p[2] <= DCE_TYPE_MAX;
+}
+
 int app_dce_stream_feed(struct app_flow *f, struct app_dce_stream *st, struct app_dce_bind *b,
                         enum app_proto proto, enum app_dir dir, const uint8_t *p, size_t len)
 {
@@ -374,6 +390,13 @@ int app_dce_stream_feed(struct app_flow *f, struct app_dce_stream *st, struct ap
 			len -= n;
 			if (st->len < APP_DCE_HDR)
 				break;
+			if (st->resync && !resync_hdr(st->buf)) {
+				/* Slide one byte on towards the next header. */
+				memmove(st->buf, st->buf + 1, APP_DCE_HDR - 1);
+				st->len--;
+				continue;
+			}
+			st->resync = false;
 			if ((st->need = app_dce_frag_len(st->buf, st->len)) == 0) {
 				/* Not a PDU boundary: this stream cannot be followed. */
 				f->events |= APP_EV_DCE_MALFORMED;
@@ -425,6 +448,14 @@ static void dce_fini(struct app_flow *f)
 	f->state = NULL;
 }
 
+/* As Suricata, DCE/RPC over TCP carries on after a gap at the next PDU header. */
+static void dce_gap(struct app_flow *f, enum app_dir dir)
+{
+	struct dce_state *s = f->state;
+
+	app_dce_stream_gap(&s->d[dir]);
+}
+
 static int dce_feed(struct app_flow *f, enum app_dir dir, const uint8_t *p, size_t len)
 {
 	struct dce_state *s = f->state;
@@ -441,4 +472,5 @@ const struct app_parser app_parser_dcerpc = {
         .feed = dce_feed,
         .eof = NULL,
         .fini = dce_fini,
+        .gap = dce_gap,
 };

@@ -132,11 +132,14 @@ struct app_dce_stream {
 	size_t len, cap;
 	size_t need; /* frag_length of the PDU being collected, 0 before its header */
 	bool broken; /* lost PDU boundaries: ignores the rest */
+	bool resync; /* after a gap: looking for the next plausible PDU header */
 };
 /* Feeds bytes in order; complete PDUs go to app_dce_pdu(). Returns 0 or BW_ERR_NOMEM. */
 int app_dce_stream_feed(struct app_flow *f, struct app_dce_stream *st, struct app_dce_bind *b,
                         enum app_proto proto, enum app_dir dir, const uint8_t *p, size_t len);
 void app_dce_stream_free(struct app_flow *f, struct app_dce_stream *st);
+/* A hole in the stream: the PDU being read is dropped and the next header searched for. */
+void app_dce_stream_gap(struct app_dce_stream *st);
 
 /*
  * DNS plausibility for detection: a header whose QR bit is `response`, sane

@@ -1123,9 +1123,9 @@ static void smb_gap(struct app_flow *f, enum app_dir dir)
 	d->parsed = false;
 	d->resync = true;
 	memset(&d->sink, 0, sizeof(d->sink));
-	/* Pipe streams of this direction lost their PDU boundaries: start over. */
+	/* Pipe streams of this direction lost their PDU boundaries: search again. */
 	for (size_t i = 0; i < SMB_MAX_FILES; i++)
-		app_dce_stream_free(f, &s->files[i].pdu[dir]);
+		app_dce_stream_gap(&s->files[i].pdu[dir]);
 }
 
 /* A complete NBSS header starts a message; false when it is no NBSS header. */

@@ -283,6 +283,33 @@ static void test_big_endian(void **state)
 	app_flow_free(f);
 }
 
+/* After a gap the parser drops bytes up to the next plausible PDU header. */
+static void test_gap(void **state)
+{
+	struct app_flow *f;
+	struct app_tx *tx;
+	struct pdu p;
+
+	(void)state;
+	assert_int_equal(app_flow_new(&f, ctx, APP_L4_TCP), 0);
+	request_pdu(&p, 3, 1, 0, 4, "lost-in-the-gap", false);
+	assert_int_equal(app_flow_feed(f, APP_DIR_TO_SERVER, p.b, 20), 0);
+	app_flow_gap(f, APP_DIR_TO_SERVER);
+	/* The end of that PDU, with a "05 00" that is no header, then a whole request. */
+	assert_int_equal(app_flow_feed(f, APP_DIR_TO_SERVER, (const uint8_t *)"gap\x05\x00xx", 7),
+	                 0);
+	request_pdu(&p, 3, 2, 0, 5, "found", false);
+	for (size_t i = 0; i < p.n; i++)
+		assert_int_equal(app_flow_feed(f, APP_DIR_TO_SERVER, p.b + i, 1), 0);
+	/* The PDU cut by the gap is gone; the next one is whole. */
+	tx = app_flow_tx_first(f);
+	assert_non_null(tx);
+	assert_null(app_tx_next(tx));
+	expect_buf(tx, APP_DIR_TO_SERVER, "found", 5);
+	assert_false(app_flow_events(f) & APP_EV_DCE_MALFORMED);
+	app_flow_free(f);
+}
+
 static void test_malformed(void **state)
 {
 	struct app_flow *f;
@@ -318,7 +345,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_detect),    cmocka_unit_test(test_call),
 	        cmocka_unit_test(test_fragments), cmocka_unit_test(test_big_endian),
-	        cmocka_unit_test(test_malformed),
+	        cmocka_unit_test(test_malformed), cmocka_unit_test(test_gap),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
