@@ -2,18 +2,21 @@
 /*
  * Shared body of the app-layer fuzz targets (fuzz_app_dns.c, fuzz_app_http.c,
  * fuzz_app_tls.c, fuzz_app_ssh.c, fuzz_app_ftp.c, fuzz_app_smtp.c,
- * fuzz_app_mqtt.c, ...): they differ only in their seed corpora, which steer
- * the protocol detection towards one parser, and, for the protocols detected
- * only on their registered port (MQTT, Kerberos, Modbus, EtherNet/IP, IKE),
- * in APP_FUZZ_SRV_PORT, the server port defined before including this file.
- * Input: byte 0 picks the transport (odd: UDP) and whether transactions are
- * acknowledged as they come; then chunks, each a header byte h (direction
- * h & 1, length (h >> 1) + 1) and that many bytes, fed to one flow as
- * stream data in order. After every chunk each buffer of each transaction
- * is read back in both directions (views must be readable end to end), each
- * file's state is checked, and the flow's memory must stay under its cap.
- * Every FTP expectation the flow posts becomes an ftp-data flow fed with the
- * rest of the input. Anything but clean returns is a bug.
+ * fuzz_app_mqtt.c, fuzz_app_smb.c, fuzz_app_dcerpc.c, ...): they differ only
+ * in their seed corpora, which steer the protocol detection towards one
+ * parser, and, for the protocols detected only on their registered port
+ * (MQTT, Kerberos, Modbus, EtherNet/IP, IKE), in APP_FUZZ_SRV_PORT, the
+ * server port defined before including this file. Input: byte 0 picks the
+ * transport (odd: UDP) and whether transactions are acknowledged as they
+ * come (bit 1: both directions, bit 2: the direction just fed; bit 3:
+ * headers 0xfe/0xff are stream gaps in direction h & 1, not chunks); then
+ * chunks, each a header byte h (direction h & 1, length (h >> 1) + 1) and
+ * that many bytes, fed to one flow as stream data in order. After every
+ * chunk each buffer of each transaction is read back in both directions
+ * (views must be readable end to end), each file's state is checked, and
+ * the flow's memory must stay under its cap. Every FTP expectation the flow
+ * posts becomes an ftp-data flow fed with the rest of the input. Anything
+ * but clean returns is a bug.
  */
 #ifndef BW_FUZZ_APP_FUZZ_H
 #define BW_FUZZ_APP_FUZZ_H
@@ -57,6 +60,13 @@ static void walk(struct app_flow *f)
 		(void)app_tx_ftp(tx);
 		(void)app_tx_ftp_data(tx);
 		(void)app_tx_smtp(tx);
+		{
+			struct ips_dce_call c;
+
+			if (app_tx_dce(tx, &c))
+				for (size_t i = 0; i < c.nifaces; i++)
+					sink ^= c.ifaces[i].uuid[i % 16];
+		}
 	}
 	(void)sink;
 }
@@ -114,6 +124,11 @@ static int app_fuzz_run(const uint8_t *data, size_t size)
 
 		data++;
 		size--;
+		if ((mode & 8) && n == 128) {
+			/* With mode bit 3, the largest chunk header is a stream gap instead. */
+			app_flow_gap(f, dir);
+			continue;
+		}
 		if (n > size)
 			n = size;
 		if (app_flow_feed(f, dir, data, n) != 0 && app_flow_mem(f) > (1u << 20))
@@ -123,6 +138,8 @@ static int app_fuzz_run(const uint8_t *data, size_t size)
 		walk(f);
 		if (mode & 2)
 			app_flow_tx_ack(f);
+		else if (mode & 4)
+			app_flow_tx_ack_dir(f, dir);
 		data += n;
 		size -= n;
 		while (app_flow_expect_take(f, &e))

@@ -4,12 +4,14 @@
  * HTTP/1.x (RFC 9112, through libhtp), DNS (RFC 1035, over UDP and over TCP
  * with the RFC 1035 4.2.2 length prefix), TLS handshake (RFC 5246, RFC
  * 8446; JA3/JA3S fingerprints), SSH (RFC 4253 banners, HASSH), FTP (RFC 959
- * with its data connections, ftp-data) and SMTP (RFC 5321, MIME) parsers.
- * They are pure stream consumers: the owner (the flow/stream component)
- * feeds each direction's reassembled TCP bytes in order, or one UDP payload
- * per call, and then reads what the parsers produced (FTP also announces
- * its data connections, struct app_expect, for the owner to match). No flow
- * table, no I/O, no clock reads.
+ * with its data connections, ftp-data), SMTP (RFC 5321, MIME), SMB (MS-CIFS,
+ * MS-SMB2 over the RFC 1002 session service) and connection-oriented DCE/RPC
+ * (C706, over TCP and inside SMB named pipes) parsers, and MQTT, Kerberos 5,
+ * Modbus, EtherNet/IP and IKE on their ports. They are pure stream
+ * consumers: the owner (the flow/stream component) feeds each direction's
+ * reassembled TCP bytes in order, or one UDP payload per call, and then reads
+ * what the parsers produced (FTP also announces its data connections, struct
+ * app_expect, for the owner to match). No flow table, no I/O, no clock reads.
  *
  * Model (after Suricata's app-layer transactions):
  *  - struct app_ctx: engine-wide, read-only after app_ctx_new(), shareable
@@ -44,7 +46,7 @@ enum app_proto {
 	APP_PROTO_TLS,
 	APP_PROTO_DNS,
 	APP_PROTO_SSH,
-	APP_PROTO_SMB, /* recognised for naming only (no parser) */
+	APP_PROTO_SMB,
 	APP_PROTO_FTP,
 	APP_PROTO_SMTP,
 	APP_PROTO_FTP_DATA, /* only through an FTP expectation (app_flow_new_ftp_data) */
@@ -53,12 +55,13 @@ enum app_proto {
 	APP_PROTO_MODBUS,
 	APP_PROTO_ENIP,
 	APP_PROTO_IKE,
+	APP_PROTO_DCERPC,
 	APP_PROTO__COUNT,
 };
 
 /*
  * "http", "tls", "dns", "ssh", "smb", "ftp", "smtp", "ftp-data", "mqtt", "krb5",
- * "modbus", "enip", "ike", "failed", "unknown".
+ * "modbus", "enip", "ike", "dcerpc", "failed", "unknown".
  */
 const char *app_proto_name(enum app_proto p);
 
@@ -130,6 +133,10 @@ enum app_event {
 	APP_EV_FTP_MALFORMED = 1u << 11, /* overlong line, bad PORT/PASV */
 	APP_EV_SMTP_MALFORMED = 1u << 12,
 	APP_EV_EXPECT_DROPPED = 1u << 13, /* more FTP expectations than APP_EXPECT_QUEUE */
+	APP_EV_SMB_MALFORMED = 1u << 14,
+	APP_EV_SMB_LIMIT = 1u << 15, /* a message, file, tree or request table cap was hit */
+	APP_EV_DCE_MALFORMED = 1u << 16,
+	APP_EV_DCE_LIMIT = 1u << 17, /* a PDU or stub data cap was hit */
 };
 
 /*
@@ -170,7 +177,7 @@ void app_flow_free(struct app_flow *f);
  * was ignored), BW_ERR_NOMEM; malformed input is an event, not an error.
  */
 int app_flow_feed(struct app_flow *f, enum app_dir dir, const uint8_t *p, size_t len);
-/* A hole in the stream of dir: that direction's parser stops. */
+/* A hole in the stream of dir: that direction's parser stops (SMB and DCE/RPC resynchronise). */
 void app_flow_gap(struct app_flow *f, enum app_dir dir);
 /* The direction ended (FIN/RST or flow timeout): completes what it can. */
 void app_flow_eof(struct app_flow *f, enum app_dir dir);
@@ -209,6 +216,14 @@ int app_tx_dns_opcode(const struct app_tx *tx);
 bool app_tx_updated(const struct app_tx *tx, enum app_dir dir);
 /* Clears the update marks; frees complete transactions. */
 void app_flow_tx_ack(struct app_flow *f);
+/*
+ * Clears the update marks of dir only, after the transactions of dir were
+ * inspected; frees complete transactions that no direction still has to
+ * inspect. A parser may mark the other direction than the one fed (an SMB
+ * tree connect response completes what rules inspect to the server), and
+ * that mark then waits for the other direction's inspection.
+ */
+void app_flow_tx_ack_dir(struct app_flow *f, enum app_dir dir);
 
 /*
  * The idx-th instance of buffer b as seen in direction dir (most buffers
@@ -223,7 +238,11 @@ void app_flow_tx_ack(struct app_flow *f);
  * server, ssh.hassh.server[.string] to the client; ftp.command[_data] to
  * the server; ftpdata_command "retr" to the client or "stor" to the
  * server; file.data of ftp-data in the direction the file goes and of
- * SMTP (one instance per attachment) to the server. Returns 0 with a
+ * SMTP (one instance per attachment) to the server; smb.share and
+ * smb.named_pipe to the server (set once the tree connect response says
+ * which it is), SMB file contents as file.data in the direction they travel
+ * (writes to the server, reads to the client), dcerpc.stub_data in both
+ * (over TCP and over SMB pipes). Returns 0 with a
  * borrowed view, or BW_ERR_NOTFOUND. IPS_BUF_PAYLOAD is not an app buffer.
  */
 int app_tx_buf(const struct app_tx *tx, enum app_dir dir, enum ips_buf b, size_t idx,
@@ -395,5 +414,13 @@ bool app_flow_expect_take(struct app_flow *f, struct app_expect *out);
 /* A new flow state that is the data connection described by e (ftp-data). */
 int app_flow_new_ftp_data(struct app_flow **out, const struct app_ctx *ctx,
                           const struct app_expect *e);
+
+/*
+ * The DCE/RPC call of a transaction (DCE/RPC over TCP, or a DCE/RPC call
+ * over an SMB pipe) for dcerpc.iface/dcerpc.opnum and byte_* dce: fills
+ * *out (its interface list borrowed until the next feed) and returns true,
+ * or returns false when the transaction carries no DCE/RPC call.
+ */
+bool app_tx_dce(const struct app_tx *tx, struct ips_dce_call *out);
 
 #endif

@@ -11,8 +11,10 @@
  *    counts and a first question that parses; over TCP after the 2-byte
  *    length of RFC 1035 4.2.2;
  *  - SSH banners (RFC 4253 4.2), FTP (RFC 959) and SMTP (RFC 5321 4.2)
- *    greetings and first commands; for app_proto naming only: SMB1/2
- *    behind the NetBIOS session header (RFC 1002 4.3.1).
+ *    greetings and first commands;
+ *  - SMB1/2/3 behind the NetBIOS session header (RFC 1002 4.3.1);
+ *  - DCE/RPC: a connection-oriented v5.0 PDU header (C706 12.6.3.1) with a
+ *    valid data representation, as Suricata's probe, in either direction.
  */
 #include <string.h>
 
@@ -118,6 +120,36 @@ static int detect_dns(const uint8_t *p, size_t len, enum app_dir dir, enum app_l
 	return app_dns_probe(p, len, dir == APP_DIR_TO_CLIENT, false, port53) ? 0 : BW_ERR_NOTFOUND;
 }
 
+/*
+ * RFC 1002 4.3: session request, answers and keep-alives (0x81..0x85) may
+ * come first (port 139); the first session message (0x00) must carry an
+ * SMB1/SMB2 header or an SMB3 transform header.
+ */
+static int detect_smb(const uint8_t *p, size_t len)
+{
+	size_t pos = 0;
+
+	while (pos < len) {
+		uint8_t t = p[pos];
+
+		if (t != 0x00 && (t < 0x81 || t > 0x85))
+			return BW_ERR_NOTFOUND;
+		if (len - pos < 4)
+			return BW_ERR_AGAIN;
+		if (t != 0x00) {
+			pos += 4 + ((size_t)(p[pos + 1] & 1) << 16 | (size_t)bw_be16(p + pos + 2));
+			continue;
+		}
+		if (len - pos < 8)
+			return BW_ERR_AGAIN;
+		if ((p[pos + 4] == 0xff || p[pos + 4] == 0xfe || p[pos + 4] == 0xfd) &&
+		    p[pos + 5] == 'S' && p[pos + 6] == 'M' && p[pos + 7] == 'B')
+			return 0;
+		return BW_ERR_NOTFOUND;
+	}
+	return BW_ERR_AGAIN;
+}
+
 static int detect_banner(const uint8_t *p, size_t len, enum app_dir dir, enum app_proto *out)
 {
 	int r, best = BW_ERR_NOTFOUND;
@@ -127,15 +159,13 @@ static int detect_banner(const uint8_t *p, size_t len, enum app_dir dir, enum ap
 		*out = APP_PROTO_SSH;
 		return r;
 	}
-	/* SMB1 or SMB2 behind the NetBIOS session message header. */
-	if (len >= 1 && p[0] == 0x00) {
-		if (len < 8)
-			best = BW_ERR_AGAIN;
-		else if ((p[4] == 0xff || p[4] == 0xfe) && p[5] == 'S' && p[6] == 'M' &&
-		         p[7] == 'B') {
+	/* SMB behind the NetBIOS session message header (after any session setup messages). */
+	if ((r = detect_smb(p, len)) != BW_ERR_NOTFOUND) {
+		if (r == 0) {
 			*out = APP_PROTO_SMB;
 			return 0;
 		}
+		best = BW_ERR_AGAIN;
 	}
 	if (dir == APP_DIR_TO_SERVER) {
 		static const struct {
@@ -213,6 +243,12 @@ int app_detect_port(const uint8_t *p, size_t len, enum app_dir dir, enum app_l4 
 	again |= r == BW_ERR_AGAIN;
 	if ((r = detect_banner(p, len, dir, &b)) == 0) {
 		*out = b;
+		return 0;
+	}
+	again |= r == BW_ERR_AGAIN;
+	/* Before DNS: a DCE/RPC header also reads as a plausible DNS length. */
+	if ((r = app_dce_probe(p, len)) == 0) {
+		*out = APP_PROTO_DCERPC;
 		return 0;
 	}
 	again |= r == BW_ERR_AGAIN;

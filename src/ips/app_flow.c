@@ -24,7 +24,7 @@ static const char *const proto_names[APP_PROTO__COUNT] = {
         [APP_PROTO_FTP_DATA] = "ftp-data", [APP_PROTO_SMTP] = "smtp",
         [APP_PROTO_MQTT] = "mqtt",         [APP_PROTO_KRB5] = "krb5",
         [APP_PROTO_MODBUS] = "modbus",     [APP_PROTO_ENIP] = "enip",
-        [APP_PROTO_IKE] = "ike",
+        [APP_PROTO_IKE] = "ike",           [APP_PROTO_DCERPC] = "dcerpc",
 };
 
 const char *app_proto_name(enum app_proto p)
@@ -83,6 +83,7 @@ static void tx_free(struct app_flow *f, struct app_tx *tx)
 	free(tx->strs);
 	free(tx->answers);
 	free(tx->priv);
+	free(tx->dce);
 	app_mem_give(f, tx->mem);
 	free(tx);
 }
@@ -366,14 +367,15 @@ bool app_tx_updated(const struct app_tx *tx, enum app_dir dir)
 	return (tx->updated & (1u << dir)) != 0;
 }
 
-void app_flow_tx_ack(struct app_flow *f)
+/* Clears the marks in mask; frees complete transactions left without marks. */
+static void tx_ack(struct app_flow *f, uint8_t mask)
 {
 	struct app_tx **pp = &f->txs, *tx;
 
 	f->tail = NULL;
 	while ((tx = *pp) != NULL) {
-		tx->updated = 0;
-		if (tx->flags & APP_TX_COMPLETE) {
+		tx->updated &= (uint8_t)~mask;
+		if ((tx->flags & APP_TX_COMPLETE) && tx->updated == 0) {
 			*pp = tx->next;
 			f->ntxs--;
 			tx_free(f, tx);
@@ -382,6 +384,36 @@ void app_flow_tx_ack(struct app_flow *f)
 		f->tail = tx;
 		pp = &tx->next;
 	}
+}
+
+void app_flow_tx_ack(struct app_flow *f)
+{
+	tx_ack(f, 3);
+}
+
+void app_flow_tx_ack_dir(struct app_flow *f, enum app_dir dir)
+{
+	tx_ack(f, (uint8_t)(1u << dir));
+}
+
+bool app_tx_dce(const struct app_tx *tx, struct ips_dce_call *out)
+{
+	const struct app_dce_tx *d = tx->dce;
+
+	memset(out, 0, sizeof(*out));
+	if (d == NULL)
+		return false;
+	out->request_seen = d->request_seen;
+	out->little = d->little;
+	out->ctxid = d->ctxid;
+	out->opnum = d->opnum;
+	if (d->bind != NULL) {
+		/* C706 12.6.4.9/12.6.4.10: request (0) and response (2) PDUs. */
+		out->last_is_call = d->bind->last_type == 0 || d->bind->last_type == 2;
+		out->ifaces = d->bind->acc;
+		out->nifaces = d->bind->nacc;
+	}
+	return true;
 }
 
 const struct app_http_info *app_tx_http(const struct app_tx *tx)
@@ -638,6 +670,10 @@ static const struct app_parser *parser_for(enum app_proto p)
 		return &app_parser_enip;
 	case APP_PROTO_IKE:
 		return &app_parser_ike;
+	case APP_PROTO_SMB:
+		return &app_parser_smb;
+	case APP_PROTO_DCERPC:
+		return &app_parser_dcerpc;
 	default:
 		return NULL;
 	}
@@ -826,8 +862,12 @@ void app_flow_stop(struct app_flow *f)
 void app_flow_gap(struct app_flow *f, enum app_dir dir)
 {
 	f->events |= APP_EV_GAP;
-	f->dead[dir] = true;
-	f->gapped[dir] = true;
+	if (f->parser != NULL && f->parser->gap != NULL && !f->dead[dir]) {
+		f->parser->gap(f, dir);
+	} else {
+		f->dead[dir] = true;
+		f->gapped[dir] = true;
+	}
 	if (f->proto == APP_PROTO_UNKNOWN && f->l4 == APP_L4_TCP) {
 		/*
 		 * As Suricata: detection of this direction is over; the other

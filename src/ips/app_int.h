@@ -65,6 +65,32 @@ struct app_file {
 	struct crypto_digest *dg[APP_FILE_NDIGEST];
 };
 
+/*
+ * A DCE/RPC binding (C706 12.6.4.3/12.6.4.4): the presentation contexts of
+ * the latest bind or alter_context, and those its ack accepted. One per TCP
+ * flow, one per SMB pipe; owned by the parser state.
+ */
+enum { APP_DCE_MAX_CTX = 64 };
+struct app_dce_bind {
+	struct ips_dce_iface_ent ctx[APP_DCE_MAX_CTX]; /* as offered, in order */
+	size_t nctx;
+	struct ips_dce_iface_ent acc[APP_DCE_MAX_CTX]; /* accepted */
+	size_t nacc;
+	uint8_t last_type; /* type of the latest PDU on the binding */
+	bool seen;         /* a PDU was parsed */
+};
+
+/* The DCE/RPC call a transaction carries (tx->dce, owned by the tx). */
+struct app_dce_tx {
+	const struct app_dce_bind *bind; /* borrowed from the parser state */
+	uint32_t call_id;
+	uint8_t req_type; /* request (0) */
+	bool request_seen, little;
+	uint16_t ctxid, opnum;
+	bool req_done, resp_done; /* last fragment seen */
+	bool resp_seen;
+};
+
 struct app_tx {
 	struct app_tx *next;
 	uint64_t id;
@@ -89,7 +115,9 @@ struct app_tx {
 		struct app_smtp_info smtp;
 	} u;
 	struct app_dns_answer *answers; /* DNS only */
-	void *priv; /* parser's per-tx data: one flat block, free()d with the tx */
+	struct app_dce_tx *dce;         /* DCE/RPC call, or NULL */
+	const char *tree_name; /* SMB tree connect: its path until the response (in strs) */
+	void *priv;            /* parser's per-tx data: one flat block, free()d with the tx */
 	const char *events[APP_TX_MAX_EVENTS]; /* static Suricata names, see app_tx_events() */
 	uint8_t nevents;
 	struct app_file *files[2][APP_TX_FILES]; /* per enum app_dir, in order */
@@ -110,6 +138,8 @@ struct app_parser {
 	int (*feed)(struct app_flow *f, enum app_dir dir, const uint8_t *p, size_t len);
 	void (*eof)(struct app_flow *f, enum app_dir dir);
 	void (*fini)(struct app_flow *f);
+	/* Optional: a hole in dir that the parser can resynchronise after (else dir stops). */
+	void (*gap)(struct app_flow *f, enum app_dir dir);
 };
 
 struct app_ctx {
@@ -189,6 +219,41 @@ bool app_ike_match(const struct app_tx *tx, enum app_dir dir, const struct ips_a
  */
 void app_tx_event(struct app_tx *tx, const char *name);
 size_t app_tx_events(const struct app_tx *tx, const char *const **names);
+extern const struct app_parser app_parser_smb;
+extern const struct app_parser app_parser_dcerpc;
+
+/* ---- DCE/RPC PDUs (app_dcerpc.c), shared with SMB named pipes ---- */
+
+enum {
+	APP_DCE_HDR = 16,            /* common header of connection-oriented PDUs */
+	APP_DCE_STUB_MAX = 1u << 20, /* stub bytes kept per call and direction */
+};
+
+/* Fragment length of a PDU header at p (len >= APP_DCE_HDR), 0 if not a DCE/RPC v5 header. */
+size_t app_dce_frag_len(const uint8_t *p, size_t len);
+/*
+ * Parses one complete PDU of direction dir on binding b: binds and acks
+ * update b, requests and responses find (by call id) or create their
+ * transaction of protocol proto and add stub data. Malformed PDUs set
+ * APP_EV_DCE_MALFORMED and are ignored. Returns 0 or BW_ERR_NOMEM.
+ */
+int app_dce_pdu(struct app_flow *f, struct app_dce_bind *b, enum app_proto proto, enum app_dir dir,
+                const uint8_t *p, size_t len);
+
+/* PDUs reassembled from a byte stream (one direction of TCP or of an SMB pipe). */
+struct app_dce_stream {
+	uint8_t *buf;
+	size_t len, cap;
+	size_t need; /* frag_length of the PDU being collected, 0 before its header */
+	bool broken; /* lost PDU boundaries: ignores the rest */
+	bool resync; /* after a gap: looking for the next plausible PDU header */
+};
+/* Feeds bytes in order; complete PDUs go to app_dce_pdu(). Returns 0 or BW_ERR_NOMEM. */
+int app_dce_stream_feed(struct app_flow *f, struct app_dce_stream *st, struct app_dce_bind *b,
+                        enum app_proto proto, enum app_dir dir, const uint8_t *p, size_t len);
+void app_dce_stream_free(struct app_flow *f, struct app_dce_stream *st);
+/* A hole in the stream: the PDU being read is dropped and the next header searched for. */
+void app_dce_stream_gap(struct app_dce_stream *st);
 
 /*
  * DNS plausibility for detection: a header whose QR bit is `response`, sane
@@ -281,6 +346,8 @@ void app_file_free(struct app_flow *f, struct app_tx *tx);
 /* libmagic for ctx when cfg.file_needs asks for it; app_file_ctx_fini undoes it. */
 int app_file_ctx_init(struct app_ctx *ctx);
 void app_file_ctx_fini(struct app_ctx *ctx);
+/* Detection probe for DCE/RPC over TCP (app_detect.c): 0, BW_ERR_AGAIN or BW_ERR_NOTFOUND. */
+int app_dce_probe(const uint8_t *p, size_t len);
 
 /* Lowercase hex of n bytes into out (2n + 1). */
 void app_hex(const uint8_t *p, size_t n, char *out);

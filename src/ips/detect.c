@@ -329,6 +329,8 @@ static uint8_t pc_mask(const struct ips_rule *r)
 	case IPS_PROTO_SMTP:
 	case IPS_PROTO_MQTT:
 	case IPS_PROTO_MODBUS:
+	case IPS_PROTO_SMB:
+	case IPS_PROTO_DCERPC:
 		return 1u << DET_PC_TCP;
 	case IPS_PROTO_UDP:
 	case IPS_PROTO_IKE:
@@ -1038,7 +1040,7 @@ static int hx_build(struct ips_detect_engine *e, struct ips_detect_stats *st)
 					st->always_rules++;
 				}
 		for (int a = 0; a < IPS_PROTO__COUNT; a++)
-			if (dr->r->app == IPS_PROTO_IP || dr->r->app == (enum ips_proto)a)
+			if (ips_app_covers(dr->r->app, (enum ips_proto)a))
 				setbit(h->app[a], n);
 		n++;
 	}

@@ -136,6 +136,7 @@ struct ips_detect_input {
 	uint64_t stream_bytes_ts, stream_bytes_tc; /* for stream_size */
 	struct ips_flowbits_state *flowbits;       /* NULL: no flow state */
 	struct ips_flowint_state *flowints;        /* NULL: no flow state */
+	const struct ips_dce_call *dce;            /* DCE/RPC call of the transaction, or NULL */
 	/* App-layer buffers (IPS_BUF_PAYLOAD is ignored here: use payload). */
 	struct ips_detect_buf bufs[IPS_BUF__COUNT];
 	/*

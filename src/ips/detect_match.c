@@ -148,6 +148,7 @@ struct insp {
 	const uint8_t *b;
 	size_t len;
 	uint64_t vars[IPS_RULE_MAX_VARS];
+	bool dce_big;    /* byte_* dce: the DCE/RPC call's data representation is big-endian */
 	uint64_t fvalid; /* bit i: fc[i] holds searches of op i in this view */
 	struct fcache fc[FCACHE_OPS];
 };
@@ -450,6 +451,14 @@ static bool byte_test_ok(const struct ips_byte_test *bt, uint64_t v, uint64_t wa
 	return bt->negated ? !m : m;
 }
 
+/* The byte order of byte_* with dce: the call's on its stub data, little elsewhere. */
+static enum ips_endian endian_of(const struct insp *s, enum ips_endian e)
+{
+	if (e != IPS_END_DCE)
+		return e;
+	return s->dce_big ? IPS_END_BIG : IPS_END_LITTLE;
+}
+
 static int do_byte(struct insp *s, size_t i, size_t cur)
 {
 	const struct ips_opt *o = s->bl->ops[i].o;
@@ -459,7 +468,8 @@ static int do_byte(struct insp *s, size_t i, size_t cur)
 		const struct ips_byte_test *bt = o->data;
 		int64_t pos =
 		        (bt->relative ? (int64_t)cur : 0) + val(s, bt->offset, bt->offset_var);
-		if (!extract(s->b, s->len, pos, bt->nbytes, bt->endian, bt->base, bt->bitmask, &v))
+		if (!extract(s->b, s->len, pos, bt->nbytes, endian_of(s, bt->endian), bt->base,
+		             bt->bitmask, &v))
 			return NOMATCH;
 		uint64_t want = bt->value_var >= 0 ? s->vars[bt->value_var] : bt->value;
 		return byte_test_ok(bt, v, want) ? inspect(s, i + 1, cur) : NOMATCH;
@@ -468,7 +478,8 @@ static int do_byte(struct insp *s, size_t i, size_t cur)
 		const struct ips_byte_jump *bj = o->data;
 		int64_t pos =
 		        (bj->relative ? (int64_t)cur : 0) + val(s, bj->offset, bj->offset_var);
-		if (!extract(s->b, s->len, pos, bj->nbytes, bj->endian, bj->base, bj->bitmask, &v))
+		if (!extract(s->b, s->len, pos, bj->nbytes, endian_of(s, bj->endian), bj->base,
+		             bj->bitmask, &v))
 			return NOMATCH;
 		if (v > UINT32_MAX)
 			return NOMATCH; /* beyond any buffer */
@@ -486,7 +497,8 @@ static int do_byte(struct insp *s, size_t i, size_t cur)
 	case IPS_KW_BYTE_EXTRACT: {
 		const struct ips_byte_extract *bx = o->data;
 		int64_t pos = (bx->relative ? (int64_t)cur : 0) + bx->offset;
-		if (!extract(s->b, s->len, pos, bx->nbytes, bx->endian, bx->base, bx->bitmask, &v))
+		if (!extract(s->b, s->len, pos, bx->nbytes, endian_of(s, bx->endian), bx->base,
+		             bx->bitmask, &v))
 			return NOMATCH;
 		if (v > UINT32_MAX)
 			return NOMATCH;
@@ -625,6 +637,7 @@ static bool match_buffer(struct ips_detect_thread *t, const struct det_rule *dr,
 		s.nocache = false;
 		s.fvalid = 0;
 		memset(s.vars, 0, sizeof(s.vars));
+		s.dce_big = bl->buf == IPS_BUF_DCERPC_STUB_DATA && in->dce && !in->dce->little;
 		if (bl->tf == DET_TF_UNCACHED) {
 			if (!det_view(t, in, bl->buf, k, 0, &s.b, &s.len) ||
 			    !det_transform(t, bl->tfo, bl->ntf, s.b, s.len, &t->tfuncached))
@@ -677,6 +690,8 @@ static bool header_match(const struct ips_rule *r, const struct ips_detect_input
 	case IPS_PROTO_SMTP:
 	case IPS_PROTO_MQTT:
 	case IPS_PROTO_MODBUS:
+	case IPS_PROTO_SMB:
+	case IPS_PROTO_DCERPC:
 		if (in->proto != 6)
 			return false;
 		break;
@@ -702,7 +717,7 @@ static bool header_match(const struct ips_rule *r, const struct ips_detect_input
 	}
 	if (r->ip_version && in->ip_version != r->ip_version)
 		return false;
-	if (r->app != IPS_PROTO_IP && in->app != r->app)
+	if (!ips_app_covers(r->app, in->app))
 		return false;
 	if (r->tcp_scope == IPS_TCP_PKT && in->is_stream)
 		return false;
@@ -893,6 +908,42 @@ static bool csum_match(const struct ips_csum *c, const struct ips_detect_input *
 	return (st == IPS_CSUM_OK) == c->valid;
 }
 
+/*
+ * dcerpc.iface, as Suricata's match_backuuid(): walks the accepted
+ * interfaces; an entry bound by a non-first bind fragment is passed over
+ * (unless any_frag) without clearing the result, as there.
+ */
+static bool dce_iface_match(const struct ips_dce_iface *d, const struct ips_dce_call *c)
+{
+	bool ret = false;
+
+	if (!c || !c->request_seen || !c->last_is_call)
+		return false;
+	for (size_t i = 0; i < c->nifaces; i++) {
+		const struct ips_dce_iface_ent *e = &c->ifaces[i];
+
+		ret = true;
+		if (!d->any_frag && !e->first_frag)
+			continue;
+		ret = memcmp(d->uuid, e->uuid, 16) == 0 && e->ctxid == c->ctxid;
+		if (ret && d->has_version && !ips_num_match(&d->version, e->version))
+			ret = false;
+		if (ret)
+			return true;
+	}
+	return ret;
+}
+
+static bool dce_opnum_match(const struct ips_dce_opnum *d, const struct ips_dce_call *c)
+{
+	if (!c || !c->request_seen)
+		return false;
+	for (size_t i = 0; i < d->n; i++)
+		if (c->opnum >= d->r[i].lo && c->opnum <= d->r[i].hi)
+			return true;
+	return false;
+}
+
 static bool pkt_match(const struct det_op *op, const struct ips_detect_input *in)
 {
 	const struct ips_opt *o = op->o;
@@ -973,6 +1024,10 @@ static bool pkt_match(const struct det_op *op, const struct ips_detect_input *in
 			return false;
 		return ips_num_match(&u->cmp, in->bufs[b].v[0].len);
 	}
+	case IPS_KW_DCE_IFACE:
+		return dce_iface_match(o->data, in->dce);
+	case IPS_KW_DCE_OPNUM:
+		return dce_opnum_match(o->data, in->dce);
 	default: /* threshold, detection_filter: after the match */
 		return true;
 	}

@@ -15,11 +15,11 @@
  *    carries its progress over the window (struct ips_detect_carry), so it
  *    scans only the new bytes; evaluation sees the whole window.
  *  - tx: every app-layer transaction updated by the feed, in each
- *    direction it was updated in, with that direction's sticky buffers.
- *    Only rules with app buffers count, once per (transaction, sid,
- *    direction), as Suricata keeps a detection state per direction.
- *    Bodies carry their prefilter progress the same way (per transaction,
- *    the latest CARRY_TXS of a flow).
+ *    direction it was updated in, with that direction's sticky buffers (and
+ *    its DCE/RPC call state). Only rules with app buffers count, once per
+ *    (transaction, sid, direction), as Suricata keeps a detection state per
+ *    direction. Bodies carry their prefilter progress the same way (per
+ *    transaction, the latest CARRY_TXS of a flow).
  *
  * FTP control flows announce their data connections (struct app_expect);
  * the pipeline keeps them in an expectation table (expect.h) next to its
@@ -151,6 +151,10 @@ static enum ips_proto app_to_rule_proto(enum app_proto p)
 		return IPS_PROTO_ENIP;
 	case APP_PROTO_IKE:
 		return IPS_PROTO_IKE;
+	case APP_PROTO_SMB:
+		return IPS_PROTO_SMB;
+	case APP_PROTO_DCERPC:
+		return IPS_PROTO_DCERPC;
 	default:
 		return IPS_PROTO_IP;
 	}
@@ -633,6 +637,9 @@ static void inspect_txs_dir(struct ips_pipeline *pl, struct ips_flow_rec *f, int
 		fill_bufs(pl, &in, tx, (enum app_dir)d);
 		in.app_tx = tx;
 		in.app_events = app_tx_event_bits(tx);
+		struct ips_dce_call dce;
+		if (app_tx_dce(tx, &dce))
+			in.dce = &dce;
 		int op = app_tx_dns_opcode(tx);
 		if (op >= 0) {
 			in.has_dns_opcode = true;

@@ -57,8 +57,21 @@ enum ips_proto {
 	IPS_PROTO_MODBUS, /* TCP */
 	IPS_PROTO_ENIP,   /* TCP or UDP */
 	IPS_PROTO_IKE,    /* UDP; "ikev2" is an alias */
+	IPS_PROTO_SMB,
+	IPS_PROTO_DCERPC, /* connection-oriented DCE/RPC, over TCP or inside SMB */
 	IPS_PROTO__COUNT,
 };
+
+/*
+ * Whether a rule needing app layer `rule_app` (IPS_PROTO_IP: none) applies
+ * to a flow of app layer `flow_app`. As in Suricata, DCE/RPC rules also
+ * apply to SMB flows, which carry DCE/RPC over named pipes.
+ */
+static inline bool ips_app_covers(enum ips_proto rule_app, enum ips_proto flow_app)
+{
+	return rule_app == IPS_PROTO_IP || rule_app == flow_app ||
+	       (rule_app == IPS_PROTO_DCERPC && flow_app == IPS_PROTO_SMB);
+}
 
 /* tcp-pkt / tcp-stream restrict a tcp rule to packets or to the stream. */
 enum ips_tcp_scope {
@@ -180,6 +193,11 @@ enum ips_buf {
 	 * options after base64_data when the base64_decode option is reached.
 	 */
 	IPS_BUF_BASE64_DATA,
+	IPS_BUF_SMB_NAMED_PIPE,
+	IPS_BUF_SMB_SHARE,
+	IPS_BUF_SMB_NTLMSSP_USER,
+	IPS_BUF_SMB_NTLMSSP_DOMAIN,
+	IPS_BUF_DCERPC_STUB_DATA,
 	IPS_BUF__COUNT,
 };
 
@@ -253,6 +271,8 @@ enum ips_kw {
 	IPS_KW_BUF_MODIFIER,     /* Snort 2 modifier: moves the previous content */
 	IPS_KW_BUF_EQ,           /* struct ips_buf_eq: a whole app buffer compared */
 	IPS_KW_APP,              /* struct ips_app_match: a transaction field of an app parser */
+	IPS_KW_DCE_IFACE,        /* struct ips_dce_iface */
+	IPS_KW_DCE_OPNUM,        /* struct ips_dce_opnum */
 	IPS_KW__COUNT,
 };
 
@@ -392,7 +412,7 @@ struct ips_isdataat {
 enum ips_endian {
 	IPS_END_BIG,
 	IPS_END_LITTLE,
-	IPS_END_DCE, /* from the DCE/RPC header; the engine treats as little */
+	IPS_END_DCE, /* the DCE/RPC call's data representation; little elsewhere */
 };
 
 /* Number conversion of byte_*: binary, or text in base 8, 10 or 16. */
@@ -495,6 +515,46 @@ struct ips_threshold {
 struct ips_urilen {
 	struct ips_num cmp;
 	bool raw; /* ",raw": the raw URI; default the normalised one */
+};
+
+/* dcerpc.iface (dce_iface): "uuid[,<op>version][,any_frag]". */
+struct ips_dce_iface {
+	uint8_t uuid[16]; /* as written: time_low first, big-endian fields */
+	bool has_version;
+	struct ips_num version; /* compared with the interface's major version */
+	bool any_frag;          /* also interfaces bound by a non-first bind fragment */
+};
+
+/* dcerpc.opnum (dce_opnum): a list of numbers and lo-hi ranges. */
+enum { IPS_DCE_OPNUM_MAX = 32 };
+struct ips_dce_opnum {
+	struct {
+		uint16_t lo, hi;
+	} r[IPS_DCE_OPNUM_MAX];
+	size_t n;
+};
+
+/*
+ * The DCE/RPC call that dcerpc.iface and dcerpc.opnum inspect, filled by the
+ * app layer for a transaction (DCE/RPC over TCP, or over an SMB pipe): the
+ * request's context id and opnum, and the interfaces the server accepted on
+ * the binding (bind/alter_context answered by bind_ack/alter_context_resp).
+ */
+struct ips_dce_iface_ent {
+	uint8_t uuid[16];
+	uint16_t ctxid;
+	uint16_t version; /* major */
+	bool first_frag;  /* bound by a PDU with PFC_FIRST_FRAG */
+};
+
+struct ips_dce_call {
+	bool request_seen; /* a request PDU of this call was parsed */
+	bool last_is_call; /* the binding's latest PDU is a request or response */
+	bool little;       /* the call's data representation (drep[0] & 0x10) */
+	uint16_t ctxid;
+	uint16_t opnum;
+	const struct ips_dce_iface_ent *ifaces; /* accepted ones, borrowed */
+	size_t nifaces;
 };
 
 /*

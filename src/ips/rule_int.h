@@ -97,6 +97,8 @@ extern const size_t ips_kw_dataset_count;
 
 /* content's parser, for the keywords that are contents in disguise (filename, ...). */
 int ips_kw_content_parse(struct ips_parse_ctx *ctx, const char *val, void **data);
+extern const struct ips_keyword ips_kw_dce_table[];
+extern const size_t ips_kw_dce_count;
 
 /* The registry entry for name, or NULL. */
 const struct ips_keyword *ips_keyword_find(const char *name);

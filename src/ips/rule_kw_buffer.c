@@ -8,7 +8,8 @@
  * (file_data, dns_query, tls_sni, ja3_hash, http_content_type, ...) are
  * sticky too, as in Suricata. tcp.hdr, udp.hdr and icmpv6.hdr select a
  * packet's transport header: they are inspected on packets, not on the
- * stream or transactions.
+ * stream or transactions. file.data is not tied to one app layer: HTTP
+ * bodies, FTP data, SMTP attachments and SMB file transfers fill it.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -90,6 +91,11 @@ static const char *const buf_names[IPS_BUF__COUNT] = {
         [IPS_BUF_FILE_SHA1] = "file.sha1",
         [IPS_BUF_FILE_SHA256] = "file.sha256",
         [IPS_BUF_BASE64_DATA] = "base64_data",
+        [IPS_BUF_SMB_NAMED_PIPE] = "smb.named_pipe",
+        [IPS_BUF_SMB_SHARE] = "smb.share",
+        [IPS_BUF_SMB_NTLMSSP_USER] = "smb.ntlmssp_user",
+        [IPS_BUF_SMB_NTLMSSP_DOMAIN] = "smb.ntlmssp_domain",
+        [IPS_BUF_DCERPC_STUB_DATA] = "dcerpc.stub_data",
 };
 
 const char *ips_buf_name(enum ips_buf b)
@@ -267,6 +273,14 @@ const struct ips_keyword ips_kw_buffer_table[] = {
         S("icmpv6.hdr", IPS_BUF_ICMPV6_HDR),
         S("file.name", IPS_BUF_FILE_NAME),
         S("file.magic", IPS_BUF_FILE_MAGIC),
+        S("smb.named_pipe", IPS_BUF_SMB_NAMED_PIPE),
+        S("smb_named_pipe", IPS_BUF_SMB_NAMED_PIPE),
+        S("smb.share", IPS_BUF_SMB_SHARE),
+        S("smb_share", IPS_BUF_SMB_SHARE),
+        S("smb.ntlmssp_user", IPS_BUF_SMB_NTLMSSP_USER),
+        S("smb.ntlmssp_domain", IPS_BUF_SMB_NTLMSSP_DOMAIN),
+        S("dcerpc.stub_data", IPS_BUF_DCERPC_STUB_DATA),
+        S("dce_stub_data", IPS_BUF_DCERPC_STUB_DATA),
         /* Snort 2 / Suricata legacy content modifiers. */
         M("http_uri", IPS_BUF_HTTP_URI),
         M("http_raw_uri", IPS_BUF_HTTP_RAW_URI),

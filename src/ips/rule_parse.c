@@ -58,6 +58,7 @@ static void kw_init(void)
 	        {ips_kw_transform_table, &ips_kw_transform_count},
 	        {ips_kw_file_table, &ips_kw_file_count},
 	        {ips_kw_dataset_table, &ips_kw_dataset_count},
+	        {ips_kw_dce_table, &ips_kw_dce_count},
 	};
 	size_t total = 0;
 	for (size_t i = 0; i < sizeof(mods) / sizeof(mods[0]); i++)
@@ -386,6 +387,7 @@ static const char *const proto_names[IPS_PROTO__COUNT] = {
         [IPS_PROTO_SMTP] = "smtp", [IPS_PROTO_MQTT] = "mqtt",
         [IPS_PROTO_KRB5] = "krb5", [IPS_PROTO_MODBUS] = "modbus",
         [IPS_PROTO_ENIP] = "enip", [IPS_PROTO_IKE] = "ike",
+        [IPS_PROTO_SMB] = "smb",   [IPS_PROTO_DCERPC] = "dcerpc",
 };
 
 const char *ips_proto_name(enum ips_proto p)
@@ -398,43 +400,11 @@ const char *ips_proto_name(enum ips_proto p)
  * proto_names are matched first, so listing them here too is harmless.
  */
 static const char *const proto_unsupported[] = {
-        "sctp",
-        "ftp",
-        "ftp-data",
-        "smtp",
-        "smb",
-        "ssh",
-        "dcerpc",
-        "http2",
-        "quic",
-        "nfs",
-        "tftp",
-        "krb5",
-        "dhcp",
-        "snmp",
-        "sip",
-        "rfb",
-        "mqtt",
-        "rdp",
-        "ike",
-        "ikev2",
-        "ntp",
-        "enip",
-        "dnp3",
-        "modbus",
-        "imap",
-        "pop3",
-        "bittorrent-dht",
-        "pgsql",
-        "telnet",
-        "websocket",
-        "ldap",
-        "nntp",
-        "doh2",
-        "http1",
-        "dns-tcp",
-        "dns-udp",
-        "tcp-stream-only",
+        "sctp",   "ftp",  "ftp-data", "smtp",           "ssh",     "http2",   "quic",
+        "nfs",    "tftp", "krb5",     "dhcp",           "snmp",    "sip",     "rfb",
+        "mqtt",   "rdp",  "ike",      "ikev2",          "ntp",     "enip",    "dnp3",
+        "modbus", "imap", "pop3",     "bittorrent-dht", "pgsql",   "telnet",  "websocket",
+        "ldap",   "nntp", "doh2",     "http1",          "dns-tcp", "dns-udp", "tcp-stream-only",
 };
 
 /*
@@ -562,7 +532,7 @@ static int parse_header(struct ips_parse_ctx *ctx, const char *p, const char *en
 
 /* ---- options ---- */
 
-/* App layer a buffer belongs to. */
+/* App layer a buffer belongs to (IPS_PROTO_IP: several, or none). */
 static enum ips_proto buf_app(enum ips_buf b)
 {
 	/* Packet headers, files and base64_data belong to no one protocol. */
@@ -585,21 +555,39 @@ static enum ips_proto buf_app(enum ips_buf b)
 		return IPS_PROTO_MQTT;
 	if (b >= IPS_BUF_IKE_INIT_SPI && b <= IPS_BUF_IKE_VENDOR)
 		return IPS_PROTO_IKE;
+	if (b == IPS_BUF_SMB_NAMED_PIPE || b == IPS_BUF_SMB_SHARE ||
+	    b == IPS_BUF_SMB_NTLMSSP_USER || b == IPS_BUF_SMB_NTLMSSP_DOMAIN)
+		return IPS_PROTO_SMB;
+	if (b == IPS_BUF_DCERPC_STUB_DATA)
+		return IPS_PROTO_DCERPC;
 	return IPS_PROTO_TLS;
 }
 
 /*
- * The app layer of buffer b in this rule: file.data is filled by every
- * parser that carries files (HTTP bodies, FTP data, SMTP attachments), so
- * it belongs to the rule's own app protocol when that is one of them, and
- * to HTTP otherwise.
+ * The app layer of buffer b in this rule. file.data is filled by every
+ * parser that carries files (HTTP bodies, FTP data, SMTP attachments, SMB
+ * file transfers): it belongs to the rule's own app protocol when that is
+ * one of them, to any of them in a tcp or ip rule (as Suricata registers
+ * file.data for each), and to HTTP for another app protocol (an error then).
  */
 static enum ips_proto rule_buf_app(const struct ips_rule *r, enum ips_buf b)
 {
-	if (b == IPS_BUF_FILE_DATA &&
-	    (r->proto == IPS_PROTO_FTP_DATA || r->proto == IPS_PROTO_SMTP))
+	if (b != IPS_BUF_FILE_DATA)
+		return buf_app(b);
+	switch (r->proto) {
+	case IPS_PROTO_HTTP:
+	case IPS_PROTO_FTP_DATA:
+	case IPS_PROTO_SMTP:
+	case IPS_PROTO_SMB:
 		return r->proto;
-	return buf_app(b);
+	case IPS_PROTO_IP:
+	case IPS_PROTO_TCP:
+	case IPS_PROTO_UDP:
+	case IPS_PROTO_ICMP:
+		return IPS_PROTO_IP;
+	default:
+		return IPS_PROTO_HTTP;
+	}
 }
 
 /* Whether app protocol a runs over UDP. */
@@ -614,6 +602,11 @@ static int need_app(struct ips_parse_ctx *ctx, enum ips_proto app, const char *w
 	struct ips_rule *r = ctx->r;
 	if (app == IPS_PROTO_IP)
 		return 0;
+	/* DCE/RPC keywords on an smb rule inspect DCE/RPC over its pipes. */
+	if (app == IPS_PROTO_DCERPC && (r->proto == IPS_PROTO_SMB || r->app == IPS_PROTO_SMB))
+		app = IPS_PROTO_SMB;
+	if (app == IPS_PROTO_SMB && r->app == IPS_PROTO_DCERPC && r->proto != IPS_PROTO_DCERPC)
+		r->app = IPS_PROTO_IP; /* smb keywords narrow a dcerpc one down to smb */
 	if (r->app != IPS_PROTO_IP && r->app != app)
 		return ips_fail(ctx, BW_ERR_INVAL, "%s: mixes %s and %s inspection", why,
 		                proto_names[r->app], proto_names[app]);
@@ -749,6 +742,9 @@ static int finish_rule(struct ips_parse_ctx *ctx, bool have_sid)
 			r->fast_pattern = o->data;
 		else if (o->kw == IPS_KW_URILEN && ips_need_app(ctx, IPS_PROTO_HTTP, "urilen"))
 			return BW_ERR_INVAL;
+		else if ((o->kw == IPS_KW_DCE_IFACE || o->kw == IPS_KW_DCE_OPNUM) &&
+		         need_app(ctx, IPS_PROTO_DCERPC, ips_kw_name(o->kw)))
+			return BW_ERR_INVAL;
 		if (o->kw != IPS_KW_BSIZE)
 			continue;
 		/* Suricata: a content longer than bsize allows can never match. */
@@ -826,6 +822,8 @@ enum ips_rule_kind ips_rule_kind(const struct ips_rule *r)
 		const struct ips_opt *o = &r->opts[i];
 		switch (o->kw) {
 		case IPS_KW_URILEN:
+		case IPS_KW_DCE_IFACE:
+		case IPS_KW_DCE_OPNUM:
 		case IPS_KW_APP:
 		case IPS_KW_APP_EVENT:
 		case IPS_KW_DNS_OPCODE:

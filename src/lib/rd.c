@@ -69,6 +69,36 @@ int bw_rd_u64(struct bw_rd *rd, uint64_t *v)
 	return 0;
 }
 
+int bw_rd_le16(struct bw_rd *rd, uint16_t *v)
+{
+	if (rd->left < 2)
+		return BW_ERR_SHORT;
+	*v = bw_le16(rd->p);
+	rd->p += 2;
+	rd->left -= 2;
+	return 0;
+}
+
+int bw_rd_le32(struct bw_rd *rd, uint32_t *v)
+{
+	if (rd->left < 4)
+		return BW_ERR_SHORT;
+	*v = bw_le32(rd->p);
+	rd->p += 4;
+	rd->left -= 4;
+	return 0;
+}
+
+int bw_rd_le64(struct bw_rd *rd, uint64_t *v)
+{
+	if (rd->left < 8)
+		return BW_ERR_SHORT;
+	*v = (uint64_t)bw_le32(rd->p + 4) << 32 | bw_le32(rd->p);
+	rd->p += 8;
+	rd->left -= 8;
+	return 0;
+}
+
 int bw_rd_copy(struct bw_rd *rd, void *out, size_t n)
 {
 	if (rd->left < n)

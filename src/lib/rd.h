@@ -5,7 +5,7 @@
  *
  * Reader rules (after OpenSSH's sshbuf): every read checks what remains
  * before it moves; a failed read returns BW_ERR_SHORT and consumes nothing.
- * Reads are big-endian. bw_rd_sub() carves out a sub-reader bounded by a
+ * Reads are big-endian unless named _le. bw_rd_sub() carves out a sub-reader bounded by a
  * declared length (for TLVs), bw_rd_tail() takes bytes from the end (for
  * trailers such as ICVs). Readers borrow the memory they read.
  *
@@ -44,6 +44,10 @@ int bw_rd_u8(struct bw_rd *rd, uint8_t *v);
 int bw_rd_u16(struct bw_rd *rd, uint16_t *v);
 int bw_rd_u32(struct bw_rd *rd, uint32_t *v);
 int bw_rd_u64(struct bw_rd *rd, uint64_t *v);
+/* Little-endian reads, for the wire formats that use them (SMB, DCE/RPC NDR). */
+int bw_rd_le16(struct bw_rd *rd, uint16_t *v);
+int bw_rd_le32(struct bw_rd *rd, uint32_t *v);
+int bw_rd_le64(struct bw_rd *rd, uint64_t *v);
 int bw_rd_peek_u8(const struct bw_rd *rd, uint8_t *v);
 int bw_rd_peek_u16(const struct bw_rd *rd, uint16_t *v);
 int bw_rd_peek_u32(const struct bw_rd *rd, uint32_t *v);
@@ -92,6 +96,14 @@ static inline uint16_t bw_be16(const uint8_t *p)
 static inline uint32_t bw_be32(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+static inline uint16_t bw_le16(const uint8_t *p)
+{
+	return (uint16_t)(p[1] << 8 | p[0]);
+}
+static inline uint32_t bw_le32(const uint8_t *p)
+{
+	return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
 }
 static inline void bw_put_be16(uint8_t *p, uint16_t v)
 {

@@ -191,6 +191,31 @@ static void test_range_reads(void **state)
 	}
 }
 
+/* Little-endian reads: same bounds rule, bytes taken low first. */
+static void test_le_reads(void **state)
+{
+	static const uint8_t b[] = {0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09};
+	struct bw_rd rd;
+	uint16_t v16;
+	uint32_t v32;
+	uint64_t v64;
+
+	(void)state;
+	bw_rd_init(&rd, b, sizeof(b));
+	assert_int_equal(bw_rd_le16(&rd, &v16), 0);
+	assert_int_equal(v16, 0x0201);
+	assert_int_equal(bw_rd_le32(&rd, &v32), 0);
+	assert_int_equal(v32, 0x06050403);
+	assert_int_equal(bw_rd_le64(&rd, &v64), BW_ERR_SHORT);
+	assert_int_equal(bw_rd_left(&rd), 3); /* a failed read consumes nothing */
+	bw_rd_init(&rd, b, sizeof(b));
+	assert_int_equal(bw_rd_le64(&rd, &v64), 0);
+	assert_true(v64 == 0x0807060504030201ull);
+	assert_int_equal(bw_rd_le16(&rd, &v16), BW_ERR_SHORT);
+	assert_int_equal(bw_rd_le32(&rd, &v32), BW_ERR_SHORT);
+	assert_int_equal(bw_rd_left(&rd), 1);
+}
+
 /* A sub-reader is bounded by its declared length, not by the parent. */
 static void test_sub_bounds(void **state)
 {
@@ -336,9 +361,10 @@ static void test_zero_and_roundtrip(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_int_reads),  cmocka_unit_test(test_range_reads),
-	        cmocka_unit_test(test_sub_bounds), cmocka_unit_test(test_tail_then_front),
-	        cmocka_unit_test(test_writer),     cmocka_unit_test(test_zero_and_roundtrip),
+	        cmocka_unit_test(test_int_reads),          cmocka_unit_test(test_range_reads),
+	        cmocka_unit_test(test_sub_bounds),         cmocka_unit_test(test_le_reads),
+	        cmocka_unit_test(test_tail_then_front),    cmocka_unit_test(test_writer),
+	        cmocka_unit_test(test_zero_and_roundtrip),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

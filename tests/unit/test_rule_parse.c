@@ -80,12 +80,26 @@ static void test_header(void **state)
 		assert_int_equal(r->action, (enum ips_action)i);
 		ips_rule_free(r);
 	}
-	static const char *const protos[] = {"ip", "tcp", "udp", "icmp", "http", "dns", "tls"};
-	for (size_t i = 0; i < 7; i++) {
+	static const struct {
+		const char *name;
+		enum ips_proto proto;
+	} protos[] = {
+	        {"ip", IPS_PROTO_IP},         {"tcp", IPS_PROTO_TCP},
+	        {"udp", IPS_PROTO_UDP},       {"icmp", IPS_PROTO_ICMP},
+	        {"http", IPS_PROTO_HTTP},     {"dns", IPS_PROTO_DNS},
+	        {"tls", IPS_PROTO_TLS},       {"ssh", IPS_PROTO_SSH},
+	        {"ftp", IPS_PROTO_FTP},       {"ftp-data", IPS_PROTO_FTP_DATA},
+	        {"smtp", IPS_PROTO_SMTP},     {"mqtt", IPS_PROTO_MQTT},
+	        {"krb5", IPS_PROTO_KRB5},     {"modbus", IPS_PROTO_MODBUS},
+	        {"enip", IPS_PROTO_ENIP},     {"ike", IPS_PROTO_IKE},
+	        {"ikev2", IPS_PROTO_IKE},     {"smb", IPS_PROTO_SMB},
+	        {"dcerpc", IPS_PROTO_DCERPC},
+	};
+	for (size_t i = 0; i < sizeof(protos) / sizeof(protos[0]); i++) {
 		char t[128];
-		snprintf(t, sizeof(t), "alert %s any any -> any any (sid:1;)", protos[i]);
+		snprintf(t, sizeof(t), "alert %s any any -> any any (sid:1;)", protos[i].name);
 		r = ok(t);
-		assert_int_equal(r->proto, (enum ips_proto)i);
+		assert_int_equal(r->proto, protos[i].proto);
 		ips_rule_free(r);
 	}
 	r = ok("alert tcp-pkt any any -> any any (sid:1;)");
@@ -94,7 +108,7 @@ static void test_header(void **state)
 	/* ET uses ports on ip rules; Suricata loads them. */
 	r = ok("alert ip $EXTERNAL_NET $SHELLCODE_PORTS -> $HOME_NET any (sid:1;)");
 	ips_rule_free(r);
-	bad("alert smb any any -> any any (sid:1;)", "unsupported protocol smb");
+	bad("alert nfs any any -> any any (sid:1;)", "unsupported protocol nfs");
 	bad("alert http2 any any -> any any (sid:1;)", "unsupported protocol http2");
 	bad("alert foo any any -> any any (sid:1;)", "unknown protocol");
 	bad("log tcp any any -> any any (sid:1;)", "unsupported action");
@@ -323,15 +337,81 @@ static void test_app_keywords(void **state)
 	assert_int_equal(r->app, IPS_PROTO_FTP);
 	assert_int_equal(r->opts[1].buf, IPS_BUF_FTP_COMMAND_DATA);
 	ips_rule_free(r);
-	/* file.data on a tcp rule stays HTTP's. */
+	/* file.data on a tcp rule: any protocol's files, as in Suricata. */
 	r = ok(HDR "(file_data; content:\"x\"; sid:1;)");
-	assert_int_equal(r->app, IPS_PROTO_HTTP);
+	assert_int_equal(r->app, IPS_PROTO_IP);
 	ips_rule_free(r);
 	bad(HDR "(ftpdata_command:list; sid:1;)", "retr or stor");
 	bad("alert http any any -> any any (ssh.proto; content:\"2\"; sid:1;)", "needs ssh");
 	bad(HDR "(ssh.proto; content:\"2\"; http.uri; content:\"a\"; sid:1;)", "mixes");
 	bad("alert udp any any -> any any (ssh.software; content:\"a\"; sid:1;)", "over udp");
 	bad("alert ftp any any -> any any (file.data; content:\"a\"; sid:1;)", "needs http");
+}
+
+/* SMB and DCE/RPC buffers and keywords (Suricata's smb.*, dcerpc.* and dce_* names). */
+static void test_smb_dce(void **state)
+{
+	(void)state;
+	struct ips_rule *r = ok("alert smb any any -> any any (smb_named_pipe; content:\"IPC$\"; "
+	                        "smb.share; content:\"C$\"; sid:1;)");
+	assert_int_equal(r->opts[0].buf, IPS_BUF_SMB_NAMED_PIPE);
+	assert_int_equal(r->opts[1].buf, IPS_BUF_SMB_SHARE);
+	assert_int_equal(r->app, IPS_PROTO_SMB);
+	ips_rule_free(r);
+	/* file_data follows the rule's protocol: SMB files here. */
+	r = ok("alert smb any any -> any any (file_data; content:\"X5O\"; sid:1;)");
+	assert_int_equal(r->opts[0].buf, IPS_BUF_FILE_DATA);
+	assert_int_equal(r->app, IPS_PROTO_SMB);
+	ips_rule_free(r);
+	/* A tcp rule with DCE/RPC keywords needs DCE/RPC (which SMB pipes also carry). */
+	r = ok(HDR "(dcerpc.iface:367ABB81-9844-35f1-ad32-98f038001003,>=2,any_frag; "
+	           "dce_opnum:15,20-22; dce_stub_data; content:\"|5c 00|\"; "
+	           "byte_test:2,=,46,0,relative,dce; sid:1;)");
+	assert_int_equal(r->app, IPS_PROTO_DCERPC);
+	assert_int_equal(r->opts[0].kw, IPS_KW_DCE_IFACE);
+	const struct ips_dce_iface *ifc = r->opts[0].data;
+	static const uint8_t uuid[16] = {0x36, 0x7a, 0xbb, 0x81, 0x98, 0x44, 0x35, 0xf1,
+	                                 0xad, 0x32, 0x98, 0xf0, 0x38, 0x00, 0x10, 0x03};
+	assert_memory_equal(ifc->uuid, uuid, 16);
+	assert_true(ifc->has_version && ifc->any_frag);
+	assert_int_equal(ifc->version.op, IPS_CMP_GE);
+	assert_int_equal(ifc->version.lo, 2);
+	const struct ips_dce_opnum *op = r->opts[1].data;
+	assert_int_equal(op->n, 2);
+	assert_int_equal(op->r[0].lo, 15);
+	assert_int_equal(op->r[0].hi, 15);
+	assert_int_equal(op->r[1].lo, 20);
+	assert_int_equal(op->r[1].hi, 22);
+	assert_int_equal(r->opts[2].buf, IPS_BUF_DCERPC_STUB_DATA);
+	assert_int_equal(((const struct ips_byte_test *)r->opts[3].data)->endian, IPS_END_DCE);
+	ips_rule_free(r);
+	r = ok(HDR "(dce_iface:afa8bd80-7d8a-11c9-bef4-08002b102989; sid:1;)");
+	assert_false(((const struct ips_dce_iface *)r->opts[0].data)->has_version);
+	ips_rule_free(r);
+	/* DCE/RPC keywords on an smb rule inspect its pipes. */
+	r = ok("alert smb any any -> any any (dcerpc.stub_data; content:\"a\"; dce_opnum:1; "
+	       "smb.named_pipe; content:\"b\"; sid:1;)");
+	assert_int_equal(r->app, IPS_PROTO_SMB);
+	ips_rule_free(r);
+	r = ok(HDR "(dcerpc.opnum:3; smb.share; content:\"c\"; sid:1;)");
+	assert_int_equal(r->app, IPS_PROTO_SMB);
+	ips_rule_free(r);
+	r = ok(HDR
+	       "(smb.ntlmssp_user; content:\"root\"; smb.ntlmssp_domain; content:\"D\"; sid:1;)");
+	assert_int_equal(r->opts[0].buf, IPS_BUF_SMB_NTLMSSP_USER);
+	assert_int_equal(r->opts[1].buf, IPS_BUF_SMB_NTLMSSP_DOMAIN);
+	assert_int_equal(r->app, IPS_PROTO_SMB);
+	ips_rule_free(r);
+	bad(HDR "(dcerpc.iface:367abb81-9844-35f1-ad32; sid:1;)", "uuid");
+	bad(HDR "(dcerpc.iface:367abb81-9844-35f1-ad32-98f038001003,any_frag,=1; sid:1;)",
+	    "bad option");
+	bad(HDR "(dcerpc.iface:367abb81-9844-35f1-ad32-98f03800100z; sid:1;)", "uuid");
+	bad(HDR "(dcerpc.opnum:5-3; sid:1;)", "bad opnum");
+	bad(HDR "(dcerpc.opnum:x; sid:1;)", "bad opnum");
+	bad(HDR "(dcerpc.opnum:70000; sid:1;)", "bad opnum");
+	bad("alert http any any -> any any (dcerpc.opnum:1; sid:1;)", "needs dcerpc");
+	bad("alert dns any any -> any any (smb.share; content:\"a\"; sid:1;)", "needs smb");
+	bad(HDR "(http.uri; content:\"a\"; dce_stub_data; content:\"b\"; sid:1;)", "mixes");
 }
 
 static void test_pcre(void **state)
@@ -504,7 +584,7 @@ static void test_loader(void **state)
 	        "alert tcp any any -> any any (msg:\"one\"; \\\n"
 	        "  content:\"a\"; sid:1; rev:1;)\n"
 	        "alert tcp any any -> any any (msg:\"bad\"; xbits:set,a,track ip_src; sid:2;)\n"
-	        "alert smb any any -> any any (sid:3;)\n"
+	        "alert nfs any any -> any any (sid:3;)\n"
 	        "alert tcp any any -> any any (msg:\"dup\"; sid:1; rev:3;)\n"
 	        "   # indented comment\n"
 	        "alert udp any any -> any 53 (msg:\"last\"; sid:4;)";
@@ -534,7 +614,7 @@ static void test_loader(void **state)
 	char want[128];
 	snprintf(want, sizeof(want), "%s:5: rule skipped: unsupported keyword xbits", path);
 	assert_non_null(strstr(capture, want));
-	snprintf(want, sizeof(want), "%s:6: rule skipped: unsupported protocol smb", path);
+	snprintf(want, sizeof(want), "%s:6: rule skipped: unsupported protocol nfs", path);
 	assert_non_null(strstr(capture, want));
 	bool seen = false;
 	for (size_t i = 0; i < st.nreasons; i++)
@@ -620,6 +700,7 @@ int main(void)
 	        cmocka_unit_test(test_content_modifiers),
 	        cmocka_unit_test(test_buffers),
 	        cmocka_unit_test(test_app_keywords),
+	        cmocka_unit_test(test_smb_dce),
 	        cmocka_unit_test(test_pcre),
 	        cmocka_unit_test(test_flow_and_packet),
 	        cmocka_unit_test(test_bytes_and_isdataat),

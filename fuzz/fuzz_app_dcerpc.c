@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * libFuzzer target for the IPS app layer: the DCE/RPC parser over TCP (PDU reassembly, binds,
+ * calls, fragments). The input format and the checks are in app_fuzz.h; the seed corpus
+ * fuzz/corpus/fuzz_app_dcerpc/ aims the protocol detection at this parser.
+ */
+#include "app_fuzz.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	return app_fuzz_run(data, size);
+}
