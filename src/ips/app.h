@@ -247,6 +247,12 @@ void app_flow_tx_ack_dir(struct app_flow *f, enum app_dir dir);
  */
 int app_tx_buf(const struct app_tx *tx, enum app_dir dir, enum ips_buf b, size_t idx,
                const uint8_t **p, size_t *len);
+/*
+ * A number that changes whenever a buffer instance of tx in dir is added or
+ * cleared, and not when one grows at its end: while it stays the same, every
+ * buffer of that direction only grew (so prefilter progress carries over).
+ */
+uint32_t app_tx_buf_gen(const struct app_tx *tx, enum app_dir dir);
 
 /* ---- EVE fields (strings are NUL-terminated, NULL when absent) ---- */
 

@@ -180,6 +180,7 @@ static int new_ent(struct app_flow *f, struct app_tx *tx, enum app_dir d, enum i
 	e = &tx->ents[tx->nents];
 	memset(e, 0, sizeof(*e));
 	e->next = -1;
+	tx->bufgen[d]++;
 	if (tx->last[d][b] >= 0)
 		tx->ents[tx->last[d][b]].next = (int)tx->nents;
 	else
@@ -280,6 +281,12 @@ const char *app_tx_buf_str(const struct app_tx *tx, enum app_dir dir, enum ips_b
 void app_tx_buf_clear(struct app_tx *tx, enum app_dir dir, enum ips_buf b)
 {
 	tx->first[dir][b] = tx->last[dir][b] = -1;
+	tx->bufgen[dir]++;
+}
+
+uint32_t app_tx_buf_gen(const struct app_tx *tx, enum app_dir dir)
+{
+	return tx->bufgen[dir];
 }
 
 void app_tx_mark(struct app_tx *tx, enum app_dir dir)

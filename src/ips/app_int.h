@@ -97,7 +97,9 @@ struct app_tx {
 	enum app_proto proto;
 	uint32_t flags;  /* enum app_tx_flag */
 	uint8_t updated; /* bit per enum app_dir */
-	uint32_t evbits; /* 1u << enum app_tx_event */
+	uint32_t
+	        bufgen[2]; /* per enum app_dir: bumped when a buffer instance is added or cleared */
+	uint32_t evbits;   /* 1u << enum app_tx_event */
 	struct app_bufent *ents;
 	size_t nents, capents;
 	int first[2][IPS_BUF__COUNT], last[2][IPS_BUF__COUNT]; /* per enum app_dir */

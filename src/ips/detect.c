@@ -1375,7 +1375,7 @@ static void scan_carry(const struct det_group *g, void *scratch, struct scan_ctx
 			             on_pattern, sc);
 		for (size_t k = 0; k < h->n; k++)
 			on_pattern(h->id[k], 0, sc);
-	} else if (from < end) {
+	} else if (from < end && end > c->scanned) { /* no new bytes: no new occurrence */
 		g->ops->scan(g->db, scratch, p + (from - base), (size_t)(end - from), on_pattern,
 		             sc);
 	}

@@ -54,8 +54,17 @@ struct txa {
 };
 
 /* The append-only buffers of a transaction whose prefilter progress is carried. */
-static const enum ips_buf carry_bufs[] = {IPS_BUF_HTTP_REQUEST_BODY, IPS_BUF_HTTP_RESPONSE_BODY,
-                                          IPS_BUF_FILE_DATA};
+/*
+ * Buffers whose prefilter progress carries over the inspections of one
+ * transaction: the bodies grow, and the header buffers stay as they are while
+ * body packets update the transaction (each of those inspections would scan
+ * them again).
+ */
+static const enum ips_buf carry_bufs[] = {
+        IPS_BUF_HTTP_REQUEST_BODY, IPS_BUF_HTTP_RESPONSE_BODY, IPS_BUF_FILE_DATA,
+        IPS_BUF_HTTP_HEADER,       IPS_BUF_HTTP_RAW_HEADER,    IPS_BUF_HTTP_START,
+        IPS_BUF_HTTP_HEADER_NAMES,
+};
 enum { NCARRY_BUF = sizeof(carry_bufs) / sizeof(carry_bufs[0]), CARRY_TXS = 4 };
 
 /* Prefilter progress over the bodies of one (transaction, direction). */
@@ -63,6 +72,7 @@ struct pl_carry {
 	bool used;
 	uint64_t tx;
 	int d;
+	uint32_t gen; /* app_tx_buf_gen() the carries are for */
 	struct ips_detect_carry c[NCARRY_BUF];
 };
 
@@ -195,7 +205,8 @@ static void pl_flow_free(void *arg)
  * at every update. A transaction without a slot takes the oldest one (whose
  * transaction then starts over with a full scan: the same result).
  */
-static void carry_attach(struct pl_flow *pf, struct ips_detect_input *in, uint64_t tx, int d)
+static void carry_attach(struct pl_flow *pf, struct ips_detect_input *in, uint64_t tx, int d,
+                         uint32_t gen)
 {
 	struct pl_carry *pc = NULL;
 	for (int k = 0; k < CARRY_TXS && !pc; k++)
@@ -209,6 +220,14 @@ static void carry_attach(struct pl_flow *pf, struct ips_detect_input *in, uint64
 		pc->used = true;
 		pc->tx = tx;
 		pc->d = d;
+		pc->gen = gen;
+	} else if (pc->gen != gen) {
+		/* A buffer was replaced, not grown: every carry starts over. */
+		for (size_t b = 0; b < NCARRY_BUF; b++) {
+			pc->c[b].n = 0;
+			pc->c[b].scanned = 0;
+		}
+		pc->gen = gen;
 	}
 	for (size_t b = 0; b < NCARRY_BUF; b++)
 		in->carry[carry_bufs[b]] = &pc->c[b];
@@ -657,7 +676,7 @@ static void inspect_txs_dir(struct ips_pipeline *pl, struct ips_flow_rec *f, int
 			in.dsize = in.payload_len;
 		}
 		uint64_t id = app_tx_id(tx);
-		carry_attach(pf, &in, id, d);
+		carry_attach(pf, &in, id, d, app_tx_buf_gen(tx, (enum app_dir)d));
 		/*
 		 * Suricata inspects file rules once per file (a multipart upload
 		 * carries several) and alerts per file: with more than one file,
