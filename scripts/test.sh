@@ -101,7 +101,10 @@ asan() {
 	esac
 	CC=clang configure_build build/asan -DCMAKE_BUILD_TYPE=Debug -DBW_WERROR=ON \
 		-DBW_SANITIZE=ON || return 1
-	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:strict_string_checks=1 \
+	# strict_string_checks makes ASan's strndup() check the source up to a NUL,
+	# which libmagic legitimately passes without one (the copy stops at n):
+	# intercept_strndup=0 keeps the strict checks for every other call.
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:strict_string_checks=1:intercept_strndup=0 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		ctest --test-dir build/asan --no-tests=error -j "$JOBS" --output-on-failure "${select[@]}"
 }
