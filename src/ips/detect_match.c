@@ -830,7 +830,7 @@ static uint32_t fi_operand(const struct det_op *op, const struct ips_flowint_sta
 static bool flowint_check(const struct det_op *op, const struct ips_detect_input *in)
 {
 	const struct ips_flowint *fi = op->o->data;
-	uint32_t v, t;
+	uint32_t v = 0, t;
 	bool set;
 	if (!in->flowints)
 		return false; /* no flow: Suricata's flowint never matches */

@@ -122,8 +122,8 @@ static int hexval(char c)
 static int kw_xor(struct ips_parse_ctx *ctx, const char *val, void **data)
 {
 	struct ips_transform *t;
-	uint8_t *s;
-	size_t n;
+	uint8_t *s = NULL;
+	size_t n = 0;
 	int e;
 
 	if ((e = quoted(ctx, val, &s, &n)) != 0)
