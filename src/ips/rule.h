@@ -879,6 +879,16 @@ enum ips_rule_kind {
 enum ips_rule_kind ips_rule_kind(const struct ips_rule *r);
 
 /*
+ * Whether a pass or drop (reject) of r applies to the whole flow even when
+ * it matched a packet, as Suricata 7 applies the action of an IP-only rule
+ * (addresses and ports only, with at most flowbits set, threshold and
+ * detection_filter), of a rule on an app-layer protocol without options and
+ * of a transaction rule to the flow. Other rules act on the packet alone
+ * unless they matched the reassembled stream or a transaction.
+ */
+bool ips_rule_flow_wide(const struct ips_rule *r);
+
+/*
  * Loads a .rules file, or a gzip-compressed one (by content, not by name).
  * vars NULL means the defaults. *out is a new ruleset (NULL on error); st,
  * if not NULL, is zeroed and filled. Skipped rules are logged and counted,
