@@ -46,6 +46,7 @@ struct ips_opts {
 	bool quiet;
 	unsigned http_decompress_layers;
 	unsigned alert_max;    /* packet-alert-max; 0: the default */
+	size_t mqtt_max_msg;   /* app-layer.protocols.mqtt.max-msg-length; 0: the default */
 	bool has_action_order; /* action-order given */
 	uint8_t action_rank[IPS_ACLASS__COUNT];
 };
@@ -82,6 +83,7 @@ static void usage(FILE *f)
 	           "                        known: stream.midstream, stream.async-oneside,\n"
 	           "                        packet-alert-max (1-255), action-order (e.g.\n"
 	           "                        drop,pass,reject,alert),\n"
+	           "                        app-layer.protocols.mqtt.max-msg-length,\n"
 	           "                        app-layer.protocols.http.\n"
 	           "                        libhtp.default-config.response-body-decompress-\n"
 	           "                        layer-limit; others are ignored with a warning\n");
@@ -167,6 +169,17 @@ static int set_option(struct ips_opts *o, const char *kv)
 			        kv);
 		else
 			o->alert_max = (unsigned)n;
+		return 0;
+	}
+	if (kl == strlen("app-layer.protocols.mqtt.max-msg-length") &&
+	    !strncmp(kv, "app-layer.protocols.mqtt.max-msg-length", kl)) {
+		n = strtoul(eq + 1, &end, 10);
+		if (*end || end == eq + 1 || n == 0 || n > UINT32_MAX) {
+			fprintf(stderr, "bulwark ips: %s: a length of 1 to %" PRIu32 " bytes\n", kv,
+			        UINT32_MAX);
+			return -1;
+		}
+		o->mqtt_max_msg = n;
 		return 0;
 	}
 	if (kl == strlen("action-order") && !strncmp(kv, "action-order", kl)) {
@@ -420,7 +433,8 @@ int cmd_ips(int argc, char **argv)
 	                              .midstream = o.midstream,
 	                              .async_oneside = o.async_oneside,
 	                              .http_decompress_layers = o.http_decompress_layers,
-	                              .alert_max = o.alert_max};
+	                              .alert_max = o.alert_max,
+	                              .mqtt_max_msg = o.mqtt_max_msg};
 	if (keys != NULL)
 		ips_esp_keys_hook(keys, &pc.esp_hook);
 	if (ips_pipeline_new(&pl, &pc) != 0)

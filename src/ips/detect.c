@@ -1189,6 +1189,8 @@ unsigned ips_detect_file_needs(const struct ips_detect_engine *e)
 			const struct ips_opt *o = &r->opts[k];
 			if (o->buf == IPS_BUF_FILE_MAGIC)
 				need |= IPS_DETECT_FILE_MAGIC;
+			if (o->buf >= IPS_BUF_FRAME_PDU && o->buf <= IPS_BUF_FRAME_DATA)
+				need |= IPS_DETECT_FRAMES;
 			if (o->kw != IPS_KW_FILEHASH)
 				continue;
 			size_t len = ((const struct ips_filehash *)o->data)->len;

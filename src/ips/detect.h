@@ -273,6 +273,7 @@ enum ips_detect_file_need {
 	IPS_DETECT_FILE_SHA1 = 1u << 1,
 	IPS_DETECT_FILE_SHA256 = 1u << 2,
 	IPS_DETECT_FILE_MAGIC = 1u << 3,
+	IPS_DETECT_FRAMES = 1u << 4, /* not about files: rules inspect frames (frame keyword) */
 };
 unsigned ips_detect_file_needs(const struct ips_detect_engine *e);
 

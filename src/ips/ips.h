@@ -97,6 +97,7 @@ struct ips_pipeline_cfg {
 	 * count as one packet.
 	 */
 	unsigned alert_max;
+	size_t mqtt_max_msg; /* app-layer.protocols.mqtt.max-msg-length; 0: app_cfg_default()'s */
 	struct ips_esp_hook esp_hook; /* ESP decryption (ips/esp_keys.h); decrypt NULL: none */
 };
 

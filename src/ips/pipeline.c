@@ -849,6 +849,9 @@ int ips_pipeline_new(struct ips_pipeline **out, const struct ips_pipeline_cfg *c
 	                  (need & IPS_DETECT_FILE_SHA1 ? APP_FILE_NEED_SHA1 : 0) |
 	                  (need & IPS_DETECT_FILE_SHA256 ? APP_FILE_NEED_SHA256 : 0) |
 	                  (need & IPS_DETECT_FILE_MAGIC ? APP_FILE_NEED_MAGIC : 0);
+	acfg.frames = (need & IPS_DETECT_FRAMES) != 0;
+	if (cfg->mqtt_max_msg)
+		acfg.mqtt_max_msg = cfg->mqtt_max_msg;
 	if ((r = app_ctx_new(&pl->actx, &acfg)) != 0)
 		goto out;
 	r = BW_ERR_NOMEM;

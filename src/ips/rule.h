@@ -198,6 +198,16 @@ enum ips_buf {
 	IPS_BUF_SMB_NTLMSSP_USER,
 	IPS_BUF_SMB_NTLMSSP_DOMAIN,
 	IPS_BUF_DCERPC_STUB_DATA,
+	/*
+	 * Suricata 7 frames (the frame keyword): the protocol data units of
+	 * the rule's app layer, one instance per unit in the transaction.
+	 * pdu: a whole message (a DNS message without the TCP length prefix,
+	 * an MQTT control packet); header and data: an MQTT packet's fixed
+	 * header and the rest.
+	 */
+	IPS_BUF_FRAME_PDU,
+	IPS_BUF_FRAME_HEADER,
+	IPS_BUF_FRAME_DATA,
 	IPS_BUF__COUNT,
 };
 

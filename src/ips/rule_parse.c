@@ -560,6 +560,9 @@ static enum ips_proto buf_app(enum ips_buf b)
 		return IPS_PROTO_SMB;
 	if (b == IPS_BUF_DCERPC_STUB_DATA)
 		return IPS_PROTO_DCERPC;
+	/* Frames: the frame keyword names the app layer. */
+	if (b >= IPS_BUF_FRAME_PDU && b <= IPS_BUF_FRAME_DATA)
+		return IPS_PROTO_IP;
 	return IPS_PROTO_TLS;
 }
 
