@@ -5,9 +5,10 @@
  * transform; each group's fast patterns go into one multi-pattern database
  * (vectorscan, or Aho-Corasick as fallback, see mpm.h) that prefilters
  * candidate rules, which are then evaluated fully in Suricata's signature
- * order (pass, drop, reject, alert; flowbits setters before readers;
- * priority; file order). Rules without a usable content are evaluated on
- * every packet of their group, filtered by the header.
+ * order (action pass, drop, reject, alert or as configured; flowbits
+ * setters before readers; priority; file order). Rules without a usable
+ * content are evaluated on every packet of their group, filtered by the
+ * header.
  *
  * The caller (flow, stream and app-layer code) describes what is inspected
  * in a struct ips_detect_input: packet header fields, flow state, the
