@@ -3,8 +3,9 @@
 """Runs every case of Suricata's verification suite in ../shared/ips/verify
 (its pcap and test.rules) through `bulwark ips` and compares bulwark's per-sid
 alert counts with those Suricata 7.0.0 produced (expected-alerts.json,
-suricata_7_0_0_alert_counts). Prints the share of cases that match exactly
-and, for the others, a table of reasons: a rule skipped by keyword (from
+suricata_7_0_0_alert_counts), with the case's `--set` arguments and the few
+settings of its suricata.yaml that bulwark has (yaml_settings). Prints the
+share of cases that match exactly and, for the others, a table of reasons: a rule skipped by keyword (from
 OUTDIR/rules-skipped.log), a protocol bulwark does not parse, a case that
 needs a suricata.yaml setting, or a real difference. Fails only if the
 number of matching cases drops below the figure recorded in
