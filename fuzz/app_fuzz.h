@@ -104,6 +104,9 @@ static int app_fuzz_run(const uint8_t *data, size_t size)
 		/* Files compute everything they can: digests and libmagic run too. */
 		cfg.file_needs = APP_FILE_NEED_MD5 | APP_FILE_NEED_SHA1 | APP_FILE_NEED_SHA256 |
 		                 APP_FILE_NEED_MAGIC;
+		/* Frames are kept; MQTT truncates early enough for small inputs to reach it. */
+		cfg.frames = true;
+		cfg.mqtt_max_msg = 4096;
 		if (app_ctx_new(&ctx, &cfg) != 0)
 			abort();
 	}

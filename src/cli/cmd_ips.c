@@ -45,6 +45,10 @@ struct ips_opts {
 	bool async_oneside;
 	bool quiet;
 	unsigned http_decompress_layers;
+	unsigned alert_max;    /* packet-alert-max; 0: the default */
+	size_t mqtt_max_msg;   /* app-layer.protocols.mqtt.max-msg-length; 0: the default */
+	bool has_action_order; /* action-order given */
+	uint8_t action_rank[IPS_ACLASS__COUNT];
 };
 
 struct out_ctx {
@@ -77,6 +81,9 @@ static void usage(FILE *f)
 	           "  --esp-keys FILE       decrypt ESP with the SAs in this YAML file\n"
 	           "  --set KEY=VALUE       a Suricata setting (suricata.yaml path), repeatable;\n"
 	           "                        known: stream.midstream, stream.async-oneside,\n"
+	           "                        packet-alert-max (1-255), action-order (e.g.\n"
+	           "                        drop,pass,reject,alert),\n"
+	           "                        app-layer.protocols.mqtt.max-msg-length,\n"
 	           "                        app-layer.protocols.http.\n"
 	           "                        libhtp.default-config.response-body-decompress-\n"
 	           "                        layer-limit; others are ignored with a warning\n");
@@ -152,6 +159,38 @@ static int set_option(struct ips_opts *o, const char *kv)
 			return -1;
 		}
 		o->http_decompress_layers = (unsigned)n;
+		return 0;
+	}
+	if (kl == strlen("packet-alert-max") && !strncmp(kv, "packet-alert-max", kl)) {
+		n = strtoul(eq + 1, &end, 10);
+		/* As Suricata: a value outside 1..255 keeps the default, with a warning. */
+		if (*end || end == eq + 1 || n == 0 || n > 255)
+			fprintf(stderr, "warning: bulwark ips: %s: not 1 to 255, default kept\n",
+			        kv);
+		else
+			o->alert_max = (unsigned)n;
+		return 0;
+	}
+	if (kl == strlen("app-layer.protocols.mqtt.max-msg-length") &&
+	    !strncmp(kv, "app-layer.protocols.mqtt.max-msg-length", kl)) {
+		n = strtoul(eq + 1, &end, 10);
+		if (*end || end == eq + 1 || n == 0 || n > UINT32_MAX) {
+			fprintf(stderr, "bulwark ips: %s: a length of 1 to %" PRIu32 " bytes\n", kv,
+			        UINT32_MAX);
+			return -1;
+		}
+		o->mqtt_max_msg = n;
+		return 0;
+	}
+	if (kl == strlen("action-order") && !strncmp(kv, "action-order", kl)) {
+		if (ips_detect_parse_action_order(eq + 1, o->action_rank) != 0) {
+			fprintf(stderr,
+			        "bulwark ips: %s: an order of pass, drop, reject and alert, "
+			        "comma-separated\n",
+			        kv);
+			return -1;
+		}
+		o->has_action_order = true;
 		return 0;
 	}
 	fprintf(stderr, "warning: bulwark ips: --set %.*s: no such setting, ignored\n", (int)kl,
@@ -370,6 +409,8 @@ int cmd_ips(int argc, char **argv)
 	if (o.classification && ips_classconf_load(o.classification, &cc) != 0)
 		goto out;
 	dc.classes = cc;
+	dc.has_action_order = o.has_action_order;
+	memcpy(dc.action_rank, o.action_rank, sizeof(dc.action_rank));
 	if (rs->n && (r = ips_detect_build(rs, &dc, &eng, NULL)) != 0) {
 		log_err_r("ips", r, "cannot build the detection engine");
 		goto out;
@@ -391,7 +432,9 @@ int cmd_ips(int argc, char **argv)
 	                              .arg = &oc,
 	                              .midstream = o.midstream,
 	                              .async_oneside = o.async_oneside,
-	                              .http_decompress_layers = o.http_decompress_layers};
+	                              .http_decompress_layers = o.http_decompress_layers,
+	                              .alert_max = o.alert_max,
+	                              .mqtt_max_msg = o.mqtt_max_msg};
 	if (keys != NULL)
 		ips_esp_keys_hook(keys, &pc.esp_hook);
 	if (ips_pipeline_new(&pl, &pc) != 0)

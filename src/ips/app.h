@@ -99,6 +99,10 @@ struct app_cfg {
 	 * response-body-decompress-layer-limit); 0 means the default 2. */
 	unsigned http_decompress_layers;
 	unsigned file_needs; /* enum app_file_need: what files compute (0: nothing) */
+	bool frames;         /* keep the frames (IPS_BUF_FRAME_*) of the parsers that have them */
+	/* MQTT: remaining length of the largest message parsed, longer ones are skipped
+	 * (Suricata's app-layer.protocols.mqtt.max-msg-length); 0 means 1 MiB. */
+	size_t mqtt_max_msg;
 };
 
 /* What the rules need of files; the rest is not computed (hashing costs). */

@@ -340,6 +340,12 @@ static void parse_msg(struct app_flow *f, enum app_dir dir, const uint8_t *msg, 
 	tx->flags = APP_TX_COMPLETE | (response ? APP_TX_RES_HDRS | APP_TX_RES_DONE
 	                                        : APP_TX_REQ_HDRS | APP_TX_REQ_DONE);
 	app_tx_mark(tx, dir);
+	/*
+	 * The dns.pdu frame: the message (without TCP's length prefix), as
+	 * Suricata 7. Past the flow's memory cap the transaction goes without.
+	 */
+	if (f->ctx->cfg.frames)
+		(void)app_tx_buf_add(f, tx, dir, IPS_BUF_FRAME_PDU, msg, len);
 	/* Suricata's events: the reserved Z bit (RFC 1035 4.1.1), opcodes past 6. */
 	if (h.flags & 0x0040)
 		app_tx_raise(tx, dir, APP_TXEV_DNS_Z_FLAG_SET);

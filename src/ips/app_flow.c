@@ -41,6 +41,9 @@ void app_cfg_default(struct app_cfg *cfg)
 	cfg->max_txs = 256;
 	cfg->tls_msg_limit = 64u << 10;
 	cfg->http_decompress_layers = 2;
+	cfg->file_needs = 0;
+	cfg->frames = false;
+	cfg->mqtt_max_msg = 1u << 20;
 }
 
 bool app_mem_take(struct app_flow *f, size_t n)

@@ -6,8 +6,8 @@
  *   fixed header: type (4 bits) | dup | qos (2) | retain, then the
  *   remaining length as a variable byte integer (1-4 bytes, 7 bits each).
  *
- * Messages are reassembled per direction (at most MQTT_MAX_MSG bytes of
- * remaining length; a longer message is "truncated": skipped unparsed, one
+ * Messages are reassembled per direction (at most app_cfg.mqtt_max_msg bytes
+ * of remaining length; a longer message is "truncated": skipped unparsed, one
  * transaction of its own). Each message is parsed inside its declared
  * length with bounds-checked reads; a field that does not fit, a bad
  * variable integer, or an MQTT 5 property list that overruns is
@@ -33,8 +33,7 @@
 #include "lib/rd.h"
 
 enum {
-	MQTT_MAX_MSG = 1u << 20, /* remaining length parsed; longer ones are skipped */
-	MQTT_TX_MSGS = 8,        /* messages remembered per transaction */
+	MQTT_TX_MSGS = 8, /* messages remembered per transaction */
 };
 
 enum mqtt_type {
@@ -88,6 +87,10 @@ struct mqtt_parsed {
 	        willmessage_len;
 	bool has_username, has_password, has_will;
 	struct bw_rd topics; /* SUBSCRIBE/UNSUBSCRIBE topic list (re-read for buffers) */
+	/* The message as received, for its frames: raw[0..hdr_len) is the fixed header. */
+	const uint8_t *raw;
+	size_t raw_len, hdr_len; /* raw_len: what the input holds of a truncated one */
+	bool truncated;
 };
 
 struct mqtt_state {
@@ -327,7 +330,7 @@ static bool parse_body(struct bw_rd *r, struct mqtt_parsed *m, uint8_t version)
  * One message at p[0..n): MQTT_OK with *used bytes, MQTT_INCOMPLETE,
  * MQTT_TRUNC (*used = header + remaining length, maybe past n), MQTT_ERROR.
  */
-static enum mqtt_res parse_message(const uint8_t *p, size_t n, uint8_t version,
+static enum mqtt_res parse_message(const uint8_t *p, size_t n, uint8_t version, size_t max,
                                    struct mqtt_parsed *m, size_t *used)
 {
 	struct bw_rd r, body;
@@ -345,13 +348,18 @@ static enum mqtt_res parse_message(const uint8_t *p, size_t n, uint8_t version,
 	m->m.flags = b0 & 0x0f;
 	m->m.qos = (b0 >> 1) & 3;
 	size_t hdr = n - bw_rd_left(&r);
-	if (m->remaining > MQTT_MAX_MSG) {
+	m->raw = p;
+	m->hdr_len = hdr;
+	if (m->remaining > max) {
 		*used = hdr + m->remaining;
+		m->raw_len = n < *used ? n : *used;
+		m->truncated = true;
 		return MQTT_TRUNC;
 	}
 	if (bw_rd_sub(&r, &body, m->remaining) != 0)
 		return MQTT_INCOMPLETE;
 	*used = hdr + m->remaining;
+	m->raw_len = *used;
 	return parse_body(&body, m, version) ? MQTT_OK : MQTT_ERROR;
 }
 
@@ -445,6 +453,19 @@ static void add_topics(struct app_flow *f, struct app_tx *tx, enum app_dir dir,
 static void add_bufs(struct app_flow *f, struct app_tx *tx, enum app_dir dir,
                      const struct mqtt_parsed *m)
 {
+	/*
+	 * Frames: the packet (of a truncated one, what this input holds), its
+	 * fixed header and the rest. Suricata 7.0 takes the header as 2 bytes
+	 * whatever the remaining length's size; here it is the real header.
+	 */
+	if (f->ctx->cfg.frames && m->raw != NULL) {
+		(void)app_tx_buf_add(f, tx, dir, IPS_BUF_FRAME_PDU, m->raw, m->raw_len);
+		if (!m->truncated) {
+			(void)app_tx_buf_add(f, tx, dir, IPS_BUF_FRAME_HEADER, m->raw, m->hdr_len);
+			(void)app_tx_buf_add(f, tx, dir, IPS_BUF_FRAME_DATA, m->raw + m->hdr_len,
+			                     m->raw_len - m->hdr_len);
+		}
+	}
 	switch (m->m.type) {
 	case MQTT_CONNECT:
 		(void)app_tx_buf_add(f, tx, dir, IPS_BUF_MQTT_CONNECT_CLIENTID, m->clientid,
@@ -611,7 +632,8 @@ static size_t parse_run(struct app_flow *f, struct mqtt_state *st, enum app_dir 
 		struct mqtt_parsed m;
 		size_t used = 0;
 
-		switch (parse_message(p + off, n - off, st->version, &m, &used)) {
+		switch (parse_message(p + off, n - off, st->version, f->ctx->cfg.mqtt_max_msg, &m,
+		                      &used)) {
 		case MQTT_INCOMPLETE:
 			return off;
 		case MQTT_ERROR:
@@ -653,11 +675,11 @@ static int mqtt_feed(struct app_flow *f, enum app_dir dir, const uint8_t *p, siz
 	if (b->len == 0) {
 		used = parse_run(f, st, dir, p, len);
 		if (used < len && !f->dead[dir] &&
-		    app_rbuf_append(f, b, p + used, len - used, MQTT_MAX_MSG + 5) != 0)
+		    app_rbuf_append(f, b, p + used, len - used, f->ctx->cfg.mqtt_max_msg + 5) != 0)
 			f->dead[dir] = true;
 		return 0;
 	}
-	if (app_rbuf_append(f, b, p, len, MQTT_MAX_MSG + 5) != 0) {
+	if (app_rbuf_append(f, b, p, len, f->ctx->cfg.mqtt_max_msg + 5) != 0) {
 		f->dead[dir] = true;
 		app_rbuf_free(f, b);
 		return 0;

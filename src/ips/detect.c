@@ -232,21 +232,53 @@ static int prio_of(const struct ips_rule *r, const struct ips_detect_conf *c)
 	return c->classes ? ips_rule_priority(r, c->classes) : 3;
 }
 
-static int action_rank(enum ips_action a)
+static enum ips_action_class action_class(enum ips_action a)
 {
 	switch (a) {
 	case IPS_ACT_PASS:
-		return 0;
+		return IPS_ACLASS_PASS;
 	case IPS_ACT_DROP:
-		return 1;
+		return IPS_ACLASS_DROP;
 	case IPS_ACT_REJECT:
 	case IPS_ACT_REJECTSRC:
 	case IPS_ACT_REJECTDST:
 	case IPS_ACT_REJECTBOTH:
-		return 2;
+		return IPS_ACLASS_REJECT;
 	default:
-		return 3;
+		return IPS_ACLASS_ALERT;
 	}
+}
+
+/* The action's place in the evaluation order: the configured one, else the class order. */
+static int action_rank(enum ips_action a, const struct ips_detect_conf *c)
+{
+	enum ips_action_class k = action_class(a);
+	return c->has_action_order ? c->action_rank[k] : (int)k;
+}
+
+int ips_detect_parse_action_order(const char *s, uint8_t rank[IPS_ACLASS__COUNT])
+{
+	static const char *const names[IPS_ACLASS__COUNT] = {"pass", "drop", "reject", "alert"};
+	bool seen[IPS_ACLASS__COUNT] = {false};
+	unsigned n = 0;
+
+	while (*s) {
+		while (*s == ' ' || *s == ',')
+			s++;
+		size_t l = strcspn(s, " ,");
+		if (!l)
+			break;
+		int k = -1;
+		for (int i = 0; i < IPS_ACLASS__COUNT; i++)
+			if (strlen(names[i]) == l && !strncmp(s, names[i], l))
+				k = i;
+		if (k < 0 || seen[k])
+			return BW_ERR_INVAL;
+		seen[k] = true;
+		rank[k] = (uint8_t)n++;
+		s += l;
+	}
+	return n == IPS_ACLASS__COUNT ? 0 : BW_ERR_INVAL;
 }
 
 /*
@@ -354,7 +386,7 @@ static int compile_rule(struct ips_detect_engine *e, const struct ips_rule *r, s
 	dr->kind = (uint8_t)ips_rule_kind(r);
 	dr->file_order = file_order;
 	dr->prio = prio_of(r, &e->conf);
-	dr->action_rank = action_rank(r->action);
+	dr->action_rank = action_rank(r->action, &e->conf);
 	dr->pc_mask = pc_mask(r);
 	dr->dir_mask = (1u << DET_TS) | (1u << DET_TC);
 	if (r->flow && (r->flow->flags & IPS_FLOW_TO_SERVER))
@@ -1157,6 +1189,8 @@ unsigned ips_detect_file_needs(const struct ips_detect_engine *e)
 			const struct ips_opt *o = &r->opts[k];
 			if (o->buf == IPS_BUF_FILE_MAGIC)
 				need |= IPS_DETECT_FILE_MAGIC;
+			if (o->buf >= IPS_BUF_FRAME_PDU && o->buf <= IPS_BUF_FRAME_DATA)
+				need |= IPS_DETECT_FRAMES;
 			if (o->kw != IPS_KW_FILEHASH)
 				continue;
 			size_t len = ((const struct ips_filehash *)o->data)->len;

@@ -5,9 +5,10 @@
  * transform; each group's fast patterns go into one multi-pattern database
  * (vectorscan, or Aho-Corasick as fallback, see mpm.h) that prefilters
  * candidate rules, which are then evaluated fully in Suricata's signature
- * order (pass, drop, reject, alert; flowbits setters before readers;
- * priority; file order). Rules without a usable content are evaluated on
- * every packet of their group, filtered by the header.
+ * order (action pass, drop, reject, alert or as configured; flowbits
+ * setters before readers; priority; file order). Rules without a usable
+ * content are evaluated on every packet of their group, filtered by the
+ * header.
  *
  * The caller (flow, stream and app-layer code) describes what is inspected
  * in a struct ips_detect_input: packet header fields, flow state, the
@@ -194,9 +195,29 @@ struct ips_match {
 	enum ips_action action;
 };
 
+/* Classes of rule actions, for the evaluation order (Suricata's action-order). */
+enum ips_action_class {
+	IPS_ACLASS_PASS,
+	IPS_ACLASS_DROP,
+	IPS_ACLASS_REJECT, /* reject, rejectsrc, rejectdst, rejectboth */
+	IPS_ACLASS_ALERT,
+	IPS_ACLASS__COUNT,
+};
+
+/*
+ * Parses an action order, a comma-separated permutation of pass, drop,
+ * reject and alert ("drop,pass,reject,alert"; spaces allowed), into
+ * rank[class] (0 is evaluated first). Returns 0, or BW_ERR_INVAL when a
+ * class is unknown, repeated or missing.
+ */
+int ips_detect_parse_action_order(const char *s, uint8_t rank[IPS_ACLASS__COUNT]);
+
 struct ips_detect_conf {
 	const struct ips_classconf *classes; /* for priorities; NULL: rule's own or 3 */
-	bool no_prefilter;                   /* evaluate every rule (testing) */
+	/* Evaluation order of the action classes (ips_detect_parse_action_order). */
+	bool has_action_order; /* false: pass, drop, reject, alert (Suricata's default) */
+	uint8_t action_rank[IPS_ACLASS__COUNT];
+	bool no_prefilter;         /* evaluate every rule (testing) */
 	bool force_ac;             /* Aho-Corasick instead of vectorscan (testing, fallback) */
 	size_t thr_entries;        /* threshold tracking entries per thread; 0: 16384 */
 	unsigned backtrack_limit;  /* content/pcre retries per buffer; 0: 3000 as Suricata */
@@ -253,6 +274,7 @@ enum ips_detect_file_need {
 	IPS_DETECT_FILE_SHA1 = 1u << 1,
 	IPS_DETECT_FILE_SHA256 = 1u << 2,
 	IPS_DETECT_FILE_MAGIC = 1u << 3,
+	IPS_DETECT_FRAMES = 1u << 4, /* not about files: rules inspect frames (frame keyword) */
 };
 unsigned ips_detect_file_needs(const struct ips_detect_engine *e);
 

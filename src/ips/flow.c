@@ -10,6 +10,7 @@
 
 #include "ips/flow.h"
 #include "ips/stream.h"
+#include "lib/rd.h"
 
 enum {
 	N_LISTS = IPS_FLOW_CL__COUNT * IPS_FST__COUNT,
@@ -449,6 +450,64 @@ static bool from_client(const struct ips_flow_rec *f, const struct fkey *k)
 	return sp == f->cli_port && memcmp(src, f->cli, 16) == 0;
 }
 
+/*
+ * An ICMPv4 destination unreachable (RFC 792) quotes the IPv4 header and
+ * first 8 bytes of the datagram it reports. When that datagram is TCP or
+ * UDP, k becomes its flow's key, so that the error joins that flow, as
+ * Suricata 7 does (a flow's drop then covers it).
+ */
+static bool icmp_error_key(const struct ips_flow_table *t, const struct ips_packet *p,
+                           struct fkey *k)
+{
+	struct bw_rd rd;
+	uint8_t vihl, proto, s[16] = {0}, d[16] = {0};
+	uint16_t frag, sp, dp;
+
+	if (p->l4proto != 1 || p->icmp.type != 3 || p->payload == NULL)
+		return false;
+	if (!make_key(t, p, k) || k->version != 4)
+		return false;
+	bw_rd_init(&rd, p->payload, p->payload_len);
+	if (bw_rd_u8(&rd, &vihl) != 0 || (vihl >> 4) != 4 || (vihl & 0xf) < 5 ||
+	    bw_rd_skip(&rd, 5) != 0 || bw_rd_u16(&rd, &frag) != 0 || bw_rd_skip(&rd, 1) != 0 ||
+	    bw_rd_u8(&rd, &proto) != 0 || bw_rd_skip(&rd, 2) != 0 || bw_rd_copy(&rd, s, 4) != 0 ||
+	    bw_rd_copy(&rd, d, 4) != 0 || bw_rd_skip(&rd, ((size_t)(vihl & 0xf) - 5) * 4) != 0 ||
+	    bw_rd_u16(&rd, &sp) != 0 || bw_rd_u16(&rd, &dp) != 0)
+		return false;
+	/* Only a first fragment quotes ports. */
+	if ((proto != 6 && proto != 17) || (frag & 0x1fff) != 0)
+		return false;
+	k->proto = proto;
+	if (cmp_side(s, sp, d, dp) <= 0) {
+		memcpy(k->a, s, 16);
+		memcpy(k->b, d, 16);
+		k->ap = sp;
+		k->bp = dp;
+	} else {
+		memcpy(k->a, d, 16);
+		memcpy(k->b, s, 16);
+		k->ap = dp;
+		k->bp = sp;
+	}
+	return true;
+}
+
+/* The existing flow an ICMP error reports on, or NULL. */
+static struct ips_flow_rec *icmp_error_flow(struct ips_flow_table *t, const struct ips_packet *p)
+{
+	struct ips_flow_rec *f;
+	struct fkey k;
+	uint32_t h;
+
+	if (!icmp_error_key(t, p, &k))
+		return NULL;
+	h = key_hash(t, &k);
+	for (f = t->buckets[h & t->mask]; f; f = f->hnext)
+		if (f->hash == h && key_eq(f, &k))
+			return f;
+	return NULL;
+}
+
 struct ips_flow_rec *ips_flow_lookup(struct ips_flow_table *t, const struct ips_packet *p,
                                      uint64_t now_ns, bool *to_server, bool *created)
 {
@@ -466,10 +525,12 @@ struct ips_flow_rec *ips_flow_lookup(struct ips_flow_table *t, const struct ips_
 		t->st.no_key++;
 		return NULL;
 	}
-	h = key_hash(t, &k);
-	for (f = t->buckets[h & t->mask]; f; f = f->hnext)
-		if (f->hash == h && key_eq(f, &k))
-			break;
+	bool icmp_err = (f = icmp_error_flow(t, p)) != NULL;
+	h = icmp_err ? f->hash : key_hash(t, &k);
+	if (!icmp_err)
+		for (f = t->buckets[h & t->mask]; f; f = f->hnext)
+			if (f->hash == h && key_eq(f, &k))
+				break;
 	/* RFC 9293 3.5: a new SYN after the close starts a new connection. */
 	if (f && f->cls == IPS_FLOW_CL_TCP && f->state == IPS_FST_CLOSED && p->l4proto == 6 &&
 	    (p->tcp.flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN) {
@@ -486,7 +547,8 @@ struct ips_flow_rec *ips_flow_lookup(struct ips_flow_table *t, const struct ips_
 		if (now_ns > f->last_ns)
 			f->last_ns = now_ns;
 	}
-	ts = from_client(f, &k);
+	/* An ICMP error's direction: whether it comes from the client's address. */
+	ts = icmp_err ? memcmp(k.swapped ? k.b : k.a, f->cli, 16) == 0 : from_client(f, &k);
 	d = ts ? IPS_DIR_TO_SERVER : IPS_DIR_TO_CLIENT;
 	f->pkts[d]++;
 	f->bytes[d] += p->len;

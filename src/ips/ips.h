@@ -68,7 +68,7 @@ struct ips_sid_count {
 
 struct ips_pipeline_stats {
 	uint64_t pkts, bytes;
-	uint64_t alerts, alerts_dropped; /* dropped: beyond the per-inspection cap */
+	uint64_t alerts, alerts_dropped; /* dropped: beyond the per-packet (or inspection) cap */
 	uint64_t passed;                 /* packets stopped by a pass rule */
 	uint64_t non_ip;                 /* frames without an IP layer (ARP, ...): not inspected */
 	uint64_t drops[IPS_DROP__COUNT];
@@ -89,7 +89,16 @@ struct ips_pipeline_cfg {
 	bool midstream;                  /* stream.midstream (default false, as Suricata) */
 	bool async_oneside;              /* stream.async-oneside (default false) */
 	unsigned http_decompress_layers; /* 0: app_cfg_default()'s */
-	struct ips_esp_hook esp_hook;    /* ESP decryption (ips/esp_keys.h); decrypt NULL: none */
+	/*
+	 * packet-alert-max: alerts kept per packet (0: Suricata's 15); matches
+	 * past it are counted in alerts_dropped, their drop still applies.
+	 * Inspections of a packet (packet, stream, transactions) fill it in
+	 * that order, each in its evaluation order; a flow's final inspections
+	 * count as one packet.
+	 */
+	unsigned alert_max;
+	size_t mqtt_max_msg; /* app-layer.protocols.mqtt.max-msg-length; 0: app_cfg_default()'s */
+	struct ips_esp_hook esp_hook; /* ESP decryption (ips/esp_keys.h); decrypt NULL: none */
 };
 
 struct ips_pipeline;

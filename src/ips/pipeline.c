@@ -41,6 +41,7 @@ enum {
 	MAX_MATCH = 64,         /* alerts kept per inspection */
 	MAX_VIEWS = 16,         /* instances of one multi-buffer inspected */
 	PKT_SIDS = 64,          /* sids remembered per packet for deduplication */
+	ALERT_MAX_DEFAULT = 15, /* alerts kept per packet, as Suricata's packet-alert-max */
 	EXPIRE_EVERY_NS = 1000000000ull,
 	EXPECT_MAX = 256,                    /* expected flows remembered */
 	EXPECT_TTL_NS = 120 * 1000000000ull, /* how long an expectation waits */
@@ -98,6 +99,7 @@ struct pl_pkt {
 	uint64_t ts_ns;
 	uint32_t sids[PKT_SIDS];
 	size_t nsids;
+	unsigned nalerts; /* alerts emitted for this packet (packet-alert-max) */
 	bool drop, pass;
 	uint32_t stream_events; /* raised by this packet (stream-event) */
 	/* The packet's payload, for the payload options of app rules (borrowed). */
@@ -126,6 +128,7 @@ struct ips_pipeline {
 	int hits_d;
 	struct ips_bufv views[IPS_BUF__COUNT][MAX_VIEWS];
 	struct ips_match m[MAX_MATCH];
+	unsigned alert_max; /* alerts kept per packet */
 };
 
 const char *ips_drop_reason_name(enum ips_drop_reason r)
@@ -441,17 +444,33 @@ static void emit(struct ips_pipeline *pl, const struct ips_match *m,
 	struct pl_pkt *pk = pl->cur;
 	struct ips_alert a = {0};
 
+	struct pl_flow *pf = f ? f->det : NULL;
+	/*
+	 * Suricata applies a pass or drop to the flow for flow-wide rules and
+	 * for matches in the stream or a transaction; the first to set the
+	 * flow's action wins. Otherwise it acts on this packet alone.
+	 */
+	bool to_flow = pf && (strcmp(origin, "packet") != 0 || ips_rule_flow_wide(r));
+
 	if (pk && pk->nsids < PKT_SIDS)
 		pk->sids[pk->nsids++] = r->sid;
 	if (m->action == IPS_ACT_PASS) {
 		if (pk)
 			pk->pass = true;
+		if (to_flow && !pf->drop)
+			pf->pass = true;
 		return;
 	}
 	if (m->action != IPS_ACT_ALERT && pk)
 		pk->drop = true;
-	if (m->action != IPS_ACT_ALERT && f && f->det)
-		((struct pl_flow *)f->det)->drop = true;
+	if (m->action != IPS_ACT_ALERT && to_flow && !pf->pass)
+		pf->drop = true;
+	if (pk && pk->nalerts >= pl->alert_max) {
+		pl->st.alerts_dropped++;
+		return;
+	}
+	if (pk)
+		pk->nalerts++;
 	pl->st.alerts++;
 	count_sid(&pl->st, r);
 	if (!pl->cfg.on_alert)
@@ -826,6 +845,7 @@ int ips_pipeline_new(struct ips_pipeline **out, const struct ips_pipeline_cfg *c
 	if (!pl)
 		return BW_ERR_NOMEM;
 	pl->cfg = *cfg;
+	pl->alert_max = cfg->alert_max ? cfg->alert_max : ALERT_MAX_DEFAULT;
 	pl->dec.esp_hook = cfg->esp_hook;
 	pl->cb.data = on_data;
 	ips_flow_cfg_default(&fc);
@@ -848,6 +868,9 @@ int ips_pipeline_new(struct ips_pipeline **out, const struct ips_pipeline_cfg *c
 	                  (need & IPS_DETECT_FILE_SHA1 ? APP_FILE_NEED_SHA1 : 0) |
 	                  (need & IPS_DETECT_FILE_SHA256 ? APP_FILE_NEED_SHA256 : 0) |
 	                  (need & IPS_DETECT_FILE_MAGIC ? APP_FILE_NEED_MAGIC : 0);
+	acfg.frames = (need & IPS_DETECT_FRAMES) != 0;
+	if (cfg->mqtt_max_msg)
+		acfg.mqtt_max_msg = cfg->mqtt_max_msg;
 	if ((r = app_ctx_new(&pl->actx, &acfg)) != 0)
 		goto out;
 	r = BW_ERR_NOMEM;
@@ -961,11 +984,8 @@ int ips_pipeline_packet(struct ips_pipeline *pl, const uint8_t *data, size_t len
 			}
 		}
 	}
-	if (pk.pass) {
+	if (pk.pass)
 		pl->st.passed++;
-		if (pf)
-			pf->pass = true;
-	}
 	if (pk.drop)
 		pl->st.drops[IPS_DROP_RULE]++;
 out:

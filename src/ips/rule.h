@@ -198,6 +198,16 @@ enum ips_buf {
 	IPS_BUF_SMB_NTLMSSP_USER,
 	IPS_BUF_SMB_NTLMSSP_DOMAIN,
 	IPS_BUF_DCERPC_STUB_DATA,
+	/*
+	 * Suricata 7 frames (the frame keyword): the protocol data units of
+	 * the rule's app layer, one instance per unit in the transaction.
+	 * pdu: a whole message (a DNS message without the TCP length prefix,
+	 * an MQTT control packet); header and data: an MQTT packet's fixed
+	 * header and the rest.
+	 */
+	IPS_BUF_FRAME_PDU,
+	IPS_BUF_FRAME_HEADER,
+	IPS_BUF_FRAME_DATA,
 	IPS_BUF__COUNT,
 };
 
@@ -877,6 +887,16 @@ enum ips_rule_kind {
 	IPS_RK_APP,
 };
 enum ips_rule_kind ips_rule_kind(const struct ips_rule *r);
+
+/*
+ * Whether a pass or drop (reject) of r applies to the whole flow even when
+ * it matched a packet, as Suricata 7 applies the action of an IP-only rule
+ * (addresses and ports only, with at most flowbits set, threshold and
+ * detection_filter), of a rule on an app-layer protocol without options and
+ * of a transaction rule to the flow. Other rules act on the packet alone
+ * unless they matched the reassembled stream or a transaction.
+ */
+bool ips_rule_flow_wide(const struct ips_rule *r);
 
 /*
  * Loads a .rules file, or a gzip-compressed one (by content, not by name).

@@ -96,6 +96,9 @@ static const char *const buf_names[IPS_BUF__COUNT] = {
         [IPS_BUF_SMB_NTLMSSP_USER] = "smb.ntlmssp_user",
         [IPS_BUF_SMB_NTLMSSP_DOMAIN] = "smb.ntlmssp_domain",
         [IPS_BUF_DCERPC_STUB_DATA] = "dcerpc.stub_data",
+        [IPS_BUF_FRAME_PDU] = "frame.pdu",
+        [IPS_BUF_FRAME_HEADER] = "frame.header",
+        [IPS_BUF_FRAME_DATA] = "frame.data",
 };
 
 const char *ips_buf_name(enum ips_buf b)
@@ -164,6 +167,62 @@ static void buf_eq_dump(const void *p, FILE *f)
 {
 	const struct ips_buf_eq *q = p;
 	fprintf(f, "%s", (const char *)q->val);
+}
+
+/* The frames each app layer produces (Suricata 7's frame types that bulwark has). */
+static const struct {
+	enum ips_proto app;
+	const char *type;
+	enum ips_buf buf;
+} frame_types[] = {
+        {IPS_PROTO_DNS, "pdu", IPS_BUF_FRAME_PDU},
+        {IPS_PROTO_MQTT, "pdu", IPS_BUF_FRAME_PDU},
+        {IPS_PROTO_MQTT, "header", IPS_BUF_FRAME_HEADER},
+        {IPS_PROTO_MQTT, "data", IPS_BUF_FRAME_DATA},
+};
+
+/*
+ * frame:[PROTO.]TYPE, a sticky buffer over the rule's app-layer frames of
+ * TYPE. Without PROTO (or when PROTO is no app layer name, as Suricata's
+ * short form) the rule's own app protocol is meant.
+ */
+static int frame_parse(struct ips_parse_ctx *ctx, const char *val, void **data)
+{
+	struct ips_rule *r = ctx->r;
+	const char *dot = strchr(val, '.');
+	const char *type = val;
+	enum ips_proto app = r->proto >= IPS_PROTO_HTTP ? r->proto : IPS_PROTO_IP;
+
+	(void)data;
+	if (r->proto == IPS_PROTO_ICMP)
+		return ips_fail(ctx, BW_ERR_INVAL, "frame: only for tcp and udp");
+	if (dot) {
+		for (int p = IPS_PROTO_HTTP; p < IPS_PROTO__COUNT; p++) {
+			const char *n = ips_proto_name((enum ips_proto)p);
+			if (strlen(n) == (size_t)(dot - val) &&
+			    !strncmp(val, n, (size_t)(dot - val))) {
+				if (app != IPS_PROTO_IP && app != (enum ips_proto)p)
+					return ips_fail(ctx, BW_ERR_INVAL,
+					                "frame: %s mismatches the rule protocol",
+					                val);
+				app = (enum ips_proto)p;
+				type = dot + 1;
+				break;
+			}
+		}
+	}
+	if (app == IPS_PROTO_IP)
+		return ips_fail(ctx, BW_ERR_UNSUPP, "unsupported frame %s", val);
+	for (size_t i = 0; i < sizeof(frame_types) / sizeof(frame_types[0]); i++) {
+		if (frame_types[i].app != app || strcmp(frame_types[i].type, type) != 0)
+			continue;
+		ctx->buf = frame_types[i].buf;
+		ctx->sticky = true;
+		ctx->tf_first = (uint16_t)r->nopts;
+		ctx->tf_n = 0;
+		return ips_need_app(ctx, app, "frame");
+	}
+	return ips_fail(ctx, BW_ERR_UNSUPP, "unsupported frame %s", val);
 }
 
 #define S(name, b)                                                                                 \
@@ -281,6 +340,8 @@ const struct ips_keyword ips_kw_buffer_table[] = {
         S("smb.ntlmssp_domain", IPS_BUF_SMB_NTLMSSP_DOMAIN),
         S("dcerpc.stub_data", IPS_BUF_DCERPC_STUB_DATA),
         S("dce_stub_data", IPS_BUF_DCERPC_STUB_DATA),
+        {"frame", IPS_KW_STICKY, IPS_KWF_VALUE | IPS_KWF_RULE, IPS_BUF_PAYLOAD, frame_parse, NULL,
+         NULL},
         /* Snort 2 / Suricata legacy content modifiers. */
         M("http_uri", IPS_BUF_HTTP_URI),
         M("http_raw_uri", IPS_BUF_HTTP_RAW_URI),

@@ -560,6 +560,9 @@ static enum ips_proto buf_app(enum ips_buf b)
 		return IPS_PROTO_SMB;
 	if (b == IPS_BUF_DCERPC_STUB_DATA)
 		return IPS_PROTO_DCERPC;
+	/* Frames: the frame keyword names the app layer. */
+	if (b >= IPS_BUF_FRAME_PDU && b <= IPS_BUF_FRAME_DATA)
+		return IPS_PROTO_IP;
 	return IPS_PROTO_TLS;
 }
 
@@ -852,6 +855,42 @@ enum ips_rule_kind ips_rule_kind(const struct ips_rule *r)
 		}
 	}
 	return k;
+}
+
+bool ips_rule_flow_wide(const struct ips_rule *r)
+{
+	bool other = false; /* an option that makes the rule a packet rule */
+	if (ips_rule_kind(r) == IPS_RK_APP)
+		return true;
+	for (size_t i = 0; i < r->nopts; i++) {
+		const struct ips_opt *o = &r->opts[i];
+		switch (o->kw) {
+		case IPS_KW_MSG:
+		case IPS_KW_SID:
+		case IPS_KW_REV:
+		case IPS_KW_GID:
+		case IPS_KW_CLASSTYPE:
+		case IPS_KW_PRIORITY:
+		case IPS_KW_REFERENCE:
+		case IPS_KW_METADATA:
+		case IPS_KW_TARGET:
+		case IPS_KW_THRESHOLD:
+		case IPS_KW_DETECTION_FILTER:
+			break;
+		case IPS_KW_FLOWBITS:
+			/* Suricata's IP-only rules may set flowbits, not test them. */
+			if (((const struct ips_flowbits *)o->data)->cmd != IPS_FB_SET)
+				other = true;
+			break;
+		default:
+			other = true;
+			break;
+		}
+	}
+	/* An app-layer protocol in the header without options: Suricata's APPLAYER type. */
+	if (r->app != IPS_PROTO_IP && r->nopts == 0)
+		return true;
+	return !other && r->app == IPS_PROTO_IP;
 }
 
 void ips_rule_free(struct ips_rule *r)

@@ -3,8 +3,9 @@
 """Runs every case of Suricata's verification suite in ../shared/ips/verify
 (its pcap and test.rules) through `bulwark ips` and compares bulwark's per-sid
 alert counts with those Suricata 7.0.0 produced (expected-alerts.json,
-suricata_7_0_0_alert_counts). Prints the share of cases that match exactly
-and, for the others, a table of reasons: a rule skipped by keyword (from
+suricata_7_0_0_alert_counts), with the case's `--set` arguments and the few
+settings of its suricata.yaml that bulwark has (yaml_settings). Prints the
+share of cases that match exactly and, for the others, a table of reasons: a rule skipped by keyword (from
 OUTDIR/rules-skipped.log), a protocol bulwark does not parse, a case that
 needs a suricata.yaml setting, or a real difference. Fails only if the
 number of matching cases drops below the figure recorded in
@@ -64,6 +65,29 @@ def case_args(case_dir):
     return out
 
 
+def yaml_settings(case_dir):
+    """The few settings of the case's suricata.yaml that bulwark has, as
+    `--set KEY=VALUE` options: packet-alert-max, action-order (a list, given
+    comma-separated) and app-layer.protocols.mqtt.max-msg-length."""
+    out = []
+    try:
+        with open(os.path.join(case_dir, "suricata.yaml"), errors="replace") as f:
+            text = f.read()
+    except OSError:
+        return out
+    m = re.search(r"^packet-alert-max:\s*(\d+)\s*$", text, re.M)
+    if m:
+        out += ["--set", "packet-alert-max=" + m.group(1)]
+    m = re.search(r"^action-order:\s*\n((?:[ \t]+-[ \t]*\w+[ \t]*\n?)+)", text, re.M)
+    if m:
+        order = re.findall(r"-[ \t]*(\w+)", m.group(1))
+        out += ["--set", "action-order=" + ",".join(order)]
+    m = re.search(r"^[ \t]+mqtt:\s*\n(?:[ \t]+.*\n)*?[ \t]+max-msg-length:\s*(\d+)", text, re.M)
+    if m:
+        out += ["--set", "app-layer.protocols.mqtt.max-msg-length=" + m.group(1)]
+    return out
+
+
 def run(item):
     name, c = item
     out = os.path.join(tmp, name.replace("/", "__"))
@@ -76,7 +100,7 @@ def run(item):
     if not os.path.exists(pcap):
         res["err"] = "capture missing from the shared data set"
         return res
-    args = [bulwark, "ips", "-q", "-r", pcap, "-l", out] + case_args(case_dir)
+    args = [bulwark, "ips", "-q", "-r", pcap, "-l", out] + yaml_settings(case_dir) + case_args(case_dir)
     if os.path.exists(rules):
         args += ["-S", rules]
     try:
