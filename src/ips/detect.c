@@ -432,6 +432,8 @@ static int compile_rule(struct ips_detect_engine *e, const struct ips_rule *r, s
 		case IPS_KW_XBITS: {
 			const struct ips_xbits_opt *x = o->data;
 			struct det_op *op;
+			if (!x) /* xbits:noalert */
+				break;
 			/* Checks are part of the match, changes run after it (Suricata). */
 			if (x->cmd == IPS_FB_ISSET || x->cmd == IPS_FB_ISNOTSET) {
 				op = &dr->pkt[dr->npkt++];

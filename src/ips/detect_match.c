@@ -992,7 +992,9 @@ static bool ftpbounce_match(const struct ips_detect_input *in)
 	const uint8_t *cli = in->to_server ? in->src : in->dst;
 	const char *c;
 	uint32_t ip = 0, octet = 0, nd = 0, no = 0;
-	if (!fi || !fi->command || strcmp(fi->command, "PORT") != 0 || !fi->command_data)
+	/* Suricata inspects it on the complete request (to the server) only. */
+	if (!in->to_server || !fi || !fi->command || strcmp(fi->command, "PORT") != 0 ||
+	    !fi->command_data)
 		return false;
 	c = fi->command_data;
 	if (strlen(c) < 8) /* at least "h,h,h,h," past the command */

@@ -71,7 +71,7 @@ static int kw_xbits(struct ips_parse_ctx *ctx, const char *val, void **data)
 	if (!buf)
 		return BW_ERR_NOMEM;
 	if (n == 1 && strcmp(tok[0], "noalert") == 0) {
-		ctx->r->noalert = true; /* Suricata: no option, the rule does not alert */
+		ctx->r->noalert = true; /* the option stays without data: nothing to evaluate */
 		goto out;
 	}
 	for (c = 0; c < sizeof(cmds) / sizeof(cmds[0]); c++)
@@ -126,6 +126,10 @@ static void xbits_dump(const void *p, FILE *f)
 	static const char *const cmds[] = {"set", "isset", "isnotset", "unset", "toggle"};
 	static const char *const tracks[] = {"ip_src", "ip_dst", "ip_pair"};
 	const struct ips_xbits_opt *x = p;
+	if (!x) {
+		fprintf(f, "noalert");
+		return;
+	}
 	fprintf(f, "%s %s track %s expire %u", cmds[x->cmd], x->name, tracks[x->track], x->expire);
 }
 
@@ -249,45 +253,64 @@ static void tls_version_dump(const void *p, FILE *f)
 
 /* ---- asn1 ---- */
 
+/* A decimal number within [min, max] (an optional leading '-' when min < 0). */
+static bool asn1_num(const char *v, int64_t min, int64_t max, int64_t *x)
+{
+	const char *d = v && *v == '-' && min < 0 ? v + 1 : v;
+	return d && isdigit((unsigned char)*d) && ips_parse_i64(v, min, max, x) == 0;
+}
+
+/*
+ * Options are separated by commas or blanks (Suricata's parser takes
+ * either): "oversize_length 132 absolute_offset 0" is valid.
+ */
 static int kw_asn1(struct ips_parse_ctx *ctx, const char *val, void **data)
 {
-	char *buf, *tok[8];
-	size_t n = ips_split(val, ',', tok, 7, &buf);
+	char *buf = strdup(val), *w[16], *save = NULL;
+	size_t n = 0;
 	struct ips_asn1 *a = NULL;
 	int e = 0;
 
 	if (!buf)
 		return BW_ERR_NOMEM;
-	if (n == 0 || n > 7 || !(a = calloc(1, sizeof(*a)))) {
-		e = a || n == 0 || n > 7 ? ips_fail(ctx, BW_ERR_INVAL, "asn1: bad value '%s'", val)
-		                         : BW_ERR_NOMEM;
+	for (char *t = strtok_r(buf, ", \t", &save); t; t = strtok_r(NULL, ", \t", &save)) {
+		if (n == sizeof(w) / sizeof(w[0])) {
+			e = ips_fail(ctx, BW_ERR_LIMIT, "asn1: too many options");
+			goto out;
+		}
+		w[n++] = t;
+	}
+	if (n == 0) {
+		e = ips_fail(ctx, BW_ERR_INVAL, "asn1: no option");
+		goto out;
+	}
+	if (!(a = calloc(1, sizeof(*a)))) {
+		e = BW_ERR_NOMEM;
 		goto out;
 	}
 	a->max_frames = 30; /* ASN1_DEFAULT_MAX_FRAMES */
 	for (size_t i = 0; i < n && !e; i++) {
-		char *v;
+		const char *v = i + 1 < n ? w[i + 1] : NULL;
 		int64_t x;
-		key_value(tok[i], &v);
-		if (strcmp(tok[i], "bitstring_overflow") == 0 && !*v) {
+		if (strcmp(w[i], "bitstring_overflow") == 0) {
 			a->flags |= IPS_ASN1_BITSTRING_OVERFLOW;
-		} else if (strcmp(tok[i], "double_overflow") == 0 && !*v) {
+		} else if (strcmp(w[i], "double_overflow") == 0) {
 			a->flags |= IPS_ASN1_DOUBLE_OVERFLOW;
-		} else if (strcmp(tok[i], "oversize_length") == 0 && isdigit((unsigned char)*v) &&
-		           ips_parse_i64(v, 0, UINT32_MAX, &x) == 0) {
+		} else if (strcmp(w[i], "oversize_length") == 0 && asn1_num(v, 0, UINT32_MAX, &x)) {
 			a->flags |= IPS_ASN1_OVERSIZE;
 			a->oversize = (uint32_t)x;
-		} else if (strcmp(tok[i], "absolute_offset") == 0 && isdigit((unsigned char)*v) &&
-		           ips_parse_i64(v, 0, UINT16_MAX, &x) == 0) {
+			i++;
+		} else if (strcmp(w[i], "absolute_offset") == 0 && asn1_num(v, 0, UINT16_MAX, &x)) {
 			a->flags |= IPS_ASN1_ABSOLUTE;
 			a->abs_offset = (uint16_t)x;
-		} else if (strcmp(tok[i], "relative_offset") == 0 &&
-		           (isdigit((unsigned char)*v) ||
-		            (*v == '-' && isdigit((unsigned char)v[1]))) &&
-		           ips_parse_i64(v, -(int64_t)UINT16_MAX, UINT16_MAX, &x) == 0) {
+			i++;
+		} else if (strcmp(w[i], "relative_offset") == 0 &&
+		           asn1_num(v, -(int64_t)UINT16_MAX, UINT16_MAX, &x)) {
 			a->flags |= IPS_ASN1_RELATIVE;
 			a->rel_offset = (int32_t)x;
+			i++;
 		} else {
-			e = ips_fail(ctx, BW_ERR_INVAL, "asn1: bad option '%s'", tok[i]);
+			e = ips_fail(ctx, BW_ERR_INVAL, "asn1: bad option '%s'", w[i]);
 		}
 	}
 	/* Suricata takes the absolute offset when both are given. */
