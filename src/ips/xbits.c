@@ -3,7 +3,7 @@
  * The xbits table (see xbits.h): a chained hash of (key, bit id) entries
  * with their expiry. Entries come from a pool allocated once at creation,
  * so the table's memory is fixed by its cap; when the pool is empty a set
- * sweeps the expired entries out before giving up. Lookups drop the
+ * sweeps the expired entries out (at most once a second) before giving up. Lookups drop the
  * expired entries they pass over, as Suricata does on isset.
  */
 #include <stdlib.h>
@@ -26,6 +26,8 @@ struct ips_xbits {
 	struct xb_ent *pool, *free_list;
 	size_t max, n;
 	uint64_t refused;
+	uint64_t swept; /* packet time of the last sweep */
+	bool swept_once;
 };
 
 void ips_xbits_key_host(struct ips_xbits_key *k, uint8_t ip_version, const uint8_t h[16])
@@ -126,9 +128,17 @@ static struct xb_ent **find(struct ips_xbits *x, const struct ips_xbits_key *k, 
 	return pp;
 }
 
-/* Drops every bit expired at now (the pool ran dry). */
+/*
+ * Drops every bit expired at now (the pool ran dry). A full table of live
+ * bits would make every set walk it: sweep at most once per second of
+ * packet time.
+ */
 static void sweep(struct ips_xbits *x, uint64_t now)
 {
+	if (x->swept_once && now < x->swept + 1000000u)
+		return;
+	x->swept_once = true;
+	x->swept = now;
 	for (size_t b = 0; b <= x->mask; b++) {
 		struct xb_ent **pp = &x->bucket[b];
 		while (*pp) {

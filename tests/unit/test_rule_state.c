@@ -200,6 +200,8 @@ static void test_xbits_match(void **state)
 	env_done(&v);
 }
 
+#define S(sec) ((uint64_t)(sec)*1000000u)
+
 static void test_xbits_table(void **state)
 {
 	(void)state;
@@ -214,31 +216,37 @@ static void test_xbits_table(void **state)
 	}
 	/* Four fit; the fifth is refused while all four are alive. */
 	for (int i = 0; i < 4; i++)
-		ips_xbits_set(x, &k[i], 1, 100, 0);
-	ips_xbits_set(x, &k[4], 1, 100, 50);
+		ips_xbits_set(x, &k[i], 1, S(100), 0);
+	ips_xbits_set(x, &k[4], 1, S(100), S(50));
 	ips_xbits_stats(x, &st);
 	assert_int_equal(st.bits, 4);
 	assert_int_equal(st.refused, 1);
-	assert_false(ips_xbits_isset(x, &k[4], 1, 50));
+	assert_false(ips_xbits_isset(x, &k[4], 1, S(50)));
+	/* A sweep runs at most once a second: a full table is not walked per set. */
+	ips_xbits_set(x, &k[4], 1, S(100), S(50) + 10);
+	ips_xbits_stats(x, &st);
+	assert_int_equal(st.refused, 2);
 	/* Once they expired, a set sweeps them out and fits. */
-	ips_xbits_set(x, &k[5], 1, 300, 200);
-	assert_true(ips_xbits_isset(x, &k[5], 1, 200));
-	assert_false(ips_xbits_isset(x, &k[0], 1, 200));
+	ips_xbits_set(x, &k[5], 1, S(300), S(200));
+	assert_true(ips_xbits_isset(x, &k[5], 1, S(200)));
+	assert_false(ips_xbits_isset(x, &k[0], 1, S(200)));
 	ips_xbits_stats(x, &st);
 	assert_int_equal(st.bits, 1);
 	/* Pair keys ignore the order; ids are separate bits. */
 	struct ips_xbits_key p1, p2;
 	ips_xbits_key_pair(&p1, 4, a, b);
 	ips_xbits_key_pair(&p2, 4, b, a);
-	ips_xbits_set(x, &p1, 7, 500, 200);
-	assert_true(ips_xbits_isset(x, &p2, 7, 200));
-	assert_false(ips_xbits_isset(x, &p2, 8, 200));
+	ips_xbits_set(x, &p1, 7, S(500), S(200));
+	assert_true(ips_xbits_isset(x, &p2, 7, S(200)));
+	assert_false(ips_xbits_isset(x, &p2, 8, S(200)));
 	/* A set on a present bit keeps its expiry (Suricata's IPPairBitSet). */
-	ips_xbits_set(x, &p2, 7, 900, 300);
-	assert_false(ips_xbits_isset(x, &p1, 7, 600));
+	ips_xbits_set(x, &p2, 7, S(900), S(300));
+	assert_false(ips_xbits_isset(x, &p1, 7, S(600)));
 	ips_xbits_free(x);
 	ips_xbits_free(NULL);
 }
+
+#undef S
 
 /* ---- tag, bypass ---- */
 
