@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * The xbits table (see xbits.h): a chained hash of (key, bit id) entries
- * with their expiry. Entries come from a pool allocated once at creation,
- * so the table's memory is fixed by its cap; when the pool is empty a set
- * sweeps the expired entries out (at most once a second) before giving up. Lookups drop the
- * expired entries they pass over, as Suricata does on isset.
+ * with their expiry. Entries come from a pool allocated at the first set
+ * (a ruleset without xbits costs nothing), so the table's memory is fixed
+ * by its cap; when the pool is empty a set sweeps the expired entries out
+ * (at most once a second) before giving up. Lookups drop the expired
+ * entries they pass over, as Suricata does on isset.
  */
 #include <stdlib.h>
 #include <string.h>
