@@ -150,6 +150,7 @@ enum app_event {
 	X(HTTP_REQ_AUTH_UNRECOGNIZED, "http.request_auth_unrecognized")                            \
 	X(HTTP_REQ_BODY_UNEXPECTED, "http.request_body_unexpected")                                \
 	X(HTTP_FAILED_PROTOCOL_CHANGE, "http.failed_protocol_change")                              \
+	X(HTTP_REQ_INVALID_TE, "http.invalid_transfer_encoding_value_in_request")                  \
 	X(DNS_MALFORMED_DATA, "dns.malformed_data")                                                \
 	X(DNS_NOT_A_REQUEST, "dns.not_a_request")                                                  \
 	X(DNS_NOT_A_RESPONSE, "dns.not_a_response")                                                \
