@@ -100,7 +100,8 @@ static int kw_xbits(struct ips_parse_ctx *ctx, const char *val, void **data)
 				e = ips_fail(ctx, BW_ERR_INVAL, "xbits: bad track '%s'", v);
 			else
 				x->track = (enum ips_xbits_track)k;
-		} else if (strcmp(tok[i], "expire") == 0 && !have_expire) {
+		} else if (strcmp(tok[i], "expire") == 0 && !have_expire && have_track) {
+			/* Suricata 7's grammar: cmd,name,track ...[,expire ...], in that order. */
 			have_expire = true;
 			if (ips_parse_i64(v, 1, UINT32_MAX, &s) != 0)
 				e = ips_fail(ctx, BW_ERR_INVAL, "xbits: bad expire '%s'", v);

@@ -125,6 +125,7 @@ static void test_xbits_parse(void **state)
 	assert_false(parses("xbits:set,abc;"));
 	assert_false(parses("xbits:set,abc,track tx;"));
 	assert_false(parses("xbits:set,abc,track ip_src,track ip_dst;"));
+	assert_false(parses("xbits:set,abc,expire 10,track ip_src;"));
 }
 
 static void test_xbits_match(void **state)
