@@ -154,6 +154,7 @@ enum app_event {
 	X(HTTP_REQ_AUTH_UNRECOGNIZED, "http.request_auth_unrecognized")                            \
 	X(HTTP_REQ_BODY_UNEXPECTED, "http.request_body_unexpected")                                \
 	X(HTTP_FAILED_PROTOCOL_CHANGE, "http.failed_protocol_change")                              \
+	X(HTTP_REQ_INVALID_TE, "http.invalid_transfer_encoding_value_in_request")                  \
 	X(DNS_MALFORMED_DATA, "dns.malformed_data")                                                \
 	X(DNS_NOT_A_REQUEST, "dns.not_a_request")                                                  \
 	X(DNS_NOT_A_RESPONSE, "dns.not_a_response")                                                \
@@ -293,8 +294,9 @@ struct app_dns_info {
 
 struct app_tls_info {
 	const char *sni;
-	const char *version; /* "TLS 1.2", "TLS 1.3", "SSLv3", "UNDETERMINED" */
-	const char *subject; /* leaf certificate, "C=US, O=..., CN=..." */
+	const char *version;     /* "TLS 1.2", "TLS 1.3", "SSLv3", "UNDETERMINED" */
+	uint16_t dir_version[2]; /* by enum app_dir: version of the side's last record/hello */
+	const char *subject;     /* leaf certificate, "C=US, O=..., CN=..." */
 	const char *issuerdn;
 	const char *serial; /* "01:AB:..." */
 	const char *ja3_hash;
@@ -362,6 +364,7 @@ enum app_match {
 	APP_M_IKE_KEY_EXCHANGE_LEN, /* num: IKEv1 key exchange data length */
 	APP_M_IKE_NONCE_LEN,        /* num: IKEv1 nonce data length */
 	APP_M_IKE_CHOSEN_SA,        /* str: attribute name, num: value */
+	APP_M_TLS_VERSION,          /* arg[0]: version, arg[1] 1: raw (no draft folding) */
 };
 
 /* Parses the value of the modbus keyword into m (0 or BW_ERR_INVAL). */

@@ -594,6 +594,8 @@ bool app_tx_match(const struct app_tx *tx, enum app_dir dir, const struct ips_ap
 		return m->app == IPS_PROTO_ENIP && app_enip_match(tx, dir, m);
 	case APP_PROTO_IKE:
 		return m->app == IPS_PROTO_IKE && app_ike_match(tx, dir, m);
+	case APP_PROTO_TLS:
+		return m->app == IPS_PROTO_TLS && app_tls_match(tx, dir, m);
 	default:
 		return false;
 	}

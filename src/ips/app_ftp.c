@@ -343,6 +343,9 @@ int app_ftp_data_start(struct app_flow *f, const struct app_expect *e)
 		return BW_ERR_LIMIT;
 	tx->u.ftp_data.command = e->stor ? "STOR" : "RETR";
 	tx->u.ftp_data.filename = app_tx_strdup(f, tx, e->name, nl);
+	/* The transfer is the generic file of its direction (file.name, fileext, digests). */
+	if (app_file_open(f, tx, s->dir, e->name, nl) != 0)
+		return BW_ERR_LIMIT;
 	/* Both directions inspect the command, whichever carries the data. */
 	app_tx_mark(tx, APP_DIR_TO_SERVER);
 	app_tx_mark(tx, APP_DIR_TO_CLIENT);
@@ -359,6 +362,7 @@ static int ftp_data_feed(struct app_flow *f, enum app_dir dir, const uint8_t *p,
 	if (app_tx_buf_append(f, s->tx, dir, IPS_BUF_FILE_DATA, p, len, f->ctx->cfg.body_limit) !=
 	    0)
 		f->events |= APP_EV_BODY_TRUNC;
+	app_file_data(f, s->tx, dir, p, len);
 	s->tx->flags |= dir == APP_DIR_TO_SERVER ? APP_TX_REQ_HDRS : APP_TX_RES_HDRS;
 	app_tx_mark(s->tx, dir);
 	return 0;
@@ -376,6 +380,7 @@ static void ftp_data_eof(struct app_flow *f, enum app_dir dir)
 
 	if (s->tx == NULL || dir != s->dir)
 		return;
+	app_file_close(f, s->tx, dir, true);
 	s->tx->flags |= dir == APP_DIR_TO_SERVER ? APP_TX_REQ_DONE : APP_TX_RES_DONE;
 	app_tx_mark(s->tx, dir);
 }

@@ -259,6 +259,9 @@ static int on_request_headers(htp_tx_t *htx)
 	e->hostname = str_of(tx, d, IPS_BUF_HTTP_HOST);
 	e->http_user_agent = str_of(tx, d, IPS_BUF_HTTP_USER_AGENT);
 	e->http_refer = str_of(tx, d, IPS_BUF_HTTP_REFERER);
+	/* Suricata's request flag check: a Transfer-Encoding other than chunked. */
+	if (htx->flags & HTP_REQUEST_INVALID_T_E)
+		app_tx_raise(tx, d, APP_TXEV_HTTP_REQ_INVALID_TE);
 	tx->flags |= APP_TX_REQ_HDRS;
 	app_tx_mark(tx, d);
 	return HTP_OK;

@@ -210,6 +210,8 @@ bool app_krb5_match(const struct app_tx *tx, enum app_dir dir, const struct ips_
 bool app_modbus_match(const struct app_tx *tx, enum app_dir dir, const struct ips_app_match *m);
 bool app_enip_match(const struct app_tx *tx, enum app_dir dir, const struct ips_app_match *m);
 bool app_ike_match(const struct app_tx *tx, enum app_dir dir, const struct ips_app_match *m);
+/* tls.version on the TLS transaction. */
+bool app_tls_match(const struct app_tx *tx, enum app_dir dir, const struct ips_app_match *m);
 
 /*
  * App-layer events of a transaction, by Suricata's rule name

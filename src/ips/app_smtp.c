@@ -124,9 +124,13 @@ static struct app_tx *smtp_tx(struct app_flow *f, struct smtp_state *s)
 	return s->tx;
 }
 
-static void tx_end(struct smtp_state *s)
+static void tx_end(struct app_flow *f, struct smtp_state *s)
 {
 	if (s->tx != NULL) {
+		struct app_file *x = app_file_last(s->tx, APP_DIR_TO_SERVER);
+		/* The message ends the attachment still open. */
+		if (x != NULL && x->open)
+			app_file_close(f, s->tx, APP_DIR_TO_SERVER, true);
 		s->tx->flags |= APP_TX_REQ_DONE | APP_TX_RES_DONE | APP_TX_COMPLETE;
 		app_tx_mark(s->tx, APP_DIR_TO_SERVER);
 	}
@@ -213,6 +217,8 @@ static void file_bytes(struct app_flow *f, struct smtp_state *s, const void *p, 
 	if (app_tx_buf_append(f, s->tx, APP_DIR_TO_SERVER, IPS_BUF_FILE_DATA, p, n,
 	                      f->ctx->cfg.body_limit) != 0)
 		f->events |= APP_EV_BODY_TRUNC;
+	/* Every decoded byte goes to the file (size, digests, magic). */
+	app_file_data(f, s->tx, APP_DIR_TO_SERVER, p, n);
 	app_tx_mark(s->tx, APP_DIR_TO_SERVER);
 }
 
@@ -337,7 +343,11 @@ static void mime_line(struct app_flow *f, struct smtp_state *s, const uint8_t *p
 	size_t k = boundary_of(m, p, len, &end);
 
 	if (k > 0) {
+		struct app_file *x = app_file_last(s->tx, APP_DIR_TO_SERVER);
 		mime_hdr_flush(f, s);
+		/* A boundary ends the attachment before it. */
+		if (m->attach && x != NULL && x->open)
+			app_file_close(f, s->tx, APP_DIR_TO_SERVER, true);
 		/* A boundary closes the parts inside it. */
 		m->nbound = end ? k - 1 : k;
 		m->in_hdrs = !end;
@@ -360,10 +370,12 @@ static void mime_line(struct app_flow *f, struct smtp_state *s, const uint8_t *p
 			if (m->multipart && m->nbound < SMTP_MIME_DEPTH)
 				memcpy(m->bound[m->nbound++], m->next_bound, sizeof(m->next_bound));
 			if (m->disp_name[0] != '\0' || m->type_name[0] != '\0') {
+				const char *nm =
+				        m->disp_name[0] != '\0' ? m->disp_name : m->type_name;
 				m->attach = true;
-				add_attachment_name(f, s->tx,
-				                    m->disp_name[0] != '\0' ? m->disp_name
-				                                            : m->type_name);
+				add_attachment_name(f, s->tx, nm);
+				/* The generic file: file.name, filename, fileext, digests. */
+				(void)app_file_open(f, s->tx, APP_DIR_TO_SERVER, nm, strlen(nm));
 			}
 			if (m->attach)
 				/* A new file.data instance for this attachment. */
@@ -431,7 +443,7 @@ static void smtp_command(struct app_flow *f, struct smtp_state *s, const uint8_t
 		s->nhelo = n < sizeof(s->helo_buf) ? n : sizeof(s->helo_buf);
 		memcpy(s->helo_buf, a, s->nhelo);
 	} else if (cmd_is(p, len, "MAIL FROM:")) {
-		tx_end(s);
+		tx_end(f, s);
 		if ((tx = smtp_tx(f, s)) == NULL)
 			return;
 		a = arg_of(p, len, 10, &n);
@@ -465,12 +477,12 @@ static void smtp_command(struct app_flow *f, struct smtp_state *s, const uint8_t
 			s->bdat_left = v;
 			s->mode = SMTP_BDAT;
 			if (v == 0 && s->bdat_last) {
-				tx_end(s);
+				tx_end(f, s);
 				s->mode = SMTP_CMD;
 			}
 		}
 	} else if (cmd_is(p, len, "RSET")) {
-		tx_end(s);
+		tx_end(f, s);
 	} else if (cmd_is(p, len, "STARTTLS")) {
 		s->starttls = true;
 	}
@@ -483,7 +495,7 @@ static void data_line(struct app_flow *f, struct smtp_state *s, const uint8_t *p
 		s->pending++; /* the message itself gets a reply */
 		mime_hdr_flush(f, s);
 		s->mode = SMTP_CMD;
-		tx_end(s);
+		tx_end(f, s);
 		return;
 	}
 	/* RFC 5321 4.5.2: a leading dot was doubled by the client. */
@@ -516,7 +528,7 @@ static size_t bdat_bytes(struct app_flow *f, struct smtp_state *s, const uint8_t
 	if (s->bdat_left == 0) {
 		s->mode = SMTP_CMD;
 		if (s->bdat_last)
-			tx_end(s);
+			tx_end(f, s);
 	}
 	return take;
 }
@@ -601,7 +613,7 @@ static void smtp_eof(struct app_flow *f, enum app_dir dir)
 	struct smtp_state *s = f->state;
 
 	if (dir == APP_DIR_TO_SERVER)
-		tx_end(s);
+		tx_end(f, s);
 }
 
 static void smtp_fini(struct app_flow *f)

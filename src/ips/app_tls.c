@@ -63,7 +63,26 @@ struct tls_state {
 	struct tls_dir d[2];
 	struct app_tx *tx;
 	uint16_t version;
+	uint16_t dver[2]; /* per direction, as Suricata's connp->version (tls.version) */
+	bool hello[2];    /* the direction's hello was seen: records no longer set dver */
 };
+
+/*
+ * The version a side last announced, as Suricata tracks it for tls.version:
+ * each record header's, then a hello's own field, then supported_versions.
+ */
+static void set_dver(struct tls_state *s, enum app_dir dir, uint16_t v)
+{
+	s->dver[dir] = v;
+	if (s->tx != NULL)
+		s->tx->u.tls.dir_version[dir] = v;
+}
+
+/* Suricata's TLSVersionValid(): SSLv3 to TLS 1.3 and the TLS 1.3 drafts. */
+static bool version_valid(uint16_t v)
+{
+	return (v >= 0x0300 && v <= 0x0304) || (v >> 8) == 0x7f || v == 0xfb1a;
+}
 
 /* RFC 8701: 0x?a?a with both bytes equal. */
 static bool grease(uint16_t v)
@@ -124,8 +143,11 @@ static void ja3_u16_list(char *s, size_t *n, struct bw_rd *rd)
 
 static struct app_tx *tls_tx(struct app_flow *f, struct tls_state *s)
 {
-	if (s->tx == NULL && (s->tx = app_tx_new(f, APP_PROTO_TLS)) != NULL)
+	if (s->tx == NULL && (s->tx = app_tx_new(f, APP_PROTO_TLS)) != NULL) {
 		s->tx->u.tls.version = "UNDETERMINED";
+		s->tx->u.tls.dir_version[0] = s->dver[0];
+		s->tx->u.tls.dir_version[1] = s->dver[1];
+	}
 	return s->tx;
 }
 
@@ -158,7 +180,7 @@ static int set_hash(struct app_flow *f, struct app_tx *tx, enum app_dir dir, con
  * Each extension is a TLV checked against what remains (RFC 8446 4.2).
  */
 static int client_exts(struct bw_rd *ext, char *types, size_t *nt, char *groups, size_t *ng,
-                       char *pf, size_t *np, const uint8_t **sni, size_t *sni_len)
+                       char *pf, size_t *np, const uint8_t **sni, size_t *sni_len, uint16_t *sv)
 {
 	bool tfirst = true;
 	uint16_t type, len;
@@ -187,6 +209,16 @@ static int client_exts(struct bw_rd *ext, char *types, size_t *nt, char *groups,
 				}
 				*sni = NULL;
 			}
+		} else if (type == TLS_EXT_SUPPORTED_VERSIONS && *sv == 0) {
+			uint8_t llen;
+			uint16_t v;
+
+			/* The first (preferred) valid version, past GREASE (Suricata). */
+			if (bw_rd_u8(&body, &llen) != 0 || bw_rd_sub(&body, &list, llen) != 0)
+				return BW_ERR_SHORT;
+			while (*sv == 0 && bw_rd_u16(&list, &v) == 0)
+				if (version_valid(v))
+					*sv = v;
 		} else if (type == TLS_EXT_GROUPS) {
 			uint16_t llen;
 
@@ -213,7 +245,7 @@ static void client_hello(struct app_flow *f, struct tls_state *s, struct bw_rd *
 	size_t n = 0, nc = 0, nt = 0, ng = 0, np = 0;
 	const uint8_t *sni = NULL;
 	size_t sni_len = 0;
-	uint16_t ver, clen, elen;
+	uint16_t ver, clen, elen, sv = 0;
 	uint8_t sidlen, cmlen;
 	struct bw_rd cs, ext;
 	struct app_tx *tx;
@@ -232,7 +264,7 @@ static void client_hello(struct app_flow *f, struct tls_state *s, struct bw_rd *
 		if (bw_rd_u16(rd, &elen) != 0 || bw_rd_sub(rd, &ext, elen) != 0 ||
 		    bw_rd_left(rd) != 0)
 			goto bad;
-		if (client_exts(&ext, types, &nt, groups, &ng, pf, &np, &sni, &sni_len) != 0)
+		if (client_exts(&ext, types, &nt, groups, &ng, pf, &np, &sni, &sni_len, &sv) != 0)
 			goto bad;
 	}
 	ja3_num(ja3, &n, ver, &first);
@@ -241,6 +273,8 @@ static void client_hello(struct app_flow *f, struct tls_state *s, struct bw_rd *
 	n = strlen(ja3);
 	if ((tx = tls_tx(f, s)) == NULL)
 		return;
+	s->hello[APP_DIR_TO_SERVER] = true;
+	set_dver(s, APP_DIR_TO_SERVER, sv != 0 ? sv : ver);
 	if (s->version == 0) {
 		s->version = ver;
 		tx->u.tls.version = version_name(ver);
@@ -293,6 +327,8 @@ static void server_hello(struct app_flow *f, struct tls_state *s, struct bw_rd *
 	n = strlen(ja3s);
 	if ((tx = tls_tx(f, s)) == NULL)
 		return;
+	s->hello[APP_DIR_TO_CLIENT] = true;
+	set_dver(s, APP_DIR_TO_CLIENT, sel != 0 ? sel : ver);
 	s->version = sel != 0 ? sel : ver;
 	tx->u.tls.version = version_name(s->version);
 	if (tx->u.tls.ja3s_hash == NULL)
@@ -464,6 +500,8 @@ static int tls_feed(struct app_flow *f, enum app_dir dir, const uint8_t *p, size
 				return 0;
 			d->type = d->hdr[0];
 			d->body_left = bw_be16(d->hdr + 3);
+			if (!s->hello[dir])
+				set_dver(s, dir, bw_be16(d->hdr + 1));
 			/* RFC 8446 5.1: a known type, major version 3, length in bounds. */
 			if (d->type < TLS_CT_CCS || d->type > TLS_CT_APPDATA + 1 ||
 			    d->hdr[1] != 3 || d->body_left > TLS_REC_MAX) {
@@ -535,3 +573,15 @@ const struct app_parser app_parser_tls = {
         .eof = tls_eof,
         .fini = tls_fini,
 };
+
+bool app_tls_match(const struct app_tx *tx, enum app_dir dir, const struct ips_app_match *m)
+{
+	uint16_t v = tx->u.tls.dir_version[dir];
+
+	if (m->what != APP_M_TLS_VERSION)
+		return false;
+	/* Suricata's tls.version: TLS 1.3 drafts count as 1.3 unless a raw value is given. */
+	if (m->arg[1] == 0 && (v >> 8) == 0x7f)
+		v = 0x0304;
+	return v == m->arg[0];
+}

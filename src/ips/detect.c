@@ -61,6 +61,7 @@ static int intern_flowbits(struct ips_detect_engine *e, const struct ips_ruleset
 		for (size_t j = 0; j < r->nopts; j++) {
 			const struct ips_flowbits *f = r->opts[j].data;
 			const struct ips_flowint *fi = r->opts[j].data;
+			const struct ips_xbits_opt *xb = r->opts[j].data;
 			char *fin[2];
 			size_t nn;
 			char **names;
@@ -73,6 +74,11 @@ static int intern_flowbits(struct ips_detect_engine *e, const struct ips_ruleset
 				fin[1] = fi->var;
 				names = fin;
 				nn = fi->var ? 2 : 1;
+			} else if (r->opts[j].kw == IPS_KW_XBITS && xb) {
+				/* xbits share the table too; their state is the xbits table's. */
+				fin[0] = xb->name;
+				names = fin;
+				nn = 1;
 			} else {
 				continue;
 			}
@@ -130,6 +136,7 @@ static bool in_buffer(enum ips_kw kw)
 	case IPS_KW_FILEHASH:
 	case IPS_KW_DATASET:
 	case IPS_KW_BUF_EQ:
+	case IPS_KW_ASN1:
 		return true;
 	default:
 		return false;
@@ -155,6 +162,8 @@ static bool is_relative(const struct ips_opt *o)
 		return ((const struct ips_byte_extract *)o->data)->relative;
 	case IPS_KW_BASE64_DECODE:
 		return ((const struct ips_base64_decode *)o->data)->relative;
+	case IPS_KW_ASN1:
+		return ((const struct ips_asn1 *)o->data)->flags & IPS_ASN1_RELATIVE;
 	default:
 		return false;
 	}
@@ -397,6 +406,7 @@ static int compile_rule(struct ips_detect_engine *e, const struct ips_rule *r, s
 	    !(dr->post = calloc(n, sizeof(*dr->post))) || !(dr->bl = calloc(n, sizeof(*dr->bl))))
 		return BW_ERR_NOMEM;
 	bool sets = false, reads = false, fi_sets = false, fi_reads = false;
+	bool xb_sets = false, xb_reads = false;
 	for (size_t i = 0; i < r->nopts; i++) {
 		const struct ips_opt *o = &r->opts[i];
 		if (in_buffer(o->kw)) {
@@ -451,11 +461,33 @@ static int compile_rule(struct ips_detect_engine *e, const struct ips_rule *r, s
 				return BW_ERR_NOMEM;
 			break;
 		}
+		case IPS_KW_XBITS: {
+			const struct ips_xbits_opt *x = o->data;
+			struct det_op *op;
+			if (!x) /* xbits:noalert */
+				break;
+			/* Checks are part of the match, changes run after it (Suricata). */
+			if (x->cmd == IPS_FB_ISSET || x->cmd == IPS_FB_ISNOTSET) {
+				op = &dr->pkt[dr->npkt++];
+				xb_reads = true;
+			} else {
+				op = &dr->post[dr->npost++];
+				xb_sets = true;
+			}
+			op->o = o;
+			if (!(op->fb = calloc(1, sizeof(*op->fb))))
+				return BW_ERR_NOMEM;
+			op->fb[0] = (uint16_t)ips_detect_flowbit_id(e, x->name);
+			break;
+		}
+		case IPS_KW_TAG: /* no alerts of its own: nothing to evaluate */
+			break;
 		default:
 			dr->pkt[dr->npkt++].o = o;
 			break;
 		}
 	}
+	dr->xb_rank = xb_sets && !xb_reads ? 0 : xb_sets ? 1 : xb_reads ? 2 : 3;
 	dr->fb_rank = sets && !reads ? 0 : sets ? 1 : reads ? 2 : 3;
 	/* Suricata orders flowint users the same way, after flowbits. */
 	dr->fi_rank = fi_sets && !fi_reads ? 0 : fi_sets ? 1 : fi_reads ? 2 : 3;
@@ -496,6 +528,8 @@ static int cmp_order(const void *a, const void *b)
 		return x->fb_rank < y->fb_rank ? -1 : 1;
 	if (x->fi_rank != y->fi_rank)
 		return x->fi_rank < y->fi_rank ? -1 : 1;
+	if (x->xb_rank != y->xb_rank)
+		return x->xb_rank < y->xb_rank ? -1 : 1;
 	if (x->prio != y->prio)
 		return x->prio < y->prio ? -1 : 1;
 	return x->file_order < y->file_order ? -1 : x->file_order > y->file_order;
@@ -1239,6 +1273,11 @@ void ips_detect_thread_free(struct ips_detect_thread *t)
 	free(t);
 }
 
+void ips_detect_thread_set_xbits(struct ips_detect_thread *t, struct ips_xbits *x)
+{
+	t->xbits = x;
+}
+
 int ips_detect_thread_new(const struct ips_detect_engine *e, struct ips_detect_thread **out)
 {
 	*out = NULL;
@@ -1612,7 +1651,7 @@ static bool evaluate(const struct ips_detect_engine *e, struct ips_detect_thread
 	if (!det_rule_match(t, dr, in))
 		return false;
 	t->st.matches++;
-	det_rule_post(dr, in);
+	det_rule_post(t, dr, in);
 	if (dr->r->noalert && dr->r->action != IPS_ACT_PASS)
 		return false;
 	if (!det_thr_allow(t, dr, in)) {

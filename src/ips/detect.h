@@ -256,6 +256,13 @@ void ips_detect_stats_print(const struct ips_detect_stats *st, FILE *f);
 /* Per-thread state for engine e (which must outlive it). */
 int ips_detect_thread_new(const struct ips_detect_engine *e, struct ips_detect_thread **out);
 void ips_detect_thread_free(struct ips_detect_thread *t);
+/*
+ * The xbits table (xbits.h) the thread's inspections read and update
+ * (borrowed: the caller owns it and keeps it while the thread runs; NULL:
+ * xbits checks never match and changes are dropped).
+ */
+struct ips_xbits;
+void ips_detect_thread_set_xbits(struct ips_detect_thread *t, struct ips_xbits *x);
 const struct ips_detect_thread_stats *ips_detect_thread_stats(const struct ips_detect_thread *t);
 
 /*

@@ -51,6 +51,7 @@ struct det_rule {
 	int action_rank;  /* for sorting */
 	int fb_rank;
 	int fi_rank;
+	int xb_rank; /* xbits, ordered as flowbits (Suricata's host/ippair bit ordering) */
 	int prio;
 	size_t file_order;
 	struct det_op *pkt; /* header/packet/flow options, then flowbits checks */
@@ -256,13 +257,15 @@ struct ips_detect_thread {
 	unsigned budget;
 	struct det_occ occ[DET_OCC_OPS];
 	struct ips_detect_thread_stats st;
+	struct ips_xbits *xbits; /* borrowed from the owner (pipeline), may be NULL */
 };
 
 /* detect_match.c: true if dr matches in (header, packet, flow and buffers). */
 bool det_rule_match(struct ips_detect_thread *t, const struct det_rule *dr,
                     const struct ips_detect_input *in);
 /* Applies dr's flowbits set/unset/toggle to in->flowbits. */
-void det_rule_post(const struct det_rule *dr, const struct ips_detect_input *in);
+void det_rule_post(struct ips_detect_thread *t, const struct det_rule *dr,
+                   const struct ips_detect_input *in);
 /*
  * The view of buffer b, instance k, through the engine's transform chain tf
  * (0: none; cached for the run); false when absent or out of memory.

@@ -33,7 +33,10 @@
 #include <string.h>
 
 #include "ips/app.h"
+#include "ips/asn1.h"
 #include "ips/detect_int.h"
+#include "ips/xbits.h"
+#include "lib/rd.h"
 
 /* ---- views and transforms ---- */
 
@@ -614,6 +617,10 @@ static int inspect(struct insp *s, size_t i, size_t cur)
 			if (!filehash_ok(o->data, s->b, s->len))
 				return NOMATCH;
 			break;
+		case IPS_KW_ASN1:
+			if (!ips_asn1_match(o->data, s->b, s->len, cur))
+				return NOMATCH;
+			break;
 		case IPS_KW_DATASET: /* the whole buffer, whatever the cursor */
 			if (!det_dataset_match(s->bl->ops[i].ds, o->data, s->b, s->len))
 				return NOMATCH;
@@ -944,10 +951,87 @@ static bool dce_opnum_match(const struct ips_dce_opnum *d, const struct ips_dce_
 	return false;
 }
 
-static bool pkt_match(const struct det_op *op, const struct ips_detect_input *in)
+/* The xbits key of x for the inspected packet; false without IP. */
+static bool xb_key(const struct ips_xbits_opt *x, const struct ips_detect_input *in,
+                   struct ips_xbits_key *k)
+{
+	if (in->ip_version != 4 && in->ip_version != 6)
+		return false;
+	switch (x->track) {
+	case IPS_XB_IP_SRC:
+		ips_xbits_key_host(k, in->ip_version, in->src);
+		break;
+	case IPS_XB_IP_DST:
+		ips_xbits_key_host(k, in->ip_version, in->dst);
+		break;
+	case IPS_XB_IP_PAIR:
+		ips_xbits_key_pair(k, in->ip_version, in->src, in->dst);
+		break;
+	}
+	return true;
+}
+
+static bool xbits_check(struct ips_detect_thread *t, const struct det_op *op,
+                        const struct ips_detect_input *in)
+{
+	const struct ips_xbits_opt *x = op->o->data;
+	struct ips_xbits_key k;
+	bool set;
+	/* No state, or a name no setter uses: never set (Suricata's missing host/pair). */
+	if (!xb_key(x, in, &k))
+		return false;
+	set = t->xbits && op->fb[0] != UINT16_MAX &&
+	      ips_xbits_isset(t->xbits, &k, op->fb[0], in->ts_usec);
+	return x->cmd == IPS_FB_ISSET ? set : !set;
+}
+
+/* FTP bounce (Suricata's ftpbounce): a PORT whose address is not the client's. */
+static bool ftpbounce_match(const struct ips_detect_input *in)
+{
+	const struct app_ftp_info *fi = in->app_tx ? app_tx_ftp(in->app_tx) : NULL;
+	const uint8_t *cli = in->to_server ? in->src : in->dst;
+	const char *c;
+	uint32_t ip = 0, octet = 0, nd = 0, no = 0;
+	/* Suricata inspects it on the complete request (to the server) only. */
+	if (!in->to_server || !fi || !fi->command || strcmp(fi->command, "PORT") != 0 ||
+	    !fi->command_data)
+		return false;
+	c = fi->command_data;
+	if (strlen(c) < 8) /* at least "h,h,h,h," past the command */
+		return false;
+	/* The first four comma-separated numbers, blanks allowed before a comma. */
+	while (*c && !isdigit((unsigned char)*c))
+		c++;
+	for (; *c && nd < 4; c++) {
+		if (isdigit((unsigned char)*c)) {
+			octet = octet * 10 + (uint32_t)(*c - '0');
+			nd++;
+			continue;
+		}
+		if (octet > 256)
+			return false;
+		while (isspace((unsigned char)*c))
+			c++;
+		if (*c != ',')
+			return false;
+		ip = (ip << 8) | (octet & 0xff);
+		octet = 0;
+		nd = 0;
+		if (++no == 4)
+			return ip != bw_be32(cli); /* Suricata compares the first 32 bits */
+	}
+	return false;
+}
+
+static bool pkt_match(struct ips_detect_thread *t, const struct det_op *op,
+                      const struct ips_detect_input *in)
 {
 	const struct ips_opt *o = op->o;
 	switch (o->kw) {
+	case IPS_KW_XBITS:
+		return xbits_check(t, op, in);
+	case IPS_KW_FTPBOUNCE:
+		return ftpbounce_match(in);
 	case IPS_KW_FLOW:
 		return flow_match(o->data, in);
 	case IPS_KW_FLOWBITS:
@@ -1039,7 +1123,7 @@ bool det_rule_match(struct ips_detect_thread *t, const struct det_rule *dr,
 	if (!header_match(dr->r, in))
 		return false;
 	for (size_t i = 0; i < dr->npkt; i++)
-		if (!pkt_match(&dr->pkt[i], in))
+		if (!pkt_match(t, &dr->pkt[i], in))
 			return false;
 	for (size_t i = 0; i < dr->nbl; i++)
 		if (!match_buffer(t, dr, &dr->bl[i], in))
@@ -1106,10 +1190,39 @@ static void fi_modify(const struct det_op *op, struct ips_flowint_state *fs)
 	                                    : fs->val[k] - t;
 }
 
-void det_rule_post(const struct det_rule *dr, const struct ips_detect_input *in)
+/* Applies an xbits set/unset/toggle; expiry counts from the packet's time. */
+static void xbits_post(struct ips_detect_thread *t, const struct det_op *op,
+                       const struct ips_detect_input *in)
+{
+	const struct ips_xbits_opt *x = op->o->data;
+	struct ips_xbits_key k;
+	uint64_t exp = in->ts_usec + (uint64_t)x->expire * 1000000u;
+	if (!t->xbits || op->fb[0] == UINT16_MAX || !xb_key(x, in, &k))
+		return;
+	switch (x->cmd) {
+	case IPS_FB_SET:
+		ips_xbits_set(t->xbits, &k, op->fb[0], exp, in->ts_usec);
+		break;
+	case IPS_FB_UNSET:
+		ips_xbits_unset(t->xbits, &k, op->fb[0]);
+		break;
+	case IPS_FB_TOGGLE:
+		ips_xbits_toggle(t->xbits, &k, op->fb[0], exp, in->ts_usec);
+		break;
+	default:
+		break;
+	}
+}
+
+void det_rule_post(struct ips_detect_thread *t, const struct det_rule *dr,
+                   const struct ips_detect_input *in)
 {
 	struct ips_flowbits_state *fb = in->flowbits;
 	for (size_t i = 0; i < dr->npost; i++) {
+		if (dr->post[i].o->kw == IPS_KW_XBITS) {
+			xbits_post(t, &dr->post[i], in);
+			continue;
+		}
 		if (dr->post[i].o->kw == IPS_KW_FLOWINT) {
 			if (in->flowints)
 				fi_modify(&dr->post[i], in->flowints);

@@ -70,6 +70,7 @@ struct ips_pipeline_stats {
 	uint64_t pkts, bytes;
 	uint64_t alerts, alerts_dropped; /* dropped: beyond the per-packet (or inspection) cap */
 	uint64_t passed;                 /* packets stopped by a pass rule */
+	uint64_t bypassed;               /* flows a bypass rule took out of inspection */
 	uint64_t non_ip;                 /* frames without an IP layer (ARP, ...): not inspected */
 	uint64_t drops[IPS_DROP__COUNT];
 	uint64_t flows_ended;

@@ -33,6 +33,7 @@
 
 #include "ips/expect.h"
 #include "ips/ips.h"
+#include "ips/xbits.h"
 #include "lib/err.h"
 
 enum {
@@ -82,7 +83,9 @@ struct pl_flow {
 	struct ips_flowbits_state fb;
 	struct ips_flowint_state fi;
 	bool pass, drop;
-	uint8_t *win[2]; /* stream window: tail + pending */
+	bool bypass;        /* a bypass rule matched: no more inspection (set with pass) */
+	uint8_t bypass_dir; /* TCP: 1 + direction of the packet whose match asked for it; 0: none */
+	uint8_t *win[2];    /* stream window: tail + pending */
 	size_t win_len[2], win_cap[2];
 	size_t pend[2];   /* pending (not yet inspected) bytes at the end of win */
 	uint64_t wpos[2]; /* bytes ever appended to win: win holds [wpos - win_len, wpos) */
@@ -101,6 +104,7 @@ struct pl_pkt {
 	size_t nsids;
 	unsigned nalerts; /* alerts emitted for this packet (packet-alert-max) */
 	bool drop, pass;
+	bool bypass;            /* a bypass rule matched on this packet */
 	uint32_t stream_events; /* raised by this packet (stream-event) */
 	/* The packet's payload, for the payload options of app rules (borrowed). */
 	const uint8_t *payload;
@@ -116,6 +120,7 @@ struct ips_pipeline {
 	struct ips_stream_ctx *sc;
 	struct app_ctx *actx;
 	struct ips_expect_table *ex; /* FTP data connections announced, not yet seen */
+	struct ips_xbits *xb;        /* xbits of hosts and host pairs (the threads borrow it) */
 	struct ips_detect_thread *dt;
 	struct ips_detect_thread *dts; /* stream runs: thresholds tracked apart */
 	struct ips_stream_cb cb;
@@ -454,6 +459,9 @@ static void emit(struct ips_pipeline *pl, const struct ips_match *m,
 
 	if (pk && pk->nsids < PKT_SIDS)
 		pk->sids[pk->nsids++] = r->sid;
+	/* bypass: see bypass_update(); the rest of this packet's inspection still runs. */
+	if (r->bypass && pk)
+		pk->bypass = true;
 	if (m->action == IPS_ACT_PASS) {
 		if (pk)
 			pk->pass = true;
@@ -496,6 +504,34 @@ static void emit(struct ips_pipeline *pl, const struct ips_match *m,
 	a.tx = tx;
 	a.origin = origin;
 	pl->cfg.on_alert(pl->cfg.arg, &a);
+}
+
+/*
+ * bypass (Suricata's local bypass, as offline): once a bypass rule matched,
+ * the flow's later packets are not inspected. Over TCP, Suricata in IDS
+ * mode inspects a direction's data (stream and app layer) when the other
+ * side acknowledges it, so the bypass of a match on data sent one way
+ * takes effect after the next packet the other way: that packet's
+ * inspection, which in Suricata is the one that matched, still runs.
+ */
+static void bypass_update(struct ips_pipeline *pl, struct pl_flow *pf, const struct pl_pkt *pk,
+                          bool tcp)
+{
+	int d = pk->to_server ? 0 : 1;
+	if (pf->bypass)
+		return;
+	if (pf->bypass_dir != 0 && pf->bypass_dir != d + 1) {
+		pf->bypass = true;
+	} else if (pk->bypass) {
+		if (tcp)
+			pf->bypass_dir = (uint8_t)(d + 1);
+		else
+			pf->bypass = true;
+	}
+	if (pf->bypass) {
+		pl->st.bypassed++;
+		pf->pass = true;
+	}
 }
 
 static bool pkt_has_sid(const struct pl_pkt *pk, uint32_t sid)
@@ -879,6 +915,13 @@ int ips_pipeline_new(struct ips_pipeline **out, const struct ips_pipeline_cfg *c
 	if (cfg->engine && ((r = ips_detect_thread_new(cfg->engine, &pl->dt)) != 0 ||
 	                    (r = ips_detect_thread_new(cfg->engine, &pl->dts)) != 0))
 		goto out;
+	r = BW_ERR_NOMEM;
+	if ((pl->xb = ips_xbits_new(0)) == NULL)
+		goto out;
+	if (pl->dt) {
+		ips_detect_thread_set_xbits(pl->dt, pl->xb);
+		ips_detect_thread_set_xbits(pl->dts, pl->xb);
+	}
 	*out = pl;
 	return 0;
 out:
@@ -905,6 +948,7 @@ void ips_pipeline_free(struct ips_pipeline *pl)
 	ips_detect_hits_free(&pl->hits);
 	app_ctx_free(pl->actx);
 	ips_expect_free(pl->ex);
+	ips_xbits_free(pl->xb);
 	free(pl->st.sids);
 	free(pl);
 }
@@ -986,6 +1030,8 @@ int ips_pipeline_packet(struct ips_pipeline *pl, const uint8_t *data, size_t len
 	}
 	if (pk.pass)
 		pl->st.passed++;
+	if (pf)
+		bypass_update(pl, pf, &pk, f->proto == 6);
 	if (pk.drop)
 		pl->st.drops[IPS_DROP_RULE]++;
 out:

@@ -276,6 +276,7 @@ enum ips_kw {
 	IPS_KW_CSUM,             /* struct ips_csum */
 	IPS_KW_FLOW_AGE,         /* struct ips_num, seconds */
 	IPS_KW_DNS_OPCODE,       /* struct ips_num (negation: op NE) */
+	IPS_KW_TAG,              /* struct ips_tag: accepted, no alerts (see docs/ips.md) */
 	IPS_KW_ICMPV6_MTU,       /* struct ips_num */
 	IPS_KW_STICKY,           /* sticky buffer switch (not kept as an option) */
 	IPS_KW_BUF_MODIFIER,     /* Snort 2 modifier: moves the previous content */
@@ -283,6 +284,10 @@ enum ips_kw {
 	IPS_KW_APP,              /* struct ips_app_match: a transaction field of an app parser */
 	IPS_KW_DCE_IFACE,        /* struct ips_dce_iface */
 	IPS_KW_DCE_OPNUM,        /* struct ips_dce_opnum */
+	IPS_KW_XBITS,            /* struct ips_xbits_opt */
+	IPS_KW_ASN1,             /* struct ips_asn1, on the packet payload */
+	IPS_KW_FTPBOUNCE,        /* no data: an FTP PORT naming another host than the client */
+	IPS_KW_BYPASS,           /* sets ips_rule.bypass (not kept as an option) */
 	IPS_KW__COUNT,
 };
 
@@ -387,6 +392,50 @@ struct ips_flowbits {
 	char **names; /* isset a|b: any of (or_list); set a&b: all of */
 	size_t n;
 	bool or_list;
+};
+
+/*
+ * xbits: a named bit kept per host or host pair (Suricata 7's xbits); cmd
+ * is IPS_FB_SET, ISSET, ISNOTSET, UNSET or TOGGLE.
+ */
+enum ips_xbits_track {
+	IPS_XB_IP_SRC,
+	IPS_XB_IP_DST,
+	IPS_XB_IP_PAIR,
+};
+
+struct ips_xbits_opt {
+	enum ips_flowbits_cmd cmd;
+	enum ips_xbits_track track;
+	uint32_t expire; /* seconds after the setting packet (default 30) */
+	char *name;
+};
+
+/* asn1: BER checks over the packet payload (Suricata's rust/src/asn1). */
+enum ips_asn1_flag {
+	IPS_ASN1_BITSTRING_OVERFLOW = 1u << 0,
+	IPS_ASN1_DOUBLE_OVERFLOW = 1u << 1,
+	IPS_ASN1_OVERSIZE = 1u << 2,
+	IPS_ASN1_ABSOLUTE = 1u << 3,
+	IPS_ASN1_RELATIVE = 1u << 4,
+};
+
+struct ips_asn1 {
+	unsigned flags;      /* enum ips_asn1_flag */
+	uint32_t oversize;   /* oversize_length */
+	uint16_t abs_offset; /* absolute_offset */
+	int32_t rel_offset;  /* relative_offset, -65535..65535 */
+	uint16_t max_frames; /* objects and nesting depth (30) */
+};
+
+/* tag: Suricata tags the following packets of a session or host (no alerts of its own). */
+enum ips_tag_metric { IPS_TAG_PACKETS, IPS_TAG_SECONDS, IPS_TAG_BYTES };
+
+struct ips_tag {
+	bool host; /* tag:host (else session) */
+	bool dst;  /* host: the destination host (else the source) */
+	uint32_t count;
+	enum ips_tag_metric metric;
 };
 
 /* flowint: a per-flow unsigned 32-bit counter. */
@@ -769,6 +818,7 @@ struct ips_rule {
 	size_t nmeta;
 	enum ips_target target;
 	bool noalert;
+	bool bypass; /* bypass: a match stops the inspection of the flow */
 
 	struct ips_opt *opts;
 	size_t nopts;

@@ -99,6 +99,9 @@ extern const size_t ips_kw_dataset_count;
 int ips_kw_content_parse(struct ips_parse_ctx *ctx, const char *val, void **data);
 extern const struct ips_keyword ips_kw_dce_table[];
 extern const size_t ips_kw_dce_count;
+/* rule_kw_state.c: xbits, tag, bypass, tls.version, asn1, ftpbounce */
+extern const struct ips_keyword ips_kw_state_table[];
+extern const size_t ips_kw_state_count;
 
 /* The registry entry for name, or NULL. */
 const struct ips_keyword *ips_keyword_find(const char *name);

@@ -59,6 +59,7 @@ static void kw_init(void)
 	        {ips_kw_file_table, &ips_kw_file_count},
 	        {ips_kw_dataset_table, &ips_kw_dataset_count},
 	        {ips_kw_dce_table, &ips_kw_dce_count},
+	        {ips_kw_state_table, &ips_kw_state_count},
 	};
 	size_t total = 0;
 	for (size_t i = 0; i < sizeof(mods) / sizeof(mods[0]); i++)
@@ -831,7 +832,11 @@ enum ips_rule_kind ips_rule_kind(const struct ips_rule *r)
 		case IPS_KW_APP_EVENT:
 		case IPS_KW_DNS_OPCODE:
 		case IPS_KW_FILESIZE:
+		case IPS_KW_FTPBOUNCE:
 			return IPS_RK_APP;
+		case IPS_KW_ASN1: /* the packet payload, as Suricata's PMATCH list */
+			k = IPS_RK_PAYLOAD;
+			break;
 		case IPS_KW_CONTENT:
 		case IPS_KW_PCRE:
 		case IPS_KW_ISDATAAT:

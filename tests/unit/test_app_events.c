@@ -65,6 +65,13 @@ static void test_http_events(void **state)
 	assert_true(ev & (1u << APP_TXEV_HTTP_REQ_AUTH_UNRECOGNIZED));
 	ev = http_events("GET / HTTP/1.1\r\nHost: a\r\nAuthorization: Basic YTpi\r\n\r\n", NULL);
 	assert_false(ev & (1u << APP_TXEV_HTTP_REQ_AUTH_UNRECOGNIZED));
+	/* A request Transfer-Encoding other than chunked (libhtp's HTP_REQUEST_INVALID_T_E). */
+	ev = http_events("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\n", NULL);
+	assert_true(ev & (1u << APP_TXEV_HTTP_REQ_INVALID_TE));
+	ev = http_events("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+	                 "1\r\na\r\n0\r\n\r\n",
+	                 NULL);
+	assert_false(ev & (1u << APP_TXEV_HTTP_REQ_INVALID_TE));
 }
 
 /* One DNS query for "a." with the given flags word, to server port `port`. */

@@ -235,8 +235,16 @@ static void test_ftp_data(void **state)
 	assert_memory_equal(p, "root:x:0:0:root\n", 16);
 	assert_int_equal(app_tx_buf(tx, APP_DIR_TO_CLIENT, IPS_BUF_FILE_DATA, 0, &p, &n),
 	                 BW_ERR_NOTFOUND);
+	/* The transfer is a generic file named by the RETR argument (file.name, fileext). */
+	assert_int_equal(app_tx_buf(tx, APP_DIR_TO_SERVER, IPS_BUF_FILE_NAME, 0, &p, &n), 0);
+	assert_int_equal(n, 10);
+	assert_memory_equal(p, "index.html", 10);
+	assert_int_equal(app_tx_nfiles(tx, APP_DIR_TO_CLIENT), 0);
+	assert_false(app_tx_file(tx, APP_DIR_TO_SERVER)->complete);
 	app_flow_eof(f, APP_DIR_TO_SERVER);
 	assert_true(app_tx_flags(tx) & APP_TX_REQ_DONE);
+	assert_true(app_tx_file(tx, APP_DIR_TO_SERVER)->complete);
+	assert_int_equal(app_tx_file(tx, APP_DIR_TO_SERVER)->size, 16);
 	app_flow_free(f);
 	/* STOR: stor is seen to the server. */
 	e.stor = true;

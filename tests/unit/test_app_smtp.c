@@ -112,6 +112,18 @@ static void check_mail(const struct app_flow *f)
 	                 BW_ERR_NOTFOUND);
 	assert_int_equal(app_tx_buf(tx, APP_DIR_TO_CLIENT, IPS_BUF_FILE_DATA, 0, &p, &n),
 	                 BW_ERR_NOTFOUND);
+	/* Each attachment is a generic file: file.name (filename, fileext) and size. */
+	static const char *const names[] = {"a.bin", "q.txt", "p.txt"};
+	static const uint64_t sizes[] = {11, 17, 8};
+	assert_int_equal(app_tx_nfiles(tx, APP_DIR_TO_SERVER), 3);
+	for (size_t i = 0; i < 3; i++) {
+		assert_int_equal(app_tx_buf(tx, APP_DIR_TO_SERVER, IPS_BUF_FILE_NAME, i, &p, &n),
+		                 0);
+		assert_int_equal(n, strlen(names[i]));
+		assert_memory_equal(p, names[i], n);
+		assert_true(app_tx_file_at(tx, APP_DIR_TO_SERVER, i)->complete);
+		assert_int_equal(app_tx_file_at(tx, APP_DIR_TO_SERVER, i)->size, sizes[i]);
+	}
 }
 
 static struct app_flow *greet(void)

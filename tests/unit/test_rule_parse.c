@@ -583,7 +583,7 @@ static void test_loader(void **state)
 	        "\n"
 	        "alert tcp any any -> any any (msg:\"one\"; \\\n"
 	        "  content:\"a\"; sid:1; rev:1;)\n"
-	        "alert tcp any any -> any any (msg:\"bad\"; xbits:set,a,track ip_src; sid:2;)\n"
+	        "alert tcp any any -> any any (msg:\"bad\"; lua:script.lua; sid:2;)\n"
 	        "alert nfs any any -> any any (sid:3;)\n"
 	        "alert tcp any any -> any any (msg:\"dup\"; sid:1; rev:3;)\n"
 	        "   # indented comment\n"
@@ -612,13 +612,13 @@ static void test_loader(void **state)
 	assert_int_equal(rs->rules[1]->line, 9);
 	/* The skip message names file, line and keyword. */
 	char want[128];
-	snprintf(want, sizeof(want), "%s:5: rule skipped: unsupported keyword xbits", path);
+	snprintf(want, sizeof(want), "%s:5: rule skipped: unsupported keyword lua", path);
 	assert_non_null(strstr(capture, want));
 	snprintf(want, sizeof(want), "%s:6: rule skipped: unsupported protocol nfs", path);
 	assert_non_null(strstr(capture, want));
 	bool seen = false;
 	for (size_t i = 0; i < st.nreasons; i++)
-		if (strcmp(st.reasons[i].what, "unsupported keyword xbits") == 0)
+		if (strcmp(st.reasons[i].what, "unsupported keyword lua") == 0)
 			seen = st.reasons[i].count == 1;
 	assert_true(seen);
 	/* Dump prints how the rule was understood. */
