@@ -644,6 +644,26 @@ void app_rbuf_free(struct app_flow *f, struct app_rbuf *b)
 	b->len = b->cap = 0;
 }
 
+int app_rbuf_state_new(struct app_flow *f, size_t size)
+{
+	if ((f->state = calloc(1, size)) == NULL)
+		return BW_ERR_NOMEM;
+	return 0;
+}
+
+void app_rbuf_state_free(struct app_flow *f, size_t rbufs)
+{
+	struct app_rbuf *b;
+
+	if (f->state == NULL)
+		return;
+	b = (struct app_rbuf *)(void *)((uint8_t *)f->state + rbufs);
+	app_rbuf_free(f, &b[0]);
+	app_rbuf_free(f, &b[1]);
+	free(f->state);
+	f->state = NULL;
+}
+
 void app_hex(const uint8_t *p, size_t n, char *out)
 {
 	static const char hx[] = "0123456789abcdef";

@@ -332,6 +332,14 @@ struct app_rbuf {
 int app_rbuf_append(struct app_flow *f, struct app_rbuf *b, const uint8_t *p, size_t n, size_t max);
 void app_rbuf_consume(struct app_rbuf *b, size_t n); /* drops the first n bytes */
 void app_rbuf_free(struct app_flow *f, struct app_rbuf *b);
+/*
+ * The state of a record-framed parser: app_rbuf_state_new() makes f->state a
+ * zeroed block of size bytes; app_rbuf_state_free() frees the two
+ * per-direction buffers it holds at byte offset rbufs (offsetof a struct
+ * app_rbuf[2] member), then the block.
+ */
+int app_rbuf_state_new(struct app_flow *f, size_t size);
+void app_rbuf_state_free(struct app_flow *f, size_t rbufs);
 
 /* Files (app_file.c): see struct app_file. name may be NULL. */
 int app_file_open(struct app_flow *f, struct app_tx *tx, enum app_dir d, const void *name,

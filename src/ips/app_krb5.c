@@ -22,6 +22,7 @@
  *   KRB-ERROR    ::= SEQUENCE { ..., error-code[6], crealm[7] OPT, cname[8] OPT,
  *                               realm[9], sname[10], ... }
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -466,21 +467,12 @@ static int krb5_feed(struct app_flow *f, enum app_dir dir, const uint8_t *p, siz
 
 static int krb5_init(struct app_flow *f)
 {
-	if ((f->state = calloc(1, sizeof(struct krb5_state))) == NULL)
-		return BW_ERR_NOMEM;
-	return 0;
+	return app_rbuf_state_new(f, sizeof(struct krb5_state));
 }
 
 static void krb5_fini(struct app_flow *f)
 {
-	struct krb5_state *st = f->state;
-
-	if (st == NULL)
-		return;
-	app_rbuf_free(f, &st->buf[0]);
-	app_rbuf_free(f, &st->buf[1]);
-	free(st);
-	f->state = NULL;
+	app_rbuf_state_free(f, offsetof(struct krb5_state, buf));
 }
 
 const struct app_parser app_parser_krb5 = {

@@ -29,6 +29,7 @@
  * where a range is "n", "<n", ">n" or "n<>m" (exclusive), as Suricata.
  */
 #include <ctype.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -712,21 +713,12 @@ static int modbus_feed(struct app_flow *f, enum app_dir dir, const uint8_t *p, s
 
 static int modbus_init(struct app_flow *f)
 {
-	if ((f->state = calloc(1, sizeof(struct mb_state))) == NULL)
-		return BW_ERR_NOMEM;
-	return 0;
+	return app_rbuf_state_new(f, sizeof(struct mb_state));
 }
 
 static void modbus_fini(struct app_flow *f)
 {
-	struct mb_state *st = f->state;
-
-	if (st == NULL)
-		return;
-	app_rbuf_free(f, &st->buf[0]);
-	app_rbuf_free(f, &st->buf[1]);
-	free(st);
-	f->state = NULL;
+	app_rbuf_state_free(f, offsetof(struct mb_state, buf));
 }
 
 const struct app_parser app_parser_modbus = {

@@ -25,6 +25,7 @@
  * invalid_qos_level, missing_msg_id, unassigned_msg_type,
  * too_many_transactions, malformed_traffic.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -692,21 +693,12 @@ static int mqtt_feed(struct app_flow *f, enum app_dir dir, const uint8_t *p, siz
 
 static int mqtt_init(struct app_flow *f)
 {
-	if ((f->state = calloc(1, sizeof(struct mqtt_state))) == NULL)
-		return BW_ERR_NOMEM;
-	return 0;
+	return app_rbuf_state_new(f, sizeof(struct mqtt_state));
 }
 
 static void mqtt_fini(struct app_flow *f)
 {
-	struct mqtt_state *st = f->state;
-
-	if (st == NULL)
-		return;
-	app_rbuf_free(f, &st->buf[0]);
-	app_rbuf_free(f, &st->buf[1]);
-	free(st);
-	f->state = NULL;
+	app_rbuf_state_free(f, offsetof(struct mqtt_state, buf));
 }
 
 const struct app_parser app_parser_mqtt = {
