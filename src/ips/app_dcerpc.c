@@ -425,16 +425,7 @@ int app_dce_stream_feed(struct app_flow *f, struct app_dce_stream *st, struct ap
 
 static int dce_init(struct app_flow *f)
 {
-	struct dce_state *s;
-
-	if (!app_mem_take(f, sizeof(*s)))
-		return BW_ERR_LIMIT;
-	if ((s = calloc(1, sizeof(*s))) == NULL) {
-		app_mem_give(f, sizeof(*s));
-		return BW_ERR_NOMEM;
-	}
-	f->state = s;
-	return 0;
+	return app_state_new(f, sizeof(struct dce_state));
 }
 
 static void dce_fini(struct app_flow *f)
@@ -443,9 +434,7 @@ static void dce_fini(struct app_flow *f)
 
 	for (int d = 0; d < 2; d++)
 		app_dce_stream_free(f, &s->d[d]);
-	app_mem_give(f, sizeof(*s));
-	free(s);
-	f->state = NULL;
+	app_state_free(f, sizeof(*s));
 }
 
 /* As Suricata, DCE/RPC over TCP carries on after a gap at the next PDU header. */

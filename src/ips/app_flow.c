@@ -644,14 +644,27 @@ void app_rbuf_free(struct app_flow *f, struct app_rbuf *b)
 	b->len = b->cap = 0;
 }
 
-int app_rbuf_state_new(struct app_flow *f, size_t size)
+int app_state_new(struct app_flow *f, size_t size)
 {
-	if ((f->state = calloc(1, size)) == NULL)
+	if (!app_mem_take(f, size))
+		return BW_ERR_LIMIT;
+	if ((f->state = calloc(1, size)) == NULL) {
+		app_mem_give(f, size);
 		return BW_ERR_NOMEM;
+	}
 	return 0;
 }
 
-void app_rbuf_state_free(struct app_flow *f, size_t rbufs)
+void app_state_free(struct app_flow *f, size_t size)
+{
+	if (f->state == NULL)
+		return;
+	app_mem_give(f, size);
+	free(f->state);
+	f->state = NULL;
+}
+
+void app_rbuf_state_free(struct app_flow *f, size_t size, size_t rbufs)
 {
 	struct app_rbuf *b;
 
@@ -660,8 +673,7 @@ void app_rbuf_state_free(struct app_flow *f, size_t rbufs)
 	b = (struct app_rbuf *)(void *)((uint8_t *)f->state + rbufs);
 	app_rbuf_free(f, &b[0]);
 	app_rbuf_free(f, &b[1]);
-	free(f->state);
-	f->state = NULL;
+	app_state_free(f, size);
 }
 
 void app_hex(const uint8_t *p, size_t n, char *out)

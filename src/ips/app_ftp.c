@@ -269,15 +269,12 @@ static int ftp_feed(struct app_flow *f, enum app_dir dir, const uint8_t *p, size
 static int ftp_init(struct app_flow *f)
 {
 	struct ftp_state *s;
+	int r = app_state_new(f, sizeof(*s));
 
-	if (!app_mem_take(f, sizeof(*s)))
-		return BW_ERR_LIMIT;
-	if ((s = calloc(1, sizeof(*s))) == NULL) {
-		app_mem_give(f, sizeof(*s));
-		return BW_ERR_NOMEM;
-	}
+	if (r != 0)
+		return r;
+	s = f->state;
 	s->line[0].max = s->line[1].max = FTP_LINE_MAX;
-	f->state = s;
 	return 0;
 }
 
@@ -296,9 +293,7 @@ static void ftp_fini(struct app_flow *f)
 
 	app_line_free(f, &s->line[0]);
 	app_line_free(f, &s->line[1]);
-	app_mem_give(f, sizeof(*s));
-	free(s);
-	f->state = NULL;
+	app_state_free(f, sizeof(*s));
 }
 
 const struct app_parser app_parser_ftp = {
@@ -324,15 +319,12 @@ int app_ftp_data_start(struct app_flow *f, const struct app_expect *e)
 	const char *cmd = e->stor ? "stor" : "retr";
 	const char *z = memchr(e->name, '\0', sizeof(e->name));
 	size_t nl = z != NULL ? (size_t)(z - e->name) : APP_FTP_NAME_MAX;
+	int r = app_state_new(f, sizeof(*s));
 
-	if (!app_mem_take(f, sizeof(*s)))
-		return BW_ERR_LIMIT;
-	if ((s = calloc(1, sizeof(*s))) == NULL) {
-		app_mem_give(f, sizeof(*s));
-		return BW_ERR_NOMEM;
-	}
+	if (r != 0)
+		return r;
+	s = f->state;
 	s->dir = e->to_server ? APP_DIR_TO_SERVER : APP_DIR_TO_CLIENT;
-	f->state = s;
 	f->proto = APP_PROTO_FTP_DATA;
 	f->parser = &app_parser_ftp_data;
 	if ((tx = app_tx_new(f, APP_PROTO_FTP_DATA)) == NULL)

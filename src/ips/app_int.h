@@ -333,13 +333,16 @@ int app_rbuf_append(struct app_flow *f, struct app_rbuf *b, const uint8_t *p, si
 void app_rbuf_consume(struct app_rbuf *b, size_t n); /* drops the first n bytes */
 void app_rbuf_free(struct app_flow *f, struct app_rbuf *b);
 /*
- * The state of a record-framed parser: app_rbuf_state_new() makes f->state a
- * zeroed block of size bytes; app_rbuf_state_free() frees the two
- * per-direction buffers it holds at byte offset rbufs (offsetof a struct
- * app_rbuf[2] member), then the block.
+ * A parser's state: app_state_new() makes f->state a zeroed block of size
+ * bytes taken from the flow's memcap (0, BW_ERR_LIMIT or BW_ERR_NOMEM);
+ * app_state_free() gives it back and frees it (f->state may be NULL).
+ * app_rbuf_state_free() first frees the two per-direction reassembly
+ * buffers the state holds at byte offset rbufs (offsetof a struct
+ * app_rbuf[2] member), for the record-framed parsers.
  */
-int app_rbuf_state_new(struct app_flow *f, size_t size);
-void app_rbuf_state_free(struct app_flow *f, size_t rbufs);
+int app_state_new(struct app_flow *f, size_t size);
+void app_state_free(struct app_flow *f, size_t size);
+void app_rbuf_state_free(struct app_flow *f, size_t size, size_t rbufs);
 
 /* Files (app_file.c): see struct app_file. name may be NULL. */
 int app_file_open(struct app_flow *f, struct app_tx *tx, enum app_dir d, const void *name,

@@ -467,12 +467,12 @@ static int krb5_feed(struct app_flow *f, enum app_dir dir, const uint8_t *p, siz
 
 static int krb5_init(struct app_flow *f)
 {
-	return app_rbuf_state_new(f, sizeof(struct krb5_state));
+	return app_state_new(f, sizeof(struct krb5_state));
 }
 
 static void krb5_fini(struct app_flow *f)
 {
-	app_rbuf_state_free(f, offsetof(struct krb5_state, buf));
+	app_rbuf_state_free(f, sizeof(struct krb5_state), offsetof(struct krb5_state, buf));
 }
 
 const struct app_parser app_parser_krb5 = {

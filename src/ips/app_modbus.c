@@ -713,12 +713,12 @@ static int modbus_feed(struct app_flow *f, enum app_dir dir, const uint8_t *p, s
 
 static int modbus_init(struct app_flow *f)
 {
-	return app_rbuf_state_new(f, sizeof(struct mb_state));
+	return app_state_new(f, sizeof(struct mb_state));
 }
 
 static void modbus_fini(struct app_flow *f)
 {
-	app_rbuf_state_free(f, offsetof(struct mb_state, buf));
+	app_rbuf_state_free(f, sizeof(struct mb_state), offsetof(struct mb_state, buf));
 }
 
 const struct app_parser app_parser_modbus = {

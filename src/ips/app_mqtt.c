@@ -693,12 +693,12 @@ static int mqtt_feed(struct app_flow *f, enum app_dir dir, const uint8_t *p, siz
 
 static int mqtt_init(struct app_flow *f)
 {
-	return app_rbuf_state_new(f, sizeof(struct mqtt_state));
+	return app_state_new(f, sizeof(struct mqtt_state));
 }
 
 static void mqtt_fini(struct app_flow *f)
 {
-	app_rbuf_state_free(f, offsetof(struct mqtt_state, buf));
+	app_rbuf_state_free(f, sizeof(struct mqtt_state), offsetof(struct mqtt_state, buf));
 }
 
 const struct app_parser app_parser_mqtt = {

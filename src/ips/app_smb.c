@@ -998,16 +998,7 @@ static int smb_message(struct app_flow *f, struct smb_state *s, enum app_dir dir
 
 static int smb_init(struct app_flow *f)
 {
-	struct smb_state *s;
-
-	if (!app_mem_take(f, sizeof(*s)))
-		return BW_ERR_LIMIT;
-	if ((s = calloc(1, sizeof(*s))) == NULL) {
-		app_mem_give(f, sizeof(*s));
-		return BW_ERR_NOMEM;
-	}
-	f->state = s;
-	return 0;
+	return app_state_new(f, sizeof(struct smb_state));
 }
 
 static void smb_fini(struct app_flow *f)
@@ -1021,9 +1012,7 @@ static void smb_fini(struct app_flow *f)
 		app_mem_give(f, s->d[d].cap);
 		free(s->d[d].buf);
 	}
-	app_mem_give(f, sizeof(*s));
-	free(s);
-	f->state = NULL;
+	app_state_free(f, sizeof(*s));
 }
 
 /* Keeps up to n bytes of p in the message prefix; returns how many were taken. */

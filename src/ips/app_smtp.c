@@ -27,6 +27,7 @@
 #include <strings.h>
 
 #include "ips/app_int.h"
+#include "lib/b64.h"
 #include "lib/err.h"
 
 enum smtp_const {
@@ -222,21 +223,6 @@ static void file_bytes(struct app_flow *f, struct smtp_state *s, const void *p, 
 	app_tx_mark(s->tx, APP_DIR_TO_SERVER);
 }
 
-static int b64val(uint8_t c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
 /* Base64 (RFC 2045 6.8): characters outside the alphabet are ignored. */
 static void b64_line(struct app_flow *f, struct smtp_state *s, const uint8_t *p, size_t len)
 {
@@ -248,22 +234,22 @@ static void b64_line(struct app_flow *f, struct smtp_state *s, const uint8_t *p,
 		if (p[i] == '=') {
 			/* Padding: flush the partial group. */
 			if (m->nb64 >= 2) {
-				int a = b64val(m->b64[0]), b = b64val(m->b64[1]);
+				int a = bw_b64_val(m->b64[0]), b = bw_b64_val(m->b64[1]);
 
 				out[n++] = (uint8_t)(a << 2 | b >> 4);
 				if (m->nb64 == 3)
-					out[n++] =
-					        (uint8_t)((b & 15) << 4 | b64val(m->b64[2]) >> 2);
+					out[n++] = (uint8_t)((b & 15) << 4 |
+					                     bw_b64_val(m->b64[2]) >> 2);
 			}
 			m->nb64 = 0;
 			continue;
 		}
-		if (b64val(p[i]) < 0)
+		if (bw_b64_val(p[i]) < 0)
 			continue;
 		m->b64[m->nb64++] = p[i];
 		if (m->nb64 == 4) {
-			int a = b64val(m->b64[0]), b = b64val(m->b64[1]), c = b64val(m->b64[2]),
-			    d = b64val(m->b64[3]);
+			int a = bw_b64_val(m->b64[0]), b = bw_b64_val(m->b64[1]),
+			    c = bw_b64_val(m->b64[2]), d = bw_b64_val(m->b64[3]);
 
 			out[n++] = (uint8_t)(a << 2 | b >> 4);
 			out[n++] = (uint8_t)((b & 15) << 4 | c >> 2);
@@ -596,15 +582,12 @@ static int smtp_feed(struct app_flow *f, enum app_dir dir, const uint8_t *p, siz
 static int smtp_init(struct app_flow *f)
 {
 	struct smtp_state *s;
+	int r = app_state_new(f, sizeof(*s));
 
-	if (!app_mem_take(f, sizeof(*s)))
-		return BW_ERR_LIMIT;
-	if ((s = calloc(1, sizeof(*s))) == NULL) {
-		app_mem_give(f, sizeof(*s));
-		return BW_ERR_NOMEM;
-	}
+	if (r != 0)
+		return r;
+	s = f->state;
 	s->line[0].max = s->line[1].max = SMTP_LINE_MAX;
-	f->state = s;
 	return 0;
 }
 
@@ -622,9 +605,7 @@ static void smtp_fini(struct app_flow *f)
 
 	app_line_free(f, &s->line[0]);
 	app_line_free(f, &s->line[1]);
-	app_mem_give(f, sizeof(*s));
-	free(s);
-	f->state = NULL;
+	app_state_free(f, sizeof(*s));
 }
 
 const struct app_parser app_parser_smtp = {

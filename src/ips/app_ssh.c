@@ -324,16 +324,7 @@ static int ssh_feed(struct app_flow *f, enum app_dir dir, const uint8_t *p, size
 
 static int ssh_init(struct app_flow *f)
 {
-	struct ssh_state *s;
-
-	if (!app_mem_take(f, sizeof(*s)))
-		return BW_ERR_LIMIT;
-	if ((s = calloc(1, sizeof(*s))) == NULL) {
-		app_mem_give(f, sizeof(*s));
-		return BW_ERR_NOMEM;
-	}
-	f->state = s;
-	return 0;
+	return app_state_new(f, sizeof(struct ssh_state));
 }
 
 static void ssh_eof(struct app_flow *f, enum app_dir dir)
@@ -352,9 +343,7 @@ static void ssh_fini(struct app_flow *f)
 		app_mem_give(f, s->d[i].kcap);
 		free(s->d[i].kbuf);
 	}
-	app_mem_give(f, sizeof(*s));
-	free(s);
-	f->state = NULL;
+	app_state_free(f, sizeof(*s));
 }
 
 const struct app_parser app_parser_ssh = {
