@@ -15,6 +15,7 @@
 #include "crypto/crypto_md5.h"
 #include "crypto/crypto_prf.h"
 #include "ips/detect_int.h"
+#include "lib/b64.h"
 
 static bool room(struct det_tfbuf *b, size_t n)
 {
@@ -253,21 +254,6 @@ bool det_view(struct ips_detect_thread *t, const struct ips_detect_input *in, en
 
 /* ---- base64 ---- */
 
-static int b64v(uint8_t c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
 /*
  * Suricata 7.0's RFC 4648 mode: groups of four (a '=' counts as a zero
  * sextet and one byte less of output); the first byte outside the alphabet
@@ -281,7 +267,7 @@ size_t det_base64(const uint8_t *src, size_t len, uint8_t *out, size_t cap)
 	size_t o = 0, nq = 0, pad = 0;
 	bool valid = true;
 	for (size_t i = 0; i < len; i++) {
-		int v = b64v(src[i]);
+		int v = bw_b64_val(src[i]);
 		if (v < 0) {
 			if (src[i] != '=') {
 				valid = false;
