@@ -121,28 +121,6 @@ int ips_detect_flowbit_id(const struct ips_detect_engine *e, const char *name)
 
 /* ---- rule compilation ---- */
 
-static bool in_buffer(enum ips_kw kw)
-{
-	switch (kw) {
-	case IPS_KW_CONTENT:
-	case IPS_KW_PCRE:
-	case IPS_KW_ISDATAAT:
-	case IPS_KW_BYTE_TEST:
-	case IPS_KW_BYTE_JUMP:
-	case IPS_KW_BYTE_EXTRACT:
-	case IPS_KW_BSIZE:
-	case IPS_KW_TRANSFORM:
-	case IPS_KW_BASE64_DECODE:
-	case IPS_KW_FILEHASH:
-	case IPS_KW_DATASET:
-	case IPS_KW_BUF_EQ:
-	case IPS_KW_ASN1:
-		return true;
-	default:
-		return false;
-	}
-}
-
 /* Whether an option positions itself from the cursor. */
 static bool is_relative(const struct ips_opt *o)
 {
@@ -409,7 +387,7 @@ static int compile_rule(struct ips_detect_engine *e, const struct ips_rule *r, s
 	bool xb_sets = false, xb_reads = false;
 	for (size_t i = 0; i < r->nopts; i++) {
 		const struct ips_opt *o = &r->opts[i];
-		if (in_buffer(o->kw)) {
+		if (ips_kw_in_buffer(o->kw)) {
 			/* Transforms are reached through the options that use them. */
 			if (o->kw == IPS_KW_TRANSFORM)
 				continue;

@@ -937,6 +937,8 @@ enum ips_rule_kind {
 	IPS_RK_APP,
 };
 enum ips_rule_kind ips_rule_kind(const struct ips_rule *r);
+/* Whether an option of keyword kw inspects its buffer (content, pcre, byte_*, ...). */
+bool ips_kw_in_buffer(enum ips_kw kw);
 
 /*
  * Whether a pass or drop (reject) of r applies to the whole flow even when

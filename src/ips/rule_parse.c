@@ -819,6 +819,28 @@ static int parse_options(struct ips_parse_ctx *ctx, const char *p, const char *e
 	return finish_rule(ctx, have_sid);
 }
 
+bool ips_kw_in_buffer(enum ips_kw kw)
+{
+	switch (kw) {
+	case IPS_KW_CONTENT:
+	case IPS_KW_PCRE:
+	case IPS_KW_ISDATAAT:
+	case IPS_KW_BYTE_TEST:
+	case IPS_KW_BYTE_JUMP:
+	case IPS_KW_BYTE_EXTRACT:
+	case IPS_KW_BSIZE:
+	case IPS_KW_TRANSFORM:
+	case IPS_KW_BASE64_DECODE:
+	case IPS_KW_FILEHASH:
+	case IPS_KW_DATASET:
+	case IPS_KW_BUF_EQ:
+	case IPS_KW_ASN1:
+		return true;
+	default:
+		return false;
+	}
+}
+
 enum ips_rule_kind ips_rule_kind(const struct ips_rule *r)
 {
 	enum ips_rule_kind k = IPS_RK_HEADER;
@@ -834,28 +856,13 @@ enum ips_rule_kind ips_rule_kind(const struct ips_rule *r)
 		case IPS_KW_FILESIZE:
 		case IPS_KW_FTPBOUNCE:
 			return IPS_RK_APP;
-		case IPS_KW_ASN1: /* the packet payload, as Suricata's PMATCH list */
-			k = IPS_RK_PAYLOAD;
-			break;
-		case IPS_KW_CONTENT:
-		case IPS_KW_PCRE:
-		case IPS_KW_ISDATAAT:
-		case IPS_KW_BYTE_TEST:
-		case IPS_KW_BYTE_JUMP:
-		case IPS_KW_BYTE_EXTRACT:
-		case IPS_KW_BSIZE:
-		case IPS_KW_TRANSFORM:
-		case IPS_KW_BASE64_DECODE:
-		case IPS_KW_FILEHASH:
-		case IPS_KW_DATASET:
-		case IPS_KW_BUF_EQ:
-			if (ips_buf_is_pkt(o->buf))
+		default:
+			/* asn1 is here too: the packet payload, as Suricata's PMATCH list. */
+			if (!ips_kw_in_buffer(o->kw) || ips_buf_is_pkt(o->buf))
 				break; /* packet header buffers: inspected with the packet */
 			if (o->buf != IPS_BUF_PAYLOAD && o->buf != IPS_BUF_BASE64_DATA)
 				return IPS_RK_APP;
 			k = IPS_RK_PAYLOAD;
-			break;
-		default:
 			break;
 		}
 	}
