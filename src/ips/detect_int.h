@@ -292,4 +292,34 @@ bool det_dataset_match(struct det_dataset *ds, const struct ips_dataset *d, cons
 bool det_thr_allow(struct ips_detect_thread *t, const struct det_rule *dr,
                    const struct ips_detect_input *in);
 
+/* detect_hx.c: the header index (build, free, the candidates of an input). */
+int det_hx_build(struct ips_detect_engine *e, struct ips_detect_stats *st);
+void det_hx_free(struct det_hindex *h);
+void det_hx_cands(const struct ips_detect_engine *e, struct ips_detect_thread *t,
+                  const struct ips_detect_input *in, enum det_pclass pc, enum det_dir d);
+
+/* Index of the lowest set bit of b (b != 0), by de Bruijn multiplication. */
+static inline unsigned det_ctz64(uint64_t b)
+{
+	static const uint8_t tab[64] = {0,  1,  2,  53, 3,  7,  54, 27, 4,  38, 41, 8,  34,
+	                                55, 48, 28, 62, 5,  39, 46, 44, 42, 22, 9,  24, 35,
+	                                59, 56, 49, 18, 29, 11, 63, 52, 6,  26, 37, 40, 33,
+	                                47, 61, 45, 43, 21, 23, 58, 17, 10, 51, 25, 36, 32,
+	                                60, 20, 57, 16, 50, 31, 19, 15, 30, 14, 13, 12};
+	return tab[((b & (0 - b)) * 0x022fdd63cc95386dull) >> 58];
+}
+
+/* Returns true when rule was not yet a candidate. */
+static inline bool det_add_cand(struct ips_detect_thread *t, uint32_t rule)
+{
+	uint64_t bit = 1ull << (rule & 63);
+	size_t w = rule >> 6;
+	if (t->cand_bits[w] & bit)
+		return false;
+	t->cand_bits[w] |= bit;
+	t->cand_sum[w >> 6] |= 1ull << (w & 63);
+	t->ncand++;
+	return true;
+}
+
 #endif
