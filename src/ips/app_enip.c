@@ -76,27 +76,6 @@ struct enip_tx {
 	struct cip_service svc[ENIP_MAX_SERVICES];
 };
 
-static uint16_t le16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | (p[1] << 8));
-}
-
-static uint32_t le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
-	       ((uint32_t)p[3] << 24);
-}
-
-static bool rd_le16(struct bw_rd *r, uint16_t *v)
-{
-	const uint8_t *p;
-
-	if (bw_rd_ptr(r, &p, 2) != 0)
-		return false;
-	*v = le16(p);
-	return true;
-}
-
 /* CIP request path: its segments, in order; an unknown one ends it. */
 static void cip_path(struct bw_rd *r, struct cip_service *s)
 {
@@ -116,7 +95,7 @@ static void cip_path(struct bw_rd *r, struct cip_service *s)
 			break;
 		case SEG_CLASS_16:
 		case SEG_INSTANCE_16:
-			if (bw_rd_skip(r, 1) != 0 || !rd_le16(r, &v16))
+			if (bw_rd_skip(r, 1) != 0 || bw_rd_le16(r, &v16) != 0)
 				return;
 			v = v16;
 			break;
@@ -146,9 +125,9 @@ static void cip_msg(struct bw_rd *r, struct enip_tx *x)
 	    bw_rd_sub(r, &path, (size_t)words * 2) == 0) {
 		cip_path(&path, &s);
 		if ((s.service == CIP_GET_ATTR_LIST || s.service == CIP_SET_ATTR_LIST) &&
-		    rd_le16(r, &n))
-			for (uint16_t i = 0; i < n && s.nattr < CIP_MAX_ATTRS && rd_le16(r, &a);
-			     i++)
+		    bw_rd_le16(r, &n) == 0)
+			for (uint16_t i = 0;
+			     i < n && s.nattr < CIP_MAX_ATTRS && bw_rd_le16(r, &a) == 0; i++)
 				s.attrs[s.nattr++] = a;
 	}
 	if (x->nservices < ENIP_MAX_SERVICES)
@@ -160,12 +139,13 @@ static void cpf(struct bw_rd *r, struct enip_tx *x)
 {
 	uint16_t n, type, len;
 
-	if (bw_rd_skip(r, 6) != 0 || !rd_le16(r, &n))
+	if (bw_rd_skip(r, 6) != 0 || bw_rd_le16(r, &n) != 0)
 		return;
 	for (uint16_t i = 0; i < n; i++) {
 		struct bw_rd item;
 
-		if (!rd_le16(r, &type) || !rd_le16(r, &len) || bw_rd_sub(r, &item, len) != 0)
+		if (bw_rd_le16(r, &type) != 0 || bw_rd_le16(r, &len) != 0 ||
+		    bw_rd_sub(r, &item, len) != 0)
 			return;
 		if (type == 0x00b1 && bw_rd_skip(&item, 2) == 0) /* sequence count */
 			cip_msg(&item, x);
@@ -191,9 +171,9 @@ static int enip_feed(struct app_flow *f, enum app_dir dir, const uint8_t *p, siz
 		tx->priv = x;
 		if (len < ENIP_HDR)
 			return 0; /* a header cut short: an empty transaction, as Suricata */
-		x->command = le16(p);
-		x->length = le16(p + 2);
-		x->status = le32(p + 8);
+		x->command = bw_le16(p);
+		x->length = bw_le16(p + 2);
+		x->status = bw_le32(p + 8);
 		size_t pdu = ENIP_HDR + (size_t)x->length;
 		if (pdu > len)
 			return 0;
@@ -234,10 +214,10 @@ int app_enip_probe(const uint8_t *p, size_t len)
 
 	if (len < ENIP_HDR)
 		return BW_ERR_AGAIN;
-	cmd = le16(p);
-	elen = le16(p + 2);
-	status = le32(p + 8);
-	option = le32(p + 20);
+	cmd = bw_le16(p);
+	elen = bw_le16(p + 2);
+	status = bw_le32(p + 8);
+	option = bw_le32(p + 20);
 	switch (status) {
 	case 0x00: /* success */
 	case 0x01: /* invalid command */
@@ -268,7 +248,7 @@ int app_enip_probe(const uint8_t *p, size_t len)
 	case ENIP_LIST_INTERFACES:
 		if (len < ENIP_HDR + 2)
 			return BW_ERR_AGAIN;
-		return elen >= ENIP_HDR + 2 * (size_t)le16(p) ? 0 : BW_ERR_NOTFOUND;
+		return elen >= ENIP_HDR + 2 * (size_t)bw_le16(p) ? 0 : BW_ERR_NOTFOUND;
 	default:
 		return BW_ERR_NOTFOUND;
 	}
