@@ -129,6 +129,8 @@ size_t ips_split(const char *s, char sep, char **tok, size_t max, char **buf);
 int ips_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out);
 /* Suricata's numeric comparison: "5", "<5", ">=5", "!5", "5<>9", "5-9". */
 int ips_parse_num(const char *s, uint64_t max, struct ips_num *out);
+/* A keyword whose value is such a comparison (only "N" with eq_only): a new struct ips_num. */
+int ips_kw_num(struct ips_parse_ctx *ctx, const char *val, uint64_t max, bool eq_only, void **data);
 /* Index of byte_extract variable name in r->vars, or IPS_NOVAR. */
 int ips_var_index(const struct ips_rule *r, const char *name);
 /* A number or a byte_extract variable name. */

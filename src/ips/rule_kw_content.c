@@ -545,29 +545,16 @@ static void isdataat_dump(const void *p, FILE *f)
 	fprintf(f, "%s%s", d->relative ? " relative" : "", d->rawbytes ? " rawbytes" : "");
 }
 
-static int num_kw(struct ips_parse_ctx *ctx, const char *val, uint64_t max, void **data)
-{
-	struct ips_num *n = calloc(1, sizeof(*n));
-	if (!n)
-		return BW_ERR_NOMEM;
-	if (ips_parse_num(val, max, n)) {
-		free(n);
-		return ips_fail(ctx, BW_ERR_INVAL, "%s: bad value '%s'", ctx->kwname, val);
-	}
-	*data = n;
-	return 0;
-}
-
 static int kw_dsize(struct ips_parse_ctx *ctx, const char *val, void **data)
 {
-	return num_kw(ctx, val, 65535, data);
+	return ips_kw_num(ctx, val, 65535, false, data);
 }
 
 static int kw_bsize(struct ips_parse_ctx *ctx, const char *val, void **data)
 {
 	if (!ctx->sticky)
 		return ips_fail(ctx, BW_ERR_INVAL, "bsize: needs a sticky buffer");
-	return num_kw(ctx, val, UINT32_MAX, data);
+	return ips_kw_num(ctx, val, UINT32_MAX, false, data);
 }
 
 static int kw_urilen(struct ips_parse_ctx *ctx, const char *val, void **data)

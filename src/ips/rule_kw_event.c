@@ -270,28 +270,15 @@ static void csum_dump(const void *p, FILE *f)
 	fprintf(f, "%d %s", (int)c->kind, c->valid ? "valid" : "invalid");
 }
 
-static int num(struct ips_parse_ctx *ctx, const char *val, uint64_t max, void **data)
-{
-	struct ips_num *n = calloc(1, sizeof(*n));
-	if (!n)
-		return BW_ERR_NOMEM;
-	if (ips_parse_num(val, max, n)) {
-		free(n);
-		return ips_fail(ctx, BW_ERR_INVAL, "%s: bad value '%s'", ctx->kwname, val);
-	}
-	*data = n;
-	return 0;
-}
-
 static int kw_u32(struct ips_parse_ctx *ctx, const char *val, void **data)
 {
-	return num(ctx, val, UINT32_MAX, data);
+	return ips_kw_num(ctx, val, UINT32_MAX, false, data);
 }
 
 static int kw_dns_opcode(struct ips_parse_ctx *ctx, const char *val, void **data)
 {
 	int e = ips_need_app(ctx, IPS_PROTO_DNS, "dns.opcode");
-	return e ? e : num(ctx, val, 15, data);
+	return e ? e : ips_kw_num(ctx, val, 15, false, data);
 }
 
 static void num_dump(const void *p, FILE *f)

@@ -174,27 +174,14 @@ static void flags_dump(const void *p, FILE *f)
 	fprintf(f, "0x%02x mask-ignore 0x%02x mod %c", t->flags, t->ignore, mods[t->mod]);
 }
 
-static int num(struct ips_parse_ctx *ctx, const char *val, uint64_t max, bool eq_only, void **data)
-{
-	struct ips_num *n = calloc(1, sizeof(*n));
-	if (!n)
-		return BW_ERR_NOMEM;
-	if (ips_parse_num(val, max, n) || (eq_only && n->op != IPS_CMP_EQ)) {
-		free(n);
-		return ips_fail(ctx, BW_ERR_INVAL, "%s: bad value '%s'", ctx->kwname, val);
-	}
-	*data = n;
-	return 0;
-}
-
 static int kw_u8(struct ips_parse_ctx *ctx, const char *val, void **data)
 {
-	return num(ctx, val, 255, false, data);
+	return ips_kw_num(ctx, val, 255, false, data);
 }
 
 static int kw_icmp_u16(struct ips_parse_ctx *ctx, const char *val, void **data)
 {
-	return num(ctx, val, 65535, true, data);
+	return ips_kw_num(ctx, val, 65535, true, data);
 }
 
 static int kw_ip_proto(struct ips_parse_ctx *ctx, const char *val, void **data)
@@ -218,10 +205,10 @@ static int kw_ip_proto(struct ips_parse_ctx *ctx, const char *val, void **data)
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		if (strcasecmp(v, names[i].name) == 0) {
 			snprintf(tmp, sizeof(tmp), "%s%u", pre, names[i].num);
-			return num(ctx, tmp, 255, false, data);
+			return ips_kw_num(ctx, tmp, 255, false, data);
 		}
 	}
-	return num(ctx, val, 255, false, data);
+	return ips_kw_num(ctx, val, 255, false, data);
 }
 
 static int kw_stream_size(struct ips_parse_ctx *ctx, const char *val, void **data)

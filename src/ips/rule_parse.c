@@ -232,6 +232,19 @@ int ips_parse_num(const char *s, uint64_t max, struct ips_num *out)
 	return 0;
 }
 
+int ips_kw_num(struct ips_parse_ctx *ctx, const char *val, uint64_t max, bool eq_only, void **data)
+{
+	struct ips_num *n = calloc(1, sizeof(*n));
+	if (!n)
+		return BW_ERR_NOMEM;
+	if (ips_parse_num(val, max, n) || (eq_only && n->op != IPS_CMP_EQ)) {
+		free(n);
+		return ips_fail(ctx, BW_ERR_INVAL, "%s: bad value '%s'", ctx->kwname, val);
+	}
+	*data = n;
+	return 0;
+}
+
 bool ips_num_match(const struct ips_num *n, uint64_t v)
 {
 	switch (n->op) {
