@@ -154,6 +154,17 @@ static int cmp_side(const uint8_t *a, uint16_t ap, const uint8_t *b, uint16_t bp
 	return ap < bp ? -1 : ap > bp ? 1 : 0;
 }
 
+/* Puts the lower (address, port) side in a, the other in b; true when that swaps s and d. */
+static bool key_sides(struct fkey *k, const uint8_t *s, uint16_t sp, const uint8_t *d, uint16_t dp)
+{
+	bool swap = cmp_side(s, sp, d, dp) > 0;
+	memcpy(k->a, swap ? d : s, 16);
+	memcpy(k->b, swap ? s : d, 16);
+	k->ap = swap ? dp : sp;
+	k->bp = swap ? sp : dp;
+	return swap;
+}
+
 /* Builds the key; false when the packet has none. */
 static bool make_key(const struct ips_flow_table *t, const struct ips_packet *p, struct fkey *k)
 {
@@ -188,18 +199,8 @@ static bool make_key(const struct ips_flow_table *t, const struct ips_packet *p,
 		sp = 0;
 		dp = 0;
 	}
-	if (cmp_side(s, sp, d, dp) <= 0) {
-		memcpy(k->a, s, 16);
-		memcpy(k->b, d, 16);
-		k->ap = sp;
-		k->bp = dp;
-	} else {
-		memcpy(k->a, d, 16);
-		memcpy(k->b, s, 16);
-		k->ap = dp;
-		k->bp = sp;
+	if (key_sides(k, s, sp, d, dp))
 		k->swapped = true;
-	}
 	return true;
 }
 
@@ -478,17 +479,8 @@ static bool icmp_error_key(const struct ips_flow_table *t, const struct ips_pack
 	if ((proto != 6 && proto != 17) || (frag & 0x1fff) != 0)
 		return false;
 	k->proto = proto;
-	if (cmp_side(s, sp, d, dp) <= 0) {
-		memcpy(k->a, s, 16);
-		memcpy(k->b, d, 16);
-		k->ap = sp;
-		k->bp = dp;
-	} else {
-		memcpy(k->a, d, 16);
-		memcpy(k->b, s, 16);
-		k->ap = dp;
-		k->bp = sp;
-	}
+	/* The key's sides only: the error's own direction stays as make_key() set it. */
+	(void)key_sides(k, s, sp, d, dp);
 	return true;
 }
 
