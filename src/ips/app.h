@@ -196,6 +196,8 @@ void app_flow_eof(struct app_flow *f, enum app_dir dir);
 void app_flow_set_ports(struct app_flow *f, uint16_t cli_port, uint16_t srv_port);
 
 enum app_proto app_flow_proto(const struct app_flow *f);
+/* The session is encrypted: payload and stream inspection stop (app_int.h). */
+bool app_flow_no_payload(const struct app_flow *f);
 uint32_t app_flow_events(const struct app_flow *f); /* enum app_event bits */
 size_t app_flow_mem(const struct app_flow *f);      /* bytes held now */
 

@@ -112,6 +112,11 @@ void app_flow_set_ports(struct app_flow *f, uint16_t cli_port, uint16_t srv_port
 	f->srv_port = srv_port;
 }
 
+bool app_flow_no_payload(const struct app_flow *f)
+{
+	return f->no_payload;
+}
+
 enum app_proto app_flow_proto(const struct app_flow *f)
 {
 	return f->proto;

@@ -160,7 +160,14 @@ struct app_flow {
 	const struct app_parser *parser;
 	void *state; /* the parser's */
 	uint32_t events;
-	bool dead[2];   /* direction stopped: gap, memcap, parse error */
+	bool dead[2]; /* direction stopped: gap, memcap, parse error */
+	/*
+	 * The session is encrypted from here on (TLS application data, SSH
+	 * after both NEWKEYS): its payload and stream are no longer inspected,
+	 * as Suricata's default encryption handling (APP_LAYER_PARSER_NO_
+	 * INSPECTION_PAYLOAD) does; app-layer keywords still are.
+	 */
+	bool no_payload;
 	bool gapped[2]; /* a gap was seen in the direction */
 	size_t mem;
 	uint64_t next_id;

@@ -191,6 +191,9 @@ static void dir_done(struct app_flow *f, struct ssh_state *s, enum app_dir dir)
 			s->tx = NULL;
 		}
 	}
+	/* Both sides encrypted: Suricata stops inspecting the session's payload. */
+	if (s->d[dir ^ 1].ph == SSH_PH_DONE)
+		f->no_payload = true;
 }
 
 /* Binary packets: header, then the body kept (KEXINIT) or skipped. */

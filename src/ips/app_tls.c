@@ -484,11 +484,17 @@ static int tls_feed(struct app_flow *f, enum app_dir dir, const uint8_t *p, size
 		size_t take;
 
 		if (d->encrypted) {
-			/* Nothing more to read on this side; stop when both are done. */
 			if (s->d[dir ^ 1].encrypted && s->tx != NULL)
 				s->tx->flags |= APP_TX_REQ_DONE | APP_TX_RES_DONE;
-			f->dead[dir] = true;
-			return 0;
+			/*
+			 * Nothing more to read on this side once application data
+			 * flows; until then the record headers are read (bodies
+			 * skipped) to see it start.
+			 */
+			if (f->no_payload) {
+				f->dead[dir] = true;
+				return 0;
+			}
 		}
 		if (d->nhdr < TLS_REC_HDR) {
 			take = TLS_REC_HDR - d->nhdr < len ? TLS_REC_HDR - d->nhdr : len;
@@ -509,10 +515,19 @@ static int tls_feed(struct app_flow *f, enum app_dir dir, const uint8_t *p, size
 				f->dead[dir] = true;
 				return 0;
 			}
+			/*
+			 * Application data (TLS 1.3: every record after the
+			 * ServerHello) ends payload inspection, as in Suricata,
+			 * except the client's 0-RTT data before the ServerHello.
+			 */
+			if (d->type == TLS_CT_APPDATA &&
+			    !(dir == APP_DIR_TO_SERVER && s->hello[APP_DIR_TO_SERVER] &&
+			      !s->hello[APP_DIR_TO_CLIENT]))
+				f->no_payload = true;
 			continue;
 		}
 		take = d->body_left < len ? d->body_left : len;
-		if (d->type == TLS_CT_HANDSHAKE) {
+		if (d->type == TLS_CT_HANDSHAKE && !d->encrypted) {
 			if ((r = handshake_bytes(f, s, dir, p, take)) != 0) {
 				f->dead[dir] = true;
 				return r == BW_ERR_NOMEM ? r : 0;

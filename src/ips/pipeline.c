@@ -112,6 +112,17 @@ struct pl_pkt {
 	bool to_server;
 };
 
+/*
+ * The flow is encrypted (app_flow_no_payload): payload and stream are no
+ * longer inspected, from the packet whose data showed it on. (Suricata
+ * flags the next packets at flow lookup, but the data of this one reaches
+ * its detection only through the raw stream, which the flag disables.)
+ */
+static bool enc_flow(const struct ips_flow_rec *f)
+{
+	return f && f->app && app_flow_no_payload(f->app);
+}
+
 struct ips_pipeline {
 	struct ips_pipeline_cfg cfg;
 	struct ips_decoder dec;
@@ -558,7 +569,10 @@ static void inspect_packet(struct ips_pipeline *pl, const struct ips_packet *p,
 {
 	struct ips_detect_input in;
 	input_from_packet(&in, p, f, to_server, pl->cur->ts_ns);
-	if (f && f->proto == 6 && p->payload_len) {
+	if (enc_flow(f)) { /* dsize still sees the packet's size */
+		in.payload = NULL;
+		in.payload_len = 0;
+	} else if (f && f->proto == 6 && p->payload_len) {
 		in.hits_out = &pl->hits;
 		pl->hits.valid = false;
 	}
@@ -588,7 +602,7 @@ static void inspect_stream(struct ips_pipeline *pl, struct ips_flow_rec *f, int 
 	struct pl_flow *pf = f->det;
 	if (!pf || !pf->pend[d])
 		return;
-	if (pl->cfg.engine && !pf->pass && !(pl->cur && pl->cur->pass)) {
+	if (pl->cfg.engine && !enc_flow(f) && !pf->pass && !(pl->cur && pl->cur->pass)) {
 		struct ips_detect_input in;
 		input_from_flow(&in, f, d == IPS_DIR_TO_SERVER);
 		in.payload = pf->win[d];
@@ -725,7 +739,8 @@ static void inspect_txs_dir(struct ips_pipeline *pl, struct ips_flow_rec *f, int
 		 * data, as Suricata's inspection of the packet and its
 		 * transactions in one pass does.
 		 */
-		if (pl->cur && pl->cur->payload && pl->cur->to_server == (d == IPS_DIR_TO_SERVER)) {
+		if (pl->cur && pl->cur->payload && pl->cur->to_server == (d == IPS_DIR_TO_SERVER) &&
+		    !enc_flow(f)) {
 			in.payload = pl->cur->payload;
 			in.payload_len = pl->cur->payload_len;
 			in.dsize = in.payload_len;
@@ -828,7 +843,7 @@ static void on_data(void *arg, struct ips_flow_rec *f, bool to_server,
 	if (c->len && c->data) {
 		if (af)
 			app_flow_feed(af, (enum app_dir)d, c->data, c->len);
-		if (pf && pl->cfg.engine) {
+		if (pf && pl->cfg.engine && !enc_flow(f)) {
 			win_append(pf, d, c->data, c->len);
 			if (pf->pend[d] >= STREAM_WIN_MAX)
 				inspect_stream(pl, f, d);

@@ -6,7 +6,8 @@ alert counts per sid must equal expected.json for each capture, fast.log must
 hold one line per alert, and the final stats event must count the same
 alerts. One capture per feature: payload content, a pattern split across
 segments (stream), http.uri/method/host and stat_code via libhtp, dns.query,
-tls.sni, flowbits across packets, threshold."""
+tls.sni, flowbits across packets, threshold, and no payload inspection once a
+TLS or SSH session is encrypted (Suricata's default)."""
 import json
 import os
 import shutil

@@ -57,6 +57,20 @@ def tls_client_hello(sni):
     return b"\x16\x03\x01" + len(hs).to_bytes(2, "big") + hs
 
 
+def tls_record(ctype, body):
+    return bytes([ctype]) + b"\x03\x03" + len(body).to_bytes(2, "big") + body
+
+
+def tls_server_hello():
+    body = b"\x03\x03" + bytes(32) + b"\x00" + b"\xc0\x2f" + b"\x00"
+    return tls_record(22, b"\x02" + len(body).to_bytes(3, "big") + body)
+
+
+def ssh_newkeys():
+    # RFC 4253 6: packet_length 12, padding_length 10, SSH_MSG_NEWKEYS (21), padding.
+    return (12).to_bytes(4, "big") + b"\x0a\x15" + bytes(10)
+
+
 HTTP_REQ = (b"GET /admin/%65vil.php?x=1 HTTP/1.1\r\nHost: www.example.com\r\n"
             b"User-Agent: e2e-test\r\n\r\n")
 HTTP_RES = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Type: text/plain\r\n\r\nhello"
@@ -68,6 +82,23 @@ wrpcap("http_uri.pcap", tcp_session([("c", HTTP_REQ), ("s", HTTP_RES)]))
 wrpcap("dns_query.pcap", udp_dns("bad.example.org"))
 wrpcap("tls_sni.pcap", tcp_session([("c", tls_client_hello(b"evil.example.net"))], dport=443))
 wrpcap("flowbits.pcap", tcp_session([("c", b"LOGIN admin\r\n"), ("s", b"230 welcome\r\n")], dport=2121))
+# Encrypted sessions: after TLS application data starts (and after both SSH
+# NEWKEYS) the payload is no longer inspected, as Suricata's default
+# encryption handling does; tls.sni and dsize still are. The same marker in
+# a plain session alerts once.
+TLS_APP_C = tls_record(23, b"ENC-MARKER client")
+wrpcap("encrypted.pcap",
+       tcp_session([("c", tls_client_hello(b"clear.example.net")), ("s", tls_server_hello()),
+                    ("c", tls_record(20, b"\x01") + tls_record(22, bytes(40))),
+                    ("s", tls_record(20, b"\x01") + tls_record(22, bytes(40))),
+                    ("c", TLS_APP_C), ("s", tls_record(23, b"ENC-MARKER server")),
+                    ("c", tls_record(23, b"more ENC-MARKER"))], dport=443)
+       + tcp_session([("c", b"SSH-2.0-OpenSSH_9.2\r\n"), ("s", b"SSH-2.0-OpenSSH_9.2\r\n"),
+                      ("c", ssh_newkeys()), ("s", ssh_newkeys()),
+                      ("c", b"\x00\x00\x00\x1c ENC-MARKER ssh client data"),
+                      ("s", b"\x00\x00\x00\x1c ENC-MARKER ssh server data")],
+                     sport=40001, dport=22, t=T0 + 1)
+       + tcp_session([("c", b"plain ENC-MARKER")], sport=40002, dport=9998, t=T0 + 2))
 # Five sessions each carrying the marker: threshold type limit 2 gives 2 alerts.
 thr = []
 for i in range(5):
