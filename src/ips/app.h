@@ -221,6 +221,11 @@ uint32_t app_tx_event_bits(const struct app_tx *tx); /* 1u << enum app_tx_event 
 int app_tx_dns_opcode(const struct app_tx *tx);
 /* True when buffers of dir changed since the last app_flow_tx_ack(). */
 bool app_tx_updated(const struct app_tx *tx, enum app_dir dir);
+/*
+ * The body in dir is held back from inspection (Suricata's minimal inspect
+ * size, app_flow.c app_tx_body): its buffers must not be inspected yet.
+ */
+bool app_tx_body_held(const struct app_tx *tx, enum app_dir dir);
 /* Clears the update marks; frees complete transactions. */
 void app_flow_tx_ack(struct app_flow *f);
 /*

@@ -302,6 +302,43 @@ void app_tx_mark(struct app_tx *tx, enum app_dir dir)
 	tx->updated |= (uint8_t)(1u << dir);
 }
 
+/*
+ * Suricata inspects an HTTP body once it holds request-body-minimal-
+ * inspect-size (32 KiB) or response-body-minimal-inspect-size (40 KiB)
+ * bytes, or is complete, or its direction ends, then at every new data
+ * (detect-file-data.c, detect-http-client-body.c): a short body is
+ * inspected once, whole, instead of at every segment. Until then its
+ * buffers are hidden from inspections of the tx (app_tx_body_held), which
+ * may come for other reasons (the headers in the same segment). The
+ * body's completion, the end of the direction (app_flow_eof) and a gap
+ * release it.
+ */
+static const uint64_t body_min_inspect[2] = {32u << 10, 40u << 10};
+
+void app_tx_body(struct app_tx *tx, enum app_dir dir, size_t n)
+{
+	tx->body_seen[dir] += n;
+	tx->body_held[dir] = tx->body_seen[dir] < body_min_inspect[dir];
+	if (!tx->body_held[dir])
+		app_tx_mark(tx, dir);
+}
+
+bool app_tx_body_held(const struct app_tx *tx, enum app_dir dir)
+{
+	uint32_t done = dir == APP_DIR_TO_SERVER ? APP_TX_REQ_DONE : APP_TX_RES_DONE;
+	return tx->body_held[dir] && !(tx->flags & done);
+}
+
+/* Releases (and marks) the transactions whose body in dir is held back. */
+static void release_held(struct app_flow *f, enum app_dir dir)
+{
+	for (struct app_tx *tx = f->txs; tx != NULL; tx = tx->next)
+		if (app_tx_body_held(tx, dir)) {
+			tx->body_held[dir] = false;
+			app_tx_mark(tx, dir);
+		}
+}
+
 int app_tx_buf(const struct app_tx *tx, enum app_dir dir, enum ips_buf b, size_t idx,
                const uint8_t **p, size_t *len)
 {
@@ -911,6 +948,7 @@ void app_flow_stop(struct app_flow *f)
 void app_flow_gap(struct app_flow *f, enum app_dir dir)
 {
 	f->events |= APP_EV_GAP;
+	release_held(f, dir);
 	if (f->parser != NULL && f->parser->gap != NULL && !f->dead[dir]) {
 		f->parser->gap(f, dir);
 	} else {
@@ -940,6 +978,7 @@ void app_flow_eof(struct app_flow *f, enum app_dir dir)
 {
 	if (f->parser != NULL && f->parser->eof != NULL)
 		f->parser->eof(f, dir);
+	release_held(f, dir);
 }
 
 int app_ctx_new(struct app_ctx **out, const struct app_cfg *cfg)

@@ -419,7 +419,7 @@ static int body_data(htp_tx_data_t *d, enum app_dir dir)
 	if (app_tx_buf_append(f, tx, dir, b, d->data, d->len, lim) != 0 ||
 	    app_tx_buf_append(f, tx, dir, IPS_BUF_FILE_DATA, d->data, d->len, lim) != 0)
 		f->events |= APP_EV_BODY_TRUNC;
-	app_tx_mark(tx, dir);
+	app_tx_body(tx, dir, d->len);
 	return HTP_OK;
 }
 

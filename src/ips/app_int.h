@@ -124,7 +124,17 @@ struct app_tx {
 	uint8_t nevents;
 	struct app_file *files[2][APP_TX_FILES]; /* per enum app_dir, in order */
 	size_t nfiles[2];
+	/* Body bytes seen per direction, and whether some wait for inspection (app_tx_body). */
+	uint64_t body_seen[2];
+	bool body_held[2];
 };
+
+/*
+ * n more body bytes of tx in dir are in its buffers: marks the tx for
+ * inspection, or holds them back while the body is shorter than
+ * Suricata's minimal inspect size and not complete (app_flow.c).
+ */
+void app_tx_body(struct app_tx *tx, enum app_dir dir, size_t n);
 
 struct app_flow;
 

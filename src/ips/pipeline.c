@@ -694,6 +694,12 @@ static void fill_bufs(struct ips_pipeline *pl, struct ips_detect_input *in, cons
 		in->bufs[b].v = k ? pl->views[b] : NULL;
 		in->bufs[b].n = k;
 	}
+	if (app_tx_body_held(tx, dir)) {
+		static const enum ips_buf body[] = {IPS_BUF_HTTP_REQUEST_BODY,
+		                                    IPS_BUF_HTTP_RESPONSE_BODY, IPS_BUF_FILE_DATA};
+		for (size_t i = 0; i < sizeof(body) / sizeof(body[0]); i++)
+			in->bufs[body[i]] = (struct ips_detect_buf){0};
+	}
 }
 
 /* Points in's file.* buffers at file k of tx only. */
@@ -737,13 +743,21 @@ static void inspect_txs_dir(struct ips_pipeline *pl, struct ips_flow_rec *f, int
 		 * A rule with payload and app options (Suricata allows the mix)
 		 * sees the payload of the packet that brought this direction's
 		 * data, as Suricata's inspection of the packet and its
-		 * transactions in one pass does.
+		 * transactions in one pass does; over TCP, the recent stream
+		 * (the window: its inspected tail and this data), as Suricata
+		 * matches such options on the raw stream. A body inspected once
+		 * complete (app_tx_body_held) may hold its match in an earlier
+		 * segment.
 		 */
 		if (pl->cur && pl->cur->payload && pl->cur->to_server == (d == IPS_DIR_TO_SERVER) &&
 		    !enc_flow(f)) {
 			in.payload = pl->cur->payload;
 			in.payload_len = pl->cur->payload_len;
 			in.dsize = in.payload_len;
+			if (f->proto == 6 && pf && pf->win_len[d]) {
+				in.payload = pf->win[d];
+				in.payload_len = pf->win_len[d];
+			}
 		}
 		uint64_t id = app_tx_id(tx);
 		carry_attach(pf, &in, id, d, app_tx_buf_gen(tx, (enum app_dir)d));

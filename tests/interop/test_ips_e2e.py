@@ -6,8 +6,9 @@ alert counts per sid must equal expected.json for each capture, fast.log must
 hold one line per alert, and the final stats event must count the same
 alerts. One capture per feature: payload content, a pattern split across
 segments (stream), http.uri/method/host and stat_code via libhtp, dns.query,
-tls.sni, flowbits across packets, threshold, and no payload inspection once a
-TLS or SSH session is encrypted (Suricata's default)."""
+tls.sni, flowbits across packets, threshold, no payload inspection once a
+TLS or SSH session is encrypted (Suricata's default), and a short HTTP body
+inspected once, when complete (Suricata's minimal inspect size)."""
 import json
 import os
 import shutil
@@ -68,6 +69,13 @@ try:
     if not http or http[0].get("http", {}).get("hostname") != "www.example.com" or \
             http[0]["app_proto"] != "http":
         print("FAIL: http fields missing", http[:1])
+        fails += 1
+    # A short body is inspected once complete: the alert is the last segment's.
+    body = [json.loads(l) for l in open(os.path.join(tmp, "http_body.pcap", "eve.json"))]
+    body = [e for e in body if e["event_type"] == "alert" and
+            e["alert"]["signature_id"] == 1000015]
+    if len(body) != 1 or not body[0]["timestamp"].endswith("22:13:23.090000+0000"):
+        print("FAIL: file.data not inspected at the body's end", body)
         fails += 1
 finally:
     shutil.rmtree(tmp, ignore_errors=True)

@@ -99,6 +99,14 @@ wrpcap("encrypted.pcap",
                       ("s", b"\x00\x00\x00\x1c ENC-MARKER ssh server data")],
                      sport=40001, dport=22, t=T0 + 1)
        + tcp_session([("c", b"plain ENC-MARKER")], sport=40002, dport=9998, t=T0 + 2))
+# A short response body is inspected once, complete (Suricata's
+# response-body-minimal-inspect-size): the file.data alert comes with the
+# last segment (packet 9), not with the first, which holds the marker.
+BODY = b"BODY-MARK " + b"x" * 2990
+wrpcap("http_body.pcap",
+       tcp_session([("c", HTTP_REQ),
+                    ("s", b"HTTP/1.1 200 OK\r\nContent-Length: 3000\r\n\r\n" + BODY[:1000]),
+                    ("s", BODY[1000:2000]), ("s", BODY[2000:])], sport=40003, t=T0 + 3))
 # Five sessions each carrying the marker: threshold type limit 2 gives 2 alerts.
 thr = []
 for i in range(5):
