@@ -306,19 +306,20 @@ void app_tx_mark(struct app_tx *tx, enum app_dir dir)
  * Suricata inspects an HTTP body once it holds request-body-minimal-
  * inspect-size (32 KiB) or response-body-minimal-inspect-size (40 KiB)
  * bytes, or is complete, or its direction ends, then at every new data
- * (detect-file-data.c, detect-http-client-body.c): a short body is
- * inspected once, whole, instead of at every segment. Until then its
+ * (detect-file-data.c, detect-http-client-body.c), and the file data of
+ * the other protocols (FTP, SMTP) at content-inspect-min-size (32 KiB) or
+ * once the file is closed: a short body is inspected once, whole, instead
+ * of at every segment. Until then its
  * buffers are hidden from inspections of the tx (app_tx_body_held), which
  * may come for other reasons (the headers in the same segment). The
  * body's completion, the end of the direction (app_flow_eof) and a gap
  * release it.
  */
-static const uint64_t body_min_inspect[2] = {32u << 10, 40u << 10};
-
 void app_tx_body(struct app_tx *tx, enum app_dir dir, size_t n)
 {
+	uint64_t min = tx->proto == APP_PROTO_HTTP && dir == APP_DIR_TO_CLIENT ? 40u << 10 : 32u << 10;
 	tx->body_seen[dir] += n;
-	tx->body_held[dir] = tx->body_seen[dir] < body_min_inspect[dir];
+	tx->body_held[dir] = tx->body_seen[dir] < min;
 	if (!tx->body_held[dir])
 		app_tx_mark(tx, dir);
 }
@@ -326,7 +327,8 @@ void app_tx_body(struct app_tx *tx, enum app_dir dir, size_t n)
 bool app_tx_body_held(const struct app_tx *tx, enum app_dir dir)
 {
 	uint32_t done = dir == APP_DIR_TO_SERVER ? APP_TX_REQ_DONE : APP_TX_RES_DONE;
-	return tx->body_held[dir] && !(tx->flags & done);
+	const struct app_file *x = app_file_last(tx, dir);
+	return tx->body_held[dir] && !(tx->flags & done) && !(x != NULL && !x->open);
 }
 
 /* Releases (and marks) the transactions whose body in dir is held back. */

@@ -355,8 +355,11 @@ static int ftp_data_feed(struct app_flow *f, enum app_dir dir, const uint8_t *p,
 	    0)
 		f->events |= APP_EV_BODY_TRUNC;
 	app_file_data(f, s->tx, dir, p, len);
+	/* The first data shows ftpdata_command; the file waits (app_tx_body). */
+	if (s->tx->body_seen[dir] == 0)
+		app_tx_mark(s->tx, dir);
 	s->tx->flags |= dir == APP_DIR_TO_SERVER ? APP_TX_REQ_HDRS : APP_TX_RES_HDRS;
-	app_tx_mark(s->tx, dir);
+	app_tx_body(s->tx, dir, len);
 	return 0;
 }
 

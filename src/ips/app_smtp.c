@@ -220,7 +220,7 @@ static void file_bytes(struct app_flow *f, struct smtp_state *s, const void *p, 
 		f->events |= APP_EV_BODY_TRUNC;
 	/* Every decoded byte goes to the file (size, digests, magic). */
 	app_file_data(f, s->tx, APP_DIR_TO_SERVER, p, n);
-	app_tx_mark(s->tx, APP_DIR_TO_SERVER);
+	app_tx_body(s->tx, APP_DIR_TO_SERVER, n);
 }
 
 /* Base64 (RFC 2045 6.8): characters outside the alphabet are ignored. */
