@@ -16,7 +16,8 @@
  *    Host header value;
  *  - bodies dechunked and (responses) gzip/deflate-decoded by libhtp, kept
  *    up to app_cfg.body_limit; file.data is the response body to the
- *    client and the request body to the server.
+ *    client (http.response_body names it too, as in Suricata 7) and the
+ *    request body to the server, which http.request_body also holds.
  * Buffers are stored per direction (headers of both sides share names).
  *
  * When libhtp cannot go on in one direction until the other has been seen
@@ -394,8 +395,6 @@ static int body_data(htp_tx_data_t *d, enum app_dir dir)
 {
 	struct app_tx *tx = tx_of(d->tx);
 	struct app_flow *f = flow_of(d->tx);
-	enum ips_buf b =
-	        dir == APP_DIR_TO_SERVER ? IPS_BUF_HTTP_REQUEST_BODY : IPS_BUF_HTTP_RESPONSE_BODY;
 	size_t lim;
 
 	if (tx == NULL || f == NULL || d->data == NULL || d->len == 0)
@@ -416,7 +415,9 @@ static int body_data(htp_tx_data_t *d, enum app_dir dir)
 	}
 	if (!(dir == APP_DIR_TO_SERVER && d->tx->request_mpartp != NULL))
 		app_file_data(f, tx, dir, d->data, d->len);
-	if (app_tx_buf_append(f, tx, dir, b, d->data, d->len, lim) != 0 ||
+	/* The response body is file.data only: http.response_body is the same buffer. */
+	if ((dir == APP_DIR_TO_SERVER &&
+	     app_tx_buf_append(f, tx, dir, IPS_BUF_HTTP_REQUEST_BODY, d->data, d->len, lim) != 0) ||
 	    app_tx_buf_append(f, tx, dir, IPS_BUF_FILE_DATA, d->data, d->len, lim) != 0)
 		f->events |= APP_EV_BODY_TRUNC;
 	app_tx_body(tx, dir, d->len);

@@ -440,8 +440,6 @@ static int kw_pcre(struct ips_parse_ctx *ctx, const char *val, void **data)
 		}
 	}
 	/* A modifier naming the sticky buffer in force is redundant, not wrong. */
-	if (buf == IPS_BUF_FILE_DATA && ctx->buf == IPS_BUF_HTTP_RESPONSE_BODY)
-		buf = IPS_BUF_HTTP_RESPONSE_BODY; /* /Q names the response body either way */
 	if (buf >= 0 && ctx->sticky && buf != (int)ctx->buf)
 		return ips_fail(ctx, BW_ERR_INVAL, "pcre: buffer modifier with sticky buffer %s",
 		                ips_buf_name(ctx->buf));

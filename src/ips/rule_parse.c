@@ -673,6 +673,15 @@ static int apply_option(struct ips_parse_ctx *ctx, const char *name, const char 
 		ctx->sticky = kw->buf != IPS_BUF_PAYLOAD;
 		ctx->tf_first = (uint16_t)r->nopts;
 		ctx->tf_n = 0;
+		/*
+		 * Suricata 7's http.response_body is the file_data buffer of an
+		 * HTTP rule (detect-http-server-body.c registers "file_data"):
+		 * one buffer, prefiltered and inspected once.
+		 */
+		if (kw->buf == IPS_BUF_HTTP_RESPONSE_BODY) {
+			ctx->buf = IPS_BUF_FILE_DATA;
+			return need_app(ctx, IPS_PROTO_HTTP, name);
+		}
 		return need_app(ctx, rule_buf_app(r, kw->buf), name);
 	}
 	if (kw->flags & IPS_KWF_BUFMOD) {
