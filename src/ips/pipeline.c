@@ -90,6 +90,7 @@ struct pl_flow {
 	size_t pend[2];   /* pending (not yet inspected) bytes at the end of win */
 	uint64_t wpos[2]; /* bytes ever appended to win: win holds [wpos - win_len, wpos) */
 	struct ips_detect_carry scarry[2]; /* prefilter progress over the window */
+	struct ips_detect_carry tcarry[2]; /* the same, for transaction runs (their own group) */
 	uint32_t *ssid[2];                 /* sids alerted from this direction's stream */
 	size_t nssid[2], capssid[2];
 	struct txa *txa; /* (tx, sid) pairs alerted */
@@ -210,6 +211,7 @@ static void pl_flow_free(void *arg)
 		free(pf->win[d]);
 		free(pf->ssid[d]);
 		ips_detect_carry_free(&pf->scarry[d]);
+		ips_detect_carry_free(&pf->tcarry[d]);
 	}
 	free(pf->txa);
 	for (int k = 0; k < CARRY_TXS; k++)
@@ -757,6 +759,9 @@ static void inspect_txs_dir(struct ips_pipeline *pl, struct ips_flow_rec *f, int
 			if (f->proto == 6 && pf && pf->win_len[d]) {
 				in.payload = pf->win[d];
 				in.payload_len = pf->win_len[d];
+				/* Only the bytes new to the window are scanned again. */
+				pf->tcarry[d].base = pf->wpos[d] - pf->win_len[d];
+				in.carry[IPS_BUF_PAYLOAD] = &pf->tcarry[d];
 			}
 		}
 		uint64_t id = app_tx_id(tx);
