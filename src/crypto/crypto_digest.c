@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /* Streaming digests over OpenSSL's EVP interface (see crypto_digest.h). */
+#include <pthread.h>
 #include <stdlib.h>
 
 #include <openssl/evp.h>
@@ -12,15 +13,31 @@ struct crypto_digest {
 	enum crypto_digest_alg alg;
 };
 
+/*
+ * The implementations, fetched once (OpenSSL 3 fetches EVP_md5() and the
+ * like again at every EVP_DigestInit_ex(), tens of thousands of
+ * instructions per file); the EVP_x() ones if a fetch fails.
+ */
+static pthread_once_t md_once = PTHREAD_ONCE_INIT;
+static EVP_MD *md_fetched[3];
+
+static void md_fetch(void)
+{
+	md_fetched[CRYPTO_DIGEST_MD5] = EVP_MD_fetch(NULL, "MD5", NULL);
+	md_fetched[CRYPTO_DIGEST_SHA1] = EVP_MD_fetch(NULL, "SHA1", NULL);
+	md_fetched[CRYPTO_DIGEST_SHA256] = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
 static const EVP_MD *md_of(enum crypto_digest_alg alg)
 {
+	pthread_once(&md_once, md_fetch);
 	switch (alg) {
 	case CRYPTO_DIGEST_MD5:
-		return EVP_md5();
+		return md_fetched[alg] ? md_fetched[alg] : EVP_md5();
 	case CRYPTO_DIGEST_SHA1:
-		return EVP_sha1();
+		return md_fetched[alg] ? md_fetched[alg] : EVP_sha1();
 	case CRYPTO_DIGEST_SHA256:
-		return EVP_sha256();
+		return md_fetched[alg] ? md_fetched[alg] : EVP_sha256();
 	}
 	return NULL;
 }
