@@ -222,6 +222,13 @@ int app_tx_dns_opcode(const struct app_tx *tx);
 /* True when buffers of dir changed since the last app_flow_tx_ack(). */
 bool app_tx_updated(const struct app_tx *tx, enum app_dir dir);
 /*
+ * Calls fn for each instance k < max of every buffer of tx in dir (what
+ * app_tx_buf gives, without asking for each of the absent ones).
+ */
+void app_tx_buf_each(const struct app_tx *tx, enum app_dir dir, size_t max,
+                     void (*fn)(void *arg, enum ips_buf b, size_t k, const uint8_t *p, size_t len),
+                     void *arg);
+/*
  * The body in dir is held back from inspection (Suricata's minimal inspect
  * size, app_flow.c app_tx_body): its buffers must not be inspected yet.
  */

@@ -317,7 +317,8 @@ void app_tx_mark(struct app_tx *tx, enum app_dir dir)
  */
 void app_tx_body(struct app_tx *tx, enum app_dir dir, size_t n)
 {
-	uint64_t min = tx->proto == APP_PROTO_HTTP && dir == APP_DIR_TO_CLIENT ? 40u << 10 : 32u << 10;
+	uint64_t min =
+	        tx->proto == APP_PROTO_HTTP && dir == APP_DIR_TO_CLIENT ? 40u << 10 : 32u << 10;
 	tx->body_seen[dir] += n;
 	tx->body_held[dir] = tx->body_seen[dir] < min;
 	if (!tx->body_held[dir])
@@ -339,6 +340,30 @@ static void release_held(struct app_flow *f, enum app_dir dir)
 			tx->body_held[dir] = false;
 			app_tx_mark(tx, dir);
 		}
+}
+
+void app_tx_buf_each(const struct app_tx *tx, enum app_dir dir, size_t max,
+                     void (*fn)(void *arg, enum ips_buf b, size_t k, const uint8_t *p, size_t len),
+                     void *arg)
+{
+	if ((unsigned)dir > APP_DIR_TO_CLIENT)
+		return;
+	for (int b = 1; b < IPS_BUF__COUNT; b++) {
+		size_t k = 0;
+		if (b >= IPS_BUF_FILE_NAME && b <= IPS_BUF_FILE_SHA256) {
+			const uint8_t *p;
+			size_t len;
+			for (; k < max && app_file_buf(tx, dir, (enum ips_buf)b, k, &p, &len) == 0;
+			     k++)
+				fn(arg, (enum ips_buf)b, k, p != NULL ? p : (const uint8_t *)"",
+				   len);
+			continue;
+		}
+		for (int i = tx->first[dir][b]; i >= 0 && k < max; i = tx->ents[i].next, k++)
+			fn(arg, (enum ips_buf)b, k,
+			   tx->ents[i].p != NULL ? tx->ents[i].p : (const uint8_t *)"",
+			   tx->ents[i].len);
+	}
 }
 
 int app_tx_buf(const struct app_tx *tx, enum app_dir dir, enum ips_buf b, size_t idx,

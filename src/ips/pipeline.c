@@ -681,21 +681,25 @@ static bool rule_on_file(const struct ips_rule *r)
 	return false;
 }
 
+struct fill_ctx {
+	struct ips_pipeline *pl;
+	struct ips_detect_input *in;
+};
+
+static void fill_one(void *arg, enum ips_buf b, size_t k, const uint8_t *p, size_t len)
+{
+	struct fill_ctx *c = arg;
+	c->pl->views[b][k] = (struct ips_bufv){p, len};
+	c->in->bufs[b].v = c->pl->views[b];
+	c->in->bufs[b].n = k + 1;
+}
+
+/* The buffers of tx in dir; in's are all absent before (input_from_flow). */
 static void fill_bufs(struct ips_pipeline *pl, struct ips_detect_input *in, const struct app_tx *tx,
                       enum app_dir dir)
 {
-	for (int b = 1; b < IPS_BUF__COUNT; b++) {
-		size_t k = 0;
-		for (; k < MAX_VIEWS; k++) {
-			const uint8_t *p;
-			size_t len;
-			if (app_tx_buf(tx, dir, (enum ips_buf)b, k, &p, &len) != 0)
-				break;
-			pl->views[b][k] = (struct ips_bufv){p ? p : (const uint8_t *)"", len};
-		}
-		in->bufs[b].v = k ? pl->views[b] : NULL;
-		in->bufs[b].n = k;
-	}
+	struct fill_ctx c = {pl, in};
+	app_tx_buf_each(tx, dir, MAX_VIEWS, fill_one, &c);
 	if (app_tx_body_held(tx, dir)) {
 		static const enum ips_buf body[] = {IPS_BUF_HTTP_REQUEST_BODY,
 		                                    IPS_BUF_HTTP_RESPONSE_BODY, IPS_BUF_FILE_DATA};

@@ -88,12 +88,51 @@ static void buf_eq(const struct app_tx *tx, enum app_dir d, enum ips_buf b, cons
 		fail_msg("buffer %s: got \"%.*s\" want \"%s\"", ips_buf_name(b), (int)n, p, want);
 }
 
+/* app_tx_buf_each gives what app_tx_buf does, instance by instance. */
+struct each_ctx {
+	const struct app_tx *tx;
+	enum app_dir d;
+	size_t n;
+};
+
+static void each_one(void *arg, enum ips_buf b, size_t k, const uint8_t *p, size_t len)
+{
+	struct each_ctx *c = arg;
+	const uint8_t *q;
+	size_t n;
+
+	assert_int_equal(app_tx_buf(c->tx, c->d, b, k, &q, &n), 0);
+	assert_int_equal(n, len);
+	assert_ptr_equal(q, p);
+	c->n++;
+}
+
+static void check_each(const struct app_tx *tx, enum app_dir d)
+{
+	struct each_ctx c = {tx, d, 0};
+	size_t want = 0;
+
+	app_tx_buf_each(tx, d, 16, each_one, &c);
+	for (int b = 1; b < IPS_BUF__COUNT; b++) {
+		const uint8_t *p;
+		size_t n;
+		for (size_t k = 0; k < 16 && app_tx_buf(tx, d, (enum ips_buf)b, k, &p, &n) == 0;
+		     k++)
+			want++;
+	}
+	assert_int_equal(c.n, want);
+	assert_true(want > 0);
+}
+
 static void check_tx(const struct app_tx *tx)
 {
 	const struct app_http_info *h = app_tx_http(tx);
 	const enum app_dir S = APP_DIR_TO_SERVER, C = APP_DIR_TO_CLIENT;
 	const uint8_t *p;
 	size_t n;
+
+	check_each(tx, S);
+	check_each(tx, C);
 
 	assert_non_null(h);
 	buf_eq(tx, S, IPS_BUF_HTTP_URI, "/index.html?q=1");
@@ -259,9 +298,9 @@ static void test_body_limit(void **state)
 	assert_int_equal(app_flow_new(&f, c, APP_L4_TCP), 0);
 	assert_int_equal(app_flow_feed(f, APP_DIR_TO_SERVER, (const uint8_t *)r, sizeof(r) - 1), 0);
 	assert_int_equal(app_flow_feed(f, APP_DIR_TO_CLIENT, (const uint8_t *)s, sizeof(s) - 1), 0);
-	assert_int_equal(app_tx_buf(app_flow_tx_first(f), APP_DIR_TO_CLIENT,
-	                            IPS_BUF_FILE_DATA, 0, &p, &n),
-	                 0);
+	assert_int_equal(
+	        app_tx_buf(app_flow_tx_first(f), APP_DIR_TO_CLIENT, IPS_BUF_FILE_DATA, 0, &p, &n),
+	        0);
 	assert_int_equal(n, 8);
 	assert_memory_equal(p, "01234567", 8);
 	assert_true(app_flow_events(f) & APP_EV_BODY_TRUNC);
