@@ -738,6 +738,19 @@ static int build_groups(struct ips_detect_engine *e, struct ips_detect_stats *st
 	for (size_t g = 0; g < NG; g++)
 		if (e->groups[g])
 			e->gkeys[e->ngkeys++] = (uint16_t)g;
+	for (size_t k = 0; k < e->ngkeys; k++) {
+		size_t g = e->gkeys[k];
+		if (g >= det_pkey(0, 0)) {
+			size_t si = (g - det_pkey(0, 0)) / DET_NTF, kind = si >= DET_NSLOT;
+			si %= DET_NSLOT;
+			e->pkeys[kind][si][e->npkeys[kind][si]++] = (uint16_t)g;
+		} else if (e->ngbufs && e->gbufs[e->ngbufs - 1].b == g / DET_NTF) {
+			e->gbufs[e->ngbufs - 1].n++;
+		} else {
+			e->gbufs[e->ngbufs++] =
+			        (struct det_gbuf){(uint16_t)(g / DET_NTF), (uint16_t)k, 1};
+		}
+	}
 out:
 	for (size_t g = 0; g < NG; g++)
 		free(ent[g]);
@@ -1082,64 +1095,67 @@ static enum det_pclass pclass(uint8_t proto)
 	}
 }
 
+/* Scans the nv views of buffer b through transform tf with group key's database. */
+static void scan_group(const struct ips_detect_engine *e, struct ips_detect_thread *t,
+                       const struct ips_detect_input *in, size_t key, int b, int tf, size_t nv,
+                       uint8_t slot)
+{
+	const struct det_group *g = e->groups[key];
+	if (!(g->slot_any & slot))
+		return;
+	struct scan_ctx sc = {t, g, slot, NULL, 0, false, NULL};
+	void *scratch = g->ops == &ips_mpm_hs_ops ? t->hs_scratch : NULL;
+	struct ips_detect_carry *c = in->carry[b];
+	if (c && tf == 0 && nv == 1) {
+		const uint8_t *p;
+		size_t len;
+		sc.carry = c;
+		if (det_view(t, in, (enum ips_buf)b, 0, 0, &p, &len))
+			scan_carry(g, scratch, &sc, c, p, len,
+			           b == IPS_BUF_PAYLOAD ? in->hits_in : NULL);
+		return;
+	}
+	struct ips_detect_hits *h = NULL;
+	if (b == IPS_BUF_PAYLOAD && tf == 0 && nv == 1 && in->hits_out && t->pstamp) {
+		h = in->hits_out;
+		*h = (struct ips_detect_hits){.group = g, .slot = slot, .id = h->id, .cap = h->cap};
+		sc.hits = h;
+	}
+	for (size_t k = 0; k < nv; k++) {
+		const uint8_t *p;
+		size_t len;
+		if (det_view(t, in, (enum ips_buf)b, k, (unsigned)tf, &p, &len)) {
+			g->ops->scan(g->db, scratch, p, len, on_pattern, &sc);
+			if (h && sc.hits) {
+				h->valid = true;
+				h->len = len;
+			}
+		}
+	}
+}
+
 static void prefilter(const struct ips_detect_engine *e, struct ips_detect_thread *t,
                       const struct ips_detect_input *in)
 {
 	enum det_pclass pc = pclass(in->proto);
 	enum det_dir d = in->has_flow && !in->to_server ? DET_TC : DET_TS;
 	uint8_t slot = det_slot(pc, d);
-	/* The payload groups of this slot, of the rules this inspection can alert from. */
-	size_t si = (size_t)pc * DET_DIR__COUNT + d;
-	size_t pk0 = in->app_tx ? det_tkey((int)si, 0) : det_pkey((int)si, 0);
-	for (size_t gk = 0; gk < e->ngkeys; gk++) {
-		size_t key = e->gkeys[gk];
-		int b, tf;
-		size_t nv;
-		if (key >= det_pkey(0, 0)) { /* payload: only the group of this slot */
-			if (key - pk0 >= DET_NTF)
-				continue;
-			b = IPS_BUF_PAYLOAD;
-			tf = (int)(key - pk0);
-			nv = in->payload != NULL;
-		} else {
-			b = (int)(key / DET_NTF);
-			tf = (int)(key % DET_NTF);
-			nv = in->bufs[b].v ? in->bufs[b].n : 0;
-		}
-		const struct det_group *g = e->groups[key];
-		if (!nv || !(g->slot_any & slot))
+	/* The buffers other than the payload that are present, each with its groups. */
+	for (size_t i = 0; i < e->ngbufs; i++) {
+		const struct det_gbuf *gb = &e->gbufs[i];
+		size_t nv = in->bufs[gb->b].v ? in->bufs[gb->b].n : 0;
+		if (!nv)
 			continue;
-		struct scan_ctx sc = {t, g, slot, NULL, 0, false, NULL};
-		void *scratch = g->ops == &ips_mpm_hs_ops ? t->hs_scratch : NULL;
-		struct ips_detect_carry *c = in->carry[b];
-		if (c && tf == 0 && nv == 1) {
-			const uint8_t *p;
-			size_t len;
-			sc.carry = c;
-			if (det_view(t, in, (enum ips_buf)b, 0, 0, &p, &len))
-				scan_carry(g, scratch, &sc, c, p, len,
-				           b == IPS_BUF_PAYLOAD ? in->hits_in : NULL);
-			continue;
-		}
-		struct ips_detect_hits *h = NULL;
-		if (b == IPS_BUF_PAYLOAD && tf == 0 && nv == 1 && in->hits_out && t->pstamp) {
-			h = in->hits_out;
-			*h = (struct ips_detect_hits){
-			        .group = g, .slot = slot, .id = h->id, .cap = h->cap};
-			sc.hits = h;
-		}
-		for (size_t k = 0; k < nv; k++) {
-			const uint8_t *p;
-			size_t len;
-			if (det_view(t, in, (enum ips_buf)b, k, (unsigned)tf, &p, &len)) {
-				g->ops->scan(g->db, scratch, p, len, on_pattern, &sc);
-				if (h && sc.hits) {
-					h->valid = true;
-					h->len = len;
-				}
-			}
-		}
+		for (size_t k = gb->first; k < (size_t)gb->first + gb->n; k++)
+			scan_group(e, t, in, e->gkeys[k], gb->b, (int)(e->gkeys[k] % DET_NTF), nv,
+			           slot);
 	}
+	/* The payload groups of this slot, of the rules this inspection can alert from. */
+	size_t si = (size_t)pc * DET_DIR__COUNT + d, kind = in->app_tx != NULL;
+	if (in->payload)
+		for (size_t k = 0; k < e->npkeys[kind][si]; k++)
+			scan_group(e, t, in, e->pkeys[kind][si][k], IPS_BUF_PAYLOAD,
+			           (int)(e->pkeys[kind][si][k] % DET_NTF), 1, slot);
 	det_hx_cands(e, t, in, pc, d);
 }
 

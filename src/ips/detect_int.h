@@ -179,6 +179,18 @@ struct ips_detect_engine {
 	/* The keys of the groups that exist, ascending. */
 	uint16_t gkeys[DET_NG];
 	size_t ngkeys;
+	/*
+	 * The same keys as a run walks them: per buffer other than the payload
+	 * that has groups, its keys gkeys[first .. first + n) (one test of the
+	 * buffer skips them all when it is absent); per run kind (0: packet or
+	 * stream, 1: transaction) and slot, the payload group keys.
+	 */
+	struct det_gbuf {
+		uint16_t b, first, n;
+	} gbufs[IPS_BUF__COUNT];
+	size_t ngbufs;
+	uint16_t pkeys[2][DET_NSLOT][DET_NTF];
+	uint8_t npkeys[2][DET_NSLOT];
 	struct det_hindex hx;
 	char **fb_names; /* sorted, unique */
 	size_t nfb;
