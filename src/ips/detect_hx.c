@@ -15,6 +15,7 @@
 
 #include "ips/detect_int.h"
 #include "lib/err.h"
+#include "lib/rd.h"
 
 /* ---- header index of the rules without a fast pattern ---- */
 
@@ -43,7 +44,7 @@ static size_t iv_find(const struct det_ivtab *t, const uint8_t *k)
 	size_t lo = 0, hi = t->n;
 	while (hi - lo > 1) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (memcmp(t->start + mid * t->klen, k, t->klen) <= 0)
+		if (bw_key_cmp(t->start + mid * t->klen, k, t->klen) <= 0)
 			lo = mid;
 		else
 			hi = mid;

@@ -756,9 +756,9 @@ bool ips_addrset_has(const struct ips_addrset *a, const uint8_t *addr, size_t le
 	size_t lo = 0, hi = n;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (memcmp(k, r[mid].lo, 16) < 0)
+		if (bw_key_cmp(k, r[mid].lo, 16) < 0)
 			hi = mid;
-		else if (memcmp(k, r[mid].hi, 16) > 0)
+		else if (bw_key_cmp(k, r[mid].hi, 16) > 0)
 			lo = mid + 1;
 		else
 			return true;

@@ -97,6 +97,40 @@ static inline uint32_t bw_be32(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
+static inline uint64_t bw_be64(const uint8_t *p)
+{
+	return (uint64_t)bw_be32(p) << 32 | bw_be32(p + 4);
+}
+/*
+ * memcmp() of two big-endian keys of len 2, 4 or 16 bytes (ports, IPv4,
+ * IPv6 addresses) as integer compares: the binary searches of address and
+ * port sets make one per step, and a libc call per step cost more than
+ * the search.
+ */
+static inline int bw_key_cmp(const uint8_t *a, const uint8_t *b, size_t len)
+{
+	uint64_t x, y;
+	if (len == 2) {
+		x = bw_be16(a);
+		y = bw_be16(b);
+	} else if (len == 4) {
+		x = bw_be32(a);
+		y = bw_be32(b);
+	} else if (len == 16) {
+		x = bw_be64(a);
+		y = bw_be64(b);
+		if (x == y) {
+			x = bw_be64(a + 8);
+			y = bw_be64(b + 8);
+		}
+	} else {
+		for (size_t i = 0; i < len; i++)
+			if (a[i] != b[i])
+				return a[i] < b[i] ? -1 : 1;
+		return 0;
+	}
+	return x < y ? -1 : x > y;
+}
 static inline uint16_t bw_le16(const uint8_t *p)
 {
 	return (uint16_t)(p[1] << 8 | p[0]);

@@ -358,13 +358,36 @@ static void test_zero_and_roundtrip(void **state)
 	assert_int_equal(bw_be32(buf + 5), 0xfeedface);
 }
 
+/* bw_key_cmp orders like memcmp() (sign only) for every key length it takes. */
+static void test_key_cmp(void **state)
+{
+	(void)state;
+	uint32_t x = 12345;
+	for (int iter = 0; iter < 20000; iter++) {
+		uint8_t a[16], b[16];
+		for (size_t i = 0; i < 16; i++) {
+			x = x * 1103515245u + 12345u;
+			a[i] = (uint8_t)(x >> 16);
+			/* Mostly equal bytes, so that later bytes decide. */
+			b[i] = (x >> 8) % 4 ? a[i] : (uint8_t)(x >> 24);
+		}
+		static const size_t lens[] = {1, 2, 3, 4, 16};
+		for (size_t l = 0; l < sizeof(lens) / sizeof(lens[0]); l++) {
+			int m = memcmp(a, b, lens[l]), k = bw_key_cmp(a, b, lens[l]);
+			assert_int_equal(m < 0 ? -1 : m > 0, k);
+		}
+	}
+	assert_int_equal(bw_be64((const uint8_t *)"\x01\x02\x03\x04\x05\x06\x07\x08"),
+	                 0x0102030405060708ull);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_int_reads),          cmocka_unit_test(test_range_reads),
 	        cmocka_unit_test(test_sub_bounds),         cmocka_unit_test(test_le_reads),
 	        cmocka_unit_test(test_tail_then_front),    cmocka_unit_test(test_writer),
-	        cmocka_unit_test(test_zero_and_roundtrip),
+	        cmocka_unit_test(test_zero_and_roundtrip), cmocka_unit_test(test_key_cmp),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
