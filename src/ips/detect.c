@@ -522,11 +522,52 @@ struct fp_entry {
 	bool nocase;
 	uint8_t slots;
 	uint32_t rule;
+	bool tiny;       /* fp_tiny: compared at its offsets, not in the database */
+	uint16_t lo, hi; /* tiny: first and last offset it can start at */
 };
 
+/*
+ * Whether the fast pattern p[0..len) of payload content c (all of it, or
+ * its part at p - c->pat) is tiny and anchored: at most DET_TINY_LEN bytes,
+ * and c absolute and bounded (depth or startswith), so that evaluation
+ * finds c only within [offset, offset + depth) (detect_match.c do_content)
+ * and the pattern can only start at offsets lo..hi, at most DET_TINY_SPAN
+ * apart. ET open has such patterns in the payload (|18 03| with depth 2,
+ * |03| with depth 1); in a database they slow the scan of every byte (a
+ * third of the TCP payload scan time on mix-x40), compared at their
+ * offsets they cost a few byte compares. Suricata gives Hyperscan a fast
+ * pattern's offset and depth for the same reason.
+ */
+static bool fp_tiny(const struct ips_content *c, const uint8_t *p, size_t len, uint16_t *lo,
+                    uint16_t *hi)
+{
+	if (len > DET_TINY_LEN || (c->flags & (IPS_CF_DISTANCE | IPS_CF_WITHIN)) ||
+	    c->offset_var >= 0 || c->depth_var >= 0)
+		return false;
+	int64_t clo, chi, a = p - c->pat;
+	if (c->flags & IPS_CF_STARTSWITH) {
+		clo = 0;
+		chi = (int64_t)c->len;
+	} else if (c->flags & IPS_CF_DEPTH) {
+		clo = c->flags & IPS_CF_OFFSET ? c->offset : 0;
+		chi = clo + c->depth;
+	} else {
+		return false;
+	}
+	int64_t first = clo + a, last = chi - (int64_t)c->len + a;
+	if (clo < 0 || last < first || last - first > DET_TINY_SPAN || last > UINT16_MAX)
+		return false;
+	*lo = (uint16_t)first;
+	*hi = (uint16_t)last;
+	return true;
+}
+
+/* Database entries first, tiny ones last; by pattern, then rule. */
 static int cmp_fp(const void *a, const void *b)
 {
 	const struct fp_entry *x = a, *y = b;
+	if (x->tiny != y->tiny)
+		return x->tiny ? 1 : -1;
 	if (x->len != y->len)
 		return x->len < y->len ? -1 : 1;
 	if (x->nocase != y->nocase)
@@ -541,6 +582,7 @@ static void group_free(struct det_group *g)
 {
 	if (!g)
 		return;
+	free(g->tiny);
 	if (g->db)
 		g->ops->free(g->db);
 	free(g->pat_off);
@@ -564,14 +606,33 @@ static void group_build(struct gjob *j)
 {
 	struct ips_mpm_pattern *pats = NULL;
 	struct fp_entry *v = j->v;
-	size_t n = j->n;
+	size_t n = j->n, nt = 0;
 	struct det_group *g = calloc(1, sizeof(*g));
 	int r = BW_ERR_NOMEM;
 	if (!g)
 		goto out;
 	qsort(v, n, sizeof(*v), cmp_fp);
-	if (!(pats = calloc(n, sizeof(*pats))) || !(g->pat_off = calloc(n + 1, sizeof(uint32_t))) ||
-	    !(g->rules = calloc(n, sizeof(uint32_t))) || !(g->slots = calloc(n, 1)))
+	while (nt < n && v[n - 1 - nt].tiny)
+		nt++;
+	if (nt && !(g->tiny = calloc(nt, sizeof(*g->tiny))))
+		goto out;
+	for (size_t i = 0; i < nt; i++) {
+		const struct fp_entry *x = &v[n - nt + i];
+		struct det_tiny *y = &g->tiny[i];
+		memcpy(y->p, x->p, x->len);
+		y->len = (uint8_t)x->len;
+		y->nocase = x->nocase;
+		y->slots = x->slots;
+		y->lo = x->lo;
+		y->hi = x->hi;
+		y->rule = x->rule;
+		g->slot_any |= x->slots;
+	}
+	g->ntiny = nt;
+	n -= nt;
+	if (!(pats = calloc(n + 1, sizeof(*pats))) ||
+	    !(g->pat_off = calloc(n + 1, sizeof(uint32_t))) ||
+	    !(g->rules = calloc(n + 1, sizeof(uint32_t))) || !(g->slots = calloc(n + 1, 1)))
 		goto out;
 	uint32_t np = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -591,7 +652,9 @@ static void group_build(struct gjob *j)
 	g->maxlen = n ? v[n - 1].len : 0; /* sorted by length */
 	g->nent = n;
 	g->ops = j->force_ac ? &ips_mpm_ac_ops : &ips_mpm_hs_ops;
-	r = g->ops->build(pats, np, &g->db);
+	r = 0;
+	if (np)
+		r = g->ops->build(pats, np, &g->db);
 	if (r == BW_ERR_UNSUPP && g->ops == &ips_mpm_hs_ops) {
 		g->ops = &ips_mpm_ac_ops;
 		r = g->ops->build(pats, np, &g->db);
@@ -695,6 +758,8 @@ static int build_groups(struct ips_detect_engine *e, struct ips_detect_stats *st
 						x->len = c->fp_len;
 					}
 					fp_window(&x->p, &x->len);
+					x->tiny = dr->fp_buf == IPS_BUF_PAYLOAD &&
+					          fp_tiny(c, x->p, x->len, &x->lo, &x->hi);
 					x->nocase = c->flags & IPS_CF_NOCASE;
 					x->rule = (uint32_t)i;
 					x->slots = gs;
@@ -731,9 +796,10 @@ static int build_groups(struct ips_detect_engine *e, struct ips_detect_stats *st
 		else
 			st->ac_groups++;
 		st->groups++;
-		st->patterns += g->npat;
-		st->memory += g->ops->db_size(g->db) + (g->npat + 1 + g->nent) * sizeof(uint32_t) +
-		              g->nent + sizeof(*g);
+		st->patterns += g->npat + g->ntiny;
+		st->memory += (g->db ? g->ops->db_size(g->db) : 0) +
+		              (g->npat + 1 + g->nent) * sizeof(uint32_t) + g->nent + sizeof(*g) +
+		              g->ntiny * sizeof(*g->tiny);
 	}
 	for (size_t g = 0; g < NG; g++)
 		if (e->groups[g])
@@ -929,7 +995,8 @@ int ips_detect_thread_new(const struct ips_detect_engine *e, struct ips_detect_t
 	pcre2_jit_stack_assign(t->mctx, NULL, t->jit);
 	for (size_t k = 0; k < DET_NG; k++) {
 		const struct det_group *g = e->groups[k];
-		if (g && g->ops == &ips_mpm_hs_ops && g->ops->scratch_grow(g->db, &t->hs_scratch))
+		if (g && g->db && g->ops == &ips_mpm_hs_ops &&
+		    g->ops->scratch_grow(g->db, &t->hs_scratch))
 			goto fail;
 	}
 	*out = t;
@@ -1043,8 +1110,10 @@ static void scan_carry(const struct det_group *g, void *scratch, struct scan_ctx
 	uint64_t from = c->scanned - base > keep ? c->scanned - keep : base;
 	size_t nold = c->n;
 	sc->bound = end;
-	if (h && h->valid && h->group == (const void *)g && h->slot == sc->slot &&
-	    c->scanned >= base && end - c->scanned == h->len) {
+	if (!g->db) {
+		/* Tiny patterns only (scan_tiny): nothing to carry. */
+	} else if (h && h->valid && h->group == (const void *)g && h->slot == sc->slot &&
+	           c->scanned >= base && end - c->scanned == h->len) {
 		/*
 		 * The new bytes were scanned by the packet run: only patterns
 		 * crossing into them from the kept bytes are left to find.
@@ -1095,6 +1164,33 @@ static enum det_pclass pclass(uint8_t proto)
 	}
 }
 
+static inline uint8_t tiny_fold(uint8_t c, bool nocase)
+{
+	return nocase && c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c;
+}
+
+/* The tiny patterns of g (payload groups): compared at each offset they may start at. */
+static void scan_tiny(struct ips_detect_thread *t, const struct det_group *g, uint8_t slot,
+                      const uint8_t *p, size_t len)
+{
+	for (size_t i = 0; i < g->ntiny; i++) {
+		const struct det_tiny *x = &g->tiny[i];
+		if (!(x->slots & slot) || (size_t)x->lo + x->len > len)
+			continue;
+		size_t last = (size_t)x->hi + x->len <= len ? x->hi : len - x->len;
+		for (size_t s = x->lo; s <= last; s++) {
+			size_t k = 0;
+			while (k < x->len &&
+			       tiny_fold(p[s + k], x->nocase) == tiny_fold(x->p[k], x->nocase))
+				k++;
+			if (k == x->len) {
+				det_add_cand(t, x->rule);
+				break;
+			}
+		}
+	}
+}
+
 /* Scans the nv views of buffer b through transform tf with group key's database. */
 static void scan_group(const struct ips_detect_engine *e, struct ips_detect_thread *t,
                        const struct ips_detect_input *in, size_t key, int b, int tf, size_t nv,
@@ -1110,9 +1206,12 @@ static void scan_group(const struct ips_detect_engine *e, struct ips_detect_thre
 		const uint8_t *p;
 		size_t len;
 		sc.carry = c;
-		if (det_view(t, in, (enum ips_buf)b, 0, 0, &p, &len))
+		if (det_view(t, in, (enum ips_buf)b, 0, 0, &p, &len)) {
 			scan_carry(g, scratch, &sc, c, p, len,
 			           b == IPS_BUF_PAYLOAD ? in->hits_in : NULL);
+			if (g->ntiny)
+				scan_tiny(t, g, slot, p, len);
+		}
 		return;
 	}
 	struct ips_detect_hits *h = NULL;
@@ -1125,11 +1224,14 @@ static void scan_group(const struct ips_detect_engine *e, struct ips_detect_thre
 		const uint8_t *p;
 		size_t len;
 		if (det_view(t, in, (enum ips_buf)b, k, (unsigned)tf, &p, &len)) {
-			g->ops->scan(g->db, scratch, p, len, on_pattern, &sc);
+			if (g->db)
+				g->ops->scan(g->db, scratch, p, len, on_pattern, &sc);
 			if (h && sc.hits) {
 				h->valid = true;
 				h->len = len;
 			}
+			if (g->ntiny)
+				scan_tiny(t, g, slot, p, len);
 		}
 	}
 }

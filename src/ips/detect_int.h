@@ -75,9 +75,27 @@ struct det_rule {
  * direction, compiled once; a pattern's rules are filtered by the slot
  * (class, direction) of the input when it is found.
  */
+enum { DET_TINY_LEN = 3, DET_TINY_SPAN = 16 };
+
+/*
+ * A tiny anchored fast pattern of the payload (detect.c fp_tiny): at most
+ * DET_TINY_LEN bytes that can only start at offsets lo..hi of the view
+ * (a content with depth or startswith). It is compared at those offsets
+ * rather than searched by the group's database, which one- to three-byte
+ * patterns slow down over every byte scanned.
+ */
+struct det_tiny {
+	uint8_t p[DET_TINY_LEN];
+	uint8_t len;
+	bool nocase;
+	uint8_t slots;
+	uint16_t lo, hi;
+	uint32_t rule;
+};
+
 struct det_group {
 	const struct ips_mpm_ops *ops;
-	void *db;
+	void *db; /* NULL when every pattern is tiny */
 	uint32_t npat;
 	uint32_t *pat_off; /* rules of pattern i: rules[pat_off[i] .. pat_off[i + 1]) */
 	uint32_t *rules;
@@ -85,6 +103,8 @@ struct det_group {
 	uint8_t slot_any; /* union of slots */
 	size_t nent;
 	size_t maxlen; /* longest pattern */
+	struct det_tiny *tiny;
+	size_t ntiny;
 };
 
 /* The slot bit of a (class, direction) pair. */

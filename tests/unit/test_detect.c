@@ -799,6 +799,12 @@ static void rnd_rule(char *buf, size_t cap, unsigned sid)
 		else if (rnd() % 3 == 0)
 			o += snprintf(buf + o, cap - (size_t)o, "offset:%u; depth:%zu; ", rnd() % 3,
 			              len + rnd() % 4);
+		else if (rnd() % 4 == 0) /* tiny anchored fast patterns (detect.c fp_tiny) */
+			o += snprintf(buf + o, cap - (size_t)o, "startswith; ");
+		else if (rnd() % 4 == 0)
+			o += snprintf(buf + o, cap - (size_t)o, "offset:%u; ", rnd() % 4);
+		if (!neg && rnd() % 5 == 0)
+			o += snprintf(buf + o, cap - (size_t)o, "fast_pattern; ");
 	}
 	if (rnd() % 4 == 0)
 		o += snprintf(buf + o, cap - (size_t)o, "pcre:\"/[ab]%s/%s\"; ", nc ? "" : "c",
