@@ -562,6 +562,12 @@ static bool fp_tiny(const struct ips_content *c, const uint8_t *p, size_t len, u
 	return true;
 }
 
+/* A byte as a tiny pattern compares it: ASCII letters lowercase when nocase. */
+static inline uint8_t tiny_fold(uint8_t c, bool nocase)
+{
+	return nocase && c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c;
+}
+
 /* Database entries first, tiny ones last; by pattern, then rule. */
 static int cmp_fp(const void *a, const void *b)
 {
@@ -619,7 +625,8 @@ static void group_build(struct gjob *j)
 	for (size_t i = 0; i < nt; i++) {
 		const struct fp_entry *x = &v[n - nt + i];
 		struct det_tiny *y = &g->tiny[i];
-		memcpy(y->p, x->p, x->len);
+		for (size_t k = 0; k < x->len; k++)
+			y->val |= (uint32_t)tiny_fold(x->p[k], x->nocase) << (8 * k);
 		y->len = (uint8_t)x->len;
 		y->nocase = x->nocase;
 		y->slots = x->slots;
@@ -1164,11 +1171,6 @@ static enum det_pclass pclass(uint8_t proto)
 	}
 }
 
-static inline uint8_t tiny_fold(uint8_t c, bool nocase)
-{
-	return nocase && c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c;
-}
-
 /* The tiny patterns of g (payload groups): compared at each offset they may start at. */
 static void scan_tiny(struct ips_detect_thread *t, const struct det_group *g, uint8_t slot,
                       const uint8_t *p, size_t len)
@@ -1178,12 +1180,14 @@ static void scan_tiny(struct ips_detect_thread *t, const struct det_group *g, ui
 		if (!(x->slots & slot) || (size_t)x->lo + x->len > len)
 			continue;
 		size_t last = (size_t)x->hi + x->len <= len ? x->hi : len - x->len;
+		uint8_t c0 = (uint8_t)x->val;
 		for (size_t s = x->lo; s <= last; s++) {
-			size_t k = 0;
-			while (k < x->len &&
-			       tiny_fold(p[s + k], x->nocase) == tiny_fold(x->p[k], x->nocase))
-				k++;
-			if (k == x->len) {
+			if (tiny_fold(p[s], x->nocase) != c0)
+				continue;
+			uint32_t w = c0;
+			for (size_t k = 1; k < x->len; k++)
+				w |= (uint32_t)tiny_fold(p[s + k], x->nocase) << (8 * k);
+			if (w == x->val) {
 				det_add_cand(t, x->rule);
 				break;
 			}

@@ -85,7 +85,7 @@ enum { DET_TINY_LEN = 3, DET_TINY_SPAN = 16 };
  * patterns slow down over every byte scanned.
  */
 struct det_tiny {
-	uint8_t p[DET_TINY_LEN];
+	uint32_t val; /* the bytes, little-endian, lowercase when nocase */
 	uint8_t len;
 	bool nocase;
 	uint8_t slots;
