@@ -309,11 +309,10 @@ void app_tx_mark(struct app_tx *tx, enum app_dir dir)
  * (detect-file-data.c, detect-http-client-body.c), and the file data of
  * the other protocols (FTP, SMTP) at content-inspect-min-size (32 KiB) or
  * once the file is closed: a short body is inspected once, whole, instead
- * of at every segment. Until then its
- * buffers are hidden from inspections of the tx (app_tx_body_held), which
- * may come for other reasons (the headers in the same segment). The
- * body's completion, the end of the direction (app_flow_eof) and a gap
- * release it.
+ * of at every segment. Until then its buffers are hidden from inspections
+ * of the tx (app_tx_body_held), which may come for other reasons (the
+ * headers in the same segment). The body's completion, the end of the
+ * direction (app_flow_eof) and a gap release it.
  */
 void app_tx_body(struct app_tx *tx, enum app_dir dir, size_t n)
 {
