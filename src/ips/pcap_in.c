@@ -4,22 +4,31 @@
  * file headers and record lengths (caplen no more than the snap length and
  * its own buffer); this file adds the nanosecond clock, maps the link type
  * and never trusts caplen to exceed origlen in its callers' arithmetic.
+ * The file is read through a stdio stream with a 1 MiB buffer: libpcap
+ * reads records with fread(), and the default 4 KiB buffer made one read()
+ * system call per 4 KiB (129,000 for mix-x40.pcap).
  */
 /* libpcap's headers use the BSD u_int/u_char types. */
 #define _DEFAULT_SOURCE
+#include <errno.h>
 #include <pcap/pcap.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "ips/decode.h"
 #include "ips/pcap_in.h"
 #include "lib/err.h"
 #include "lib/log.h"
 
+enum { PCAP_IN_BUF = 1 << 20 };
+
 struct ips_pcap {
 	pcap_t *p;
 	int linktype;
 	bool nano;
+	char *buf; /* the stream's buffer; the stream is pcap's (closed by pcap_close) */
 };
 
 int ips_pcap_linktype_supported(int lt)
@@ -49,11 +58,25 @@ int ips_pcap_open(struct ips_pcap **out, const char *path)
 	struct ips_pcap *pc;
 
 	*out = NULL;
-	if ((pc = calloc(1, sizeof(*pc))) == NULL)
+	if ((pc = calloc(1, sizeof(*pc))) == NULL || (pc->buf = malloc(PCAP_IN_BUF)) == NULL) {
+		free(pc);
 		return BW_ERR_NOMEM;
-	pc->p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, err);
+	}
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	if (f == NULL) {
+		snprintf(err, sizeof(err), "%s", strerror(errno));
+	} else {
+		/* Not stdin's: it outlives this reader (libpcap does not close it). */
+		if (f != stdin)
+			setvbuf(f, pc->buf, _IOFBF, PCAP_IN_BUF);
+		pc->p = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO,
+		                                                 err);
+		if (pc->p == NULL && f != stdin)
+			fclose(f);
+	}
 	if (pc->p == NULL) {
 		log_err("ips", "cannot read capture file=\"%s\": %s", path, err);
+		free(pc->buf);
 		free(pc);
 		return BW_ERR_IO;
 	}
@@ -97,5 +120,6 @@ void ips_pcap_close(struct ips_pcap *pc)
 	if (pc == NULL)
 		return;
 	pcap_close(pc->p);
+	free(pc->buf);
 	free(pc);
 }
