@@ -29,6 +29,7 @@
 #include "ips/app_int.h"
 #include "lib/b64.h"
 #include "lib/err.h"
+#include "lib/hex.h"
 
 enum smtp_const {
 	SMTP_LINE_MAX = 4096,
@@ -260,16 +261,6 @@ static void b64_line(struct app_flow *f, struct smtp_state *s, const uint8_t *p,
 	file_bytes(f, s, out, n);
 }
 
-static int hexval(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = (uint8_t)toupper(c);
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Quoted-printable (RFC 2045 6.7): =XX, and a final '=' joins the next line. */
 static void qp_line(struct app_flow *f, struct smtp_state *s, const uint8_t *p, size_t len)
 {
@@ -282,8 +273,9 @@ static void qp_line(struct app_flow *f, struct smtp_state *s, const uint8_t *p, 
 			out[n++] = p[i];
 		} else if (i + 1 == len) {
 			soft = true;
-		} else if (i + 2 < len && hexval(p[i + 1]) >= 0 && hexval(p[i + 2]) >= 0) {
-			out[n++] = (uint8_t)(hexval(p[i + 1]) << 4 | hexval(p[i + 2]));
+		} else if (i + 2 < len && bw_hex_digit(p[i + 1]) >= 0 &&
+		           bw_hex_digit(p[i + 2]) >= 0) {
+			out[n++] = (uint8_t)(bw_hex_digit(p[i + 1]) << 4 | bw_hex_digit(p[i + 2]));
 			i += 2;
 		} else {
 			out[n++] = p[i];

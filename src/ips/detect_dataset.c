@@ -16,6 +16,7 @@
 #include "ips/detect_int.h"
 #include "lib/err.h"
 #include "lib/log.h"
+#include "lib/hex.h"
 
 enum { DS_MEMCAP = 16u << 20, DS_LINE_MAX = 8192 };
 
@@ -130,12 +131,6 @@ bool det_dataset_match(struct det_dataset *ds, const struct ips_dataset *d, cons
 	return m;
 }
 
-static int hexv(int c)
-{
-	c = tolower(c);
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /* One line of a load file: base64 (string sets) or hex (digests), up to a ','. */
 static void load_line(struct det_dataset *ds, char *line, size_t *bad)
 {
@@ -147,8 +142,7 @@ static void load_line(struct det_dataset *ds, char *line, size_t *bad)
 		k = det_base64((const uint8_t *)line, n, v, sizeof(v));
 	} else {
 		for (; 2 * k + 1 < n && k < sizeof(v); k++) {
-			int a = hexv((unsigned char)line[2 * k]),
-			    b = hexv((unsigned char)line[2 * k + 1]);
+			int a = bw_hex_digit(line[2 * k]), b = bw_hex_digit(line[2 * k + 1]);
 			if (a < 0 || b < 0)
 				break;
 			v[k] = (uint8_t)(a << 4 | b);

@@ -37,6 +37,7 @@
 #include "ips/detect_int.h"
 #include "ips/xbits.h"
 #include "lib/rd.h"
+#include "lib/hex.h"
 
 /* ---- views and transforms ---- */
 
@@ -391,17 +392,8 @@ static bool extract(const uint8_t *b, size_t len, int64_t pos, unsigned nbytes,
 		while (k < nbytes && (p[k] == ' ' || p[k] == '\t'))
 			k++;
 		for (; k < nbytes; k++) {
-			int d;
-			uint8_t ch = p[k];
-			if (ch >= '0' && ch <= '9')
-				d = ch - '0';
-			else if (ch >= 'a' && ch <= 'f')
-				d = ch - 'a' + 10;
-			else if (ch >= 'A' && ch <= 'F')
-				d = ch - 'A' + 10;
-			else
-				break;
-			if (d >= (int)base)
+			int d = bw_hex_digit(p[k]);
+			if (d < 0 || d >= (int)base)
 				break;
 			if (v > (UINT64_MAX - (uint64_t)d) / (uint64_t)base)
 				return false; /* overflow */

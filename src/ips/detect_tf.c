@@ -16,6 +16,7 @@
 #include "crypto/crypto_prf.h"
 #include "ips/detect_int.h"
 #include "lib/b64.h"
+#include "lib/hex.h"
 
 static bool room(struct det_tfbuf *b, size_t n)
 {
@@ -32,24 +33,15 @@ static bool room(struct det_tfbuf *b, size_t n)
 	return true;
 }
 
-static int hexv(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* url_decode: %HH (both digits hex, before the last byte) and '+' as space. */
 static size_t url_decode(const uint8_t *in, size_t n, uint8_t *out)
 {
 	size_t o = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (in[i] == '%' && i + 2 < n && hexv(in[i + 1]) >= 0 && hexv(in[i + 2]) >= 0) {
-			out[o++] = (uint8_t)(hexv(in[i + 1]) << 4 | hexv(in[i + 2]));
+		if (in[i] == '%' && i + 2 < n && bw_hex_digit(in[i + 1]) >= 0 &&
+		    bw_hex_digit(in[i + 2]) >= 0) {
+			out[o++] =
+			        (uint8_t)(bw_hex_digit(in[i + 1]) << 4 | bw_hex_digit(in[i + 2]));
 			i += 2;
 		} else {
 			out[o++] = in[i] == '+' ? ' ' : in[i];

@@ -16,16 +16,7 @@
 
 #include "ips/rule_int.h"
 #include "lib/err.h"
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = (char)tolower((unsigned char)c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
+#include "lib/hex.h"
 
 /* "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" into 16 bytes in text order. */
 static int parse_uuid(const char *s, uint8_t out[16])
@@ -37,7 +28,7 @@ static int parse_uuid(const char *s, uint8_t out[16])
 		if (g > 0 && *s++ != '-')
 			return BW_ERR_INVAL;
 		for (size_t i = 0; i < groups[g]; i += 2) {
-			int hi = hexval(s[0]), lo = hi >= 0 ? hexval(s[1]) : -1;
+			int hi = bw_hex_digit(s[0]), lo = hi >= 0 ? bw_hex_digit(s[1]) : -1;
 
 			if (lo < 0)
 				return BW_ERR_INVAL;

@@ -17,6 +17,7 @@
 
 #include "ips/rule_int.h"
 #include "lib/err.h"
+#include "lib/hex.h"
 
 enum { HASH_LIST_MAX = 1u << 20 }; /* digests per list */
 
@@ -83,11 +84,6 @@ static int cmp_digest(const void *a, const void *b, void *len)
 	return memcmp(a, b, *(const size_t *)len);
 }
 
-static int hexd(int c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /* Reads the digests of FILE (len bytes each) into h, sorted and unique. */
 static int load_list(struct ips_parse_ctx *ctx, const char *path, struct ips_filehash *h)
 {
@@ -103,7 +99,7 @@ static int load_list(struct ips_parse_ctx *ctx, const char *path, struct ips_fil
 		size_t n = 0;
 
 		lineno++;
-		while (hexd(tolower((unsigned char)line[n])) >= 0)
+		while (bw_hex_digit(line[n]) >= 0)
 			n++;
 		if (n == 0)
 			continue; /* blank or comment */
@@ -129,9 +125,8 @@ static int load_list(struct ips_parse_ctx *ctx, const char *path, struct ips_fil
 			cap = nc;
 		}
 		for (size_t i = 0; i < h->len; i++)
-			h->v[h->n * h->len + i] =
-			        (uint8_t)(hexd(tolower((unsigned char)line[2 * i])) << 4 |
-			                  hexd(tolower((unsigned char)line[2 * i + 1])));
+			h->v[h->n * h->len + i] = (uint8_t)(bw_hex_digit(line[2 * i]) << 4 |
+			                                    bw_hex_digit(line[2 * i + 1]));
 		h->n++;
 	}
 	fclose(fp);

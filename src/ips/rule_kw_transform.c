@@ -23,6 +23,7 @@
 
 #include "ips/rule_int.h"
 #include "lib/err.h"
+#include "lib/hex.h"
 
 static const char *const tf_names[] = {
         [IPS_TF_DOTPREFIX] = "dotprefix",
@@ -111,14 +112,6 @@ static int kw_simple(struct ips_parse_ctx *ctx, const char *val, void **data)
 	return 0;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = (char)tolower((unsigned char)c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 static int kw_xor(struct ips_parse_ctx *ctx, const char *val, void **data)
 {
 	struct ips_transform *t;
@@ -143,7 +136,7 @@ static int kw_xor(struct ips_parse_ctx *ctx, const char *val, void **data)
 		return BW_ERR_NOMEM;
 	}
 	for (size_t i = 0; i < t->keylen; i++) {
-		int hi = hexval((char)s[2 * i]), lo = hexval((char)s[2 * i + 1]);
+		int hi = bw_hex_digit(s[2 * i]), lo = bw_hex_digit(s[2 * i + 1]);
 
 		if (hi < 0 || lo < 0) {
 			free(s);

@@ -28,6 +28,7 @@
 #include "ips/rule_int.h"
 #include "lib/err.h"
 #include "lib/log.h"
+#include "lib/hex.h"
 
 /* ---- registry ---- */
 
@@ -296,16 +297,6 @@ int ips_parse_int_or_var(struct ips_parse_ctx *ctx, const char *s, int64_t min, 
 	return 0;
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 int ips_unquote(struct ips_parse_ctx *ctx, const char *s, bool need, bool hex, uint8_t **out,
                 size_t *len)
 {
@@ -335,7 +326,7 @@ int ips_unquote(struct ips_parse_ctx *ctx, const char *s, bool need, bool hex, u
 		if (inhex) {
 			if (isspace(c))
 				continue;
-			int h = hexval(c);
+			int h = bw_hex_digit(c);
 			if (h < 0)
 				goto bad_hex;
 			if (hi < 0) {

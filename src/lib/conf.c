@@ -26,6 +26,7 @@
 #include "lib/conf.h"
 #include "lib/err.h"
 #include "lib/log.h"
+#include "lib/hex.h"
 
 enum {
 	CONF_MAX_MAP_ENTRIES = 4096, /* keeps the duplicate-key check quadratic in a small n */
@@ -596,17 +597,6 @@ int conf_get_bool(struct conf_doc *doc, const struct conf_node *n, const char *k
 	return conf_error(doc, n, "'%s' must be true or false", key);
 }
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Strict: digits only (no sign, space or suffix), "0x" for hex, no overflow. */
 static bool parse_u64(const char *s, uint64_t *v)
 {
@@ -620,7 +610,7 @@ static bool parse_u64(const char *s, uint64_t *v)
 	if (*s == '\0')
 		return false;
 	for (; *s != '\0'; s++) {
-		int d = base == 16 ? hex_digit(*s) : (*s >= '0' && *s <= '9' ? *s - '0' : -1);
+		int d = base == 16 ? bw_hex_digit(*s) : (*s >= '0' && *s <= '9' ? *s - '0' : -1);
 
 		if (d < 0 || x > (UINT64_MAX - (unsigned)d) / base)
 			return false;
@@ -678,7 +668,7 @@ int conf_get_hex(struct conf_doc *doc, const struct conf_node *n, const char *ke
 		return conf_error(doc, n, "'%s' is %zu bytes, more than the %zu allowed", key,
 		                  digits / 2, cap);
 	for (i = 0; i < digits / 2; i++) {
-		int hi = hex_digit(s[2 + 2 * i]), lo = hex_digit(s[3 + 2 * i]);
+		int hi = bw_hex_digit(s[2 + 2 * i]), lo = bw_hex_digit(s[3 + 2 * i]);
 
 		if (hi < 0 || lo < 0) {
 			explicit_bzero(out, cap);
