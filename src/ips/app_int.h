@@ -9,6 +9,7 @@
 #define BW_IPS_APP_INT_H
 
 #include <pthread.h>
+#include <string.h>
 
 #include "crypto/crypto_digest.h"
 #include "ips/app.h"
@@ -135,6 +136,22 @@ struct app_tx {
  * Suricata's minimal inspect size and not complete (app_flow.c).
  */
 void app_tx_body(struct app_tx *tx, enum app_dir dir, size_t n);
+
+/*
+ * Moves up to want - *have bytes of the input (*p, *left) to buf + *have,
+ * advancing both: how a parser collects a header or a message that
+ * segments split. True once buf holds want bytes.
+ */
+static inline bool app_fill(uint8_t *buf, size_t *have, size_t want, const uint8_t **p,
+                            size_t *left)
+{
+	size_t n = want - *have < *left ? want - *have : *left;
+	memcpy(buf + *have, *p, n);
+	*have += n;
+	*p += n;
+	*left -= n;
+	return *have == want;
+}
 
 struct app_flow;
 

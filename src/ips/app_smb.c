@@ -1152,12 +1152,7 @@ static int smb_feed(struct app_flow *f, enum app_dir dir, const uint8_t *p, size
 		size_t n;
 
 		if (d->nnbss < NBSS_HDR) {
-			n = NBSS_HDR - d->nnbss < len ? NBSS_HDR - d->nnbss : len;
-			memcpy(d->nbss + d->nnbss, p, n);
-			d->nnbss += n;
-			p += n;
-			len -= n;
-			if (d->nnbss < NBSS_HDR)
+			if (!app_fill(d->nbss, &d->nnbss, NBSS_HDR, &p, &len))
 				break;
 			if (!nbss_start(d)) {
 				/* Not a NetBIOS session header: framing is lost for good. */

@@ -457,12 +457,8 @@ static int handshake_bytes(struct app_flow *f, struct tls_state *s, enum app_dir
 			d->hs = b;
 			d->cap = ncap;
 		}
-		take = need - d->nhs < len ? need - d->nhs : len;
-		memcpy(d->hs + d->nhs, p, take);
-		d->nhs += take;
-		p += take;
-		len -= take;
-		if (d->nhs == need && need > TLS_HS_HDR - 1 && d->nhs >= TLS_HS_HDR &&
+		if (app_fill(d->hs, &d->nhs, need, &p, &len) && need > TLS_HS_HDR - 1 &&
+		    d->nhs >= TLS_HS_HDR &&
 		    need == TLS_HS_HDR +
 		                    ((size_t)d->hs[1] << 16 | (size_t)d->hs[2] << 8 | d->hs[3])) {
 			handshake_msg(f, s, dir, d->hs[0], d->hs + TLS_HS_HDR, need - TLS_HS_HDR);
@@ -497,12 +493,7 @@ static int tls_feed(struct app_flow *f, enum app_dir dir, const uint8_t *p, size
 			}
 		}
 		if (d->nhdr < TLS_REC_HDR) {
-			take = TLS_REC_HDR - d->nhdr < len ? TLS_REC_HDR - d->nhdr : len;
-			memcpy(d->hdr + d->nhdr, p, take);
-			d->nhdr += take;
-			p += take;
-			len -= take;
-			if (d->nhdr < TLS_REC_HDR)
+			if (!app_fill(d->hdr, &d->nhdr, TLS_REC_HDR, &p, &len))
 				return 0;
 			d->type = d->hdr[0];
 			d->body_left = bw_be16(d->hdr + 3);
