@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -45,8 +46,10 @@ struct ips_opts {
 	bool async_oneside;
 	bool quiet;
 	unsigned http_decompress_layers;
-	unsigned alert_max;    /* packet-alert-max; 0: the default */
-	size_t mqtt_max_msg;   /* app-layer.protocols.mqtt.max-msg-length; 0: the default */
+	unsigned alert_max;          /* packet-alert-max; 0: the default */
+	size_t mqtt_max_msg;         /* app-layer.protocols.mqtt.max-msg-length; 0: the default */
+	bool has_http_body_limit[2]; /* libhtp request-/response-body-limit given */
+	uint64_t http_body_limit[2];
 	bool has_action_order; /* action-order given */
 	uint8_t action_rank[IPS_ACLASS__COUNT];
 };
@@ -86,7 +89,9 @@ static void usage(FILE *f)
 	           "                        app-layer.protocols.mqtt.max-msg-length,\n"
 	           "                        app-layer.protocols.http.\n"
 	           "                        libhtp.default-config.response-body-decompress-\n"
-	           "                        layer-limit; others are ignored with a warning\n");
+	           "                        layer-limit, ...default-config.request-body-limit\n"
+	           "                        and ...response-body-limit (100kb each, 0: none);\n"
+	           "                        others are ignored with a warning\n");
 }
 
 static void sink(enum bw_log_level level, const char *line, void *arg)
@@ -129,6 +134,38 @@ static bool yes(const char *v)
  * own --set) that have a bulwark equivalent. Others are ignored with a
  * warning, so that a Suricata command line can be passed through.
  */
+/*
+ * A size as Suricata's configuration writes it: a number of bytes, or with
+ * kb, mb or gb (powers of 1024, any case); at most max.
+ */
+static int parse_size(const char *s, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long n;
+	uint64_t mul = 1;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	n = strtoull(s, &end, 10);
+	if (errno != 0)
+		return -1;
+	if (*end != '\0') {
+		if (!strcasecmp(end, "kb"))
+			mul = 1024;
+		else if (!strcasecmp(end, "mb"))
+			mul = 1024 * 1024;
+		else if (!strcasecmp(end, "gb"))
+			mul = 1024ull * 1024 * 1024;
+		else
+			return -1;
+	}
+	if (n > max / mul)
+		return -1;
+	*out = (uint64_t)n * mul;
+	return 0;
+}
+
 static int set_option(struct ips_opts *o, const char *kv)
 {
 	const char *eq = strchr(kv, '=');
@@ -180,6 +217,22 @@ static int set_option(struct ips_opts *o, const char *kv)
 			return -1;
 		}
 		o->mqtt_max_msg = n;
+		return 0;
+	}
+	static const char *const body_keys[2] = {
+	        "app-layer.protocols.http.libhtp.default-config.request-body-limit",
+	        "app-layer.protocols.http.libhtp.default-config.response-body-limit"};
+	for (int d = 0; d < 2; d++) {
+		if (kl != strlen(body_keys[d]) || strncmp(kv, body_keys[d], kl))
+			continue;
+		if (parse_size(eq + 1, UINT32_MAX, &o->http_body_limit[d]) != 0) {
+			fprintf(stderr,
+			        "bulwark ips: %s: a size in bytes, or with kb, mb or gb (0: no "
+			        "limit)\n",
+			        kv);
+			return -1;
+		}
+		o->has_http_body_limit[d] = true;
 		return 0;
 	}
 	if (kl == strlen("action-order") && !strncmp(kv, "action-order", kl)) {
@@ -435,6 +488,10 @@ int cmd_ips(int argc, char **argv)
 	                              .http_decompress_layers = o.http_decompress_layers,
 	                              .alert_max = o.alert_max,
 	                              .mqtt_max_msg = o.mqtt_max_msg};
+	for (int d = 0; d < 2; d++) {
+		pc.has_http_body_limit[d] = o.has_http_body_limit[d];
+		pc.http_body_limit[d] = o.http_body_limit[d];
+	}
 	if (keys != NULL)
 		ips_esp_keys_hook(keys, &pc.esp_hook);
 	if (ips_pipeline_new(&pl, &pc) != 0)

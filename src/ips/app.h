@@ -91,7 +91,12 @@ enum {
 };
 
 struct app_cfg {
-	size_t body_limit;    /* HTTP request/response body bytes kept per tx, per direction */
+	size_t body_limit; /* FTP/SMB/SMTP file bytes kept per tx, per direction */
+	/*
+	 * HTTP body bytes kept and inspected per tx, by direction (Suricata's
+	 * request-body-limit and response-body-limit, 100 KiB each); 0: no limit.
+	 */
+	uint64_t http_body_limit[2];
 	size_t flow_memcap;   /* app-layer bytes one flow may hold */
 	size_t max_txs;       /* live transactions per flow */
 	size_t tls_msg_limit; /* largest TLS handshake message reassembled */

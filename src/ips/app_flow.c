@@ -37,6 +37,8 @@ const char *app_proto_name(enum app_proto p)
 void app_cfg_default(struct app_cfg *cfg)
 {
 	cfg->body_limit = 1u << 20;
+	cfg->http_body_limit[APP_DIR_TO_SERVER] = 100u << 10;
+	cfg->http_body_limit[APP_DIR_TO_CLIENT] = 100u << 10;
 	cfg->flow_memcap = 4u << 20;
 	cfg->max_txs = 256;
 	cfg->tls_msg_limit = 64u << 10;

@@ -15,9 +15,11 @@
  *  - http.host: the normalised host (lowercase, no port); http.raw_host the
  *    Host header value;
  *  - bodies dechunked and (responses) gzip/deflate-decoded by libhtp, kept
- *    up to app_cfg.body_limit; file.data is the response body to the
- *    client (http.response_body names it too, as in Suricata 7) and the
- *    request body to the server, which http.request_body also holds.
+ *    and inspected up to app_cfg.http_body_limit (Suricata's 100 KiB
+ *    request-/response-body-limit; the file ends truncated there);
+ *    file.data is the response body to the client (http.response_body
+ *    names it too, as in Suricata 7) and the request body to the server,
+ *    which http.request_body also holds.
  * Buffers are stored per direction (headers of both sides share names).
  *
  * When libhtp cannot go on in one direction until the other has been seen
@@ -395,16 +397,27 @@ static int body_data(htp_tx_data_t *d, enum app_dir dir)
 {
 	struct app_tx *tx = tx_of(d->tx);
 	struct app_flow *f = flow_of(d->tx);
-	size_t lim;
+	uint64_t lim;
+	size_t len;
 
 	if (tx == NULL || f == NULL || d->data == NULL || d->len == 0)
 		return HTP_OK;
-	lim = f->ctx->cfg.body_limit;
 	if (dir == APP_DIR_TO_CLIENT)
 		tx->u.http.length += d->len;
 	/*
+	 * Past the body limit (Suricata's request-/response-body-limit) the
+	 * body is neither kept nor inspected: its file ends truncated there.
+	 */
+	lim = f->ctx->cfg.http_body_limit[dir];
+	if (lim != 0 && tx->body_seen[dir] >= lim) {
+		app_file_close(f, tx, dir, false);
+		return HTP_OK;
+	}
+	len = lim != 0 && d->len > lim - tx->body_seen[dir] ? (size_t)(lim - tx->body_seen[dir])
+	                                                    : d->len;
+	/*
 	 * Every body is a file (Suricata's view), except a multipart request's,
-	 * whose parts are (on_request_file_data); digests see every byte.
+	 * whose parts are (on_request_file_data); digests see every byte kept.
 	 */
 	if (tx->nfiles[dir] == 0 && !(dir == APP_DIR_TO_SERVER && d->tx->request_mpartp != NULL)) {
 		const uint8_t *name;
@@ -414,13 +427,15 @@ static int body_data(htp_tx_data_t *d, enum app_dir dir)
 		(void)app_file_open(f, tx, dir, name, nlen);
 	}
 	if (!(dir == APP_DIR_TO_SERVER && d->tx->request_mpartp != NULL))
-		app_file_data(f, tx, dir, d->data, d->len);
+		app_file_data(f, tx, dir, d->data, len);
 	/* The response body is file.data only: http.response_body is the same buffer. */
-	if ((dir == APP_DIR_TO_SERVER &&
-	     app_tx_buf_append(f, tx, dir, IPS_BUF_HTTP_REQUEST_BODY, d->data, d->len, lim) != 0) ||
-	    app_tx_buf_append(f, tx, dir, IPS_BUF_FILE_DATA, d->data, d->len, lim) != 0)
+	if ((dir == APP_DIR_TO_SERVER && app_tx_buf_append(f, tx, dir, IPS_BUF_HTTP_REQUEST_BODY,
+	                                                   d->data, len, SIZE_MAX) != 0) ||
+	    app_tx_buf_append(f, tx, dir, IPS_BUF_FILE_DATA, d->data, len, SIZE_MAX) != 0)
 		f->events |= APP_EV_BODY_TRUNC;
-	app_tx_body(tx, dir, d->len);
+	app_tx_body(tx, dir, len);
+	if (len < d->len) /* cut at the limit */
+		app_file_close(f, tx, dir, false);
 	return HTP_OK;
 }
 
@@ -442,6 +457,12 @@ static int on_request_file_data(htp_file_data_t *fd)
 
 	if (tx == NULL || f == NULL || fd->file == NULL)
 		return HTP_OK;
+	/* Parts past the request body limit are not inspected (body_data). */
+	if (f->ctx->cfg.http_body_limit[d] != 0 &&
+	    tx->body_seen[d] >= f->ctx->cfg.http_body_limit[d]) {
+		app_file_close(f, tx, d, false);
+		return HTP_OK;
+	}
 	last = app_file_last(tx, d);
 	if (last == NULL || !last->open || last->src != fd->file) {
 		const bstr *n = fd->file->filename;

@@ -99,6 +99,9 @@ struct ips_pipeline_cfg {
 	 */
 	unsigned alert_max;
 	size_t mqtt_max_msg; /* app-layer.protocols.mqtt.max-msg-length; 0: app_cfg_default()'s */
+	/* HTTP request/response-body-limit where has_http_body_limit (0: none). */
+	bool has_http_body_limit[2];
+	uint64_t http_body_limit[2];
 	struct ips_esp_hook esp_hook; /* ESP decryption (ips/esp_keys.h); decrypt NULL: none */
 };
 

@@ -945,6 +945,9 @@ int ips_pipeline_new(struct ips_pipeline **out, const struct ips_pipeline_cfg *c
 	acfg.frames = (need & IPS_DETECT_FRAMES) != 0;
 	if (cfg->mqtt_max_msg)
 		acfg.mqtt_max_msg = cfg->mqtt_max_msg;
+	for (int d = 0; d < 2; d++)
+		if (cfg->has_http_body_limit[d])
+			acfg.http_body_limit[d] = cfg->http_body_limit[d];
 	if ((r = app_ctx_new(&pl->actx, &acfg)) != 0)
 		goto out;
 	r = BW_ERR_NOMEM;

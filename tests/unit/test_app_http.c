@@ -281,29 +281,69 @@ static void test_100_continue(void **state)
 	app_flow_free(f);
 }
 
+/*
+ * Suricata's request-/response-body-limit: the body is kept up to the
+ * limit, and the file ends truncated there, whether the cut falls inside a
+ * chunk of data or the data comes after it; a body within the limit stays
+ * complete.
+ */
 static void test_body_limit(void **state)
 {
 	struct app_cfg cfg;
 	struct app_ctx *c;
 	struct app_flow *f;
-	static const char r[] = "GET / HTTP/1.0\r\n\r\n";
-	static const char s[] = "HTTP/1.0 200 OK\r\nContent-Length: 20\r\n\r\n0123456789abcdefghij";
+	static const char r[] = "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 6\r\n\r\nabcdef"
+	                        "GET /2 HTTP/1.1\r\nHost: h\r\n\r\n";
+	static const char s1[] = "HTTP/1.1 200 OK\r\nContent-Length: 20\r\n\r\n01234";
+	static const char s2[] = "56789abcdefghij";
+	static const char s3[] = "HTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\nABCDEFGH";
+	const struct app_file_info *fi;
+	const struct app_tx *tx, *tx2;
 	const uint8_t *p;
 	size_t n;
 
 	(void)state;
 	app_cfg_default(&cfg);
-	cfg.body_limit = 8;
+	assert_int_equal(cfg.http_body_limit[APP_DIR_TO_SERVER], 100u << 10);
+	assert_int_equal(cfg.http_body_limit[APP_DIR_TO_CLIENT], 100u << 10);
+	cfg.http_body_limit[APP_DIR_TO_SERVER] = 4;
+	cfg.http_body_limit[APP_DIR_TO_CLIENT] = 8;
 	assert_int_equal(app_ctx_new(&c, &cfg), 0);
 	assert_int_equal(app_flow_new(&f, c, APP_L4_TCP), 0);
 	assert_int_equal(app_flow_feed(f, APP_DIR_TO_SERVER, (const uint8_t *)r, sizeof(r) - 1), 0);
-	assert_int_equal(app_flow_feed(f, APP_DIR_TO_CLIENT, (const uint8_t *)s, sizeof(s) - 1), 0);
-	assert_int_equal(
-	        app_tx_buf(app_flow_tx_first(f), APP_DIR_TO_CLIENT, IPS_BUF_FILE_DATA, 0, &p, &n),
-	        0);
+	/* The first response: 5 bytes, then 15 (the cut falls in the second). */
+	assert_int_equal(app_flow_feed(f, APP_DIR_TO_CLIENT, (const uint8_t *)s1, sizeof(s1) - 1),
+	                 0);
+	tx = app_flow_tx_first(f);
+	assert_non_null(tx);
+	fi = app_tx_file(tx, APP_DIR_TO_CLIENT);
+	assert_non_null(fi);
+	assert_false(fi->truncated);
+	assert_int_equal(app_flow_feed(f, APP_DIR_TO_CLIENT, (const uint8_t *)s2, sizeof(s2) - 1),
+	                 0);
+	assert_int_equal(app_tx_buf(tx, APP_DIR_TO_CLIENT, IPS_BUF_FILE_DATA, 0, &p, &n), 0);
 	assert_int_equal(n, 8);
 	assert_memory_equal(p, "01234567", 8);
-	assert_true(app_flow_events(f) & APP_EV_BODY_TRUNC);
+	fi = app_tx_file(tx, APP_DIR_TO_CLIENT);
+	assert_true(fi->truncated);
+	assert_false(fi->complete);
+	assert_int_equal(fi->size, 8);
+	/* The request body: cut at 4, in both of its buffers. */
+	assert_int_equal(app_tx_buf(tx, APP_DIR_TO_SERVER, IPS_BUF_HTTP_REQUEST_BODY, 0, &p, &n),
+	                 0);
+	assert_int_equal(n, 4);
+	assert_memory_equal(p, "abcd", 4);
+	assert_int_equal(app_tx_buf(tx, APP_DIR_TO_SERVER, IPS_BUF_FILE_DATA, 0, &p, &n), 0);
+	assert_int_equal(n, 4);
+	assert_true(app_tx_file(tx, APP_DIR_TO_SERVER)->truncated);
+	/* The second response fits exactly: complete. */
+	assert_int_equal(app_flow_feed(f, APP_DIR_TO_CLIENT, (const uint8_t *)s3, sizeof(s3) - 1),
+	                 0);
+	tx2 = app_tx_next(tx);
+	assert_non_null(tx2);
+	assert_int_equal(app_tx_buf(tx2, APP_DIR_TO_CLIENT, IPS_BUF_FILE_DATA, 0, &p, &n), 0);
+	assert_int_equal(n, 8);
+	assert_true(app_tx_file(tx2, APP_DIR_TO_CLIENT)->complete);
 	app_flow_free(f);
 	app_ctx_free(c);
 }
