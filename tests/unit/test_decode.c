@@ -446,25 +446,30 @@ static void test_csum(void **state)
 	uint32_t x = 12345;
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(buf); i++) {
-		x = x * 1103515245u + 12345u;
-		buf[i] = (uint8_t)(x >> 16);
-	}
-	for (size_t al = 0; al < 8; al++)
-		for (size_t len = 0; len + al <= 260; len++) {
-			uint32_t naive = 0;
-
-			for (size_t i = 0; i + 1 < len; i += 2)
-				naive += (uint32_t)(buf[al + i] << 8 | buf[al + i + 1]);
-			if (len & 1)
-				naive += (uint32_t)buf[al + len - 1] << 8;
-			for (size_t split = 0; split <= len; split += 2) {
-				uint32_t s = ips_csum_add(0, buf + al, split);
-
-				s = ips_csum_add(s, buf + al + split, len - split);
-				assert_int_equal(ips_csum_fold(s), ips_csum_fold(naive));
-			}
+	/* Random bytes, then all ones and near it (every 64-bit add carries). */
+	for (int fill = 0; fill < 3; fill++) {
+		for (size_t i = 0; i < sizeof(buf); i++) {
+			x = x * 1103515245u + 12345u;
+			buf[i] = fill == 0   ? (uint8_t)(x >> 16)
+			         : fill == 1 ? 0xff
+			                     : (uint8_t)(0xfe | (x >> 20 & 1));
 		}
+		for (size_t al = 0; al < 8; al++)
+			for (size_t len = 0; len + al <= 260; len++) {
+				uint32_t naive = 0;
+
+				for (size_t i = 0; i + 1 < len; i += 2)
+					naive += (uint32_t)(buf[al + i] << 8 | buf[al + i + 1]);
+				if (len & 1)
+					naive += (uint32_t)buf[al + len - 1] << 8;
+				for (size_t split = 0; split <= len; split += 2) {
+					uint32_t s = ips_csum_add(0, buf + al, split);
+
+					s = ips_csum_add(s, buf + al + split, len - split);
+					assert_int_equal(ips_csum_fold(s), ips_csum_fold(naive));
+				}
+			}
+	}
 }
 
 /* A fake decryptor standing in for src/ipsec: SPI 0x1001 "decrypts" to a fixed IPv4/UDP. */
