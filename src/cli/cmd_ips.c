@@ -338,8 +338,9 @@ static FILE *open_out(const char *dir, const char *name, char *path, size_t len)
 	return fopen(path, "w");
 }
 
-static void summary(const struct ips_pipeline *pl, const struct ips_load_stats *ls, double load_s,
-                    double run_s, uint64_t pcap_bytes)
+static void summary(const struct ips_pipeline *pl, const struct ips_load_stats *ls,
+                    const struct ips_detect_stats *ds, double load_s, double run_s,
+                    uint64_t pcap_bytes)
 {
 	const struct ips_pipeline_stats *st = ips_pipeline_stats(pl);
 	const struct ips_decode_stats *d = ips_pipeline_decode_stats(pl);
@@ -353,6 +354,8 @@ static void summary(const struct ips_pipeline *pl, const struct ips_load_stats *
 	       ls->rules);
 	if (ls->skipped)
 		ips_load_stats_print(ls, stdout);
+	if (ds->rules)
+		ips_detect_stats_print(ds, stdout);
 	printf("alerts by sid:\n");
 	for (size_t i = 0; i < st->nsids; i++)
 		printf("  %u:%u  %" PRIu64 "  %s\n", st->sids[i].gid, st->sids[i].sid,
@@ -429,6 +432,7 @@ int cmd_ips(int argc, char **argv)
 	struct ips_pipeline *pl = NULL;
 	struct ips_esp_keys *keys = NULL;
 	struct ips_detect_conf dc = {0};
+	struct ips_detect_stats ds = {0};
 	char path[4096], *cpath = NULL;
 	uint64_t last_ts = 0, bytes = 0;
 	double t0, t1, t2;
@@ -464,7 +468,7 @@ int cmd_ips(int argc, char **argv)
 	dc.classes = cc;
 	dc.has_action_order = o.has_action_order;
 	memcpy(dc.action_rank, o.action_rank, sizeof(dc.action_rank));
-	if (rs->n && (r = ips_detect_build(rs, &dc, &eng, NULL)) != 0) {
+	if (rs->n && (r = ips_detect_build(rs, &dc, &eng, &ds)) != 0) {
 		log_err_r("ips", r, "cannot build the detection engine");
 		goto out;
 	}
@@ -500,7 +504,7 @@ int cmd_ips(int argc, char **argv)
 	ips_pipeline_finish(pl);
 	t2 = now_s();
 	ips_eve_stats(oc.eve, pl, &ls, last_ts, t2 - t0);
-	summary(pl, &ls, t1 - t0, t2 - t1, bytes);
+	summary(pl, &ls, &ds, t1 - t0, t2 - t1, bytes);
 	rc = r == 0 ? 0 : 1;
 out:
 	ips_pipeline_free(pl);

@@ -45,6 +45,7 @@
 #include "ips/detect_int.h"
 #include "lib/err.h"
 #include "lib/log.h"
+#include "lib/rd.h"
 
 /* ---- flowbit names ---- */
 
@@ -597,6 +598,13 @@ static void group_free(struct det_group *g)
 	free(g);
 }
 
+/*
+ * Patterns from which a group is compiled with build_large: vectorscan's
+ * small-write engine costs more than 100 MiB to build for some sets of
+ * this size (ET open's TCP to-server payloads), and matters little to them.
+ */
+enum { DET_LARGE_GROUP = 500 };
+
 /* One group to compile: its entries in, the group out. */
 struct gjob {
 	struct fp_entry *v;
@@ -661,7 +669,9 @@ static void group_build(struct gjob *j)
 	g->ops = j->force_ac ? &ips_mpm_ac_ops : &ips_mpm_hs_ops;
 	r = 0;
 	if (np)
-		r = g->ops->build(pats, np, &g->db);
+		r = np >= DET_LARGE_GROUP && g->ops->build_large
+		            ? g->ops->build_large(pats, np, &g->db)
+		            : g->ops->build(pats, np, &g->db);
 	if (r == BW_ERR_UNSUPP && g->ops == &ips_mpm_hs_ops) {
 		g->ops = &ips_mpm_ac_ops;
 		r = g->ops->build(pats, np, &g->db);
@@ -678,7 +688,7 @@ out:
 
 /* Work queue of group jobs, largest first, shared by the build threads. */
 struct gqueue {
-	struct gjob *jobs;
+	struct gjob **jobs;
 	size_t n;
 	atomic_size_t next;
 };
@@ -690,13 +700,13 @@ static void *gq_worker(void *arg)
 		size_t i = atomic_fetch_add(&q->next, 1);
 		if (i >= q->n)
 			return NULL;
-		group_build(&q->jobs[i]);
+		group_build(q->jobs[i]);
 	}
 }
 
 static int cmp_job(const void *a, const void *b)
 {
-	const struct gjob *x = a, *y = b;
+	const struct gjob *x = *(const struct gjob *const *)a, *y = *(const struct gjob *const *)b;
 	return x->n != y->n ? (x->n > y->n ? -1 : 1) : 0;
 }
 
@@ -707,80 +717,138 @@ static unsigned build_threads(void)
 	return c < 1 ? 1 : c > 4 ? 4 : (unsigned)c;
 }
 
-static int build_groups(struct ips_detect_engine *e, struct ips_detect_stats *st)
+/* Fills ent[g] (counting in cnt[g]; ent NULL: counts only) for the rules of zone z. */
+static void zone_entries(const struct ips_detect_engine *e, size_t z, size_t *cnt,
+                         struct fp_entry **ent)
 {
-	/* Count entries per group key, then fill. */
-	enum { NG = DET_NG };
-	size_t cnt[NG] = {0};
-	struct gjob jobs[NG];
-	size_t nj = 0;
-	int r = BW_ERR_NOMEM;
-	memset(jobs, 0, sizeof(jobs));
-	struct fp_entry *ent[NG] = {0};
-	for (int pass = 0; pass < 2; pass++) {
-		if (pass == 1) {
-			for (size_t g = 0; g < NG; g++)
-				if (cnt[g] && !(ent[g] = calloc(cnt[g], sizeof(**ent))))
-					goto out;
-			memset(cnt, 0, sizeof(cnt));
-		}
-		for (size_t i = 0; i < e->nrules; i++) {
-			const struct det_rule *dr = &e->rules[i];
-			if (!dr->fp)
-				continue;
-			uint8_t slots = 0;
-			for (int pc = 0; pc < DET_PC__COUNT; pc++)
-				for (int d = 0; d < DET_DIR__COUNT; d++)
-					if ((dr->pc_mask & (1u << pc)) &&
-					    (dr->dir_mask & (1u << d)))
-						slots |= det_slot(pc, d);
-			/*
-			 * A payload rule goes in the group of each of its slots, an
-			 * app rule with a payload fast pattern also in the
-			 * transaction payload group of each.
-			 */
-			bool app = dr->kind == IPS_RK_APP;
-			for (int gi = 0; gi < 2 * DET_NSLOT; gi++) {
-				int si = gi % DET_NSLOT;
-				size_t g;
-				uint8_t gs = slots;
-				if (dr->fp_buf == IPS_BUF_PAYLOAD) {
-					if (!(slots & (1u << si)) || (gi >= DET_NSLOT && !app))
-						continue;
-					g = gi < DET_NSLOT ? det_pkey(si, dr->fp_tf)
-					                   : det_tkey(si, dr->fp_tf);
-					gs = (uint8_t)(1u << si);
-				} else if (gi == 0) {
-					g = det_gkey(dr->fp_buf, dr->fp_tf);
-				} else {
-					break;
-				}
-				if (pass == 1) {
-					const struct ips_content *c = dr->fp;
-					struct fp_entry *x = &ent[g][cnt[g]];
-					x->p = c->pat;
-					x->len = c->len;
-					if (c->flags & IPS_CF_FP_CHOP) {
-						x->p += c->fp_off;
-						x->len = c->fp_len;
-					}
-					fp_window(&x->p, &x->len);
-					x->tiny = dr->fp_buf == IPS_BUF_PAYLOAD &&
-					          fp_tiny(c, x->p, x->len, &x->lo, &x->hi);
-					x->nocase = c->flags & IPS_CF_NOCASE;
-					x->rule = (uint32_t)i;
-					x->slots = gs;
-				}
-				cnt[g]++;
+	for (size_t i = 0; i < e->nrules; i++) {
+		const struct det_rule *dr = &e->rules[i];
+		if (!dr->fp || !(dr->zmask & (1u << z)))
+			continue;
+		uint8_t slots = 0;
+		for (int pc = 0; pc < DET_PC__COUNT; pc++)
+			for (int d = 0; d < DET_DIR__COUNT; d++)
+				if ((dr->pc_mask & (1u << pc)) && (dr->dir_mask & (1u << d)))
+					slots |= det_slot(pc, d);
+		/*
+		 * A payload rule goes in the group of each of its slots, an app
+		 * rule with a payload fast pattern also in the transaction
+		 * payload group of each.
+		 */
+		bool app = dr->kind == IPS_RK_APP;
+		for (int gi = 0; gi < 2 * DET_NSLOT; gi++) {
+			int si = gi % DET_NSLOT;
+			size_t g;
+			uint8_t gs = slots;
+			if (dr->fp_buf == IPS_BUF_PAYLOAD) {
+				if (!(slots & (1u << si)) || (gi >= DET_NSLOT && !app))
+					continue;
+				g = gi < DET_NSLOT ? det_pkey(si, dr->fp_tf)
+				                   : det_tkey(si, dr->fp_tf);
+				gs = (uint8_t)(1u << si);
+			} else if (gi == 0) {
+				g = det_gkey(dr->fp_buf, dr->fp_tf);
+			} else {
+				break;
 			}
+			if (ent) {
+				const struct ips_content *c = dr->fp;
+				struct fp_entry *x = &ent[g][cnt[g]];
+				x->p = c->pat;
+				x->len = c->len;
+				if (c->flags & IPS_CF_FP_CHOP) {
+					x->p += c->fp_off;
+					x->len = c->fp_len;
+				}
+				fp_window(&x->p, &x->len);
+				x->tiny = dr->fp_buf == IPS_BUF_PAYLOAD &&
+				          fp_tiny(c, x->p, x->len, &x->lo, &x->hi);
+				x->nocase = c->flags & IPS_CF_NOCASE;
+				x->rule = (uint32_t)i;
+				x->slots = gs;
+			}
+			cnt[g]++;
 		}
 	}
-	for (size_t g = 0; g < NG; g++)
-		if (cnt[g])
+}
+
+/* Whether two entry lists hold the same rules (then the same patterns, in order). */
+static bool same_entries(const struct fp_entry *a, size_t na, const struct fp_entry *b, size_t nb)
+{
+	if (na != nb)
+		return false;
+	for (size_t i = 0; i < na; i++)
+		if (a[i].rule != b[i].rule || a[i].slots != b[i].slots)
+			return false;
+	return true;
+}
+
+/* Lists the groups of zone zn as prefilter() walks them. */
+static void zone_keys(struct det_zone *zn)
+{
+	for (size_t g = 0; g < DET_NG; g++)
+		if (zn->groups[g])
+			zn->gkeys[zn->ngkeys++] = (uint16_t)g;
+	for (size_t k = 0; k < zn->ngkeys; k++) {
+		size_t g = zn->gkeys[k];
+		if (g >= det_pkey(0, 0)) {
+			size_t si = (g - det_pkey(0, 0)) / DET_NTF, kind = si >= DET_NSLOT;
+			si %= DET_NSLOT;
+			zn->pkeys[kind][si][zn->npkeys[kind][si]++] = (uint16_t)g;
+		} else if (zn->ngbufs && zn->gbufs[zn->ngbufs - 1].b == g / DET_NTF) {
+			zn->gbufs[zn->ngbufs - 1].n++;
+		} else {
+			zn->gbufs[zn->ngbufs++] =
+			        (struct det_gbuf){(uint16_t)(g / DET_NTF), (uint16_t)k, 1};
+		}
+	}
+}
+
+static int build_groups(struct ips_detect_engine *e, struct ips_detect_stats *st)
+{
+	enum { NG = DET_NG };
+	size_t nz = e->nzones, nall = nz * NG, nj = 0;
+	int r = BW_ERR_NOMEM;
+	size_t *cnt = calloc(nall, sizeof(*cnt));
+	struct fp_entry **ent = calloc(nall, sizeof(*ent));
+	struct gjob *jobs = calloc(nall, sizeof(*jobs));
+	/* job_of[z * NG + g]: the job of that group, or of its twin in an earlier zone */
+	size_t *job_of = calloc(nall, sizeof(*job_of));
+	if (!cnt || !ent || !jobs || !job_of)
+		goto out;
+	for (size_t z = 0; z < nz; z++) {
+		size_t *zc = cnt + z * NG;
+		struct fp_entry **ze = ent + z * NG;
+		zone_entries(e, z, zc, NULL);
+		for (size_t g = 0; g < NG; g++)
+			if (zc[g] && !(ze[g] = calloc(zc[g], sizeof(**ze))))
+				goto out;
+		memset(zc, 0, NG * sizeof(*zc));
+		zone_entries(e, z, zc, ze);
+		for (size_t g = 0; g < NG; g++) {
+			if (!zc[g])
+				continue;
+			size_t twin = SIZE_MAX;
+			for (size_t y = 0; y < z && twin == SIZE_MAX; y++)
+				if (same_entries(ent[y * NG + g], cnt[y * NG + g], ze[g], zc[g]))
+					twin = job_of[y * NG + g];
+			if (twin != SIZE_MAX) {
+				job_of[z * NG + g] = twin;
+				continue;
+			}
+			job_of[z * NG + g] = nj;
 			jobs[nj++] = (struct gjob){
-			        .v = ent[g], .n = cnt[g], .force_ac = e->conf.force_ac, .key = g};
-	qsort(jobs, nj, sizeof(*jobs), cmp_job);
-	struct gqueue q = {.jobs = jobs, .n = nj};
+			        .v = ze[g], .n = zc[g], .force_ac = e->conf.force_ac, .key = g};
+		}
+	}
+	/* Largest first (job_of indexes the unsorted order: sort a copy of the indices). */
+	struct gjob **order = calloc(nj ? nj : 1, sizeof(*order));
+	if (!order)
+		goto out;
+	for (size_t k = 0; k < nj; k++)
+		order[k] = &jobs[k];
+	qsort(order, nj, sizeof(*order), cmp_job);
+	struct gqueue q = {.jobs = order, .n = nj};
 	atomic_init(&q.next, 0);
 	pthread_t th[4];
 	unsigned nth = build_threads(), started = 0;
@@ -790,6 +858,7 @@ static int build_groups(struct ips_detect_engine *e, struct ips_detect_stats *st
 	gq_worker(&q);
 	for (unsigned k = 0; k < started; k++)
 		pthread_join(th[k], NULL);
+	free(order);
 	r = 0;
 	for (size_t k = 0; k < nj; k++) {
 		struct det_group *g = jobs[k].g;
@@ -797,7 +866,6 @@ static int build_groups(struct ips_detect_engine *e, struct ips_detect_stats *st
 			r = r ? r : jobs[k].r;
 			continue;
 		}
-		e->groups[jobs[k].key] = g;
 		if (g->ops == &ips_mpm_hs_ops)
 			st->hs_groups++;
 		else
@@ -808,25 +876,21 @@ static int build_groups(struct ips_detect_engine *e, struct ips_detect_stats *st
 		              (g->npat + 1 + g->nent) * sizeof(uint32_t) + g->nent + sizeof(*g) +
 		              g->ntiny * sizeof(*g->tiny);
 	}
-	for (size_t g = 0; g < NG; g++)
-		if (e->groups[g])
-			e->gkeys[e->ngkeys++] = (uint16_t)g;
-	for (size_t k = 0; k < e->ngkeys; k++) {
-		size_t g = e->gkeys[k];
-		if (g >= det_pkey(0, 0)) {
-			size_t si = (g - det_pkey(0, 0)) / DET_NTF, kind = si >= DET_NSLOT;
-			si %= DET_NSLOT;
-			e->pkeys[kind][si][e->npkeys[kind][si]++] = (uint16_t)g;
-		} else if (e->ngbufs && e->gbufs[e->ngbufs - 1].b == g / DET_NTF) {
-			e->gbufs[e->ngbufs - 1].n++;
-		} else {
-			e->gbufs[e->ngbufs++] =
-			        (struct det_gbuf){(uint16_t)(g / DET_NTF), (uint16_t)k, 1};
-		}
+	for (size_t z = 0; z < nz; z++) {
+		for (size_t g = 0; g < NG; g++)
+			if (cnt[z * NG + g] && !jobs[job_of[z * NG + g]].r)
+				e->zone[z].groups[g] = jobs[job_of[z * NG + g]].g;
+		zone_keys(&e->zone[z]);
 	}
+	/* A group that failed was freed by its job; the others are the engine's now. */
 out:
-	for (size_t g = 0; g < NG; g++)
-		free(ent[g]);
+	if (ent)
+		for (size_t g = 0; g < nall; g++)
+			free(ent[g]);
+	free(ent);
+	free(cnt);
+	free(jobs);
+	free(job_of);
 	return r;
 }
 
@@ -839,8 +903,14 @@ void ips_detect_free(struct ips_detect_engine *e)
 	for (size_t i = 0; i < e->nrules; i++)
 		free_rule(&e->rules[i]);
 	free(e->rules);
-	for (size_t g = 0; g < DET_NG; g++)
-		group_free(e->groups[g]);
+	for (size_t z = 0; z < e->nzones; z++)
+		for (size_t g = 0; g < DET_NG; g++) {
+			bool shared = false;
+			for (size_t y = 0; y < z && !shared; y++)
+				shared = e->zone[y].groups[g] == e->zone[z].groups[g];
+			if (!shared)
+				group_free(e->zone[z].groups[g]);
+		}
 	det_hx_free(&e->hx);
 	det_datasets_free(e);
 	free(e->fb_names);
@@ -852,6 +922,137 @@ static double now_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* ---- address zones ---- */
+
+static bool ranges_eq(const struct ips_ip_range *a, size_t na, const struct ips_ip_range *b,
+                      size_t nb)
+{
+	return na == nb && (na == 0 || memcmp(a, b, na * sizeof(*a)) == 0);
+}
+
+static bool aset_eq(const struct ips_addrset *a, const struct ips_addrset *b)
+{
+	return a->any == b->any && ranges_eq(a->v4, a->n4, b->v4, b->n4) &&
+	       ranges_eq(a->v6, a->n6, b->v6, b->n6);
+}
+
+/* Whether every range of a lies in one range of h (both sorted and merged). */
+static bool ranges_within(const struct ips_ip_range *a, size_t na, const struct ips_ip_range *h,
+                          size_t nh)
+{
+	size_t j = 0;
+	for (size_t i = 0; i < na; i++) {
+		while (j < nh && bw_key_cmp(h[j].hi, a[i].lo, 16) < 0)
+			j++;
+		if (j == nh || bw_key_cmp(h[j].lo, a[i].lo, 16) > 0 ||
+		    bw_key_cmp(a[i].hi, h[j].hi, 16) > 0)
+			return false;
+	}
+	return true;
+}
+
+/* Whether some range of a overlaps some range of h (both sorted). */
+static bool ranges_meet(const struct ips_ip_range *a, size_t na, const struct ips_ip_range *h,
+                        size_t nh)
+{
+	size_t i = 0, j = 0;
+	while (i < na && j < nh) {
+		if (bw_key_cmp(a[i].hi, h[j].lo, 16) < 0)
+			i++;
+		else if (bw_key_cmp(h[j].hi, a[i].lo, 16) < 0)
+			j++;
+		else
+			return true;
+	}
+	return false;
+}
+
+enum { ZS_OUT = 1, ZS_IN = 2 };
+
+/* Which sides of home an address set reaches: ZS_IN, ZS_OUT or both. */
+static unsigned aset_sides(const struct ips_addrset *s, const struct ips_addrset *h)
+{
+	if (s->any)
+		return ZS_IN | ZS_OUT;
+	if (h->any)
+		return s->n4 || s->n6 ? ZS_IN : 0;
+	unsigned m = 0;
+	if (ranges_meet(s->v4, s->n4, h->v4, h->n4) || ranges_meet(s->v6, s->n6, h->v6, h->n6))
+		m |= ZS_IN;
+	if (!ranges_within(s->v4, s->n4, h->v4, h->n4) ||
+	    !ranges_within(s->v6, s->n6, h->v6, h->n6))
+		m |= ZS_OUT;
+	return m;
+}
+
+/* The zones (det_zone_of) in which rule r's addresses can match, as a mask. */
+static uint8_t rule_zones(const struct ips_rule *r, const struct ips_addrset *h)
+{
+	unsigned sm = aset_sides(&r->src, h), dm = aset_sides(&r->dst, h);
+	uint8_t m = 0;
+	for (unsigned z = 0; z < DET_NZONE; z++) {
+		unsigned zs = z & 1 ? ZS_IN : ZS_OUT, zd = z & 2 ? ZS_IN : ZS_OUT;
+		if (((sm & zs) && (dm & zd)) || (r->bidir && (sm & zd) && (dm & zs)))
+			m |= (uint8_t)(1u << z);
+	}
+	/* No zone: the rule cannot match any address; keep it everywhere regardless. */
+	return m ? m : (uint8_t)((1u << DET_NZONE) - 1);
+}
+
+/*
+ * Picks the home set, the address set the rules name most (each side of
+ * each rule counts), and each rule's zones; one zone when no rule names
+ * addresses.
+ */
+static void build_zones(struct ips_detect_engine *e)
+{
+	enum { NCAND = 64 };
+	const struct ips_addrset *cand[NCAND];
+	size_t count[NCAND], nc = 0, best = 0;
+	for (size_t i = 0; i < e->nrules; i++) {
+		const struct ips_addrset *side[2] = {&e->rules[i].r->src, &e->rules[i].r->dst};
+		for (int k = 0; k < 2; k++) {
+			if (side[k]->any)
+				continue;
+			size_t c = 0;
+			while (c < nc && !aset_eq(cand[c], side[k]))
+				c++;
+			if (c == nc) {
+				if (nc == NCAND)
+					continue;
+				cand[nc] = side[k];
+				count[nc++] = 0;
+			}
+			count[c]++;
+		}
+	}
+	for (size_t c = 1; c < nc; c++)
+		if (count[c] > count[best])
+			best = c;
+	e->nzones = nc ? DET_NZONE : 1;
+	e->home = nc ? cand[best] : NULL;
+	for (size_t i = 0; i < e->nrules; i++)
+		e->rules[i].zmask = e->home ? rule_zones(e->rules[i].r, e->home) : 1;
+}
+
+/* The zone of an input: its source (bit 0) and destination (bit 1) in the home set. */
+static size_t det_zone_of(const struct ips_detect_engine *e, struct ips_detect_thread *t,
+                          const struct ips_detect_input *in)
+{
+	if (!e->home)
+		return 0;
+	size_t alen = in->ip_version == 6 ? 16 : 4;
+	if (t->zver == in->ip_version && memcmp(t->zsrc, in->src, alen) == 0 &&
+	    memcmp(t->zdst, in->dst, alen) == 0)
+		return t->zone;
+	t->zone = (uint8_t)((ips_addrset_has(e->home, in->src, alen) ? 1u : 0u) |
+	                    (ips_addrset_has(e->home, in->dst, alen) ? 2u : 0u));
+	t->zver = in->ip_version;
+	memcpy(t->zsrc, in->src, alen);
+	memcpy(t->zdst, in->dst, alen);
+	return t->zone;
 }
 
 int ips_detect_build(const struct ips_ruleset *rs, const struct ips_detect_conf *conf,
@@ -891,10 +1092,12 @@ int ips_detect_build(const struct ips_ruleset *rs, const struct ips_detect_conf 
 		st.memory += sizeof(struct det_rule) +
 		             (e->rules[i].npkt + e->rules[i].npost) * sizeof(struct det_op) * 2;
 	}
+	build_zones(e);
 	if (!e->conf.no_prefilter &&
 	    ((r = build_groups(e, &st)) != 0 || (r = det_hx_build(e, &st)) != 0))
 		goto out;
 	st.rules = e->nrules;
+	st.zones = e->nzones;
 	st.flowbit_names = e->nfb;
 	st.build_ms = now_ms() - t0;
 	*engine = e;
@@ -932,10 +1135,12 @@ unsigned ips_detect_file_needs(const struct ips_detect_engine *e)
 void ips_detect_stats_print(const struct ips_detect_stats *st, FILE *f)
 {
 	fprintf(f,
-	        "detect: %zu rules, %zu groups (%zu vectorscan, %zu aho-corasick), %zu patterns, "
-	        "%zu always-evaluated, %zu flowbit names, built in %.1f ms, %.1f MiB\n",
-	        st->rules, st->groups, st->hs_groups, st->ac_groups, st->patterns, st->always_rules,
-	        st->flowbit_names, st->build_ms, (double)st->memory / (1024.0 * 1024.0));
+	        "detect: %zu rules, %zu groups (%zu vectorscan, %zu aho-corasick) in %zu address "
+	        "zones, %zu patterns, %zu always-evaluated, %zu flowbit names, built in %.1f ms, "
+	        "%.1f MiB\n",
+	        st->rules, st->groups, st->hs_groups, st->ac_groups, st->zones, st->patterns,
+	        st->always_rules, st->flowbit_names, st->build_ms,
+	        (double)st->memory / (1024.0 * 1024.0));
 }
 
 /* ---- threads ---- */
@@ -990,22 +1195,24 @@ int ips_detect_thread_new(const struct ips_detect_engine *e, struct ips_detect_t
 	    !(t->jit = pcre2_jit_stack_create(32 * 1024, 512 * 1024, NULL)))
 		goto fail;
 	size_t pmax = 0;
-	for (int si = 0; si < DET_NSLOT; si++) {
-		const struct det_group *pg = e->groups[det_pkey(si, 0)];
-		if (pg && pg->npat + 1 > pmax)
-			pmax = pg->npat + 1;
-	}
+	for (size_t z = 0; z < e->nzones; z++)
+		for (int si = 0; si < DET_NSLOT; si++) {
+			const struct det_group *pg = e->zone[z].groups[det_pkey(si, 0)];
+			if (pg && pg->npat + 1 > pmax)
+				pmax = pg->npat + 1;
+		}
 	if (pmax && !(t->pstamp = calloc(pmax, sizeof(*t->pstamp))))
 		goto fail;
 	t->nthr = e->conf.thr_entries;
 	pcre2_set_match_limit(t->mctx, e->conf.pcre_match_limit);
 	pcre2_jit_stack_assign(t->mctx, NULL, t->jit);
-	for (size_t k = 0; k < DET_NG; k++) {
-		const struct det_group *g = e->groups[k];
-		if (g && g->db && g->ops == &ips_mpm_hs_ops &&
-		    g->ops->scratch_grow(g->db, &t->hs_scratch))
-			goto fail;
-	}
+	for (size_t z = 0; z < e->nzones; z++)
+		for (size_t k = 0; k < DET_NG; k++) {
+			const struct det_group *g = e->zone[z].groups[k];
+			if (g && g->db && g->ops == &ips_mpm_hs_ops &&
+			    g->ops->scratch_grow(g->db, &t->hs_scratch))
+				goto fail;
+		}
 	*out = t;
 	return 0;
 fail:
@@ -1109,7 +1316,8 @@ static void scan_carry(const struct det_group *g, void *scratch, struct scan_ctx
                        const struct ips_detect_hits *h)
 {
 	uint64_t base = c->base, end = base + len;
-	if (end < c->scanned || c->scanned < base || (c->n && c->slot != sc->slot)) {
+	if (end < c->scanned || c->scanned < base || (c->n && c->slot != sc->slot) ||
+	    c->group != (const void *)g) {
 		c->scanned = base;
 		c->n = 0;
 	}
@@ -1149,6 +1357,7 @@ static void scan_carry(const struct det_group *g, void *scratch, struct scan_ctx
 		c->n -= nold - w;
 	}
 	c->slot = sc->slot;
+	c->group = g;
 	c->scanned = end;
 	if (sc->carry_failed) { /* a candidate could not be recorded: start over next time */
 		c->scanned = 0;
@@ -1196,11 +1405,11 @@ static void scan_tiny(struct ips_detect_thread *t, const struct det_group *g, ui
 }
 
 /* Scans the nv views of buffer b through transform tf with group key's database. */
-static void scan_group(const struct ips_detect_engine *e, struct ips_detect_thread *t,
+static void scan_group(const struct det_zone *zn, struct ips_detect_thread *t,
                        const struct ips_detect_input *in, size_t key, int b, int tf, size_t nv,
                        uint8_t slot)
 {
-	const struct det_group *g = e->groups[key];
+	const struct det_group *g = zn->groups[key];
 	if (!(g->slot_any & slot))
 		return;
 	struct scan_ctx sc = {t, g, slot, NULL, 0, false, NULL};
@@ -1246,22 +1455,23 @@ static void prefilter(const struct ips_detect_engine *e, struct ips_detect_threa
 	enum det_pclass pc = pclass(in->proto);
 	enum det_dir d = in->has_flow && !in->to_server ? DET_TC : DET_TS;
 	uint8_t slot = det_slot(pc, d);
+	const struct det_zone *zn = &e->zone[det_zone_of(e, t, in)];
 	/* The buffers other than the payload that are present, each with its groups. */
-	for (size_t i = 0; i < e->ngbufs; i++) {
-		const struct det_gbuf *gb = &e->gbufs[i];
+	for (size_t i = 0; i < zn->ngbufs; i++) {
+		const struct det_gbuf *gb = &zn->gbufs[i];
 		size_t nv = in->bufs[gb->b].v ? in->bufs[gb->b].n : 0;
 		if (!nv)
 			continue;
 		for (size_t k = gb->first; k < (size_t)gb->first + gb->n; k++)
-			scan_group(e, t, in, e->gkeys[k], gb->b, (int)(e->gkeys[k] % DET_NTF), nv,
-			           slot);
+			scan_group(zn, t, in, zn->gkeys[k], gb->b, (int)(zn->gkeys[k] % DET_NTF),
+			           nv, slot);
 	}
 	/* The payload groups of this slot, of the rules this inspection can alert from. */
 	size_t si = (size_t)pc * DET_DIR__COUNT + d, kind = in->app_tx != NULL;
 	if (in->payload)
-		for (size_t k = 0; k < e->npkeys[kind][si]; k++)
-			scan_group(e, t, in, e->pkeys[kind][si][k], IPS_BUF_PAYLOAD,
-			           (int)(e->pkeys[kind][si][k] % DET_NTF), 1, slot);
+		for (size_t k = 0; k < zn->npkeys[kind][si]; k++)
+			scan_group(zn, t, in, zn->pkeys[kind][si][k], IPS_BUF_PAYLOAD,
+			           (int)(zn->pkeys[kind][si][k] % DET_NTF), 1, slot);
 	det_hx_cands(e, t, in, pc, d);
 }
 

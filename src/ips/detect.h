@@ -80,8 +80,9 @@ struct ips_detect_carry {
 	uint64_t base;    /* set by the caller */
 	uint64_t scanned; /* stream position up to which the buffer was scanned */
 	uint8_t slot;
-	uint32_t *rule;  /* candidates so far, by evaluation order */
-	uint64_t *bound; /* per candidate: its last occurrence ends at or before this */
+	const void *group; /* the prefilter group that scanned */
+	uint32_t *rule;    /* candidates so far, by evaluation order */
+	uint64_t *bound;   /* per candidate: its last occurrence ends at or before this */
 	size_t n, cap;
 };
 
@@ -233,6 +234,7 @@ struct ips_detect_stats {
 	size_t always_rules;         /* rules without a fast pattern (sum over header groups) */
 	size_t hs_groups, ac_groups; /* groups by matcher */
 	size_t flowbit_names;
+	size_t zones; /* address zones (1, or 4 split by the home set) */
 };
 
 struct ips_detect_thread_stats {

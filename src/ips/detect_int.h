@@ -66,7 +66,8 @@ struct det_rule {
 	const struct ips_content *fp;
 	enum ips_buf fp_buf;
 	uint8_t fp_tf;
-	uint8_t kind; /* enum ips_rule_kind */
+	uint8_t kind;  /* enum ips_rule_kind */
+	uint8_t zmask; /* 1 << address zone (det_zone_of) the rule can match in */
 };
 
 /*
@@ -190,11 +191,20 @@ struct det_hindex {
 	uint64_t *app[IPS_PROTO__COUNT];
 };
 
-struct ips_detect_engine {
-	struct det_rule *rules;
-	size_t nrules;
-	struct ips_detect_conf conf;
-	/* Prefilter groups by key (det_gkey, det_pkey); NULL where no rule has one. */
+/*
+ * Address zones, as Suricata's signature group heads split rules by
+ * address: the engine's home set is the address set the rules use most
+ * (with ET open, $HOME_NET or its complement $EXTERNAL_NET); an input's
+ * zone says whether its source (bit 0) and its destination (bit 1) are in
+ * it. A rule is in the groups of the zones its addresses can match in, so
+ * traffic between two outside hosts, or two inside ones, is scanned for
+ * the few rules that can match it, not for all.
+ */
+enum { DET_NZONE = 4 };
+
+/* The prefilter groups of one zone. */
+struct det_zone {
+	/* Groups by key (det_gkey, det_pkey); NULL where no rule has one. */
 	struct det_group *groups[DET_NG];
 	/* The keys of the groups that exist, ascending. */
 	uint16_t gkeys[DET_NG];
@@ -211,6 +221,19 @@ struct ips_detect_engine {
 	size_t ngbufs;
 	uint16_t pkeys[2][DET_NSLOT][DET_NTF];
 	uint8_t npkeys[2][DET_NSLOT];
+};
+
+struct ips_detect_engine {
+	struct det_rule *rules;
+	size_t nrules;
+	struct ips_detect_conf conf;
+	/*
+	 * Zones 0 .. nzones - 1 (1 when no rule names addresses); a group
+	 * whose rules are the same in two zones is shared, owned by the first.
+	 */
+	struct det_zone zone[DET_NZONE];
+	size_t nzones;
+	const struct ips_addrset *home; /* a rule's; NULL when nzones is 1 */
 	struct det_hindex hx;
 	char **fb_names; /* sorted, unique */
 	size_t nfb;
@@ -255,6 +278,10 @@ enum {
 struct ips_detect_thread {
 	const struct ips_detect_engine *e;
 	void *hs_scratch;
+	/* The zone of the latest addresses (det_zone_of): a flow's runs repeat them. */
+	uint8_t zsrc[16], zdst[16];
+	uint8_t zver; /* ip_version of zsrc/zdst; 0: none yet */
+	uint8_t zone;
 	pcre2_match_data *md;
 	pcre2_match_context *mctx;
 	pcre2_jit_stack *jit;

@@ -31,6 +31,12 @@ struct ips_mpm_ops {
 	const char *name;
 	/* Compiles n patterns into a new *db. Returns 0, BW_ERR_NOMEM or BW_ERR_UNSUPP. */
 	int (*build)(const struct ips_mpm_pattern *pats, size_t n, void **db);
+	/*
+	 * The same for a large set of patterns, trading a little speed on
+	 * short buffers for far less memory while compiling; NULL when build()
+	 * serves both.
+	 */
+	int (*build_large)(const struct ips_mpm_pattern *pats, size_t n, void **db);
 	void (*free)(void *db);
 	/*
 	 * Makes *scratch (NULL at first) large enough for db; call once per
