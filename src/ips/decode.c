@@ -82,44 +82,23 @@ bool ips_dec_layer(struct ips_dec *d, enum ips_layer_kind kind, const uint8_t *h
  * RFC 1071 one's-complement sum. Every chunk but the last must have an even
  * length (pseudo-headers and headers are; only the final payload may not).
  * The bulk is summed eight bytes at a time in host order, which RFC 1071
- * 2(B) allows: the folded sum of byte-swapped words is the byte-swapped sum;
- * 64-bit words are added with end-around carry (RFC 1071 2(C): the sum may
- * be taken in any word size and folded). It is the decoder's hottest loop
- * (every TCP/UDP payload goes through it).
+ * 2(B) allows: the folded sum of byte-swapped words is the byte-swapped sum.
+ * It is the decoder's hottest loop (every TCP/UDP payload goes through it).
  */
-static inline uint64_t csum_addc(uint64_t s, uint64_t v)
-{
-	s += v;
-	return s + (s < v); /* the carry wraps around */
-}
-
 uint32_t ips_csum_add(uint32_t sum, const uint8_t *b, size_t len)
 {
 	static const uint16_t one = 1;
-	uint64_t s = 0, s2 = 0, t;
+	uint64_t s = 0, t;
 	uint16_t w;
 
-	while (len >= 32) {
-		uint64_t v[4];
-
-		memcpy(v, b, 32);
-		s = csum_addc(s, v[0]);
-		s2 = csum_addc(s2, v[1]);
-		s = csum_addc(s, v[2]);
-		s2 = csum_addc(s2, v[3]);
-		b += 32;
-		len -= 32;
-	}
-	s = csum_addc(s, s2);
 	while (len >= 8) {
 		uint64_t v;
 
 		memcpy(&v, b, 8);
-		s = csum_addc(s, v);
+		s += (v & 0xffffffffu) + (v >> 32);
 		b += 8;
 		len -= 8;
 	}
-	s = (s & 0xffffffffu) + (s >> 32);
 	while (len >= 2) {
 		memcpy(&w, b, 2);
 		s += w;
