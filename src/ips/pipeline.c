@@ -55,27 +55,30 @@ struct txa {
 	uint32_t file; /* 0, or 1 + the file index for rules that inspect files */
 };
 
-/* The append-only buffers of a transaction whose prefilter progress is carried. */
 /*
- * Buffers whose prefilter progress carries over the inspections of one
- * transaction: the bodies grow, and the header buffers stay as they are while
- * body packets update the transaction (each of those inspections would scan
- * them again).
+ * The prefilter progress of a transaction's buffers carries over its
+ * inspections: bodies grow, and the other buffers (URI, headers, status
+ * line, ...) stay as they are while body packets update the transaction,
+ * so each inspection scans only what is new in a buffer. Every single-view
+ * buffer is carried but the file.* metadata (one view per file of a
+ * multi-file run); entries are made on first use. Buffers only grow or are
+ * replaced, and a replacement changes app_tx_buf_gen().
  */
-static const enum ips_buf carry_bufs[] = {
-        IPS_BUF_HTTP_REQUEST_BODY, IPS_BUF_HTTP_RESPONSE_BODY, IPS_BUF_FILE_DATA,
-        IPS_BUF_HTTP_HEADER,       IPS_BUF_HTTP_RAW_HEADER,    IPS_BUF_HTTP_START,
-        IPS_BUF_HTTP_HEADER_NAMES,
-};
-enum { NCARRY_BUF = sizeof(carry_bufs) / sizeof(carry_bufs[0]), CARRY_TXS = 4 };
+enum { CARRY_TXS = 4 };
 
-/* Prefilter progress over the bodies of one (transaction, direction). */
+struct pl_cbuf {
+	enum ips_buf b;
+	struct ips_detect_carry c;
+};
+
+/* Prefilter progress over the buffers of one (transaction, direction). */
 struct pl_carry {
 	bool used;
 	uint64_t tx;
 	int d;
 	uint32_t gen; /* app_tx_buf_gen() the carries are for */
-	struct ips_detect_carry c[NCARRY_BUF];
+	struct pl_cbuf *cb;
+	size_t ncb, capcb;
 };
 
 /* Per-flow detection state (the flow's det slot). */
@@ -214,17 +217,27 @@ static void pl_flow_free(void *arg)
 		ips_detect_carry_free(&pf->tcarry[d]);
 	}
 	free(pf->txa);
-	for (int k = 0; k < CARRY_TXS; k++)
-		for (size_t b = 0; b < NCARRY_BUF; b++)
-			ips_detect_carry_free(&pf->carry[k].c[b]);
+	for (int k = 0; k < CARRY_TXS; k++) {
+		for (size_t i = 0; i < pf->carry[k].ncb; i++)
+			ips_detect_carry_free(&pf->carry[k].cb[i].c);
+		free(pf->carry[k].cb);
+	}
 	free(pf);
 }
 
+static bool carried(const struct ips_detect_input *in, int b)
+{
+	return in->bufs[b].v && in->bufs[b].n == 1 &&
+	       !(b >= IPS_BUF_FILE_NAME && b <= IPS_BUF_FILE_SHA256);
+}
+
 /*
- * Points in's body buffers at the prefilter progress of (tx, d), so that a
- * body growing over many packets is scanned once, not again from its start
- * at every update. A transaction without a slot takes the oldest one (whose
- * transaction then starts over with a full scan: the same result).
+ * Points in's present single-view buffers at the prefilter progress of
+ * (tx, d), so that a buffer is scanned once, not again from its start at
+ * every update of the transaction. A transaction without a slot takes the
+ * oldest one (whose transaction then starts over with a full scan: the
+ * same result); a buffer without an entry (allocation failure) is scanned
+ * whole.
  */
 static void carry_attach(struct pl_flow *pf, struct ips_detect_input *in, uint64_t tx, int d,
                          uint32_t gen)
@@ -236,22 +249,43 @@ static void carry_attach(struct pl_flow *pf, struct ips_detect_input *in, uint64
 	if (!pc) {
 		pc = &pf->carry[pf->carry_next];
 		pf->carry_next = (pf->carry_next + 1) % CARRY_TXS;
-		for (size_t b = 0; b < NCARRY_BUF; b++)
-			ips_detect_carry_free(&pc->c[b]);
+		for (size_t i = 0; i < pc->ncb; i++)
+			ips_detect_carry_free(&pc->cb[i].c);
+		pc->ncb = 0;
 		pc->used = true;
 		pc->tx = tx;
 		pc->d = d;
 		pc->gen = gen;
 	} else if (pc->gen != gen) {
 		/* A buffer was replaced, not grown: every carry starts over. */
-		for (size_t b = 0; b < NCARRY_BUF; b++) {
-			pc->c[b].n = 0;
-			pc->c[b].scanned = 0;
+		for (size_t i = 0; i < pc->ncb; i++) {
+			pc->cb[i].c.n = 0;
+			pc->cb[i].c.scanned = 0;
 		}
 		pc->gen = gen;
 	}
-	for (size_t b = 0; b < NCARRY_BUF; b++)
-		in->carry[carry_bufs[b]] = &pc->c[b];
+	/* Entries for the buffers new to this transaction, then the pointers. */
+	for (int b = IPS_BUF_PAYLOAD + 1; b < IPS_BUF__COUNT; b++) {
+		if (!carried(in, b))
+			continue;
+		size_t i = 0;
+		while (i < pc->ncb && pc->cb[i].b != (enum ips_buf)b)
+			i++;
+		if (i < pc->ncb)
+			continue;
+		if (pc->ncb == pc->capcb) {
+			size_t nc = pc->capcb ? pc->capcb * 2 : 8;
+			struct pl_cbuf *n = realloc(pc->cb, nc * sizeof(*n));
+			if (!n)
+				break;
+			pc->cb = n;
+			pc->capcb = nc;
+		}
+		pc->cb[pc->ncb++] = (struct pl_cbuf){.b = (enum ips_buf)b};
+	}
+	for (size_t i = 0; i < pc->ncb; i++)
+		if (carried(in, pc->cb[i].b))
+			in->carry[pc->cb[i].b] = &pc->cb[i].c;
 }
 
 static void app_free_cb(void *arg)
