@@ -235,6 +235,16 @@ int app_tx_buf_add(struct app_flow *f, struct app_tx *tx, enum app_dir dir, enum
 	return 0;
 }
 
+int app_tx_buf_reserve(struct app_flow *f, struct app_tx *tx, enum app_dir dir, enum ips_buf b,
+                       size_t n)
+{
+	int i = tx->last[dir][b];
+
+	if (i < 0 && (i = new_ent(f, tx, dir, b)) < 0)
+		return i;
+	return ent_reserve(f, tx, &tx->ents[i], n);
+}
+
 int app_tx_buf_append(struct app_flow *f, struct app_tx *tx, enum app_dir dir, enum ips_buf b,
                       const void *p, size_t len, size_t limit)
 {

@@ -415,6 +415,18 @@ static int body_data(htp_tx_data_t *d, enum app_dir dir)
 	}
 	len = lim != 0 && d->len > lim - tx->body_seen[dir] ? (size_t)(lim - tx->body_seen[dir])
 	                                                    : d->len;
+	/* An announced length (capped by the limit) is reserved at once. */
+	int64_t cl = dir == APP_DIR_TO_SERVER ? d->tx->request_content_length
+	                                      : d->tx->response_content_length;
+	if (tx->body_seen[dir] == 0 && cl > 0) {
+		uint64_t want = lim != 0 && (uint64_t)cl > lim ? lim : (uint64_t)cl;
+		if (want <= f->ctx->cfg.flow_memcap) {
+			if (dir == APP_DIR_TO_SERVER)
+				(void)app_tx_buf_reserve(f, tx, dir, IPS_BUF_HTTP_REQUEST_BODY,
+				                         (size_t)want);
+			(void)app_tx_buf_reserve(f, tx, dir, IPS_BUF_FILE_DATA, (size_t)want);
+		}
+	}
 	/*
 	 * Every body is a file (Suricata's view), except a multipart request's,
 	 * whose parts are (on_request_file_data); digests see every byte kept.
