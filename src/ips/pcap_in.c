@@ -7,29 +7,174 @@
  * The file is read through a stdio stream with a 1 MiB buffer: libpcap
  * reads records with fread(), and the default 4 KiB buffer made one read()
  * system call per 4 KiB (129,000 for mix-x40.pcap).
+ *
+ * A regular file in the classic pcap format (the common case, and the one
+ * capture tools write by default) is instead mapped and its records read in
+ * place (ips_pcap_mem_next), with libpcap's checks: caplen above 256 KiB
+ * is an error, caplen above the file's snap length is cut to it, a record
+ * cut short is an error. Each record is then copied by nobody: libpcap
+ * copied it twice (kernel to stdio, stdio to its buffer). Pages read are
+ * given back every PCAP_IN_RELEASE bytes, so that a large file does not
+ * count in the resident set. pcapng, stdin and anything unusual go through
+ * libpcap.
  */
 /* libpcap's headers use the BSD u_int/u_char types. */
 #define _DEFAULT_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
 #include <pcap/pcap.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "ips/decode.h"
 #include "ips/pcap_in.h"
 #include "lib/err.h"
 #include "lib/log.h"
+#include "lib/rd.h"
 
-enum { PCAP_IN_BUF = 1 << 20 };
+enum {
+	PCAP_IN_BUF = 1 << 20,
+	PCAP_IN_RELEASE = 8 << 20,
+	PCAP_HDR_LEN = 24,
+	PCAP_REC_LEN = 16,
+	PCAP_MAX_SNAPLEN = 262144, /* libpcap's MAXIMUM_SNAPLEN */
+};
 
 struct ips_pcap {
-	pcap_t *p;
+	pcap_t *p; /* NULL when mapped */
 	int linktype;
 	bool nano;
 	char *buf; /* the stream's buffer; the stream is pcap's (closed by pcap_close) */
+	/* Mapped classic pcap: the mapping, its reader, what was given back. */
+	uint8_t *map;
+	size_t maplen, released;
+	struct ips_pcap_mem mem;
 };
+
+static int rd32(struct bw_rd *rd, bool swap, uint32_t *v)
+{
+	return swap ? bw_rd_u32(rd, v) : bw_rd_le32(rd, v);
+}
+
+int ips_pcap_mem_init(struct ips_pcap_mem *m, const uint8_t *p, size_t len)
+{
+	struct bw_rd rd;
+	uint32_t magic, zone, sigfigs, snaplen, network;
+	uint16_t major, minor;
+
+	memset(m, 0, sizeof(*m));
+	bw_rd_init(&rd, p, len);
+	if (bw_rd_le32(&rd, &magic) != 0)
+		return BW_ERR_IO;
+	switch (magic) {
+	case 0xa1b2c3d4:
+		break;
+	case 0xa1b23c4d:
+		m->nano = true;
+		break;
+	case 0xd4c3b2a1:
+		m->swap = true;
+		break;
+	case 0x4d3cb2a1:
+		m->swap = m->nano = true;
+		break;
+	default:
+		return BW_ERR_UNSUPP; /* pcapng, modified pcap, not a capture */
+	}
+	if ((m->swap ? bw_rd_u16(&rd, &major) : bw_rd_le16(&rd, &major)) != 0 ||
+	    (m->swap ? bw_rd_u16(&rd, &minor) : bw_rd_le16(&rd, &minor)) != 0 ||
+	    rd32(&rd, m->swap, &zone) != 0 || rd32(&rd, m->swap, &sigfigs) != 0 ||
+	    rd32(&rd, m->swap, &snaplen) != 0 || rd32(&rd, m->swap, &network) != 0)
+		return BW_ERR_IO;
+	/* Older versions and FCS-annotated link types: libpcap's own handling. */
+	if (major != 2 || minor != 4 || (network & 0xfc000000u) ||
+	    !ips_pcap_linktype_supported((int)network))
+		return BW_ERR_UNSUPP;
+	m->p = p;
+	m->len = len;
+	m->off = PCAP_HDR_LEN;
+	/* libpcap's pcap_adjust_snapshot(): 0 or too large means the maximum. */
+	m->snaplen = snaplen == 0 || snaplen > PCAP_MAX_SNAPLEN ? PCAP_MAX_SNAPLEN : snaplen;
+	m->linktype = (int)network;
+	return 0;
+}
+
+int ips_pcap_mem_next(struct ips_pcap_mem *m, struct ips_pcap_rec *rec)
+{
+	struct bw_rd rd;
+	uint32_t sec, frac, caplen, origlen;
+	const uint8_t *data;
+
+	if (m->off >= m->len)
+		return 0;
+	bw_rd_init(&rd, m->p + m->off, m->len - m->off);
+	if (rd32(&rd, m->swap, &sec) != 0 || rd32(&rd, m->swap, &frac) != 0 ||
+	    rd32(&rd, m->swap, &caplen) != 0 || rd32(&rd, m->swap, &origlen) != 0) {
+		log_err("ips", "capture read failed: truncated record header at offset %zu",
+		        m->off);
+		return BW_ERR_IO;
+	}
+	if (caplen > PCAP_MAX_SNAPLEN) {
+		log_err("ips", "capture read failed: invalid packet capture length %" PRIu32,
+		        caplen);
+		return BW_ERR_IO;
+	}
+	if (bw_rd_ptr(&rd, &data, caplen) != 0) {
+		log_err("ips", "capture read failed: truncated record at offset %zu", m->off);
+		return BW_ERR_IO;
+	}
+	m->off += PCAP_REC_LEN + caplen;
+	/* As libpcap: bytes past the snap length are read and dropped. */
+	if (caplen > m->snaplen)
+		caplen = m->snaplen;
+	rec->data = data;
+	rec->caplen = caplen;
+	rec->origlen = origlen < caplen ? caplen : origlen;
+	rec->ts_ns = (uint64_t)sec * 1000000000ULL + (uint64_t)frac * (m->nano ? 1ULL : 1000ULL);
+	rec->linktype = m->linktype;
+	return 1;
+}
+
+bool ips_pcap_mapped(const struct ips_pcap *pc)
+{
+	return pc->map != NULL;
+}
+
+/* Maps path when it is a regular file in the classic format: 1 mapped, 0 not (use libpcap). */
+static int try_map(struct ips_pcap *pc, const char *path)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	void *map;
+
+	if (fd < 0)
+		return 0; /* libpcap reports the error */
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < PCAP_HDR_LEN ||
+	    (uint64_t)st.st_size > SIZE_MAX) {
+		close(fd);
+		return 0;
+	}
+	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (map == MAP_FAILED)
+		return 0;
+	if (ips_pcap_mem_init(&pc->mem, map, (size_t)st.st_size) != 0) {
+		munmap(map, (size_t)st.st_size);
+		return 0;
+	}
+	(void)madvise(map, (size_t)st.st_size, MADV_SEQUENTIAL);
+	pc->map = map;
+	pc->maplen = (size_t)st.st_size;
+	pc->linktype = pc->mem.linktype;
+	pc->nano = pc->mem.nano;
+	return 1;
+}
 
 int ips_pcap_linktype_supported(int lt)
 {
@@ -58,7 +203,13 @@ int ips_pcap_open(struct ips_pcap **out, const char *path)
 	struct ips_pcap *pc;
 
 	*out = NULL;
-	if ((pc = calloc(1, sizeof(*pc))) == NULL || (pc->buf = malloc(PCAP_IN_BUF)) == NULL) {
+	if ((pc = calloc(1, sizeof(*pc))) == NULL)
+		return BW_ERR_NOMEM;
+	if (strcmp(path, "-") != 0 && try_map(pc, path)) {
+		*out = pc;
+		return 0;
+	}
+	if ((pc->buf = malloc(PCAP_IN_BUF)) == NULL) {
 		free(pc);
 		return BW_ERR_NOMEM;
 	}
@@ -93,6 +244,16 @@ int ips_pcap_next(struct ips_pcap *pc, struct ips_pcap_rec *rec)
 {
 	struct pcap_pkthdr *h;
 	const u_char *data;
+
+	if (pc->map != NULL) {
+		/* The previous record is no longer borrowed: give back what lies before. */
+		size_t pg = (size_t)sysconf(_SC_PAGESIZE), upto = pc->mem.off / pg * pg;
+		if (upto - pc->released >= PCAP_IN_RELEASE) {
+			(void)madvise(pc->map + pc->released, upto - pc->released, MADV_DONTNEED);
+			pc->released = upto;
+		}
+		return ips_pcap_mem_next(&pc->mem, rec);
+	}
 	int r = pcap_next_ex(pc->p, &h, &data);
 
 	if (r == PCAP_ERROR_BREAK)
@@ -119,7 +280,10 @@ void ips_pcap_close(struct ips_pcap *pc)
 {
 	if (pc == NULL)
 		return;
-	pcap_close(pc->p);
+	if (pc->map != NULL)
+		munmap(pc->map, pc->maplen);
+	if (pc->p != NULL)
+		pcap_close(pc->p);
 	free(pc->buf);
 	free(pc);
 }

@@ -8,6 +8,7 @@
 #ifndef BW_IPS_PCAP_IN_H
 #define BW_IPS_PCAP_IN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,5 +32,29 @@ int ips_pcap_linktype(const struct ips_pcap *pc);
 int ips_pcap_linktype_supported(int linktype);
 /* NULL is a no-op. */
 void ips_pcap_close(struct ips_pcap *pc);
+
+/*
+ * A classic pcap file (version 2.4, either byte order, microsecond or
+ * nanosecond magic) held in memory, read record by record without libpcap
+ * and with libpcap's checks: ips_pcap_open() maps such files and reads them
+ * this way (no copy through stdio and libpcap's buffer).
+ */
+struct ips_pcap_mem {
+	const uint8_t *p;
+	size_t len, off;
+	bool swap, nano;
+	uint32_t snaplen;
+	int linktype;
+};
+/*
+ * Reads the file header: 0, then records follow; BW_ERR_UNSUPP for any
+ * other format or a link type the decoder does not know (libpcap reads
+ * those); BW_ERR_IO when the header is cut short.
+ */
+int ips_pcap_mem_init(struct ips_pcap_mem *m, const uint8_t *p, size_t len);
+/* As ips_pcap_next(): 1 with *rec, 0 at the end, BW_ERR_IO (logged) on a bad record. */
+int ips_pcap_mem_next(struct ips_pcap_mem *m, struct ips_pcap_rec *rec);
+/* Whether pc reads a mapped classic pcap file (else libpcap). */
+bool ips_pcap_mapped(const struct ips_pcap *pc);
 
 #endif

@@ -24,6 +24,7 @@
 #include "ips/decode.h"
 #include "ips/defrag.h"
 #include "ips/pcap_in.h"
+#include <pcap/pcap.h>
 #include "lib/addr.h"
 #include "lib/err.h"
 
@@ -439,6 +440,157 @@ static void test_pcapng(void **state)
 	assert_true(ips_pcap_linktype_supported(IPS_LINK_LINUX_SLL2));
 }
 
+/* Every record of path as libpcap reads it and as the mapped reader does. */
+static unsigned compare_with_libpcap(const char *path)
+{
+	char err[PCAP_ERRBUF_SIZE];
+	pcap_t *ref =
+	        pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, err);
+	struct ips_pcap *pc;
+	struct ips_pcap_rec rec;
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	unsigned n = 0;
+	int r;
+
+	assert_non_null(ref);
+	assert_int_equal(ips_pcap_open(&pc, path), 0);
+	assert_true(ips_pcap_mapped(pc));
+	while ((r = pcap_next_ex(ref, &h, &data)) == 1) {
+		assert_int_equal(ips_pcap_next(pc, &rec), 1);
+		assert_int_equal(rec.caplen, h->caplen);
+		assert_int_equal(rec.origlen, h->len < h->caplen ? h->caplen : h->len);
+		assert_int_equal(rec.ts_ns,
+		                 (uint64_t)h->ts.tv_sec * 1000000000ULL + (uint64_t)h->ts.tv_usec);
+		assert_memory_equal(rec.data, data, rec.caplen);
+		n++;
+	}
+	assert_int_equal(r, PCAP_ERROR_BREAK);
+	assert_int_equal(ips_pcap_next(pc, &rec), 0);
+	ips_pcap_close(pc);
+	pcap_close(ref);
+	return n;
+}
+
+/* The mapped reader gives exactly libpcap's records for the classic pcaps here. */
+static void test_pcap_mapped(void **state)
+{
+	static const char *const files[] = {
+	        "decode_eth.pcap", "decode_loop.pcap", "decode_null.pcap", "decode_ppp.pcap",
+	        "decode_raw.pcap", "decode_sll.pcap",  "decode_sll2.pcap"};
+	char path[512];
+	unsigned n = 0, nfiles = 0;
+	DIR *d;
+	struct dirent *de;
+	struct ips_pcap *pc;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", DATA_DIR, files[i]);
+		n += compare_with_libpcap(path);
+		nfiles++;
+	}
+	assert_non_null(d = opendir(DATA_DIR "/e2e"));
+	while ((de = readdir(d)) != NULL) {
+		size_t l = strlen(de->d_name);
+		if (l < 5 || strcmp(de->d_name + l - 5, ".pcap") != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/e2e/%s", DATA_DIR, de->d_name);
+		n += compare_with_libpcap(path);
+		nfiles++;
+	}
+	closedir(d);
+	print_message("mapped pcap reader: %u records of %u files as libpcap reads them\n", n,
+	              nfiles);
+	assert_true(nfiles > 10 && n > 100);
+	/* pcapng is libpcap's to read. */
+	assert_int_equal(ips_pcap_open(&pc, DATA_DIR "/decode_eth.pcapng"), 0);
+	assert_false(ips_pcap_mapped(pc));
+	ips_pcap_close(pc);
+}
+
+/* A classic pcap header: magic, 2.4, snaplen, link type, in little or big endian. */
+static size_t pcap_hdr(uint8_t *b, uint32_t magic, bool be, uint16_t minor, uint32_t snaplen,
+                       uint32_t lt)
+{
+	uint32_t w[6] = {magic, 2u | (uint32_t)minor << 16, 0, 0, snaplen, lt};
+	for (int i = 0; i < 6; i++)
+		for (int k = 0; k < 4; k++) {
+			uint32_t v = w[i];
+			if (i == 1 && be) /* two 16-bit fields, each swapped */
+				v = (uint32_t)(2u << 8) |
+				    (uint32_t)(minor >> 8 | (minor & 0xff) << 8) << 16;
+			b[i * 4 + k] = be && i != 1 ? (uint8_t)(v >> (24 - 8 * k))
+			                            : (uint8_t)(v >> (8 * k));
+		}
+	return 24;
+}
+
+static size_t pcap_rec(uint8_t *b, bool be, uint32_t sec, uint32_t frac, uint32_t caplen,
+                       uint32_t len, uint8_t fill, size_t nbytes)
+{
+	uint32_t w[4] = {sec, frac, caplen, len};
+	for (int i = 0; i < 4; i++)
+		for (int k = 0; k < 4; k++)
+			b[i * 4 + k] =
+			        be ? (uint8_t)(w[i] >> (24 - 8 * k)) : (uint8_t)(w[i] >> (8 * k));
+	memset(b + 16, fill, nbytes);
+	return 16 + nbytes;
+}
+
+/* The mapped reader's checks on crafted files: byte orders, clocks, libpcap's limits. */
+static void test_pcap_mem(void **state)
+{
+	static uint8_t b[300000];
+	struct ips_pcap_mem m;
+	struct ips_pcap_rec rec;
+	size_t n;
+
+	(void)state;
+	/* Big-endian, nanoseconds, snap length 64: a 100-byte record is cut to 64. */
+	n = pcap_hdr(b, 0xa1b23c4d, true, 4, 64, IPS_LINK_EN10MB);
+	n += pcap_rec(b + n, true, 10, 5, 100, 120, 0xab, 100);
+	n += pcap_rec(b + n, true, 11, 7, 20, 20, 0xcd, 20);
+	assert_int_equal(ips_pcap_mem_init(&m, b, n), 0);
+	assert_int_equal(ips_pcap_mem_next(&m, &rec), 1);
+	assert_int_equal(rec.caplen, 64);
+	assert_int_equal(rec.origlen, 120);
+	assert_int_equal(rec.ts_ns, 10000000005ULL);
+	assert_int_equal(rec.data[63], 0xab);
+	assert_int_equal(rec.linktype, IPS_LINK_EN10MB);
+	assert_int_equal(ips_pcap_mem_next(&m, &rec), 1);
+	assert_int_equal(rec.caplen, 20);
+	assert_int_equal(rec.data[0], 0xcd);
+	assert_int_equal(ips_pcap_mem_next(&m, &rec), 0);
+	/* Little-endian microseconds; snap length 0 means libpcap's maximum. */
+	n = pcap_hdr(b, 0xa1b2c3d4, false, 4, 0, IPS_LINK_RAW);
+	n += pcap_rec(b + n, false, 1, 2, 262144, 262144, 0x45, 262144);
+	assert_int_equal(ips_pcap_mem_init(&m, b, n), 0);
+	assert_int_equal(ips_pcap_mem_next(&m, &rec), 1);
+	assert_int_equal(rec.caplen, 262144);
+	assert_int_equal(rec.ts_ns, 1000002000ULL);
+	/* Errors: caplen above 256 KiB, a cut record, a cut record header. */
+	n = pcap_hdr(b, 0xa1b2c3d4, false, 4, 0, IPS_LINK_RAW);
+	size_t one = pcap_rec(b + n, false, 1, 2, 262145, 262145, 0, 262145);
+	assert_int_equal(ips_pcap_mem_init(&m, b, n + one), 0);
+	assert_int_equal(ips_pcap_mem_next(&m, &rec), BW_ERR_IO);
+	n += pcap_rec(b + n, false, 1, 2, 50, 50, 0, 50);
+	assert_int_equal(ips_pcap_mem_init(&m, b, n - 1), 0);
+	assert_int_equal(ips_pcap_mem_next(&m, &rec), BW_ERR_IO);
+	assert_int_equal(ips_pcap_mem_init(&m, b, 24 + 15), 0);
+	assert_int_equal(ips_pcap_mem_next(&m, &rec), BW_ERR_IO);
+	/* Other formats go to libpcap; a cut file header is an error. */
+	pcap_hdr(b, 0x0a0d0d0a, false, 4, 0, IPS_LINK_EN10MB); /* pcapng */
+	assert_int_equal(ips_pcap_mem_init(&m, b, 24), BW_ERR_UNSUPP);
+	pcap_hdr(b, 0xa1b2c3d4, false, 3, 0, IPS_LINK_EN10MB);
+	assert_int_equal(ips_pcap_mem_init(&m, b, 24), BW_ERR_UNSUPP);
+	pcap_hdr(b, 0xa1b2c3d4, false, 4, 0, 147);
+	assert_int_equal(ips_pcap_mem_init(&m, b, 24), BW_ERR_UNSUPP);
+	pcap_hdr(b, 0xa1b2c3d4, false, 4, 0, IPS_LINK_EN10MB | 0x04000000u); /* FCS bits */
+	assert_int_equal(ips_pcap_mem_init(&m, b, 24), BW_ERR_UNSUPP);
+	assert_int_equal(ips_pcap_mem_init(&m, b, 23), BW_ERR_IO);
+}
+
 /* The fast checksum against a naive RFC 1071 sum, at every length, alignment and split. */
 static void test_csum(void **state)
 {
@@ -610,10 +762,11 @@ static void test_realistic(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_manifest),   cmocka_unit_test(test_fields),
-	        cmocka_unit_test(test_truncation), cmocka_unit_test(test_bad_link),
-	        cmocka_unit_test(test_esp_hook),   cmocka_unit_test(test_csum),
-	        cmocka_unit_test(test_pcapng),     cmocka_unit_test(test_realistic),
+	        cmocka_unit_test(test_manifest),    cmocka_unit_test(test_fields),
+	        cmocka_unit_test(test_truncation),  cmocka_unit_test(test_bad_link),
+	        cmocka_unit_test(test_esp_hook),    cmocka_unit_test(test_csum),
+	        cmocka_unit_test(test_pcap_mapped), cmocka_unit_test(test_pcap_mem),
+	        cmocka_unit_test(test_pcapng),      cmocka_unit_test(test_realistic),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
