@@ -12,6 +12,7 @@
 #define _DEFAULT_SOURCE /* gmtime_r */
 #include <arpa/inet.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -80,12 +81,26 @@ static size_t utf8_len(const uint8_t *s, size_t n)
 	return need;
 }
 
+/* Whether c is written as itself (printable ASCII but the quote and the backslash). */
+static bool json_plain(uint8_t c)
+{
+	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+}
+
 void ips_json_str(FILE *f, const char *str, size_t len)
 {
 	const uint8_t *s = (const uint8_t *)str;
 	fputc('"', f);
 	for (size_t i = 0; i < len;) {
 		uint8_t c = s[i];
+		if (json_plain(c)) { /* a run of plain bytes in one write */
+			size_t k = i + 1;
+			while (k < len && json_plain(s[k]))
+				k++;
+			fwrite(s + i, 1, k - i, f);
+			i = k;
+			continue;
+		}
 		if (c == '"' || c == '\\') {
 			fputc('\\', f);
 			fputc(c, f);
@@ -106,8 +121,6 @@ void ips_json_str(FILE *f, const char *str, size_t len)
 				i += k;
 				continue;
 			}
-		} else {
-			fputc(c, f);
 		}
 		i++;
 	}
