@@ -738,27 +738,36 @@ int ips_port_parse(struct ips_portset *out, const char *s, const struct ips_vars
 
 bool ips_addrset_has(const struct ips_addrset *a, const uint8_t *addr, size_t len)
 {
-	uint8_t k[16] = {0};
 	const struct ips_ip_range *r;
 	size_t n;
 	if (a->any)
 		return true;
 	if (len == 4) {
+		/* IPv4 keys are their first 4 bytes (the rest is zero): compare those. */
+		uint32_t x = bw_be32(addr);
+		size_t lo = 0, hi = a->n4;
 		r = a->v4;
-		n = a->n4;
-	} else if (len == 16) {
-		r = a->v6;
-		n = a->n6;
-	} else {
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (x < bw_be32(r[mid].lo))
+				hi = mid;
+			else if (x > bw_be32(r[mid].hi))
+				lo = mid + 1;
+			else
+				return true;
+		}
+		return false;
+	} else if (len != 16) {
 		return false;
 	}
-	memcpy(k, addr, len);
+	r = a->v6;
+	n = a->n6;
 	size_t lo = 0, hi = n;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (bw_key_cmp(k, r[mid].lo, 16) < 0)
+		if (bw_key_cmp(addr, r[mid].lo, 16) < 0)
 			hi = mid;
-		else if (bw_key_cmp(k, r[mid].hi, 16) > 0)
+		else if (bw_key_cmp(addr, r[mid].hi, 16) > 0)
 			lo = mid + 1;
 		else
 			return true;
