@@ -98,9 +98,10 @@ int main(int argc, char **argv)
 	for (size_t i = hl; i < sizeof(pkt) - 4; i++)
 		pkt[i] = (uint8_t)('a' + i % 26);
 	memcpy(pkt + sizeof(pkt) - 4, "\r\n\r\n", 4);
-	struct ips_bufv uri = {pkt + 4, 48}, host = {(const uint8_t *)"www.example.com", 15},
-	                ua = {pkt + 4 + 48 + 11 + 23 + 12, 70}, meth = {pkt, 3},
-	                hdr = {pkt + 61, sizeof(pkt) - 61};
+	struct ips_bufv uri = {.p = pkt + 4, .len = 48},
+	                host = {.p = (const uint8_t *)"www.example.com", .len = 15},
+	                ua = {.p = pkt + 4 + 48 + 11 + 23 + 12, .len = 70},
+	                meth = {.p = pkt, .len = 3}, hdr = {.p = pkt + 61, .len = sizeof(pkt) - 61};
 	struct ips_detect_input in = {0};
 	struct ips_flowbits_state fb = {0};
 	in.ip_version = 4;

@@ -71,7 +71,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	const uint8_t *pay = nl + 1;
 	size_t plen = size - (size_t)(pay - data);
-	struct ips_bufv view = {pay, plen};
+	struct ips_bufv view = {.p = pay, .len = plen};
 	struct ips_detect_input in = {0};
 	struct ips_flowbits_state fb = {0};
 	in.ip_version = 4;

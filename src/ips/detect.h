@@ -36,6 +36,13 @@ struct app_tx;
 struct ips_bufv {
 	const uint8_t *p;
 	size_t len;
+	/*
+	 * Offset of p in the whole buffer when the view is a window of it (a
+	 * body inspected from where the last inspection left off): absolute
+	 * content depths and bsize count from the buffer's start, as Suricata's
+	 * stream_start_offset. 0 for whole buffers.
+	 */
+	uint64_t origin;
 };
 
 /* An app-layer buffer: n views (n > 1 for multi-buffers like tls.certs), n = 0 when absent. */

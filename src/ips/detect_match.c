@@ -151,6 +151,7 @@ struct insp {
 	bool nocache;               /* no occurrence lists (a nested base64_data view) */
 	const uint8_t *b;
 	size_t len;
+	uint64_t origin; /* ips_bufv.origin of the view (0: the whole buffer) */
 	uint64_t vars[IPS_RULE_MAX_VARS];
 	bool dce_big;    /* byte_* dce: the DCE/RPC call's data representation is big-endian */
 	uint64_t fvalid; /* bit i: fc[i] holds searches of op i in this view */
@@ -302,6 +303,18 @@ static int do_content(struct insp *s, size_t i, size_t cur)
 	} else {
 		lo = c->flags & IPS_CF_OFFSET ? val(s, c->offset, c->offset_var) : 0;
 		hi = c->flags & IPS_CF_DEPTH ? lo + val(s, c->depth, c->depth_var) : len;
+	}
+	/*
+	 * A window of a body: a depth (or startswith) ends where it ends in
+	 * the whole buffer, as Suricata shifts it by stream_start_offset (the
+	 * offset is left as it is, as there).
+	 */
+	if (s->origin && !(c->flags & (IPS_CF_DISTANCE | IPS_CF_WITHIN)) &&
+	    (c->flags & (IPS_CF_DEPTH | IPS_CF_STARTSWITH))) {
+		if (hi <= (int64_t)s->origin)
+			return c->offset_var < 0 && c->depth_var < 0 ? DISCONT : NOMATCH;
+		if (hi < (int64_t)s->origin + len)
+			hi -= (int64_t)s->origin;
 	}
 	if (hi > len)
 		hi = len;
@@ -598,7 +611,7 @@ static int inspect(struct insp *s, size_t i, size_t cur)
 			break;
 		}
 		case IPS_KW_BSIZE:
-			if (!ips_num_match(o->data, s->len))
+			if (!ips_num_match(o->data, s->len + s->origin))
 				return NOMATCH;
 			break;
 		case IPS_KW_BUF_EQ:
@@ -637,6 +650,9 @@ static bool match_buffer(struct ips_detect_thread *t, const struct det_rule *dr,
 		s.fvalid = 0;
 		memset(s.vars, 0, sizeof(s.vars));
 		s.dce_big = bl->buf == IPS_BUF_DCERPC_STUB_DATA && in->dce && !in->dce->little;
+		s.origin = bl->tf == 0 && bl->buf != IPS_BUF_PAYLOAD && k < det_nviews(in, bl->buf)
+		                   ? in->bufs[bl->buf].v[k].origin
+		                   : 0;
 		if (bl->tf == DET_TF_UNCACHED) {
 			if (!det_view(t, in, bl->buf, k, 0, &s.b, &s.len) ||
 			    !det_transform(t, bl->tfo, bl->ntf, s.b, s.len, &t->tfuncached))

@@ -69,6 +69,7 @@ enum { CARRY_TXS = 4 };
 struct pl_cbuf {
 	enum ips_buf b;
 	struct ips_detect_carry c;
+	uint64_t inspected; /* bodies (body_windows): where the last inspection ended */
 };
 
 /* Prefilter progress over the buffers of one (transaction, direction). */
@@ -239,8 +240,8 @@ static bool carried(const struct ips_detect_input *in, int b)
  * same result); a buffer without an entry (allocation failure) is scanned
  * whole.
  */
-static void carry_attach(struct pl_flow *pf, struct ips_detect_input *in, uint64_t tx, int d,
-                         uint32_t gen)
+static struct pl_carry *carry_attach(struct pl_flow *pf, struct ips_detect_input *in, uint64_t tx,
+                                     int d, uint32_t gen)
 {
 	struct pl_carry *pc = NULL;
 	for (int k = 0; k < CARRY_TXS && !pc; k++)
@@ -261,6 +262,7 @@ static void carry_attach(struct pl_flow *pf, struct ips_detect_input *in, uint64
 		for (size_t i = 0; i < pc->ncb; i++) {
 			pc->cb[i].c.n = 0;
 			pc->cb[i].c.scanned = 0;
+			pc->cb[i].inspected = 0;
 		}
 		pc->gen = gen;
 	}
@@ -286,6 +288,68 @@ static void carry_attach(struct pl_flow *pf, struct ips_detect_input *in, uint64
 	for (size_t i = 0; i < pc->ncb; i++)
 		if (carried(in, pc->cb[i].b))
 			in->carry[pc->cb[i].b] = &pc->cb[i].c;
+	return pc;
+}
+
+/* A body's inspected mark to move once its inspection ran. */
+struct body_mark {
+	struct pl_cbuf *cb;
+	uint64_t len;
+};
+
+/*
+ * Suricata's body inspection after the first: file.data from where the
+ * last inspection ended, less an inspect window so that a match may cross
+ * into the new data (HTTP: at least the window's worth, 16 KiB for
+ * responses and 4 KiB for requests, or a quarter of it before the new data
+ * when more than a window is new; the request body the same once more
+ * than its 32 KiB minimal inspect size was inspected); other protocols'
+ * file data from where the last inspection ended; no inspection of a body
+ * with nothing new. The views become windows (ips_bufv.origin) and their
+ * carries start there; returns the marks to move after the run.
+ */
+static size_t body_windows(struct ips_pipeline *pl, struct pl_carry *pc,
+                           struct ips_detect_input *in, const struct app_tx *tx, int d,
+                           struct body_mark *marks)
+{
+	static const enum ips_buf bodies[] = {IPS_BUF_FILE_DATA, IPS_BUF_HTTP_REQUEST_BODY};
+	bool http = app_tx_proto(tx) == APP_PROTO_HTTP;
+	uint64_t w = d == IPS_DIR_TO_CLIENT ? 16u << 10 : 4u << 10;
+	size_t nm = 0;
+	for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+		enum ips_buf b = bodies[i];
+		struct pl_cbuf *cb = NULL;
+		if (!carried(in, (int)b) || !in->carry[b])
+			continue;
+		for (size_t k = 0; k < pc->ncb && !cb; k++)
+			if (pc->cb[k].b == b)
+				cb = &pc->cb[k];
+		if (!cb)
+			continue;
+		struct ips_bufv *v = &pl->views[b][0];
+		uint64_t len = v->len, ins = cb->inspected, off = ins;
+		if (ins >= len && ins > 0) { /* nothing new */
+			in->bufs[b] = (struct ips_detect_buf){0};
+			in->carry[b] = NULL;
+			continue;
+		}
+		if (http) {
+			bool win = b == IPS_BUF_FILE_DATA ? ins > 0 : ins > (32u << 10);
+			uint64_t nw = len - ins;
+			if (!win)
+				off = 0;
+			else if (nw < w)
+				off = ins < w - nw ? 0 : ins - (w - nw);
+			else
+				off = ins >= w / 4 ? ins - w / 4 : 0;
+		}
+		v->p += off;
+		v->len -= (size_t)off;
+		v->origin = off;
+		cb->c.base = off;
+		marks[nm++] = (struct body_mark){cb, len};
+	}
+	return nm;
 }
 
 static void app_free_cb(void *arg)
@@ -432,13 +496,13 @@ static void input_headers(struct ips_detect_input *in, const struct ips_packet *
 	if (!p->l4)
 		return;
 	if (p->l4proto == 6 && p->tcp.hlen) {
-		in->hdrv[0] = (struct ips_bufv){p->l4, p->tcp.hlen};
+		in->hdrv[0] = (struct ips_bufv){.p = p->l4, .len = p->tcp.hlen};
 		ips_detect_set_buf(in, IPS_BUF_TCP_HDR, &in->hdrv[0]);
 	} else if (p->l4proto == 17) {
-		in->hdrv[1] = (struct ips_bufv){p->l4, 8};
+		in->hdrv[1] = (struct ips_bufv){.p = p->l4, .len = 8};
 		ips_detect_set_buf(in, IPS_BUF_UDP_HDR, &in->hdrv[1]);
 	} else if (p->l4proto == 58) {
-		in->hdrv[2] = (struct ips_bufv){p->l4, 8};
+		in->hdrv[2] = (struct ips_bufv){.p = p->l4, .len = 8};
 		ips_detect_set_buf(in, IPS_BUF_ICMPV6_HDR, &in->hdrv[2]);
 		/* RFC 4443 3.2: packet too big carries the MTU in the second word. */
 		if (p->icmp.type == 2 && p->icmp.code == 0) {
@@ -723,7 +787,7 @@ struct fill_ctx {
 static void fill_one(void *arg, enum ips_buf b, size_t k, const uint8_t *p, size_t len)
 {
 	struct fill_ctx *c = arg;
-	c->pl->views[b][k] = (struct ips_bufv){p, len};
+	c->pl->views[b][k] = (struct ips_bufv){.p = p, .len = len};
 	c->in->bufs[b].v = c->pl->views[b];
 	c->in->bufs[b].n = k + 1;
 }
@@ -751,7 +815,8 @@ static void file_bufs(struct ips_pipeline *pl, struct ips_detect_input *in, cons
 		size_t len;
 		bool have = app_tx_file_buf(tx, dir, k, (enum ips_buf)b, &p, &len) == 0;
 		if (have)
-			pl->views[b][0] = (struct ips_bufv){p ? p : (const uint8_t *)"", len};
+			pl->views[b][0] =
+			        (struct ips_bufv){.p = p ? p : (const uint8_t *)"", .len = len};
 		in->bufs[b].v = have ? pl->views[b] : NULL;
 		in->bufs[b].n = have ? 1 : 0;
 	}
@@ -803,13 +868,17 @@ static void inspect_txs_dir(struct ips_pipeline *pl, struct ips_flow_rec *f, int
 			}
 		}
 		uint64_t id = app_tx_id(tx);
-		carry_attach(pf, &in, id, d, app_tx_buf_gen(tx, (enum app_dir)d));
+		struct pl_carry *pc =
+		        carry_attach(pf, &in, id, d, app_tx_buf_gen(tx, (enum app_dir)d));
 		/*
 		 * Suricata inspects file rules once per file (a multipart upload
 		 * carries several) and alerts per file: with more than one file,
 		 * one run per file with that file's buffers.
 		 */
-		size_t nf = app_tx_nfiles(tx, (enum app_dir)d);
+		size_t nf = app_tx_nfiles(tx, (enum app_dir)d), nm = 0;
+		struct body_mark marks[2];
+		if (nf <= 1)
+			nm = body_windows(pl, pc, &in, tx, d, marks);
 		for (size_t k = 0; k < (nf > 1 ? nf : 1); k++) {
 			const struct app_file_info *fi =
 			        nf > 1 ? app_tx_file_at(tx, (enum app_dir)d, k)
@@ -832,6 +901,8 @@ static void inspect_txs_dir(struct ips_pipeline *pl, struct ips_flow_rec *f, int
 				emit(pl, m, &in, f, tx, "tx");
 			}
 		}
+		for (size_t i = 0; i < nm; i++)
+			marks[i].cb->inspected = marks[i].len;
 	}
 }
 

@@ -151,7 +151,8 @@ static void test_file_keywords(void **state)
 	static const uint8_t d1[16] = {0x09, 0x0f, 0xe6, 0x07, 0xa5, 0xbe, 0x12, 0x28,
 	                               0x36, 0x26, 0x14, 0xcc, 0xaa, 0x08, 0x85, 0x77};
 	static const uint8_t d2[16] = {1};
-	struct ips_bufv nm = {(const uint8_t *)"/dl/report.PDF", 14}, h1 = {d1, 16}, h2 = {d2, 16};
+	struct ips_bufv nm = {.p = (const uint8_t *)"/dl/report.PDF", .len = 14},
+	                h1 = {.p = d1, .len = 16}, h2 = {.p = d2, .len = 16};
 	FILE *fp;
 
 	(void)state;

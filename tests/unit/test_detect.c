@@ -332,7 +332,7 @@ static void test_buffers(void **state)
 		env_init(&v, rules, sizeof(rules) / sizeof(rules[0]), (enum mode)m);
 		base_input(&in, "GET /index.html HTTP/1.1\r\n", 26);
 		in.app = IPS_PROTO_HTTP;
-		struct ips_bufv uri = {(const uint8_t *)"/index.html", 11};
+		struct ips_bufv uri = {.p = (const uint8_t *)"/index.html", .len = 11};
 		ips_detect_set_buf(&in, IPS_BUF_HTTP_URI, &uri);
 		assert_int_equal(run_sids(&v, &in), 1u << 1);
 		in.to_server = false;
@@ -342,18 +342,18 @@ static void test_buffers(void **state)
 		in.app = IPS_PROTO_IP;
 		assert_int_equal(run_sids(&v, &in), 0);
 		in.app = IPS_PROTO_HTTP;
-		uri = (struct ips_bufv){(const uint8_t *)"/abcde", 6};
+		uri = (struct ips_bufv){.p = (const uint8_t *)"/abcde", .len = 6};
 		assert_int_equal(run_sids(&v, &in), (1u << 2) | (1u << 7));
-		uri = (struct ips_bufv){(const uint8_t *)"/abcdef", 7};
+		uri = (struct ips_bufv){.p = (const uint8_t *)"/abcdef", .len = 7};
 		assert_int_equal(run_sids(&v, &in), 1u << 7);
-		struct ips_bufv host = {(const uint8_t *)"a.test", 6},
-		                ua = {(const uint8_t *)"curl/8", 6};
+		struct ips_bufv host = {.p = (const uint8_t *)"a.test", .len = 6},
+		                ua = {.p = (const uint8_t *)"curl/8", .len = 6};
 		ips_detect_set_buf(&in, IPS_BUF_HTTP_HOST, &host);
 		assert_int_equal(run_sids(&v, &in), 1u << 7); /* no user agent yet */
 		ips_detect_set_buf(&in, IPS_BUF_HTTP_USER_AGENT, &ua);
 		assert_int_equal(run_sids(&v, &in), (1u << 5) | (1u << 7));
-		struct ips_bufv meth = {(const uint8_t *)"POST", 4};
-		uri = (struct ips_bufv){(const uint8_t *)"/x?cmd=ls", 9};
+		struct ips_bufv meth = {.p = (const uint8_t *)"POST", .len = 4};
+		uri = (struct ips_bufv){.p = (const uint8_t *)"/x?cmd=ls", .len = 9};
 		ips_detect_set_buf(&in, IPS_BUF_HTTP_METHOD, &meth);
 		assert_int_equal(run_sids(&v, &in), (1u << 5) | (1u << 6));
 
@@ -364,20 +364,20 @@ static void test_buffers(void **state)
 		d.has_tcp = false;
 		d.dp = 53;
 		d.app = IPS_PROTO_DNS;
-		struct ips_bufv q = {(const uint8_t *)"example.com", 11};
+		struct ips_bufv q = {.p = (const uint8_t *)"example.com", .len = 11};
 		ips_detect_set_buf(&d, IPS_BUF_DNS_QUERY, &q);
 		assert_int_equal(run_sids(&v, &d), 1u << 3);
-		q = (struct ips_bufv){(const uint8_t *)"www.EXAMPLE.com", 15};
+		q = (struct ips_bufv){.p = (const uint8_t *)"www.EXAMPLE.com", .len = 15};
 		assert_int_equal(run_sids(&v, &d), 1u << 3);
-		q = (struct ips_bufv){(const uint8_t *)"badexample.com", 14};
+		q = (struct ips_bufv){.p = (const uint8_t *)"badexample.com", .len = 14};
 		assert_int_equal(run_sids(&v, &d), 0);
 
 		/* tls.certs: a multi-buffer matches if any instance does */
 		struct ips_detect_input t;
 		base_input(&t, "", 0);
 		t.app = IPS_PROTO_TLS;
-		struct ips_bufv certs[2] = {{(const uint8_t *)"\x30\x82 good", 7},
-		                            {(const uint8_t *)"\x30\x82 EVIL", 7}};
+		struct ips_bufv certs[2] = {{.p = (const uint8_t *)"\x30\x82 good", .len = 7},
+		                            {.p = (const uint8_t *)"\x30\x82 EVIL", .len = 7}};
 		t.bufs[IPS_BUF_TLS_CERTS] = (struct ips_detect_buf){certs, 1};
 		assert_int_equal(run_sids(&v, &t), 0);
 		t.bufs[IPS_BUF_TLS_CERTS].n = 2;
@@ -407,17 +407,17 @@ static void test_app_protocols(void **state)
 		base_input(&in, "", 0);
 		in.dp = 22;
 		in.app = IPS_PROTO_SSH;
-		struct ips_bufv pv = {(const uint8_t *)"2.0", 3},
-		                sw = {(const uint8_t *)"OpenSSH_7.4", 11};
+		struct ips_bufv pv = {.p = (const uint8_t *)"2.0", .len = 3},
+		                sw = {.p = (const uint8_t *)"OpenSSH_7.4", .len = 11};
 		ips_detect_set_buf(&in, IPS_BUF_SSH_PROTO, &pv);
 		assert_int_equal(run_sids(&v, &in), (1u << 1) | (1u << 2));
 		ips_detect_set_buf(&in, IPS_BUF_SSH_SOFTWARE, &sw);
 		assert_int_equal(run_sids(&v, &in), (1u << 1) | (1u << 2) | (1u << 3));
 		/* Whole-buffer comparisons: a prefix is not enough. */
-		sw = (struct ips_bufv){(const uint8_t *)"OpenSSH_7.4p1", 13};
-		pv = (struct ips_bufv){(const uint8_t *)"1.99", 4};
+		sw = (struct ips_bufv){.p = (const uint8_t *)"OpenSSH_7.4p1", .len = 13};
+		pv = (struct ips_bufv){.p = (const uint8_t *)"1.99", .len = 4};
 		assert_int_equal(run_sids(&v, &in), (1u << 2) | (1u << 4));
-		struct ips_bufv h = {(const uint8_t *)"00abc11", 7};
+		struct ips_bufv h = {.p = (const uint8_t *)"00abc11", .len = 7};
 		ips_detect_set_buf(&in, IPS_BUF_SSH_HASSH, &h);
 		assert_int_equal(run_sids(&v, &in), (1u << 2) | (1u << 4) | (1u << 8));
 		/* Not an ssh flow: none of the ssh rules. */
@@ -427,13 +427,13 @@ static void test_app_protocols(void **state)
 		struct ips_detect_input d;
 		base_input(&d, "", 0);
 		d.app = IPS_PROTO_FTP_DATA;
-		struct ips_bufv cmd = {(const uint8_t *)"retr", 4},
-		                fd = {(const uint8_t *)"x:root:0", 8};
+		struct ips_bufv cmd = {.p = (const uint8_t *)"retr", .len = 4},
+		                fd = {.p = (const uint8_t *)"x:root:0", .len = 8};
 		ips_detect_set_buf(&d, IPS_BUF_FTPDATA_COMMAND, &cmd);
 		assert_int_equal(run_sids(&v, &d), 1u << 5);
 		ips_detect_set_buf(&d, IPS_BUF_FILE_DATA, &fd);
 		assert_int_equal(run_sids(&v, &d), (1u << 5) | (1u << 6));
-		cmd = (struct ips_bufv){(const uint8_t *)"stor", 4};
+		cmd = (struct ips_bufv){.p = (const uint8_t *)"stor", .len = 4};
 		assert_int_equal(run_sids(&v, &d), 1u << 6);
 		/* The same file.data on an SMTP flow is the smtp rule's. */
 		d.app = IPS_PROTO_SMTP;

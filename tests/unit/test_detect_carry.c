@@ -175,7 +175,7 @@ static void test_carry(void **state)
 			len += add;
 			if (rnd() % 16 == 0) /* the buffer shrinks: the carry must restart */
 				len -= len / 2;
-			struct ips_bufv v = {body, len};
+			struct ips_bufv v = {.p = body, .len = len};
 			struct ips_detect_input in;
 			body_input(&in, &v, false);
 			uint64_t none = sids(e[2], t[2], &in);
@@ -198,7 +198,7 @@ static void test_carry(void **state)
 				alerts++;
 		}
 		/* The other direction: no rule applies, and the carry starts over. */
-		struct ips_bufv v = {body, len};
+		struct ips_bufv v = {.p = body, .len = len};
 		struct ips_detect_input in;
 		body_input(&in, &v, true);
 		in.carry[IPS_BUF_FILE_DATA] = &carry[0];
@@ -257,7 +257,7 @@ static void test_window(void **state)
 			win[wlen + i] = (uint8_t)alpha[rnd() % (sizeof(alpha) - 1)];
 		wlen += add;
 		pos += add;
-		struct ips_bufv v = {NULL, 0};
+		struct ips_bufv v = {.p = NULL, .len = 0};
 		struct ips_detect_input in;
 		body_input(&in, &v, false);
 		in.app = IPS_PROTO_IP;
@@ -312,11 +312,62 @@ static void test_window(void **state)
 	ips_ruleset_free(rs);
 }
 
+/*
+ * A body view that is a window of the body (ips_bufv.origin, Suricata's
+ * stream_start_offset): an absolute depth or startswith counts from the
+ * body's start, so it cannot match in a window past it, matches shifted
+ * when it ends inside the window, and bsize counts the whole body.
+ */
+static void test_origin(void **state)
+{
+	(void)state;
+	static const char *const rules[] = {
+	        "alert http any any -> any any (file.data; content:\"MZ\"; startswith; sid:1;)",
+	        "alert http any any -> any any (file.data; content:\"MZ\"; depth:2; sid:2;)",
+	        "alert http any any -> any any (file.data; content:\"TAIL\"; depth:1010; sid:3;)",
+	        "alert http any any -> any any (file.data; content:\"TAIL\"; depth:1005; sid:4;)",
+	        "alert http any any -> any any (file.data; content:\"MZ\"; bsize:>500; sid:5;)",
+	        "alert http any any -> any any (file.data; content:\"MZ\"; sid:6;)",
+	};
+	struct ips_ruleset *rs = calloc(1, sizeof(*rs));
+	assert_non_null(rs);
+	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
+		add_rule(rs, rules[i]);
+	for (int m = 0; m < 3; m++) {
+		struct ips_detect_engine *e;
+		struct ips_detect_thread *t;
+		struct ips_detect_conf c = {.force_ac = m == 1, .no_prefilter = m == 2};
+		assert_int_equal(ips_detect_build(rs, &c, &e, NULL), 0);
+		assert_int_equal(ips_detect_thread_new(e, &t), 0);
+		/* "MZ" then 6 bytes then "TAIL": the whole buffer, then as a window at 1000. */
+		static const uint8_t body[] = "MZxxxxxxTAIL";
+		struct ips_bufv v = {.p = body, .len = 12};
+		struct ips_detect_input in;
+		body_input(&in, &v, false);
+		assert_true(sids(e, t, &in) == (1u << 1 | 1u << 2 | 1u << 3 | 1u << 4 | 1u << 6));
+		v.origin = 1000;
+		body_input(&in, &v, false);
+		/* TAIL ends at 1012: depth 1010 (shifted to 10) misses it, so does 1005. */
+		assert_true(sids(e, t, &in) == (1u << 5 | 1u << 6));
+		v.p = body + 2; /* a window at 998 that starts with "xxxxxx" */
+		v.len = 10;
+		v.origin = 998;
+		body_input(&in, &v, false);
+		/* depth 1010 reaches past the window's end (1008): TAIL (6..10) is in;
+		 * 1005 - 998 = 7 does not cover it. */
+		assert_true(sids(e, t, &in) == 1u << 3);
+		ips_detect_thread_free(t);
+		ips_detect_free(e);
+	}
+	ips_ruleset_free(rs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_carry),
 	        cmocka_unit_test(test_window),
+	        cmocka_unit_test(test_origin),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -55,7 +55,7 @@ static void env_free(struct env *v)
 static unsigned run(struct env *v, const char *host)
 {
 	struct ips_detect_input in = {0};
-	struct ips_bufv b = {(const uint8_t *)host, strlen(host)};
+	struct ips_bufv b = {.p = (const uint8_t *)host, .len = strlen(host)};
 	struct ips_match m[8];
 	size_t n = 0;
 	unsigned bits = 0;

@@ -189,7 +189,7 @@ static void run_stub(bool prefilter)
 	struct env v;
 	struct ips_detect_input in;
 	struct ips_dce_call c = {.request_seen = true, .last_is_call = true, .little = true};
-	struct ips_bufv view = {stub, sizeof(stub)};
+	struct ips_bufv view = {.p = stub, .len = sizeof(stub)};
 
 	env_init(&v, prefilter);
 	input(&in, IPS_PROTO_DCERPC);
@@ -216,9 +216,9 @@ static void run_smb_bufs(bool prefilter)
 	                  eicar[] = "X5O!P%@AP[4\\PZX54(P^)7CC)7}";
 	struct env v;
 	struct ips_detect_input in;
-	struct ips_bufv vp = {(const uint8_t *)pipe, sizeof(pipe) - 1},
-	                vs = {(const uint8_t *)share, sizeof(share) - 1},
-	                vf = {(const uint8_t *)eicar, sizeof(eicar) - 1};
+	struct ips_bufv vp = {.p = (const uint8_t *)pipe, .len = sizeof(pipe) - 1},
+	                vs = {.p = (const uint8_t *)share, .len = sizeof(share) - 1},
+	                vf = {.p = (const uint8_t *)eicar, .len = sizeof(eicar) - 1};
 
 	env_init(&v, prefilter);
 	input(&in, IPS_PROTO_SMB);
@@ -228,7 +228,8 @@ static void run_smb_bufs(bool prefilter)
 	ips_detect_set_buf(&in, IPS_BUF_SMB_SHARE, &vs);
 	assert_int_equal(sids(&v, &in), B(13));
 	input(&in, IPS_PROTO_SMB);
-	struct ips_bufv vu = {(const uint8_t *)"bob", 3}, vd = {(const uint8_t *)"DOM", 3};
+	struct ips_bufv vu = {.p = (const uint8_t *)"bob", .len = 3},
+	                vd = {.p = (const uint8_t *)"DOM", .len = 3};
 	ips_detect_set_buf(&in, IPS_BUF_SMB_NTLMSSP_USER, &vu);
 	assert_int_equal(sids(&v, &in), 0); /* both buffers needed */
 	ips_detect_set_buf(&in, IPS_BUF_SMB_NTLMSSP_DOMAIN, &vd);

@@ -87,7 +87,7 @@ static void test_et_build(void **state)
 	in.has_flow = true;
 	in.to_server = true;
 	in.app = IPS_PROTO_DNS;
-	struct ips_bufv q = {(const uint8_t *)"api.telegram.org", 16};
+	struct ips_bufv q = {.p = (const uint8_t *)"api.telegram.org", .len = 16};
 	ips_detect_set_buf(&in, IPS_BUF_DNS_QUERY, &q);
 	assert_int_equal(ips_detect_run(e, t, &in, m, 64, &n), 0);
 	assert_true(has_sid(m, n < 64 ? n : 64, 2033966)); /* ET HUNTING Telegram API Domain */

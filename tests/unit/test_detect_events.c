@@ -242,7 +242,7 @@ static void test_hdr_buffers(void **state)
 	const char *t = "alert tcp any any -> any any (tcp.hdr; content:\"|02 04|\"; offset:20; "
 	                "byte_test:2,<,536,0,big,relative; sid:1;)";
 	assert_false(rule_matches(t, &in));
-	in.hdrv[0] = (struct ips_bufv){tcph, sizeof(tcph)};
+	in.hdrv[0] = (struct ips_bufv){.p = tcph, .len = sizeof(tcph)};
 	ips_detect_set_buf(&in, IPS_BUF_TCP_HDR, &in.hdrv[0]);
 	assert_true(rule_matches(t, &in));
 	/* The header is not the payload. */
@@ -255,7 +255,7 @@ static void test_hdr_buffers(void **state)
 	v4_tcp(&in);
 	in.proto = 17;
 	in.has_tcp = false;
-	in.hdrv[1] = (struct ips_bufv){udph, sizeof(udph)};
+	in.hdrv[1] = (struct ips_bufv){.p = udph, .len = sizeof(udph)};
 	ips_detect_set_buf(&in, IPS_BUF_UDP_HDR, &in.hdrv[1]);
 	assert_true(rule_matches("alert udp any any -> any any (udp.hdr; content:\"|00 08|\"; "
 	                         "offset:4; depth:2; sid:1;)",
@@ -264,11 +264,11 @@ static void test_hdr_buffers(void **state)
 	v6_icmp(&in, 134);
 	const char *ra = "alert icmpv6 any any -> any any (itype:134; icmpv6.hdr; "
 	                 "content:\"|00 00|\"; offset:6; depth:2; sid:1;)";
-	in.hdrv[2] = (struct ips_bufv){icmp6h, sizeof(icmp6h)};
+	in.hdrv[2] = (struct ips_bufv){.p = icmp6h, .len = sizeof(icmp6h)};
 	ips_detect_set_buf(&in, IPS_BUF_ICMPV6_HDR, &in.hdrv[2]);
 	assert_true(rule_matches(ra, &in));
 	const uint8_t life[8] = {0x86, 0x00, 0x12, 0x34, 0x40, 0x00, 0x07, 0x08};
-	in.hdrv[2] = (struct ips_bufv){life, sizeof(life)};
+	in.hdrv[2] = (struct ips_bufv){.p = life, .len = sizeof(life)};
 	assert_false(rule_matches(ra, &in));
 }
 

@@ -459,8 +459,8 @@ static void test_frame_match(void **state)
 	struct ips_match m[2];
 	size_t n = 0;
 	static const uint8_t msg[] = {0x44, 0xbe, 0x01, 0x20, 0x00, 0x01, 0, 0, 0, 0, 0, 0};
-	struct ips_bufv v = {msg, sizeof(msg)};
-	struct ips_bufv shifted = {msg + 1, sizeof(msg) - 1};
+	struct ips_bufv v = {.p = msg, .len = sizeof(msg)};
+	struct ips_bufv shifted = {.p = msg + 1, .len = sizeof(msg) - 1};
 
 	(void)state;
 	assert_int_equal(ips_detect_build(rs, NULL, &e, NULL), 0);

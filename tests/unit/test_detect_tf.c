@@ -44,7 +44,7 @@ static bool match_uri(const char *text, const void *uri, size_t len)
 		struct ips_detect_engine *e;
 		struct ips_detect_thread *t;
 		struct ips_detect_input in = {0};
-		struct ips_bufv v = {uri, len};
+		struct ips_bufv v = {.p = uri, .len = len};
 		struct ips_match mt[4];
 		size_t n = 0;
 

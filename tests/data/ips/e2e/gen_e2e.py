@@ -107,6 +107,19 @@ wrpcap("http_body.pcap",
        tcp_session([("c", HTTP_REQ),
                     ("s", b"HTTP/1.1 200 OK\r\nContent-Length: 3000\r\n\r\n" + BODY[:1000]),
                     ("s", BODY[1000:2000]), ("s", BODY[2000:])], sport=40003, t=T0 + 3))
+# A 60,000-byte response body in 1,400-byte segments: after its first
+# inspection (at Suricata's 40 KiB response-body-minimal-inspect-size) the
+# body is inspected in windows of 16 KiB ending at the new data, as
+# Suricata's file.data: BW-FIRST (offset 1,000) and BW-LAST (offset 59,000)
+# each alert, but never together in one window.
+WBODY = bytearray(b"y" * 60000)
+WBODY[1000:1008] = b"BW-FIRST"
+WBODY[59000:59007] = b"BW-LAST"
+WBODY = bytes(WBODY)
+wrpcap("http_body_window.pcap",
+       tcp_session([("c", HTTP_REQ), ("s", b"HTTP/1.1 200 OK\r\nContent-Length: 60000\r\n\r\n")]
+                   + [("s", WBODY[i:i + 1400]) for i in range(0, len(WBODY), 1400)],
+                   sport=40004, t=T0 + 4))
 # Five sessions each carrying the marker: threshold type limit 2 gives 2 alerts.
 thr = []
 for i in range(5):
