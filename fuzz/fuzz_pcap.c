@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * libFuzzer target for the mapped classic-pcap reader (ips_pcap_mem_init /
+ * libFuzzer target for the direct classic-pcap reader (ips_pcap_mem_init /
  * ips_pcap_mem_next): the input is the file. Invariants: no crash, every
  * record lies inside the input, caplen never above libpcap's 256 KiB nor
  * above the file's snap length nor above origlen, and reading ends (each

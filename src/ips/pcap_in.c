@@ -9,14 +9,14 @@
  * system call per 4 KiB (129,000 for mix-x40.pcap).
  *
  * A regular file in the classic pcap format (the common case, and the one
- * capture tools write by default) is instead mapped and its records read in
- * place (ips_pcap_mem_next), with libpcap's checks: caplen above 256 KiB
- * is an error, caplen above the file's snap length is cut to it, a record
- * cut short is an error. Each record is then copied by nobody: libpcap
- * copied it twice (kernel to stdio, stdio to its buffer). Pages read are
- * given back every PCAP_IN_RELEASE bytes, so that a large file does not
- * count in the resident set. pcapng, stdin and anything unusual go through
- * libpcap.
+ * capture tools write by default) is instead read with read() into a 4 MiB
+ * buffer and its records parsed in place (ips_pcap_mem_next), with
+ * libpcap's checks: caplen above 256 KiB is an error, caplen above the
+ * file's snap length is cut to it, a record cut short is an error. libpcap
+ * copied every record twice (kernel to stdio, stdio to its buffer) and made
+ * two fread() calls per record; this copies once. (A mapping would copy
+ * nothing, but a file truncated while mapped kills the reader with SIGBUS.)
+ * pcapng, stdin and anything unusual go through libpcap.
  */
 /* libpcap's headers use the BSD u_int/u_char types. */
 #define _DEFAULT_SOURCE
@@ -28,7 +28,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -40,20 +39,21 @@
 
 enum {
 	PCAP_IN_BUF = 1 << 20,
-	PCAP_IN_RELEASE = 8 << 20,
+	PCAP_IN_DIRECT = 4 << 20, /* the direct reader's buffer: many records, at least one */
 	PCAP_HDR_LEN = 24,
 	PCAP_REC_LEN = 16,
 	PCAP_MAX_SNAPLEN = 262144, /* libpcap's MAXIMUM_SNAPLEN */
 };
 
 struct ips_pcap {
-	pcap_t *p; /* NULL when mapped */
+	pcap_t *p; /* NULL when read directly */
 	int linktype;
 	bool nano;
 	char *buf; /* the stream's buffer; the stream is pcap's (closed by pcap_close) */
-	/* Mapped classic pcap: the mapping, its reader, what was given back. */
-	uint8_t *map;
-	size_t maplen, released;
+	/* Classic pcap read directly: the file, its buffer (mem.p), whether read to its end. */
+	int fd;
+	uint8_t *rbuf;
+	bool eof;
 	struct ips_pcap_mem mem;
 };
 
@@ -105,19 +105,23 @@ int ips_pcap_mem_init(struct ips_pcap_mem *m, const uint8_t *p, size_t len)
 	return 0;
 }
 
-int ips_pcap_mem_next(struct ips_pcap_mem *m, struct ips_pcap_rec *rec)
+enum { MEM_MORE = 2 }; /* mem_rec: the record continues past the bytes held */
+
+/* The next record of m; when more, a record cut short asks for more bytes. */
+static int mem_rec(struct ips_pcap_mem *m, struct ips_pcap_rec *rec, bool more)
 {
 	struct bw_rd rd;
 	uint32_t sec, frac, caplen, origlen;
 	const uint8_t *data;
 
 	if (m->off >= m->len)
-		return 0;
+		return more ? MEM_MORE : 0;
 	bw_rd_init(&rd, m->p + m->off, m->len - m->off);
 	if (rd32(&rd, m->swap, &sec) != 0 || rd32(&rd, m->swap, &frac) != 0 ||
 	    rd32(&rd, m->swap, &caplen) != 0 || rd32(&rd, m->swap, &origlen) != 0) {
-		log_err("ips", "capture read failed: truncated record header at offset %zu",
-		        m->off);
+		if (more)
+			return MEM_MORE;
+		log_err("ips", "capture read failed: truncated record header");
 		return BW_ERR_IO;
 	}
 	if (caplen > PCAP_MAX_SNAPLEN) {
@@ -126,7 +130,9 @@ int ips_pcap_mem_next(struct ips_pcap_mem *m, struct ips_pcap_rec *rec)
 		return BW_ERR_IO;
 	}
 	if (bw_rd_ptr(&rd, &data, caplen) != 0) {
-		log_err("ips", "capture read failed: truncated record at offset %zu", m->off);
+		if (more)
+			return MEM_MORE;
+		log_err("ips", "capture read failed: truncated record");
 		return BW_ERR_IO;
 	}
 	m->off += PCAP_REC_LEN + caplen;
@@ -141,39 +147,67 @@ int ips_pcap_mem_next(struct ips_pcap_mem *m, struct ips_pcap_rec *rec)
 	return 1;
 }
 
-bool ips_pcap_mapped(const struct ips_pcap *pc)
+int ips_pcap_mem_next(struct ips_pcap_mem *m, struct ips_pcap_rec *rec)
 {
-	return pc->map != NULL;
+	return mem_rec(m, rec, false);
 }
 
-/* Maps path when it is a regular file in the classic format: 1 mapped, 0 not (use libpcap). */
-static int try_map(struct ips_pcap *pc, const char *path)
+bool ips_pcap_direct(const struct ips_pcap *pc)
+{
+	return pc->rbuf != NULL;
+}
+
+/*
+ * Moves the unread bytes to the front of the buffer and reads after them
+ * until the buffer is full or the file ends. 0, or BW_ERR_IO (logged).
+ */
+static int refill(struct ips_pcap *pc)
+{
+	size_t keep = pc->mem.len - pc->mem.off, got = keep;
+
+	memmove(pc->rbuf, pc->rbuf + pc->mem.off, keep);
+	while (got < PCAP_IN_DIRECT && !pc->eof) {
+		ssize_t n = read(pc->fd, pc->rbuf + got, PCAP_IN_DIRECT - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			log_err("ips", "capture read failed: %s", strerror(errno));
+			return BW_ERR_IO;
+		}
+		if (n == 0)
+			pc->eof = true;
+		got += (size_t)n;
+	}
+	pc->mem.off = 0;
+	pc->mem.len = got;
+	return 0;
+}
+
+/* Reads path directly when it is a regular file in the classic format: 1, else 0 (libpcap). */
+static int try_direct(struct ips_pcap *pc, const char *path)
 {
 	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	void *map;
 
-	if (fd < 0)
+	pc->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (pc->fd < 0)
 		return 0; /* libpcap reports the error */
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < PCAP_HDR_LEN ||
-	    (uint64_t)st.st_size > SIZE_MAX) {
-		close(fd);
-		return 0;
-	}
-	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd);
-	if (map == MAP_FAILED)
-		return 0;
-	if (ips_pcap_mem_init(&pc->mem, map, (size_t)st.st_size) != 0) {
-		munmap(map, (size_t)st.st_size);
-		return 0;
-	}
-	(void)madvise(map, (size_t)st.st_size, MADV_SEQUENTIAL);
-	pc->map = map;
-	pc->maplen = (size_t)st.st_size;
+	if (fstat(pc->fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    (pc->rbuf = malloc(PCAP_IN_DIRECT)) == NULL)
+		goto no;
+	(void)posix_fadvise(pc->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	if (refill(pc) != 0 || ips_pcap_mem_init(&pc->mem, pc->rbuf, pc->mem.len) != 0)
+		goto no;
 	pc->linktype = pc->mem.linktype;
 	pc->nano = pc->mem.nano;
 	return 1;
+no:
+	close(pc->fd);
+	pc->fd = -1;
+	free(pc->rbuf);
+	pc->rbuf = NULL;
+	pc->eof = false;
+	memset(&pc->mem, 0, sizeof(pc->mem));
+	return 0;
 }
 
 int ips_pcap_linktype_supported(int lt)
@@ -205,7 +239,8 @@ int ips_pcap_open(struct ips_pcap **out, const char *path)
 	*out = NULL;
 	if ((pc = calloc(1, sizeof(*pc))) == NULL)
 		return BW_ERR_NOMEM;
-	if (strcmp(path, "-") != 0 && try_map(pc, path)) {
+	pc->fd = -1;
+	if (strcmp(path, "-") != 0 && try_direct(pc, path)) {
 		*out = pc;
 		return 0;
 	}
@@ -245,14 +280,15 @@ int ips_pcap_next(struct ips_pcap *pc, struct ips_pcap_rec *rec)
 	struct pcap_pkthdr *h;
 	const u_char *data;
 
-	if (pc->map != NULL) {
-		/* The previous record is no longer borrowed: give back what lies before. */
-		size_t pg = (size_t)sysconf(_SC_PAGESIZE), upto = pc->mem.off / pg * pg;
-		if (upto - pc->released >= PCAP_IN_RELEASE) {
-			(void)madvise(pc->map + pc->released, upto - pc->released, MADV_DONTNEED);
-			pc->released = upto;
+	if (pc->rbuf != NULL) {
+		/* The previous record is no longer borrowed: its bytes may move. */
+		for (;;) {
+			int r = mem_rec(&pc->mem, rec, !pc->eof);
+			if (r != MEM_MORE)
+				return r;
+			if ((r = refill(pc)) != 0)
+				return r;
 		}
-		return ips_pcap_mem_next(&pc->mem, rec);
 	}
 	int r = pcap_next_ex(pc->p, &h, &data);
 
@@ -280,8 +316,9 @@ void ips_pcap_close(struct ips_pcap *pc)
 {
 	if (pc == NULL)
 		return;
-	if (pc->map != NULL)
-		munmap(pc->map, pc->maplen);
+	if (pc->fd >= 0)
+		close(pc->fd);
+	free(pc->rbuf);
 	if (pc->p != NULL)
 		pcap_close(pc->p);
 	free(pc->buf);

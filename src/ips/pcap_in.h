@@ -36,8 +36,8 @@ void ips_pcap_close(struct ips_pcap *pc);
 /*
  * A classic pcap file (version 2.4, either byte order, microsecond or
  * nanosecond magic) held in memory, read record by record without libpcap
- * and with libpcap's checks: ips_pcap_open() maps such files and reads them
- * this way (no copy through stdio and libpcap's buffer).
+ * and with libpcap's checks: ips_pcap_open() reads such files this way,
+ * through its own buffer (no copy through stdio and libpcap's buffer).
  */
 struct ips_pcap_mem {
 	const uint8_t *p;
@@ -54,7 +54,7 @@ struct ips_pcap_mem {
 int ips_pcap_mem_init(struct ips_pcap_mem *m, const uint8_t *p, size_t len);
 /* As ips_pcap_next(): 1 with *rec, 0 at the end, BW_ERR_IO (logged) on a bad record. */
 int ips_pcap_mem_next(struct ips_pcap_mem *m, struct ips_pcap_rec *rec);
-/* Whether pc reads a mapped classic pcap file (else libpcap). */
-bool ips_pcap_mapped(const struct ips_pcap *pc);
+/* Whether pc reads a classic pcap file directly (else through libpcap). */
+bool ips_pcap_direct(const struct ips_pcap *pc);
 
 #endif

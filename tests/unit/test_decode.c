@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -440,7 +441,7 @@ static void test_pcapng(void **state)
 	assert_true(ips_pcap_linktype_supported(IPS_LINK_LINUX_SLL2));
 }
 
-/* Every record of path as libpcap reads it and as the mapped reader does. */
+/* Every record of path as libpcap reads it and as the direct reader does. */
 static unsigned compare_with_libpcap(const char *path)
 {
 	char err[PCAP_ERRBUF_SIZE];
@@ -455,7 +456,7 @@ static unsigned compare_with_libpcap(const char *path)
 
 	assert_non_null(ref);
 	assert_int_equal(ips_pcap_open(&pc, path), 0);
-	assert_true(ips_pcap_mapped(pc));
+	assert_true(ips_pcap_direct(pc));
 	while ((r = pcap_next_ex(ref, &h, &data)) == 1) {
 		assert_int_equal(ips_pcap_next(pc, &rec), 1);
 		assert_int_equal(rec.caplen, h->caplen);
@@ -472,8 +473,8 @@ static unsigned compare_with_libpcap(const char *path)
 	return n;
 }
 
-/* The mapped reader gives exactly libpcap's records for the classic pcaps here. */
-static void test_pcap_mapped(void **state)
+/* The direct reader gives exactly libpcap's records for the classic pcaps here. */
+static void test_pcap_direct(void **state)
 {
 	static const char *const files[] = {
 	        "decode_eth.pcap", "decode_loop.pcap", "decode_null.pcap", "decode_ppp.pcap",
@@ -500,12 +501,12 @@ static void test_pcap_mapped(void **state)
 		nfiles++;
 	}
 	closedir(d);
-	print_message("mapped pcap reader: %u records of %u files as libpcap reads them\n", n,
+	print_message("direct pcap reader: %u records of %u files as libpcap reads them\n", n,
 	              nfiles);
 	assert_true(nfiles > 10 && n > 100);
 	/* pcapng is libpcap's to read. */
 	assert_int_equal(ips_pcap_open(&pc, DATA_DIR "/decode_eth.pcapng"), 0);
-	assert_false(ips_pcap_mapped(pc));
+	assert_false(ips_pcap_direct(pc));
 	ips_pcap_close(pc);
 }
 
@@ -538,7 +539,7 @@ static size_t pcap_rec(uint8_t *b, bool be, uint32_t sec, uint32_t frac, uint32_
 	return 16 + nbytes;
 }
 
-/* The mapped reader's checks on crafted files: byte orders, clocks, libpcap's limits. */
+/* The direct reader's checks on crafted files: byte orders, clocks, libpcap's limits. */
 static void test_pcap_mem(void **state)
 {
 	static uint8_t b[300000];
@@ -589,6 +590,68 @@ static void test_pcap_mem(void **state)
 	pcap_hdr(b, 0xa1b2c3d4, false, 4, 0, IPS_LINK_EN10MB | 0x04000000u); /* FCS bits */
 	assert_int_equal(ips_pcap_mem_init(&m, b, 24), BW_ERR_UNSUPP);
 	assert_int_equal(ips_pcap_mem_init(&m, b, 23), BW_ERR_IO);
+}
+
+/*
+ * A file larger than the direct reader's 4 MiB buffer, with records of
+ * every size up to 70,000 bytes (some past the 65,535-byte snap length,
+ * cut as libpcap cuts them) so that records straddle refills: read as
+ * libpcap reads it. Cut short inside its last record, both readers stop
+ * with an error after the same records.
+ */
+static void test_pcap_large(void **state)
+{
+	static uint8_t rec_buf[16 + 70000];
+	char path[] = "/tmp/bw-test-pcap-XXXXXX";
+	uint8_t hdr[24];
+	uint32_t x = 7;
+	size_t total = 0;
+	int fd = mkstemp(path);
+	FILE *f;
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_non_null(f = fdopen(fd, "wb"));
+	assert_int_equal(
+	        fwrite(hdr, 1, pcap_hdr(hdr, 0xa1b2c3d4, false, 4, 65535, IPS_LINK_EN10MB), f), 24);
+	total += 24;
+	for (unsigned i = 0; total < 9u << 20; i++) {
+		x = x * 1103515245u + 12345u;
+		size_t len = i % 50 == 0 ? 65000 + x % 5001 : 1 + (x >> 8) % 2000;
+		size_t n = pcap_rec(rec_buf, false, 1700000000u + i, i % 1000000, (uint32_t)len,
+		                    (uint32_t)len + 4, (uint8_t)i, len);
+		assert_int_equal(fwrite(rec_buf, 1, n, f), n);
+		total += n;
+	}
+	assert_int_equal(fclose(f), 0);
+	unsigned n = compare_with_libpcap(path);
+	print_message("direct pcap reader: %u records, %zu bytes, as libpcap reads them\n", n,
+	              total);
+	assert_true(n > 1000);
+	/* Cut short: the same records, then an error from both. */
+	assert_int_equal(truncate(path, (off_t)(total - 10)), 0);
+	char err[PCAP_ERRBUF_SIZE];
+	pcap_t *ref = pcap_open_offline(path, err);
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	struct ips_pcap *pc;
+	struct ips_pcap_rec rec;
+	unsigned a = 0, b = 0;
+	int r;
+	assert_non_null(ref);
+	while ((r = pcap_next_ex(ref, &h, &data)) == 1)
+		a++;
+	assert_int_equal(r, PCAP_ERROR);
+	assert_int_equal(ips_pcap_open(&pc, path), 0);
+	assert_true(ips_pcap_direct(pc));
+	while ((r = ips_pcap_next(pc, &rec)) == 1)
+		b++;
+	assert_int_equal(r, BW_ERR_IO);
+	assert_int_equal(a, b);
+	assert_int_equal(b, n - 1);
+	ips_pcap_close(pc);
+	pcap_close(ref);
+	unlink(path);
 }
 
 /* The fast checksum against a naive RFC 1071 sum, at every length, alignment and split. */
@@ -765,8 +828,9 @@ int main(void)
 	        cmocka_unit_test(test_manifest),    cmocka_unit_test(test_fields),
 	        cmocka_unit_test(test_truncation),  cmocka_unit_test(test_bad_link),
 	        cmocka_unit_test(test_esp_hook),    cmocka_unit_test(test_csum),
-	        cmocka_unit_test(test_pcap_mapped), cmocka_unit_test(test_pcap_mem),
-	        cmocka_unit_test(test_pcapng),      cmocka_unit_test(test_realistic),
+	        cmocka_unit_test(test_pcap_direct), cmocka_unit_test(test_pcap_mem),
+	        cmocka_unit_test(test_pcap_large),  cmocka_unit_test(test_pcapng),
+	        cmocka_unit_test(test_realistic),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
