@@ -352,6 +352,17 @@ bool det_thr_allow(struct ips_detect_thread *t, const struct det_rule *dr,
                    const struct ips_detect_input *in);
 
 /* detect_hx.c: the header index (build, free, the candidates of an input). */
+/* detect_group.c: the address zones (home set, each rule's zmask), then the groups. */
+void det_build_zones(struct ips_detect_engine *e);
+int det_build_groups(struct ips_detect_engine *e, struct ips_detect_stats *st);
+void det_groups_free(struct ips_detect_engine *e);
+
+/* A byte as a tiny pattern compares it: ASCII letters lowercase when nocase. */
+static inline uint8_t tiny_fold(uint8_t c, bool nocase)
+{
+	return nocase && c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c;
+}
+
 int det_hx_build(struct ips_detect_engine *e, struct ips_detect_stats *st);
 void det_hx_free(struct det_hindex *h);
 void det_hx_cands(const struct ips_detect_engine *e, struct ips_detect_thread *t,
