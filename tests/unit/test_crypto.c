@@ -24,6 +24,7 @@
 
 #include "crypto/crypto.h"
 #include "lib/err.h"
+#include "lib/hex.h"
 #include "lib/rd.h"
 
 enum {
@@ -64,17 +65,6 @@ static void kat_reset(struct kat_case *c)
 		c->f[i].name = field_names[i];
 }
 
-static int hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 /* Decodes hex into a bounded writer; fails on odd length, bad digit, overflow. */
 static int hex_decode(const char *s, struct kat_field *f)
 {
@@ -86,7 +76,7 @@ static int hex_decode(const char *s, struct kat_field *f)
 		return BW_ERR_INVAL;
 	bw_wr_init(&wr, f->buf, sizeof(f->buf));
 	for (size_t i = 0; i < n; i += 2) {
-		int hi = hexval(s[i]), lo = hexval(s[i + 1]);
+		int hi = bw_hex_digit(s[i]), lo = bw_hex_digit(s[i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return BW_ERR_INVAL;

@@ -24,6 +24,7 @@
 #include "crypto/crypto.h"
 #include "crypto/crypto_dh.h"
 #include "lib/err.h"
+#include "lib/hex.h"
 
 enum { VEC_MAX = 300, LINE_MAX_ = 1024 };
 
@@ -54,17 +55,6 @@ static const enum crypto_dh_group all_groups[] = {
         CRYPTO_DH_ECP521,   CRYPTO_DH_CURVE25519,
 };
 
-static int hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 static void hex_decode(const char *s, struct hexfield *f)
 {
 	size_t n = strlen(s);
@@ -72,7 +62,7 @@ static void hex_decode(const char *s, struct hexfield *f)
 	if (n % 2 != 0 || n / 2 > sizeof(f->b))
 		fail_msg("bad hex length %zu", n);
 	for (size_t k = 0; k < n; k += 2) {
-		int hi = hexval(s[k]), lo = hexval(s[k + 1]);
+		int hi = bw_hex_digit(s[k]), lo = bw_hex_digit(s[k + 1]);
 
 		if (hi < 0 || lo < 0)
 			fail_msg("bad hex digit in '%s'", s);

@@ -22,6 +22,7 @@
 #include "crypto/crypto.h"
 #include "crypto/crypto_prf.h"
 #include "lib/err.h"
+#include "lib/hex.h"
 
 enum {
 	FIELD_MAX = 255 * 64,
@@ -45,17 +46,6 @@ struct prf_case {
 
 static char line[LINE_MAX_];
 
-static int hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 static void hex_decode(const char *s, struct field *f)
 {
 	size_t n = strlen(s);
@@ -65,7 +55,7 @@ static void hex_decode(const char *s, struct field *f)
 	if (n % 2 != 0 || n / 2 > FIELD_MAX)
 		fail_msg("bad hex length %zu", n);
 	for (size_t k = 0; k < n; k += 2) {
-		int hi = hexval(s[k]), lo = hexval(s[k + 1]);
+		int hi = bw_hex_digit(s[k]), lo = bw_hex_digit(s[k + 1]);
 
 		if (hi < 0 || lo < 0)
 			fail_msg("bad hex digit");
