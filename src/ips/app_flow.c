@@ -236,13 +236,16 @@ int app_tx_buf_add(struct app_flow *f, struct app_tx *tx, enum app_dir dir, enum
 }
 
 int app_tx_buf_reserve(struct app_flow *f, struct app_tx *tx, enum app_dir dir, enum ips_buf b,
-                       size_t n)
+                       uint64_t n)
 {
 	int i = tx->last[dir][b];
 
+	/* A length from the network: never more than the flow may hold. */
+	if (n > f->ctx->cfg.flow_memcap)
+		return BW_ERR_LIMIT;
 	if (i < 0 && (i = new_ent(f, tx, dir, b)) < 0)
 		return i;
-	return ent_reserve(f, tx, &tx->ents[i], n);
+	return ent_reserve(f, tx, &tx->ents[i], (size_t)n);
 }
 
 int app_tx_buf_append(struct app_flow *f, struct app_tx *tx, enum app_dir dir, enum ips_buf b,

@@ -420,12 +420,9 @@ static int body_data(htp_tx_data_t *d, enum app_dir dir)
 	                                      : d->tx->response_content_length;
 	if (tx->body_seen[dir] == 0 && cl > 0) {
 		uint64_t want = lim != 0 && (uint64_t)cl > lim ? lim : (uint64_t)cl;
-		if (want <= f->ctx->cfg.flow_memcap) {
-			if (dir == APP_DIR_TO_SERVER)
-				(void)app_tx_buf_reserve(f, tx, dir, IPS_BUF_HTTP_REQUEST_BODY,
-				                         (size_t)want);
-			(void)app_tx_buf_reserve(f, tx, dir, IPS_BUF_FILE_DATA, (size_t)want);
-		}
+		if (dir == APP_DIR_TO_SERVER)
+			(void)app_tx_buf_reserve(f, tx, dir, IPS_BUF_HTTP_REQUEST_BODY, want);
+		(void)app_tx_buf_reserve(f, tx, dir, IPS_BUF_FILE_DATA, want);
 	}
 	/*
 	 * Every body is a file (Suricata's view), except a multipart request's,

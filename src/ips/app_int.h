@@ -320,10 +320,11 @@ int app_tx_buf_add(struct app_flow *f, struct app_tx *tx, enum app_dir dir, enum
 /*
  * Makes room for n bytes in the last instance of b (creating it), so that a
  * body whose length is announced is copied once rather than grown by
- * doubling; counted against the flow's memory cap like the bytes.
+ * doubling; counted against the flow's memory cap like the bytes, and
+ * BW_ERR_LIMIT when n alone passes it.
  */
 int app_tx_buf_reserve(struct app_flow *f, struct app_tx *tx, enum app_dir dir, enum ips_buf b,
-                       size_t n);
+                       uint64_t n);
 /*
  * Appends bytes to the last instance of b (creating it), at most limit in
  * total; BW_ERR_LIMIT when bytes were cut (what fits is kept).
