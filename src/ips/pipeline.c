@@ -28,6 +28,7 @@
  * Flowbits and the pass/drop marks live in the flow's det slot (struct
  * pl_flow), the app-layer state in its app slot; both go with the flow.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -240,8 +241,8 @@ static bool carried(const struct ips_detect_input *in, int b)
  * same result); a buffer without an entry (allocation failure) is scanned
  * whole.
  */
-static struct pl_carry *carry_attach(struct pl_flow *pf, struct ips_detect_input *in, uint64_t tx,
-                                     int d, uint32_t gen)
+static void carry_attach(struct pl_flow *pf, struct ips_detect_input *in, uint64_t tx, int d,
+                         uint32_t gen)
 {
 	struct pl_carry *pc = NULL;
 	for (int k = 0; k < CARRY_TXS && !pc; k++)
@@ -288,7 +289,6 @@ static struct pl_carry *carry_attach(struct pl_flow *pf, struct ips_detect_input
 	for (size_t i = 0; i < pc->ncb; i++)
 		if (carried(in, pc->cb[i].b))
 			in->carry[pc->cb[i].b] = &pc->cb[i].c;
-	return pc;
 }
 
 /* A body's inspected mark to move once its inspection ran. */
@@ -308,9 +308,8 @@ struct body_mark {
  * with nothing new. The views become windows (ips_bufv.origin) and their
  * carries start there; returns the marks to move after the run.
  */
-static size_t body_windows(struct ips_pipeline *pl, struct pl_carry *pc,
-                           struct ips_detect_input *in, const struct app_tx *tx, int d,
-                           struct body_mark *marks)
+static size_t body_windows(struct ips_pipeline *pl, struct ips_detect_input *in,
+                           const struct app_tx *tx, int d, struct body_mark *marks)
 {
 	static const enum ips_buf bodies[] = {IPS_BUF_FILE_DATA, IPS_BUF_HTTP_REQUEST_BODY};
 	bool http = app_tx_proto(tx) == APP_PROTO_HTTP;
@@ -318,14 +317,11 @@ static size_t body_windows(struct ips_pipeline *pl, struct pl_carry *pc,
 	size_t nm = 0;
 	for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
 		enum ips_buf b = bodies[i];
-		struct pl_cbuf *cb = NULL;
 		if (!carried(in, (int)b) || !in->carry[b])
 			continue;
-		for (size_t k = 0; k < pc->ncb && !cb; k++)
-			if (pc->cb[k].b == b)
-				cb = &pc->cb[k];
-		if (!cb)
-			continue;
+		/* carry_attach pointed the buffer at its entry's carry. */
+		struct pl_cbuf *cb =
+		        (struct pl_cbuf *)((char *)in->carry[b] - offsetof(struct pl_cbuf, c));
 		struct ips_bufv *v = &pl->views[b][0];
 		uint64_t len = v->len, ins = cb->inspected, off = ins;
 		if (ins >= len && ins > 0) { /* nothing new */
@@ -868,8 +864,7 @@ static void inspect_txs_dir(struct ips_pipeline *pl, struct ips_flow_rec *f, int
 			}
 		}
 		uint64_t id = app_tx_id(tx);
-		struct pl_carry *pc =
-		        carry_attach(pf, &in, id, d, app_tx_buf_gen(tx, (enum app_dir)d));
+		carry_attach(pf, &in, id, d, app_tx_buf_gen(tx, (enum app_dir)d));
 		/*
 		 * Suricata inspects file rules once per file (a multipart upload
 		 * carries several) and alerts per file: with more than one file,
@@ -878,7 +873,7 @@ static void inspect_txs_dir(struct ips_pipeline *pl, struct ips_flow_rec *f, int
 		size_t nf = app_tx_nfiles(tx, (enum app_dir)d), nm = 0;
 		struct body_mark marks[2];
 		if (nf <= 1)
-			nm = body_windows(pl, pc, &in, tx, d, marks);
+			nm = body_windows(pl, &in, tx, d, marks);
 		for (size_t k = 0; k < (nf > 1 ? nf : 1); k++) {
 			const struct app_file_info *fi =
 			        nf > 1 ? app_tx_file_at(tx, (enum app_dir)d, k)
