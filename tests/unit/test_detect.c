@@ -762,6 +762,51 @@ static void test_mpm(void **state)
 	}
 }
 
+/*
+ * vectorscan builds a group with NUL-leading patterns as one regex database,
+ * or, when it also holds a one-byte pattern, as literals plus a regex
+ * database of the NUL-leading ones (mpm_hs.c): both must find every pattern,
+ * also a single byte near the end of a long buffer.
+ */
+static void test_mpm_nul(void **state)
+{
+	(void)state;
+	static const struct ips_mpm_pattern one[] = {
+	        {(const uint8_t *)"\0\1", 2, false, 0},
+	        {(const uint8_t *)"-", 1, false, 1},
+	        {(const uint8_t *)"Ab", 2, true, 2},
+	};
+	uint8_t buf[1500];
+	for (int split = 0; split < 2; split++) {
+		void *db, *scratch = NULL;
+		size_t n = split ? 3 : 1;
+		const struct ips_mpm_pattern *pats = one;
+		struct ips_mpm_pattern two[2] = {one[0], one[2]};
+		if (!split) {
+			pats = two;
+			n = 2;
+		}
+		assert_int_equal(ips_mpm_hs_ops.build(pats, n, &db), 0);
+		assert_int_equal(ips_mpm_hs_ops.scratch_grow(db, &scratch), 0);
+		for (size_t at = 100; at < 1400; at += 97) {
+			memset(buf, 'x', sizeof(buf));
+			memcpy(buf + at, "\0\1", 2);
+			memcpy(buf + at - 50, "aB", 2);
+			buf[sizeof(buf) - 1 - at % 7] = '-';
+			uint64_t got = 0;
+			assert_int_equal(
+			        ips_mpm_hs_ops.scan(db, scratch, buf, sizeof(buf), collect, &got),
+			        0);
+			uint64_t want = split ? 7 : 5;
+			if (got != want)
+				fail_msg("split %d at %zu: got %llx want %llx", split, at,
+				         (unsigned long long)got, (unsigned long long)want);
+		}
+		ips_mpm_hs_ops.scratch_free(scratch);
+		ips_mpm_hs_ops.free(db);
+	}
+}
+
 /* ---- prefilter equivalence on random rules and payloads ---- */
 
 static uint32_t rnd_state = 12345;
@@ -906,7 +951,8 @@ int main(void)
 	        cmocka_unit_test(test_app_protocols), cmocka_unit_test(test_header),
 	        cmocka_unit_test(test_flowbits),      cmocka_unit_test(test_threshold),
 	        cmocka_unit_test(test_threshold_cap), cmocka_unit_test(test_actions),
-	        cmocka_unit_test(test_mpm),           cmocka_unit_test(test_equivalence),
+	        cmocka_unit_test(test_mpm),           cmocka_unit_test(test_mpm_nul),
+	        cmocka_unit_test(test_equivalence),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
