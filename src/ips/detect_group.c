@@ -82,16 +82,27 @@ struct fp_entry {
  * |03| with depth 1); in a database they slow the scan of every byte (a
  * third of the TCP payload scan time on mix-x40), compared at their
  * offsets they cost a few byte compares. Suricata gives Hyperscan a fast
- * pattern's offset and depth for the same reason.
+ * pattern's offset and depth for the same reason. The first option of its
+ * buffer is as anchored with distance and within (detect_match.c
+ * do_content starts its cursor at 0): file.data's `content:"MZ"; within:2;`
+ * and the like, two-byte file magics that otherwise fill the file.data
+ * database with matches in every binary body.
  */
-static bool fp_tiny(const struct ips_content *c, const uint8_t *p, size_t len, uint16_t *lo,
-                    uint16_t *hi)
+static bool fp_tiny(const struct ips_content *c, bool lead, const uint8_t *p, size_t len,
+                    uint16_t *lo, uint16_t *hi)
 {
-	if (len > DET_TINY_LEN || (c->flags & (IPS_CF_DISTANCE | IPS_CF_WITHIN)) ||
-	    c->offset_var >= 0 || c->depth_var >= 0)
+	bool rel = c->flags & (IPS_CF_DISTANCE | IPS_CF_WITHIN);
+	if (len > DET_TINY_LEN || (rel && !lead) || c->offset_var >= 0 || c->depth_var >= 0 ||
+	    c->distance_var >= 0 || c->within_var >= 0)
 		return false;
 	int64_t clo, chi, a = p - c->pat;
-	if (c->flags & IPS_CF_STARTSWITH) {
+	if (rel) { /* from the cursor at 0: [distance, distance + within), at 0 at least */
+		if (!(c->flags & IPS_CF_WITHIN))
+			return false;
+		int64_t dist = c->flags & IPS_CF_DISTANCE ? c->distance : 0;
+		clo = dist < 0 ? 0 : dist;
+		chi = dist + c->within;
+	} else if (c->flags & IPS_CF_STARTSWITH) {
 		clo = 0;
 		chi = (int64_t)c->len;
 	} else if (c->flags & IPS_CF_DEPTH) {
@@ -106,6 +117,17 @@ static bool fp_tiny(const struct ips_content *c, const uint8_t *p, size_t len, u
 	*lo = (uint16_t)first;
 	*hi = (uint16_t)last;
 	return true;
+}
+
+/* Whether dr's fast pattern is the first option of its buffer's list. */
+static bool fp_first(const struct det_rule *dr)
+{
+	for (size_t k = 0; k < dr->nbl; k++) {
+		const struct det_bufl *bl = &dr->bl[k];
+		if (bl->buf == dr->fp_buf && bl->tf == dr->fp_tf && bl->n)
+			return bl->ops[0].o->data == (const void *)dr->fp;
+	}
+	return false;
 }
 
 /* Database entries first, tiny ones last; by pattern, then rule. */
@@ -300,8 +322,7 @@ static void zone_entries(const struct ips_detect_engine *e, size_t z, size_t *cn
 					x->len = c->fp_len;
 				}
 				fp_window(&x->p, &x->len);
-				x->tiny = dr->fp_buf == IPS_BUF_PAYLOAD &&
-				          fp_tiny(c, x->p, x->len, &x->lo, &x->hi);
+				x->tiny = fp_tiny(c, fp_first(dr), x->p, x->len, &x->lo, &x->hi);
 				x->nocase = c->flags & IPS_CF_NOCASE;
 				x->rule = (uint32_t)i;
 				x->slots = gs;

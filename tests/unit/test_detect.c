@@ -158,6 +158,14 @@ static const struct kcase kcases[] = {
         {"content:\"cd\"; content:\"ab\"; distance:-4; within:2;", P("abcd"), true},
         {"content:\"cd\"; content:\"ab\"; distance:-3; within:2;", P("abcd"), false},
         /* backtracking: the first "a" fails the relative test, the second passes */
+        /* relative first content: from the start (a tiny anchored fast pattern) */
+        {"content:\"MZ\"; within:2;", P("MZxx"), true},
+        {"content:\"MZ\"; within:2;", P("xMZx"), false},
+        {"content:\"ab\"; distance:1; within:3;", P("xxab"), true},
+        {"content:\"ab\"; distance:1; within:3;", P("xxxab"), false},
+        {"content:\"ab\"; distance:1; within:3;", P("abxx"), false},
+        {"content:\"ab\"; distance:-1; within:3;", P("abx"), true},
+        {"content:\"ab\"; distance:-1; within:3;", P("xab"), false},
         {"content:\"a\"; content:\"b\"; within:1;", P("acab"), true},
         {"content:\"a\"; content:\"b\"; within:1;", P("acac"), false},
         {"content:\"GET\"; content:\"x\"; distance:2; within:1;", P("GETaGETbbx"), true},
