@@ -797,7 +797,7 @@ static void scan_carry(const struct det_group *g, void *scratch, struct scan_ctx
 		 * crossing into them from the kept bytes are left to find.
 		 */
 		uint64_t seam = c->scanned + keep < end ? c->scanned + keep : end;
-		if (from < c->scanned)
+		if (from < c->scanned && c->scanned - from > h->pre)
 			g->ops->scan(g->db, scratch, p + (from - base), (size_t)(seam - from),
 			             on_pattern, sc);
 		for (size_t k = 0; k < h->n; k++)
@@ -900,11 +900,15 @@ static void scan_group(const struct det_zone *zn, struct ips_detect_thread *t,
 		const uint8_t *p;
 		size_t len;
 		if (det_view(t, in, (enum ips_buf)b, k, (unsigned)tf, &p, &len)) {
+			/* A recording payload scan takes in the seam before it (payload_pre). */
+			size_t keep = g->maxlen ? g->maxlen - 1 : 0;
+			size_t pre = h && in->payload_pre < keep ? in->payload_pre : h ? keep : 0;
 			if (g->db)
-				g->ops->scan(g->db, scratch, p, len, on_pattern, &sc);
+				g->ops->scan(g->db, scratch, p - pre, len + pre, on_pattern, &sc);
 			if (h && sc.hits) {
 				h->valid = true;
 				h->len = len;
+				h->pre = pre;
 			}
 			if (g->ntiny)
 				scan_tiny(t, g, slot, p, len);

@@ -102,14 +102,16 @@ void ips_detect_carry_free(struct ips_detect_carry *c);
  * hits_in, whose window's new bytes are exactly those payload bytes (the
  * caller checks), takes those patterns instead of scanning the bytes again
  * and scans only the seam: the longest pattern's length - 1 bytes on either
- * side of where the new bytes start. Same candidates as a full scan of the
- * new bytes. Zero-initialise; release with ips_detect_hits_free().
+ * side of where the new bytes start, unless the packet run's scan began
+ * that far before them (pre). Same candidates as a full scan of the new
+ * bytes. Zero-initialise; release with ips_detect_hits_free().
  */
 struct ips_detect_hits {
 	const void *group; /* the prefilter group the ids belong to */
 	uint8_t slot;
 	bool valid;   /* set by a run that recorded */
 	size_t len;   /* bytes the ids were found in */
+	size_t pre;   /* bytes before those that the scan covered too (payload_pre) */
 	uint32_t *id; /* pattern ids, each once */
 	size_t n, cap;
 };
@@ -135,6 +137,16 @@ struct ips_detect_input {
 	/* The payload buffer: packet payload, or a reassembled stream chunk. */
 	const uint8_t *payload;
 	size_t payload_len;
+	/*
+	 * Bytes readable before payload that precede it in its stream (a TCP
+	 * packet's payload inside the stream window; 0: none). A packet run
+	 * recording hits_out starts its payload scan up to the longest
+	 * pattern's length - 1 of them earlier, so that the stream run given
+	 * those hits has no seam left to scan; the patterns found there are
+	 * candidates of the packet run too (a superset: it evaluates the
+	 * payload alone).
+	 */
+	size_t payload_pre;
 	size_t dsize;   /* the packet's own payload size (dsize keyword) */
 	bool is_stream; /* payload is reassembled stream data */
 	/* Flow. */

@@ -671,11 +671,25 @@ static void inspect_packet(struct ips_pipeline *pl, const struct ips_packet *p,
 	} else if (f && f->proto == 6 && p->payload_len) {
 		in.hits_out = &pl->hits;
 		pl->hits.valid = false;
+		/*
+		 * The payload as the stream window's new bytes, when they are
+		 * (in order, no other data pending): its scan then covers the
+		 * seam the stream run would scan (payload_pre).
+		 */
+		struct pl_flow *pf = f->det;
+		int d = to_server ? IPS_DIR_TO_SERVER : IPS_DIR_TO_CLIENT;
+		if (pf && pf->pend[d] == p->payload_len && pf->win_len[d] >= pf->pend[d]) {
+			const uint8_t *nb = pf->win[d] + pf->win_len[d] - pf->pend[d];
+			if (memcmp(nb, p->payload, p->payload_len) == 0) {
+				in.payload = nb;
+				in.payload_pre = pf->win_len[d] - pf->pend[d];
+			}
+		}
 	}
 	in.stream_events = pl->cur->stream_events;
 	size_t n = run(pl, &in, 0);
 	if (in.hits_out && pl->hits.valid && pl->hits.len == p->payload_len) {
-		pl->hits_p = p->payload;
+		pl->hits_p = in.payload;
 		pl->hits_d = to_server ? IPS_DIR_TO_SERVER : IPS_DIR_TO_CLIENT;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -709,8 +723,9 @@ static void inspect_stream(struct ips_pipeline *pl, struct ips_flow_rec *f, int 
 		pf->scarry[d].base = pf->wpos[d] - pf->win_len[d];
 		in.carry[IPS_BUF_PAYLOAD] = &pf->scarry[d];
 		/* New bytes that are this packet's payload were scanned by its packet run. */
+		const uint8_t *nb = pf->win[d] + pf->win_len[d] - pf->pend[d];
 		if (pl->hits_p && pl->hits_d == d && pf->pend[d] == pl->hits.len &&
-		    memcmp(pf->win[d] + pf->win_len[d] - pf->pend[d], pl->hits_p, pf->pend[d]) == 0)
+		    (nb == pl->hits_p || memcmp(nb, pl->hits_p, pf->pend[d]) == 0))
 			in.hits_in = &pl->hits;
 		in.ts_usec = (pl->cur ? pl->cur->ts_ns : f->last_ns) / 1000;
 		size_t n = run(pl, &in, 1);

@@ -280,6 +280,11 @@ static void test_window(void **state)
 			pk.payload = win + wlen - add;
 			pk.payload_len = add;
 			pk.dsize = add;
+			/* Its scan may start before it: all, some or none of the seam. */
+			size_t old = wlen - add;
+			pk.payload_pre = steps % 3 == 0   ? 0
+			                 : steps % 3 == 1 ? old
+			                                  : rnd() % (old + 1);
 			pk.hits_out = &hits[m];
 			(void)sids(e[m], tp[m], &pk);
 			assert_true(hits[m].valid && hits[m].len == add);
@@ -362,11 +367,81 @@ static void test_origin(void **state)
 	ips_ruleset_free(rs);
 }
 
+/*
+ * A pattern split by a packet boundary: the stream run given the packet
+ * run's hits must find it whether the packet run's scan began before the
+ * boundary by all of the seam, part of it or none (payload_pre).
+ */
+static void test_seam(void **state)
+{
+	(void)state;
+	struct ips_ruleset *rs = calloc(1, sizeof(*rs));
+	assert_non_null(rs);
+	add_rule(rs, "alert tcp any any -> any any (flow:established,to_client; "
+	             "content:\"needle\"; sid:1;)");
+	add_rule(rs, "alert tcp any any -> any any (flow:established,to_client; "
+	             "content:\"0123456789abcdefghij\"; sid:2;)");
+	static const char old[] = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxnee",
+	                  add[] = "dlexxxx";
+	uint8_t win[sizeof(old) + sizeof(add)];
+	size_t no = sizeof(old) - 1, na = sizeof(add) - 1;
+	memcpy(win, old, no);
+	memcpy(win + no, add, na);
+	for (int m = 0; m < 2; m++) {
+		struct ips_detect_conf c = {.force_ac = m == 1};
+		struct ips_detect_engine *e;
+		struct ips_detect_thread *t, *tp;
+		assert_int_equal(ips_detect_build(rs, &c, &e, NULL), 0);
+		assert_int_equal(ips_detect_thread_new(e, &t), 0);
+		assert_int_equal(ips_detect_thread_new(e, &tp), 0);
+		static const size_t pres[] = {0, 1, 2, 3, 10, sizeof(old) - 1};
+		for (size_t k = 0; k < sizeof(pres) / sizeof(pres[0]); k++) {
+			struct ips_detect_carry carry = {0};
+			struct ips_detect_hits hits = {0};
+			struct ips_bufv v = {.p = NULL, .len = 0};
+			struct ips_detect_input in, pk;
+			/* The old bytes, scanned by an earlier stream run. */
+			body_input(&in, &v, false);
+			in.app = IPS_PROTO_IP;
+			in.payload = win;
+			in.payload_len = no;
+			in.is_stream = true;
+			in.carry[IPS_BUF_PAYLOAD] = &carry;
+			assert_true(sids(e, t, &in) == 0);
+			/* The packet: no whole needle in it. */
+			body_input(&pk, &v, false);
+			pk.app = IPS_PROTO_IP;
+			pk.payload = win + no;
+			pk.payload_len = na;
+			pk.dsize = na;
+			pk.payload_pre = pres[k];
+			pk.hits_out = &hits;
+			assert_true(sids(e, tp, &pk) == 0);
+			assert_true(hits.valid && hits.len == na);
+			/* The stream run over both, with the packet's hits. */
+			in.payload_len = no + na;
+			in.hits_in = &hits;
+			if (sids(e, t, &in) != 2)
+				fail_msg("mode %d, scan from %zu bytes before: needle across the "
+				         "seam "
+				         "missed",
+				         m, pres[k]);
+			ips_detect_carry_free(&carry);
+			ips_detect_hits_free(&hits);
+		}
+		ips_detect_thread_free(tp);
+		ips_detect_thread_free(t);
+		ips_detect_free(e);
+	}
+	ips_ruleset_free(rs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_carry),
 	        cmocka_unit_test(test_window),
+	        cmocka_unit_test(test_seam),
 	        cmocka_unit_test(test_origin),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
