@@ -9,13 +9,17 @@
  * system call per 4 KiB (129,000 for mix-x40.pcap).
  *
  * A regular file in the classic pcap format (the common case, and the one
- * capture tools write by default) is instead read with read() into a 4 MiB
- * buffer and its records parsed in place (ips_pcap_mem_next), with
+ * capture tools write by default) is instead read with read() into a
+ * 512 KiB buffer and its records parsed in place (ips_pcap_mem_next), with
  * libpcap's checks: caplen above 256 KiB is an error, caplen above the
  * file's snap length is cut to it, a record cut short is an error. libpcap
  * copied every record twice (kernel to stdio, stdio to its buffer) and made
  * two fread() calls per record; this copies once. (A mapping would copy
  * nothing, but a file truncated while mapped kills the reader with SIGBUS.)
+ * The buffer is small enough to stay in the core's L2 cache between the
+ * copy and the parsing of its records: mix-x40.pcap without rules took
+ * 0.81 s with 512 KiB against 0.86 s with 4 MiB (best of five each). It
+ * holds the largest record libpcap accepts (256 KiB and its header).
  * pcapng, stdin and anything unusual go through libpcap.
  */
 /* libpcap's headers use the BSD u_int/u_char types. */
@@ -39,11 +43,12 @@
 
 enum {
 	PCAP_IN_BUF = 1 << 20,
-	PCAP_IN_DIRECT = 4 << 20, /* the direct reader's buffer: many records, at least one */
+	PCAP_IN_DIRECT = 512 << 10, /* the direct reader's buffer: many records, at least one */
 	PCAP_HDR_LEN = 24,
 	PCAP_REC_LEN = 16,
 	PCAP_MAX_SNAPLEN = 262144, /* libpcap's MAXIMUM_SNAPLEN */
 };
+_Static_assert(PCAP_IN_DIRECT >= PCAP_REC_LEN + PCAP_MAX_SNAPLEN, "a record must fit");
 
 struct ips_pcap {
 	pcap_t *p; /* NULL when read directly */
