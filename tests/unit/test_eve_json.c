@@ -3,7 +3,8 @@
  * ips_json_str(): EVE strings from hostile bytes stay valid JSON (RFC 8259):
  * runs of printable ASCII as they are, quote and backslash escaped, control
  * bytes and DEL as \u00XX (with \n, \r, \t short forms), valid UTF-8
- * (RFC 3629) kept, every other byte \u00XX.
+ * (RFC 3629) kept, every other byte \u00XX. ips_eve_time(), formatted by
+ * hand, agrees with gmtime_r() and strftime() from 1970 to 2554.
  */
 #define _DEFAULT_SOURCE /* open_memstream */
 #include <setjmp.h>
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "ips/ips.h"
@@ -55,10 +57,46 @@ static void test_json_str(void **state)
 	check("abcdef", 3, "\"abc\"");
 }
 
+static void check_time(uint64_t ns)
+{
+	char got[40], want[48];
+	time_t t = (time_t)(ns / 1000000000u);
+	struct tm tm;
+	assert_non_null(gmtime_r(&t, &tm));
+	size_t n = strftime(want, sizeof(want), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(want + n, sizeof(want) - n, ".%06u+0000", (unsigned)(ns % 1000000000u / 1000u));
+	ips_eve_time(got, sizeof(got), ns);
+	if (strcmp(got, want) != 0)
+		fail_msg("%llu ns: got %s want %s", (unsigned long long)ns, got, want);
+}
+
+static void test_eve_time(void **state)
+{
+	(void)state;
+	static const uint64_t s[] = {0,          59,         86399,      86400,       68169599,
+	                             68169600,   951782400,  951868800,  1258493229,  4107456000,
+	                             4107542400, 4102444799, 4102444800, 13574563200, 13574649600};
+	for (size_t i = 0; i < sizeof(s) / sizeof(s[0]); i++)
+		for (uint64_t d = 0; d < 3; d++)
+			check_time((s[i] + d) * 1000000000u + d * 534255123u);
+	check_time(UINT64_MAX);
+	uint64_t x = 88172645463325252u;
+	for (int i = 0; i < 100000; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		check_time(x);
+	}
+	char small[8];
+	ips_eve_time(small, sizeof(small), 0);
+	assert_string_equal(small, "1970-01");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_json_str),
+	        cmocka_unit_test(test_eve_time),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
