@@ -101,8 +101,89 @@ static int der_next(const unsigned char **p, const unsigned char *end, int *cls,
 	return tag;
 }
 
-/* Parses the DER Name der[0..n) (the whole element) and renders it. */
-static int name_at(const unsigned char *der, long n, char *out, size_t cap)
+/* OpenSSL's short names (OBJ_nid2sn) of the attributes names use most, by OID contents. */
+static const struct {
+	uint8_t len;
+	uint8_t oid[10];
+	const char *sn;
+} known_attrs[] = {
+        {3, {0x55, 0x04, 0x03}, "CN"},
+        {3, {0x55, 0x04, 0x06}, "C"},
+        {3, {0x55, 0x04, 0x07}, "L"},
+        {3, {0x55, 0x04, 0x08}, "ST"},
+        {3, {0x55, 0x04, 0x0a}, "O"},
+        {3, {0x55, 0x04, 0x0b}, "OU"},
+        {3, {0x55, 0x04, 0x05}, "serialNumber"},
+        {3, {0x55, 0x04, 0x09}, "street"},
+        {3, {0x55, 0x04, 0x11}, "postalCode"},
+        {9, {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x01}, "emailAddress"},
+        {10, {0x09, 0x92, 0x26, 0x89, 0x93, 0xf2, 0x2c, 0x64, 0x01, 0x19}, "DC"},
+};
+
+static const char *known_sn(const unsigned char *oid, long len)
+{
+	for (size_t i = 0; i < sizeof(known_attrs) / sizeof(known_attrs[0]); i++)
+		if (known_attrs[i].len == len && memcmp(known_attrs[i].oid, oid, (size_t)len) == 0)
+			return known_attrs[i].sn;
+	return NULL;
+}
+
+/*
+ * The common Name rendered without OpenSSL's decoder (which allocates every
+ * entry and builds a canonical copy of the name: most of the TLS parsing
+ * time): every attribute one of known_attrs, every value a UTF8String,
+ * PrintableString or IA5String of printable ASCII, every RDN non-empty,
+ * lengths definite. For such a name the text is what render_name() makes
+ * of OpenSSL's decoding (test_x509_info compares them); anything else
+ * returns false and goes to OpenSSL.
+ */
+static bool name_direct(const unsigned char *der, long n, char *out, size_t cap)
+{
+	const unsigned char *p = der, *end = der + n, *rdns, *set, *atv, *oid, *val;
+	long rl, sl, al, ol, vl;
+	int cls;
+	bool cons;
+	size_t o = 0;
+
+	out[0] = '\0';
+	if (der_next(&p, end, &cls, &cons, &rdns, &rl) != V_ASN1_SEQUENCE || !cons ||
+	    cls != V_ASN1_UNIVERSAL || p != end)
+		return false;
+	for (const unsigned char *q = rdns, *qe = rdns + rl; q < qe;) {
+		if (der_next(&q, qe, &cls, &cons, &set, &sl) != V_ASN1_SET || !cons ||
+		    cls != V_ASN1_UNIVERSAL || sl == 0)
+			return false;
+		for (const unsigned char *r = set, *re = set + sl; r < re;) {
+			if (der_next(&r, re, &cls, &cons, &atv, &al) != V_ASN1_SEQUENCE || !cons ||
+			    cls != V_ASN1_UNIVERSAL)
+				return false;
+			const unsigned char *a = atv, *ae = atv + al;
+			if (der_next(&a, ae, &cls, &cons, &oid, &ol) != V_ASN1_OBJECT || cons ||
+			    cls != V_ASN1_UNIVERSAL)
+				return false;
+			int tag = der_next(&a, ae, &cls, &cons, &val, &vl);
+			if ((tag != V_ASN1_UTF8STRING && tag != V_ASN1_PRINTABLESTRING &&
+			     tag != V_ASN1_IA5STRING) ||
+			    cons || cls != V_ASN1_UNIVERSAL || a != ae)
+				return false;
+			const char *sn = known_sn(oid, ol);
+			if (sn == NULL)
+				return false;
+			for (long i = 0; i < vl; i++)
+				if (val[i] < 0x20 || val[i] > 0x7e)
+					return false;
+			if (o > 0)
+				cat(out, cap, &o, ", ", 2);
+			cat(out, cap, &o, sn, strlen(sn));
+			cat(out, cap, &o, "=", 1);
+			cat(out, cap, &o, (const char *)val, (size_t)vl);
+		}
+	}
+	return true;
+}
+
+/* Parses the DER Name der[0..n) (the whole element) through OpenSSL and renders it. */
+static int name_openssl(const unsigned char *der, long n, char *out, size_t cap)
 {
 	const unsigned char *q = der;
 	X509_NAME *nm = d2i_X509_NAME(NULL, &q, n);
@@ -112,6 +193,20 @@ static int name_at(const unsigned char *der, long n, char *out, size_t cap)
 	render_name(nm, out, cap);
 	X509_NAME_free(nm);
 	return 0;
+}
+
+static int name_at(const unsigned char *der, long n, char *out, size_t cap)
+{
+	return name_direct(der, n, out, cap) ? 0 : name_openssl(der, n, out, cap);
+}
+
+int crypto_x509_name_text(const uint8_t *der, size_t len, char *out, size_t cap, bool direct)
+{
+	if (cap == 0 || len == 0 || len > 1u << 24)
+		return BW_ERR_INVAL;
+	if (direct)
+		return name_direct(der, (long)len, out, cap) ? 0 : BW_ERR_UNSUPP;
+	return name_openssl(der, (long)len, out, cap);
 }
 
 /*

@@ -9,6 +9,7 @@
 #ifndef BW_CRYPTO_X509_INFO_H
 #define BW_CRYPTO_X509_INFO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,5 +25,12 @@ struct crypto_x509_info {
  * BW_ERR_INVAL for a certificate that does not parse, BW_ERR_NOMEM.
  */
 int crypto_x509_info(const uint8_t *der, size_t len, struct crypto_x509_info *out);
+
+/*
+ * For tests: the DER Name der[0..len) rendered as in crypto_x509_info, by
+ * the direct path only when direct (BW_ERR_UNSUPP for a name it leaves to
+ * OpenSSL), else by OpenSSL's decoder only. out has cap bytes.
+ */
+int crypto_x509_name_text(const uint8_t *der, size_t len, char *out, size_t cap, bool direct);
 
 #endif
