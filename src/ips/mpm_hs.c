@@ -16,8 +16,11 @@
  * byte split, 2.3 as one; compile times are alike). Except when the group
  * also has a one-byte pattern: vectorscan 5.4.9 misses occurrences of a
  * single-byte regex compiled with HS_FLAG_SINGLEMATCH (about 5 % of the
- * payloads holding it; the literal API finds them all), so those stay
- * literals and the NUL-leading ones go in a second database as before.
+ * payloads holding it, or a lone byte at offset 64 of 65; the literal API
+ * finds them all), so those stay literals and the NUL-leading ones go in a
+ * second database as before; a one-byte NUL pattern, which must be a
+ * regex, is compiled without HS_FLAG_SINGLEMATCH (every occurrence calls
+ * back; the prefilter dedups them).
  * Scratch is per thread and grown with hs_alloc_scratch() to fit every
  * database the thread scans.
  *
@@ -100,7 +103,9 @@ static int build_part(const struct ips_mpm_pattern *pats, const size_t *idx, siz
 			goto out;
 		lens[i] = p->len;
 		ids[i] = p->id;
-		flags[i] = HS_FLAG_SINGLEMATCH | (p->nocase ? HS_FLAG_CASELESS : 0);
+		/* A one-byte regex (|00|) reports every occurrence: see the top of the file. */
+		flags[i] = (re && p->len == 1 ? 0 : HS_FLAG_SINGLEMATCH) |
+		           (p->nocase ? HS_FLAG_CASELESS : 0);
 	}
 	r = compile(expr, flags, ids, lens, n, re, vec, d);
 out:

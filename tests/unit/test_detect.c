@@ -813,6 +813,30 @@ static void test_mpm_nul(void **state)
 		ips_mpm_hs_ops.scratch_free(scratch);
 		ips_mpm_hs_ops.free(db);
 	}
+	/* A one-byte NUL pattern (a regex), alone and beside a one-byte literal. */
+	static const struct ips_mpm_pattern nul[] = {
+	        {(const uint8_t *)"\0", 1, false, 0},
+	        {(const uint8_t *)"-", 1, false, 1},
+	};
+	for (size_t np = 1; np <= 2; np++) {
+		void *db, *scratch = NULL;
+		assert_int_equal(ips_mpm_hs_ops.build(nul, np, &db), 0);
+		assert_int_equal(ips_mpm_hs_ops.scratch_grow(db, &scratch), 0);
+		for (size_t n = 1; n <= 200; n++) {
+			for (size_t k = 0; k < n; k++) {
+				memset(buf, 'x', n);
+				buf[k] = 0;
+				uint64_t got = 0;
+				assert_int_equal(
+				        ips_mpm_hs_ops.scan(db, scratch, buf, n, collect, &got), 0);
+				if (got != 1)
+					fail_msg("NUL at %zu of %zu: got %llx", k, n,
+					         (unsigned long long)got);
+			}
+		}
+		ips_mpm_hs_ops.scratch_free(scratch);
+		ips_mpm_hs_ops.free(db);
+	}
 }
 
 /* ---- prefilter equivalence on random rules and payloads ---- */
