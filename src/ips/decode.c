@@ -12,6 +12,7 @@
  *   SLL2: | protocol 2 | rsvd 2 | ifindex 4 | hatype 2 | pkttype 1 | halen 1 | addr 8 |
  *   NULL/LOOP: | address family 4 (host order / network order) |
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "ips/decode_int.h"
@@ -77,6 +78,12 @@ bool ips_dec_layer(struct ips_dec *d, enum ips_layer_kind kind, const uint8_t *h
 	l->len = (uint16_t)(len > UINT16_MAX ? UINT16_MAX : len);
 	return true;
 }
+
+_Static_assert(offsetof(struct ips_packet, n_layers) < offsetof(struct ips_packet, layers) &&
+                       offsetof(struct ips_packet, layers) < offsetof(struct ips_packet, n_ip) &&
+                       offsetof(struct ips_packet, n_ip) < offsetof(struct ips_packet, ip) &&
+                       offsetof(struct ips_packet, ip) < offsetof(struct ips_packet, l4proto),
+               "ips_decode() clears around layers[] and ip[]");
 
 /*
  * RFC 1071 one's-complement sum. Every chunk but the last must have an even
@@ -294,7 +301,14 @@ int ips_decode(struct ips_packet *p, const uint8_t *data, size_t len, int linkty
 {
 	struct ips_dec d;
 
-	memset(p, 0, sizeof(*p));
+	/*
+	 * Everything but layers[] and ip[] (900 of its 1,176 bytes, cleared for
+	 * every packet): their entries are written whole as they are added
+	 * (ips_dec_layer, ip_begin) and read below n_layers and n_ip only.
+	 */
+	memset(p, 0, offsetof(struct ips_packet, layers));
+	p->n_ip = 0;
+	memset(&p->l4proto, 0, sizeof(*p) - offsetof(struct ips_packet, l4proto));
 	p->data = data;
 	p->len = len;
 	p->linktype = linktype;
