@@ -455,8 +455,20 @@ void det_hx_cands(const struct ips_detect_engine *e, struct ips_detect_thread *t
 		k->dp = in->dp;
 		memcpy(k->src, in->src, 16);
 		memcpy(k->dst, in->dst, 16);
+		/* Listed, the survivors cost a few adds per hit instead of a walk over the words.
+		 */
+		k->nsurv = 0;
+		for (size_t x = 0; x < w && k->nsurv <= DET_HXS; x++)
+			for (uint64_t b = acc[x]; b && k->nsurv <= DET_HXS; b &= b - 1)
+				if (k->nsurv++ < DET_HXS)
+					k->surv[k->nsurv - 1] = h->rule[x * 64 + det_ctz64(b)];
 	}
 	k->used = t->gen;
+	if (k->nsurv <= DET_HXS) {
+		for (uint32_t i = 0; i < k->nsurv; i++)
+			det_add_cand(t, k->surv[i]);
+		return;
+	}
 	for (size_t x = 0; x < w; x++) {
 		uint64_t b = acc[x];
 		while (b) {

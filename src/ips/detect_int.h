@@ -151,7 +151,8 @@ static inline size_t det_tkey(int slot_index, int tf)
 {
 	return det_pkey(DET_NSLOT + slot_index, tf);
 }
-enum { DET_HXC = 4 }; /* header index survivors cached per thread */
+enum { DET_HXC = 4 };  /* header index survivors cached per thread */
+enum { DET_HXS = 16 }; /* survivors a cache entry lists (most inputs have none or a few) */
 
 /*
  * Elementary intervals of one key space (ports: 2-byte keys, IPv4: 4,
@@ -300,6 +301,9 @@ struct ips_detect_thread {
 		uint16_t sp, dp;
 		uint8_t src[16], dst[16];
 		uint64_t used; /* run that last used it, for replacement */
+		/* The survivors as rule orders when at most DET_HXS (nsurv), else by the bits. */
+		uint32_t nsurv;
+		uint32_t surv[DET_HXS];
 	} hxkey[DET_HXC];
 	size_t ncand;
 	uint64_t *cand_sum; /* bit w: cand_bits[w] may be non-zero */
