@@ -304,25 +304,30 @@ static void head(struct ips_eve *e, struct ob *o, uint64_t ts_ns, uint64_t flow_
 	ob_put(o, "\"", 1);
 }
 
+/* ,"<side>_ip":"<addr>" and, for a transport with ports, ,"<side>_port":<port>. */
+static void endpoint(struct ob *o, const char *side, uint8_t ver, const uint8_t *a, uint16_t port,
+                     bool ports)
+{
+	ob_str(o, ",\"");
+	ob_str(o, side);
+	ob_str(o, "_ip\":\"");
+	ob_addr(o, ver, a);
+	ob_put(o, "\"", 1);
+	if (ports) {
+		ob_str(o, ",\"");
+		ob_str(o, side);
+		ob_str(o, "_port\":");
+		ob_u64(o, port);
+	}
+}
+
 static void tuple(struct ob *o, uint8_t ver, const uint8_t *src, uint16_t sp, const uint8_t *dst,
                   uint16_t dp, uint8_t proto)
 {
 	char pb[8];
 	bool ports = proto == 6 || proto == 17 || proto == 132;
-	ob_str(o, ",\"src_ip\":\"");
-	ob_addr(o, ver, src);
-	ob_put(o, "\"", 1);
-	if (ports) {
-		ob_str(o, ",\"src_port\":");
-		ob_u64(o, sp);
-	}
-	ob_str(o, ",\"dest_ip\":\"");
-	ob_addr(o, ver, dst);
-	ob_put(o, "\"", 1);
-	if (ports) {
-		ob_str(o, ",\"dest_port\":");
-		ob_u64(o, dp);
-	}
+	endpoint(o, "src", ver, src, sp, ports);
+	endpoint(o, "dest", ver, dst, dp, ports);
 	ob_str(o, ",\"proto\":\"");
 	ob_str(o, proto_name(proto, pb, sizeof(pb)));
 	ob_put(o, "\"", 1);
