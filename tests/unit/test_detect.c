@@ -24,6 +24,8 @@
 
 #include <cmocka.h>
 
+#include "xorshift.h"
+
 #include "ips/detect.h"
 #include "ips/mpm.h"
 #include "lib/err.h"
@@ -844,10 +846,7 @@ static void test_mpm_nul(void **state)
 static uint32_t rnd_state = 12345;
 static uint32_t rnd(void)
 {
-	rnd_state ^= rnd_state << 13;
-	rnd_state ^= rnd_state >> 17;
-	rnd_state ^= rnd_state << 5;
-	return rnd_state;
+	return xorshift32(&rnd_state);
 }
 
 static void rnd_word(char *out, size_t n)

@@ -23,6 +23,8 @@
 
 #include <cmocka.h>
 
+#include "xorshift.h"
+
 #include "ips/detect.h"
 #include "lib/log.h"
 
@@ -38,10 +40,7 @@ static void quiet(enum bw_log_level level, const char *line, void *arg)
 static uint32_t rnd_state = 0x9e3779b9u;
 static uint32_t rnd(void)
 {
-	rnd_state ^= rnd_state << 13;
-	rnd_state ^= rnd_state >> 17;
-	rnd_state ^= rnd_state << 5;
-	return rnd_state;
+	return xorshift32(&rnd_state);
 }
 
 /* Base addresses the rules and the packets draw from. */

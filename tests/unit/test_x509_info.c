@@ -18,6 +18,8 @@
 
 #include <cmocka.h>
 
+#include "xorshift.h"
+
 #include "crypto/crypto_x509_info.h"
 #include "lib/err.h"
 
@@ -25,10 +27,7 @@ static uint32_t rnd_state = 2463534242u;
 
 static uint32_t rnd(void)
 {
-	rnd_state ^= rnd_state << 13;
-	rnd_state ^= rnd_state >> 17;
-	rnd_state ^= rnd_state << 5;
-	return rnd_state;
+	return xorshift32(&rnd_state);
 }
 
 struct der {
