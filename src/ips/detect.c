@@ -35,6 +35,7 @@
  * it with full evaluation and, for the header index, with a brute force).
  */
 #define _GNU_SOURCE
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -924,8 +925,13 @@ static void prefilter(const struct ips_detect_engine *e, struct ips_detect_threa
 	uint8_t slot = det_slot(pc, d);
 	const struct det_zone *zn = &e->zone[det_zone_of(e, t, in)];
 	/* The buffers other than the payload that are present, each with its groups. */
-	for (size_t i = 0; i < zn->ngbufs; i++) {
-		const struct det_gbuf *gb = &zn->gbufs[i];
+#ifndef NDEBUG
+	for (size_t b = 0; in->pkt_bufs_only && b < IPS_BUF__COUNT; b++)
+		assert(ips_buf_is_pkt((enum ips_buf)b) || !in->bufs[b].v || !in->bufs[b].n);
+#endif
+	size_t nb = in->pkt_bufs_only ? zn->npkt_gbufs : zn->ngbufs;
+	for (size_t i = 0; i < nb; i++) {
+		const struct det_gbuf *gb = &zn->gbufs[in->pkt_bufs_only ? zn->pkt_gbufs[i] : i];
 		size_t nv = in->bufs[gb->b].v ? in->bufs[gb->b].n : 0;
 		if (!nv)
 			continue;

@@ -147,6 +147,13 @@ struct ips_detect_input {
 	 * payload alone).
 	 */
 	size_t payload_pre;
+	/*
+	 * The caller set no buffer but the packet header ones (ips_buf_is_pkt:
+	 * tcp.hdr, ...): the run looks at those buffers' groups only, not at
+	 * every buffer the rules name (packet and stream runs). Debug builds
+	 * assert it.
+	 */
+	bool pkt_bufs_only;
 	size_t dsize;   /* the packet's own payload size (dsize keyword) */
 	bool is_stream; /* payload is reassembled stream data */
 	/* Flow. */

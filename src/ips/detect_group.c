@@ -343,6 +343,8 @@ static bool same_entries(const struct fp_entry *a, size_t na, const struct fp_en
 	return true;
 }
 
+_Static_assert(IPS_BUF__COUNT <= 256, "pkt_gbufs holds gbufs indexes in a byte");
+
 /* Lists the groups of zone zn as prefilter() walks them. */
 static void zone_keys(struct det_zone *zn)
 {
@@ -362,6 +364,9 @@ static void zone_keys(struct det_zone *zn)
 			        (struct det_gbuf){(uint16_t)(g / DET_NTF), (uint16_t)k, 1};
 		}
 	}
+	for (size_t k = 0; k < zn->ngbufs; k++)
+		if (ips_buf_is_pkt((enum ips_buf)zn->gbufs[k].b))
+			zn->pkt_gbufs[zn->npkt_gbufs++] = (uint8_t)k;
 }
 
 int det_build_groups(struct ips_detect_engine *e, struct ips_detect_stats *st)

@@ -220,6 +220,9 @@ struct det_zone {
 		uint16_t b, first, n;
 	} gbufs[IPS_BUF__COUNT];
 	size_t ngbufs;
+	/* The indexes in gbufs of the packet header buffers (ips_buf_is_pkt). */
+	uint8_t pkt_gbufs[IPS_BUF__COUNT];
+	size_t npkt_gbufs;
 	uint16_t pkeys[2][DET_NSLOT][DET_NTF];
 	uint8_t npkeys[2][DET_NSLOT];
 };

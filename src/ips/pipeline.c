@@ -687,6 +687,7 @@ static void inspect_packet(struct ips_pipeline *pl, const struct ips_packet *p,
 		}
 	}
 	in.stream_events = pl->cur->stream_events;
+	in.pkt_bufs_only = true; /* input_headers() sets the header buffers only */
 	size_t n = run(pl, &in, 0);
 	if (in.hits_out && pl->hits.valid && pl->hits.len == p->payload_len) {
 		pl->hits_p = in.payload;
@@ -719,6 +720,7 @@ static void inspect_stream(struct ips_pipeline *pl, struct ips_flow_rec *f, int 
 		in.payload_len = pf->win_len[d];
 		in.dsize = pf->pend[d];
 		in.is_stream = true;
+		in.pkt_bufs_only = true; /* no buffer at all */
 		/* The tail was scanned by the previous runs: only new bytes are. */
 		pf->scarry[d].base = pf->wpos[d] - pf->win_len[d];
 		in.carry[IPS_BUF_PAYLOAD] = &pf->scarry[d];
