@@ -139,19 +139,19 @@ static int build_mode(const struct ips_mpm_pattern *pats, size_t n, bool vec, vo
 	int r = BW_ERR_NOMEM;
 	if (!idx || !d)
 		goto out;
-	/* Literals from the front of idx, NUL-leading ones from the back. */
+	/*
+	 * Literals from the front of idx, regexes from the back: the NUL-leading
+	 * patterns, or all of them when no one-byte pattern must stay literal.
+	 */
 	d->vec = vec;
-	bool one = false;
+	bool nul = false, one = false;
 	for (size_t i = 0; i < n; i++) {
-		idx[pats[i].p[0] == 0 ? --nr : nl++] = i;
+		nul |= pats[i].p[0] == 0;
 		one |= pats[i].len == 1;
 	}
-	if (nr < n && !one) { /* all as regexes: one database */
-		nl = 0;
-		nr = 0;
-		for (size_t i = 0; i < n; i++)
-			idx[i] = i;
-	}
+	bool all_re = nul && !one;
+	for (size_t i = 0; i < n; i++)
+		idx[all_re || pats[i].p[0] == 0 ? --nr : nl++] = i;
 	if (nl && (r = build_part(pats, idx, nl, false, vec, &d->lit)) != 0)
 		goto out;
 	if (nr < n && (r = build_part(pats, idx + nr, n - nr, true, vec, &d->re)) != 0)
