@@ -768,6 +768,12 @@ void ips_detect_carry_free(struct ips_detect_carry *c)
 	*c = (struct ips_detect_carry){0};
 }
 
+/* Bytes before new data that a scan must take in: a pattern may start there and end in it. */
+static size_t group_keep(const struct det_group *g)
+{
+	return g->maxlen ? g->maxlen - 1 : 0;
+}
+
 /*
  * Scans the single view p[0..len) at stream position c->base, of which c
  * has scanned up to c->scanned: the patterns that end in the new bytes,
@@ -785,7 +791,7 @@ static void scan_carry(const struct det_group *g, void *scratch, struct scan_ctx
 		c->scanned = base;
 		c->n = 0;
 	}
-	size_t keep = g->maxlen ? g->maxlen - 1 : 0;
+	size_t keep = group_keep(g);
 	uint64_t from = c->scanned - base > keep ? c->scanned - keep : base;
 	size_t nold = c->n;
 	sc->bound = end;
@@ -902,8 +908,8 @@ static void scan_group(const struct det_zone *zn, struct ips_detect_thread *t,
 		size_t len;
 		if (det_view(t, in, (enum ips_buf)b, k, (unsigned)tf, &p, &len)) {
 			/* A recording payload scan takes in the seam before it (payload_pre). */
-			size_t keep = g->maxlen ? g->maxlen - 1 : 0;
-			size_t pre = h && in->payload_pre < keep ? in->payload_pre : h ? keep : 0;
+			size_t keep = group_keep(g);
+			size_t pre = !h ? 0 : in->payload_pre < keep ? in->payload_pre : keep;
 			if (g->db)
 				g->ops->scan(g->db, scratch, p - pre, len + pre, on_pattern, &sc);
 			if (h && sc.hits) {
