@@ -104,6 +104,12 @@ struct pl_flow {
 	unsigned carry_next;
 };
 
+/* The pending (not yet inspected) bytes of direction d's stream window. */
+static const uint8_t *win_pending(const struct pl_flow *pf, int d)
+{
+	return pf->win[d] + pf->win_len[d] - pf->pend[d];
+}
+
 struct pl_pkt {
 	uint64_t ts_ns;
 	uint32_t sids[PKT_SIDS];
@@ -679,7 +685,7 @@ static void inspect_packet(struct ips_pipeline *pl, const struct ips_packet *p,
 		struct pl_flow *pf = f->det;
 		int d = to_server ? IPS_DIR_TO_SERVER : IPS_DIR_TO_CLIENT;
 		if (pf && pf->pend[d] == p->payload_len && pf->win_len[d] >= pf->pend[d]) {
-			const uint8_t *nb = pf->win[d] + pf->win_len[d] - pf->pend[d];
+			const uint8_t *nb = win_pending(pf, d);
 			if (memcmp(nb, p->payload, p->payload_len) == 0) {
 				in.payload = nb;
 				in.payload_pre = pf->win_len[d] - pf->pend[d];
@@ -725,7 +731,7 @@ static void inspect_stream(struct ips_pipeline *pl, struct ips_flow_rec *f, int 
 		pf->scarry[d].base = pf->wpos[d] - pf->win_len[d];
 		in.carry[IPS_BUF_PAYLOAD] = &pf->scarry[d];
 		/* New bytes that are this packet's payload were scanned by its packet run. */
-		const uint8_t *nb = pf->win[d] + pf->win_len[d] - pf->pend[d];
+		const uint8_t *nb = win_pending(pf, d);
 		if (pl->hits_p && pl->hits_d == d && pf->pend[d] == pl->hits.len &&
 		    (nb == pl->hits_p || memcmp(nb, pl->hits_p, pf->pend[d]) == 0))
 			in.hits_in = &pl->hits;
