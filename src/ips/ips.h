@@ -54,7 +54,6 @@ struct ips_alert {
 enum ips_drop_reason {
 	IPS_DROP_RULE,   /* a drop/reject rule matched this packet */
 	IPS_DROP_FLOW,   /* the flow was dropped by an earlier packet */
-	IPS_DROP_DECODE, /* decoding failed before any flow (no IP) */
 	IPS_DROP_DEFRAG, /* fragment refused by reassembly */
 	IPS_DROP__COUNT,
 };

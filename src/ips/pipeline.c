@@ -161,7 +161,12 @@ struct ips_pipeline {
 
 const char *ips_drop_reason_name(enum ips_drop_reason r)
 {
-	static const char *const names[IPS_DROP__COUNT] = {"rules", "flow drop", "defrag"};
+	/* Keys of the stats event's "drop" object and of the exit summary. */
+	static const char *const names[IPS_DROP__COUNT] = {
+	        [IPS_DROP_RULE] = "rules",
+	        [IPS_DROP_FLOW] = "flow",
+	        [IPS_DROP_DEFRAG] = "defrag",
+	};
 	return (unsigned)r < IPS_DROP__COUNT ? names[r] : "unknown";
 }
 

@@ -92,11 +92,30 @@ static void test_eve_time(void **state)
 	assert_string_equal(small, "1970-01");
 }
 
+/* The stats event and the exit summary print one key per drop reason: every reason needs its
+ * own name (a missing one printed "(null)" and shifted the others). */
+static void test_drop_reason_names(void **state)
+{
+	(void)state;
+	for (int i = 0; i < IPS_DROP__COUNT; i++) {
+		const char *n = ips_drop_reason_name((enum ips_drop_reason)i);
+		assert_non_null(n);
+		assert_true(n[0] != '\0');
+		for (const char *c = n; *c; c++)
+			assert_true((*c >= 'a' && *c <= 'z') || *c == '_');
+		for (int j = 0; j < i; j++)
+			assert_string_not_equal(n, ips_drop_reason_name((enum ips_drop_reason)j));
+	}
+	assert_string_equal(ips_drop_reason_name(IPS_DROP_DEFRAG), "defrag");
+	assert_string_equal(ips_drop_reason_name(IPS_DROP_RULE), "rules");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_json_str),
 	        cmocka_unit_test(test_eve_time),
+	        cmocka_unit_test(test_drop_reason_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
