@@ -336,6 +336,7 @@ static int compile_rule(struct ips_detect_engine *e, const struct ips_rule *r, s
 	size_t n = r->nopts ? r->nopts : 1;
 	dr->r = r;
 	dr->kind = (uint8_t)ips_rule_kind(r);
+	dr->iponly = ips_rule_ip_only(r);
 	dr->file_order = file_order;
 	dr->prio = prio_of(r, &e->conf);
 	dr->action_rank = action_rank(r->action, &e->conf);
@@ -962,6 +963,8 @@ static bool evaluate(const struct ips_detect_engine *e, struct ips_detect_thread
 	const struct det_rule *dr = &e->rules[idx];
 	/* A transaction's inspection is for the rules that inspect transactions. */
 	if (in->app_tx && dr->kind != IPS_RK_APP)
+		return false;
+	if (in->iponly_done && dr->iponly)
 		return false;
 	t->st.evaluated++;
 	if (!det_rule_match(t, dr, in))

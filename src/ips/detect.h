@@ -159,6 +159,12 @@ struct ips_detect_input {
 	/* Flow. */
 	bool has_flow;
 	bool established;
+	/*
+	 * The IP-only rules (ips_rule_ip_only) were evaluated on an earlier
+	 * packet of this flow direction and are not evaluated again, as
+	 * Suricata's IP-only engine runs once per flow direction.
+	 */
+	bool iponly_done;
 	bool to_server;     /* direction of this packet in its flow */
 	enum ips_proto app; /* detected app protocol, IPS_PROTO_IP when unknown */
 	uint64_t stream_bytes_ts, stream_bytes_tc; /* for stream_size */

@@ -320,6 +320,7 @@ void det_hx_free(struct det_hindex *h)
 			free(h->slot[pc][d]);
 	for (int a = 0; a < IPS_PROTO__COUNT; a++)
 		free(h->app[a]);
+	free(h->not_iponly);
 }
 
 int det_hx_build(struct ips_detect_engine *e, struct ips_detect_stats *st)
@@ -343,7 +344,9 @@ int det_hx_build(struct ips_detect_engine *e, struct ips_detect_stats *st)
 	for (int a = 0; a < IPS_PROTO__COUNT; a++)
 		if (!(h->app[a] = calloc(w, 8)))
 			return BW_ERR_NOMEM;
-	mem += (4 * w + DET_PC__COUNT * DET_DIR__COUNT * w + IPS_PROTO__COUNT * w) * 8 +
+	if (!(h->not_iponly = calloc(w, 8)))
+		return BW_ERR_NOMEM;
+	mem += (5 * w + DET_PC__COUNT * DET_DIR__COUNT * w + IPS_PROTO__COUNT * w) * 8 +
 	       n * sizeof(uint32_t);
 	n = 0;
 	for (size_t i = 0; i < e->nrules; i++) {
@@ -360,6 +363,8 @@ int det_hx_build(struct ips_detect_engine *e, struct ips_detect_stats *st)
 		for (int a = 0; a < IPS_PROTO__COUNT; a++)
 			if (ips_app_covers(dr->r->app, (enum ips_proto)a))
 				setbit(h->app[a], n);
+		if (!dr->iponly)
+			setbit(h->not_iponly, n);
 		n++;
 	}
 	int r = 0;
@@ -464,13 +469,16 @@ void det_hx_cands(const struct ips_detect_engine *e, struct ips_detect_thread *t
 					k->surv[k->nsurv - 1] = h->rule[x * 64 + det_ctz64(b)];
 	}
 	k->used = t->gen;
+	/* The survivors are kept with the IP-only rules, which an input may leave out. */
 	if (k->nsurv <= DET_HXS) {
 		for (uint32_t i = 0; i < k->nsurv; i++)
-			det_add_cand(t, k->surv[i]);
+			if (!in->iponly_done || !e->rules[k->surv[i]].iponly)
+				det_add_cand(t, k->surv[i]);
 		return;
 	}
+	const uint64_t *keep = in->iponly_done ? h->not_iponly : NULL;
 	for (size_t x = 0; x < w; x++) {
-		uint64_t b = acc[x];
+		uint64_t b = keep ? acc[x] & keep[x] : acc[x];
 		while (b) {
 			unsigned bit = det_ctz64(b);
 			b &= b - 1;

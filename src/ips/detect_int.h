@@ -68,6 +68,7 @@ struct det_rule {
 	uint8_t fp_tf;
 	uint8_t kind;  /* enum ips_rule_kind */
 	uint8_t zmask; /* 1 << address zone (det_zone_of) the rule can match in */
+	bool iponly;   /* ips_rule_ip_only: skipped when the input's iponly_done is set */
 };
 
 /*
@@ -190,6 +191,7 @@ struct det_hindex {
 	struct det_hside side[2];
 	uint64_t *slot[DET_PC__COUNT][DET_DIR__COUNT];
 	uint64_t *app[IPS_PROTO__COUNT];
+	uint64_t *not_iponly; /* the rules that are not IP-only (ips_rule_ip_only) */
 };
 
 /*

@@ -90,6 +90,7 @@ struct pl_flow {
 	bool pass, drop;
 	bool bypass;        /* a bypass rule matched: no more inspection (set with pass) */
 	uint8_t bypass_dir; /* TCP: 1 + direction of the packet whose match asked for it; 0: none */
+	bool iponly[2];     /* a packet run of this direction evaluated the IP-only rules */
 	uint8_t *win[2];    /* stream window: tail + pending */
 	size_t win_len[2], win_cap[2];
 	size_t pend[2];   /* pending (not yet inspected) bytes at the end of win */
@@ -477,6 +478,8 @@ static void input_from_flow(struct ips_detect_input *in, const struct ips_flow_r
 	struct pl_flow *pf = f->det;
 	in->flowbits = pf ? &pf->fb : NULL;
 	in->flowints = pf ? &pf->fi : NULL;
+	/* Stream and transaction runs never alert from IP-only rules (header rules). */
+	in->iponly_done = true;
 }
 
 /* Checksum state of the packet's transport header. */
@@ -675,7 +678,11 @@ static void inspect_packet(struct ips_pipeline *pl, const struct ips_packet *p,
                            struct ips_flow_rec *f, bool to_server)
 {
 	struct ips_detect_input in;
+	struct pl_flow *pf = f ? f->det : NULL;
+	int d = to_server ? IPS_DIR_TO_SERVER : IPS_DIR_TO_CLIENT;
 	input_from_packet(&in, p, f, to_server, pl->cur->ts_ns);
+	/* Suricata's IP-only engine: the first packet of each flow direction only. */
+	in.iponly_done = pf && pf->iponly[d];
 	if (enc_flow(f)) { /* dsize still sees the packet's size */
 		in.payload = NULL;
 		in.payload_len = 0;
@@ -687,8 +694,6 @@ static void inspect_packet(struct ips_pipeline *pl, const struct ips_packet *p,
 		 * (in order, no other data pending): its scan then covers the
 		 * seam the stream run would scan (payload_pre).
 		 */
-		struct pl_flow *pf = f->det;
-		int d = to_server ? IPS_DIR_TO_SERVER : IPS_DIR_TO_CLIENT;
 		if (pf && pf->pend[d] == p->payload_len && pf->win_len[d] >= pf->pend[d]) {
 			const uint8_t *nb = win_pending(pf, d);
 			if (memcmp(nb, p->payload, p->payload_len) == 0) {
@@ -700,16 +705,16 @@ static void inspect_packet(struct ips_pipeline *pl, const struct ips_packet *p,
 	in.stream_events = pl->cur->stream_events;
 	in.pkt_bufs_only = true; /* input_headers() sets the header buffers only */
 	size_t n = run(pl, &in, 0);
+	if (pf)
+		pf->iponly[d] = true;
 	if (in.hits_out && pl->hits.valid && pl->hits.len == p->payload_len) {
 		pl->hits_p = in.payload;
-		pl->hits_d = to_server ? IPS_DIR_TO_SERVER : IPS_DIR_TO_CLIENT;
+		pl->hits_d = d;
 	}
 	for (size_t i = 0; i < n; i++) {
 		const struct ips_match *m = &pl->m[i];
 		if (ips_rule_kind(m->rule) == IPS_RK_APP || pkt_has_sid(pl->cur, m->rule->sid))
 			continue;
-		struct pl_flow *pf = f ? f->det : NULL;
-		int d = to_server ? IPS_DIR_TO_SERVER : IPS_DIR_TO_CLIENT;
 		if (pf && f->proto == 6 && !u32_has(pf->ssid[d], pf->nssid[d], m->rule->sid))
 			u32_add(&pf->ssid[d], &pf->nssid[d], &pf->capssid[d], m->rule->sid);
 		emit(pl, m, &in, f, NULL, "packet");

@@ -96,6 +96,12 @@ struct ips_addrset {
 	struct ips_ip_range *v6;
 	size_t n6;
 	bool any;
+	/*
+	 * The text negated something ('!', also through a variable such as
+	 * $EXTERNAL_NET): Suricata's "contains negation", which keeps a rule out
+	 * of its IP-only engine (see ips_rule_ip_only).
+	 */
+	bool negated;
 };
 
 struct ips_port_range {
@@ -949,6 +955,17 @@ bool ips_kw_in_buffer(enum ips_kw kw);
  * unless they matched the reassembled stream or a transaction.
  */
 bool ips_rule_flow_wide(const struct ips_rule *r);
+
+/*
+ * Whether r is what Suricata 7 calls an IP-only rule: no app-layer protocol,
+ * addresses and ports without negation, and no option but metadata,
+ * threshold, detection_filter and flowbits set. Suricata evaluates those
+ * rules on the first packet of each direction of a flow only (its IP-only
+ * engine), so they alert at most once per flow direction; the pipeline
+ * does the same (ips_detect_input.iponly_done). Rules with negated
+ * addresses ($EXTERNAL_NET) are evaluated on every packet.
+ */
+bool ips_rule_ip_only(const struct ips_rule *r);
 
 /*
  * Loads a .rules file, or a gzip-compressed one (by content, not by name).

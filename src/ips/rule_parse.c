@@ -882,11 +882,13 @@ enum ips_rule_kind ips_rule_kind(const struct ips_rule *r)
 	return k;
 }
 
-bool ips_rule_flow_wide(const struct ips_rule *r)
+/*
+ * Whether every option of r is one Suricata allows an IP-only rule
+ * (SIGMATCH_IPONLY_COMPAT: threshold, detection_filter, flowbits set; msg,
+ * sid and the other metadata, and noalert, are no match options there).
+ */
+static bool ip_only_opts(const struct ips_rule *r)
 {
-	bool other = false; /* an option that makes the rule a packet rule */
-	if (ips_rule_kind(r) == IPS_RK_APP)
-		return true;
 	for (size_t i = 0; i < r->nopts; i++) {
 		const struct ips_opt *o = &r->opts[i];
 		switch (o->kw) {
@@ -901,21 +903,36 @@ bool ips_rule_flow_wide(const struct ips_rule *r)
 		case IPS_KW_TARGET:
 		case IPS_KW_THRESHOLD:
 		case IPS_KW_DETECTION_FILTER:
+		case IPS_KW_NOALERT:
 			break;
-		case IPS_KW_FLOWBITS:
-			/* Suricata's IP-only rules may set flowbits, not test them. */
-			if (((const struct ips_flowbits *)o->data)->cmd != IPS_FB_SET)
-				other = true;
-			break;
-		default:
-			other = true;
+		case IPS_KW_FLOWBITS: {
+			/* IP-only rules may set flowbits, not test them. */
+			enum ips_flowbits_cmd c = ((const struct ips_flowbits *)o->data)->cmd;
+			if (c != IPS_FB_SET && c != IPS_FB_NOALERT)
+				return false;
 			break;
 		}
+		default:
+			return false;
+		}
 	}
+	return true;
+}
+
+bool ips_rule_flow_wide(const struct ips_rule *r)
+{
+	if (ips_rule_kind(r) == IPS_RK_APP)
+		return true;
 	/* An app-layer protocol in the header without options: Suricata's APPLAYER type. */
 	if (r->app != IPS_PROTO_IP && r->nopts == 0)
 		return true;
-	return !other && r->app == IPS_PROTO_IP;
+	/* IP-only, or like it (negated addresses): Suricata applies their action to the flow. */
+	return r->app == IPS_PROTO_IP && ip_only_opts(r);
+}
+
+bool ips_rule_ip_only(const struct ips_rule *r)
+{
+	return r->app == IPS_PROTO_IP && ip_only_opts(r) && !r->src.negated && !r->dst.negated;
 }
 
 void ips_rule_free(struct ips_rule *r)
@@ -1471,6 +1488,8 @@ void ips_rule_dump(const struct ips_rule *r, FILE *f)
 		fprintf(f, "  target: %s\n", r->target == IPS_TARGET_SRC ? "src_ip" : "dest_ip");
 	if (r->noalert)
 		fputs("  noalert\n", f);
+	if (ips_rule_ip_only(r))
+		fputs("  ip-only: evaluated on the first packet of each flow direction\n", f);
 	for (size_t i = 0; i < r->nopts; i++) {
 		const struct ips_opt *o = &r->opts[i];
 		const struct ips_keyword *k = kw_by_id[o->kw];

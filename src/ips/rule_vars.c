@@ -341,6 +341,7 @@ struct lp {
 	bool port; /* port grammar and variables */
 	const char *err;
 	int depth;
+	bool negated; /* a '!' was met, in the text or a variable's value */
 };
 
 /* A value under construction: ports use v4 only (width 2). */
@@ -525,6 +526,7 @@ static int parse_var(struct lp *lp, struct ipval *out, bool *neg)
 	sub.depth = lp->depth + 1;
 	sub.err = NULL;
 	int r = parse_elem(&sub, out, neg);
+	lp->negated |= sub.negated;
 	skip_ws(&sub);
 	if (!r && sub.p != sub.end)
 		r = fail(&sub, "trailing text in variable");
@@ -591,6 +593,7 @@ static int parse_elem(struct lp *lp, struct ipval *out, bool *neg)
 		return fail(lp, "empty item");
 	if (*lp->p == '!') {
 		lp->p++;
+		lp->negated = true;
 		lp->depth++;
 		int r = parse_elem(lp, out, neg);
 		lp->depth--;
@@ -696,6 +699,7 @@ int ips_addr_parse(struct ips_addrset *out, const char *s, const struct ips_vars
 		return r;
 	}
 	out->any = is_full(&val.v4, 4) && is_full(&val.v6, 16);
+	out->negated = lp.negated;
 	out->v4 = val.v4.r;
 	out->n4 = val.v4.n;
 	out->v6 = val.v6.r;

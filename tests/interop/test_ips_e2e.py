@@ -7,8 +7,9 @@ hold one line per alert, and the final stats event must count the same
 alerts. One capture per feature: payload content, a pattern split across
 segments (stream), http.uri/method/host and stat_code via libhtp, dns.query,
 tls.sni, flowbits across packets, threshold, no payload inspection once a
-TLS or SSH session is encrypted (Suricata's default), and a short HTTP body
-inspected once, when complete (Suricata's minimal inspect size)."""
+TLS or SSH session is encrypted (Suricata's default), a short HTTP body
+inspected once, when complete (Suricata's minimal inspect size), and IP-only
+rules evaluated once per flow direction (Suricata's IP-only engine)."""
 import json
 import os
 import shutil

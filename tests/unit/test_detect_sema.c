@@ -174,10 +174,45 @@ static void test_flow_wide(void **state)
 	assert_false(flow_wide("pass http any any -> any any (content:\"x\"; sid:1;)"));
 }
 
+static bool ip_only(const char *text)
+{
+	struct ips_rule *r = parse(text);
+	bool w = ips_rule_ip_only(r);
+
+	ips_rule_free(r);
+	return w;
+}
+
+static void test_ip_only_rules(void **state)
+{
+	(void)state;
+	/* Suricata's SignatureIsIPOnly: addresses, ports, metadata, thresholds, flowbits set. */
+	assert_true(ip_only("alert ip 1.2.3.4 any -> any any (sid:1;)"));
+	assert_true(
+	        ip_only("alert tcp [1.2.3.4,5.6.7.0/24] any -> $HOME_NET 80 (msg:\"m\"; "
+	                "classtype:bad-unknown; metadata:a b; reference:url,x; sid:1; rev:2;)"));
+	assert_true(ip_only("alert udp any any <> any 53 (threshold:type limit,track by_src,count "
+	                    "1,seconds 60; flowbits:set,a; flowbits:noalert; sid:1;)"));
+	assert_true(ip_only("alert ip any any -> any any (detection_filter:track by_src,count 2,"
+	                    "seconds 5; noalert; target:dest_ip; sid:1;)"));
+	/* A negation anywhere, also through a variable: Suricata's "like IP-only". */
+	assert_false(ip_only("alert ip $HOME_NET any -> $EXTERNAL_NET any (sid:1;)"));
+	assert_false(ip_only("alert ip [10.0.0.0/8,!10.1.0.0/16] any -> any any (sid:1;)"));
+	assert_false(ip_only("alert ip any any -> !1.2.3.4 any (sid:1;)"));
+	/* Options that make a packet, payload or app-layer rule. */
+	assert_false(ip_only("alert ip any any -> any any (content:\"a\"; sid:1;)"));
+	assert_false(ip_only("alert tcp any any -> any any (flags:S; sid:1;)"));
+	assert_false(ip_only("alert tcp any any -> any any (flow:to_server; sid:1;)"));
+	assert_false(ip_only("alert ip any any -> any any (flowbits:isset,a; sid:1;)"));
+	assert_false(ip_only("alert ip any any -> any any (ttl:3; sid:1;)"));
+	assert_false(ip_only("alert http any any -> any any (sid:1;)"));
+	assert_false(ip_only("alert dns any any -> any any (dns.query; content:\"a\"; sid:1;)"));
+}
+
 /* ---- the pipeline: pass, drop, packet-alert-max ---- */
 
 struct got {
-	uint32_t sid[64];
+	uint32_t sid[256];
 	size_t n;
 };
 
@@ -185,7 +220,7 @@ static void on_alert(void *arg, const struct ips_alert *a)
 {
 	struct got *g = arg;
 
-	if (g->n < 64)
+	if (g->n < 256)
 		g->sid[g->n++] = a->rule->sid;
 }
 
@@ -306,6 +341,50 @@ static void test_drop_flow(void **state)
 	assert_int_equal(count_sid(&g, 1), 1);
 	assert_int_equal(count_sid(&g, 2), 1);
 	assert_int_equal(st.drops[IPS_DROP_FLOW], 3);
+}
+
+static void test_ip_only_once(void **state)
+{
+	/*
+	 * Suricata runs its IP-only rules on the first packet of each direction
+	 * of a flow; a rule with negated addresses and a header rule run on
+	 * every packet. Six UDP packets, three each way.
+	 */
+	static const char *const rules[] = {
+	        "alert udp any any -> any any (sid:1;)",
+	        "alert ip 10.0.0.9 any -> any any (sid:2;)",
+	        "alert ip [10.0.0.0/8,!10.1.0.0/16] any -> any any (sid:3;)",
+	        "alert udp any any -> any any (ttl:64; sid:4;)",
+	        "alert udp any any -> any any (content:\"Hi\"; sid:5;)",
+	        NULL,
+	};
+	static const char *const pkts[] = {"Hi", "Hi", "Hi", "Hi", "Hi", "Hi", NULL};
+	struct got g = {0};
+
+	(void)state;
+	pipe_run(rules, NULL, 0, pkts, &g, NULL);
+	assert_int_equal(count_sid(&g, 1), 2);
+	assert_int_equal(count_sid(&g, 2), 1);
+	assert_int_equal(count_sid(&g, 3), 6);
+	assert_int_equal(count_sid(&g, 4), 6);
+	assert_int_equal(count_sid(&g, 5), 6);
+
+	/* More header-index survivors than a cache entry lists (DET_HXS): the bitmap walk. */
+	enum { NIP = 40 };
+	static char text[NIP][64];
+	const char *many[NIP + 2];
+	for (int i = 0; i < NIP; i++) {
+		snprintf(text[i], sizeof(text[i]), "alert udp any any -> any any (sid:%d;)",
+		         100 + i);
+		many[i] = text[i];
+	}
+	many[NIP] = "alert udp any any -> any any (ttl:64; sid:4;)";
+	many[NIP + 1] = NULL;
+	memset(&g, 0, sizeof(g));
+	pipe_run(many, NULL, 64, pkts, &g, NULL);
+	assert_int_equal(count_sid(&g, 4), 6);
+	for (int i = 0; i < NIP; i++)
+		assert_int_equal(count_sid(&g, (uint32_t)(100 + i)), 2);
 }
 
 static void test_drop_before_pass(void **state)
@@ -581,7 +660,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_action_order_parse), cmocka_unit_test(test_action_order_run),
-	        cmocka_unit_test(test_flow_wide),          cmocka_unit_test(test_pass_packet_only),
+	        cmocka_unit_test(test_flow_wide),          cmocka_unit_test(test_ip_only_rules),
+	        cmocka_unit_test(test_ip_only_once),       cmocka_unit_test(test_pass_packet_only),
 	        cmocka_unit_test(test_drop_flow),          cmocka_unit_test(test_drop_before_pass),
 	        cmocka_unit_test(test_alert_max),          cmocka_unit_test(test_icmp_error_flow),
 	        cmocka_unit_test(test_frame_keyword),      cmocka_unit_test(test_frame_match),

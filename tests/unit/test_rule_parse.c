@@ -655,6 +655,15 @@ static void test_dump_content(void **state)
 	assert_non_null(strstr(out, "http.uri content \"a|00 01|b\" len=4 nocase depth=9"));
 	assert_non_null(strstr(out, "http.uri pcre /x/i"));
 	assert_non_null(strstr(out, "payload flow established,to_server"));
+	assert_null(strstr(out, "ip-only"));
+	free(out);
+	ips_rule_free(r);
+	r = ok("alert ip [1.2.3.4,5.6.7.8] any -> $HOME_NET any (msg:\"tor\"; sid:8;)");
+	f = open_memstream(&out, &outlen);
+	ips_rule_dump(r, f);
+	fclose(f);
+	assert_non_null(
+	        strstr(out, "ip-only: evaluated on the first packet of each flow direction"));
 	free(out);
 	ips_rule_free(r);
 }

@@ -10,14 +10,14 @@ CLI, SRV = "192.168.1.10", "93.184.216.34"
 T0 = 1700000000.0
 
 
-def tcp_session(payloads, sport=40000, dport=80, t=T0):
+def tcp_session(payloads, sport=40000, dport=80, t=T0, cli=CLI, srv=SRV):
     """Handshake, then (direction, bytes) segments each ACKed, then FIN/ACK both ways."""
     pk = []
     cs, ss = 1000, 5000
     e = Ether(src="00:00:00:00:00:01", dst="00:00:00:00:00:02")
     ec = Ether(src="00:00:00:00:00:02", dst="00:00:00:00:00:01")
-    c = lambda **k: e / IP(src=CLI, dst=SRV) / TCP(sport=sport, dport=dport, **k)
-    s = lambda **k: ec / IP(src=SRV, dst=CLI) / TCP(sport=dport, dport=sport, **k)
+    c = lambda **k: e / IP(src=cli, dst=srv) / TCP(sport=sport, dport=dport, **k)
+    s = lambda **k: ec / IP(src=srv, dst=cli) / TCP(sport=dport, dport=sport, **k)
     pk.append(c(flags="S", seq=cs))
     pk.append(s(flags="SA", seq=ss, ack=cs + 1))
     cs += 1
@@ -125,3 +125,15 @@ thr = []
 for i in range(5):
     thr += tcp_session([("c", b"THRESH-MARK")], sport=41000 + i, dport=9999, t=T0 + i)
 wrpcap("threshold.pcap", thr)
+# IP-only rules (addresses, ports, metadata only) run on the first packet of
+# each flow direction, as Suricata's IP-only engine; a rule with a negated
+# address, or with a header keyword, runs on every packet. A TCP session (6
+# packets to the server, 4 back) and two UDP datagrams one way.
+ipo = tcp_session([("c", b"hello"), ("s", b"world")], sport=40010, dport=7777, t=T0,
+                  cli="10.77.0.1", srv="10.77.0.2")
+for i in range(2):
+    u = Ether(src="00:00:00:00:00:01", dst="00:00:00:00:00:02") / IP(
+        src="10.77.0.1", dst="10.77.0.2") / UDP(sport=5353, dport=9) / b"datagram"
+    u.time = T0 + 1 + i * 0.01
+    ipo.append(u)
+wrpcap("ip_only.pcap", ipo)
