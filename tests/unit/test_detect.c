@@ -841,6 +841,70 @@ static void test_mpm_nul(void **state)
 	}
 }
 
+/*
+ * A large group's short patterns (<= 3 bytes) get vectorscan databases of
+ * their own (mpm_hs.c): with 200 longer patterns, short ones of every kind
+ * (caseless, NUL-leading, one byte, one NUL byte) must be found as the
+ * Aho-Corasick automaton finds them, in random buffers of a small alphabet.
+ */
+static int collect_set(uint32_t id, size_t end, void *ctx)
+{
+	(void)end;
+	uint8_t *seen = ctx;
+	seen[id] = 1;
+	return 0;
+}
+
+static void test_mpm_split(void **state)
+{
+	(void)state;
+	enum { NLONG = 200, NPAT = NLONG + 6, NBUF = 300 };
+	static const char alpha[] = "abAB\0-x";
+	static uint8_t bytes[NLONG][12];
+	struct ips_mpm_pattern pats[NPAT];
+	uint32_t st = 4242;
+	for (uint32_t i = 0; i < NLONG; i++) {
+		size_t len = 4 + xorshift32(&st) % 8;
+		for (size_t k = 0; k < len; k++)
+			bytes[i][k] = (uint8_t)alpha[xorshift32(&st) % 7];
+		pats[i] = (struct ips_mpm_pattern){bytes[i], len, xorshift32(&st) % 2 == 0, i};
+	}
+	static const struct {
+		const char *p;
+		size_t len;
+		bool nocase;
+	} sh[] = {{"\\u0", 3, true}, {"ab", 2, true},  {"\0\0b", 3, false},
+	          {"-", 1, false},   {"\0", 1, false}, {"xB", 2, false}};
+	for (uint32_t i = 0; i < 6; i++)
+		pats[NLONG + i] = (struct ips_mpm_pattern){(const uint8_t *)sh[i].p, sh[i].len,
+		                                           sh[i].nocase, NLONG + i};
+	const struct ips_mpm_ops *ops[2] = {&ips_mpm_hs_ops, &ips_mpm_ac_ops};
+	void *db[2], *scratch[2] = {NULL, NULL};
+	for (int k = 0; k < 2; k++) {
+		assert_int_equal(ops[k]->build(pats, NPAT, &db[k]), 0);
+		assert_int_equal(ops[k]->scratch_grow(db[k], &scratch[k]), 0);
+	}
+	uint8_t buf[1600];
+	for (int b = 0; b < NBUF; b++) {
+		size_t len = 1 + xorshift32(&st) % sizeof(buf);
+		for (size_t i = 0; i < len; i++)
+			buf[i] = (uint8_t) "abAB\\u0-xyz\0"[xorshift32(&st) % 13];
+		uint8_t seen[2][NPAT];
+		memset(seen, 0, sizeof(seen));
+		for (int k = 0; k < 2; k++)
+			assert_int_equal(
+			        ops[k]->scan(db[k], scratch[k], buf, len, collect_set, seen[k]), 0);
+		for (uint32_t i = 0; i < NPAT; i++)
+			if (seen[0][i] != seen[1][i])
+				fail_msg("buffer %d (%zu bytes): pattern %u found by %s only", b,
+				         len, i, seen[0][i] ? ops[0]->name : ops[1]->name);
+	}
+	for (int k = 0; k < 2; k++) {
+		ops[k]->scratch_free(scratch[k]);
+		ops[k]->free(db[k]);
+	}
+}
+
 /* ---- prefilter equivalence on random rules and payloads ---- */
 
 static uint32_t rnd_state = 12345;
@@ -983,7 +1047,7 @@ int main(void)
 	        cmocka_unit_test(test_flowbits),      cmocka_unit_test(test_threshold),
 	        cmocka_unit_test(test_threshold_cap), cmocka_unit_test(test_actions),
 	        cmocka_unit_test(test_mpm),           cmocka_unit_test(test_mpm_nul),
-	        cmocka_unit_test(test_equivalence),
+	        cmocka_unit_test(test_mpm_split),     cmocka_unit_test(test_equivalence),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
