@@ -21,14 +21,6 @@
  * second database as before; a one-byte NUL pattern, which must be a
  * regex, is compiled without HS_FLAG_SINGLEMATCH (every occurrence calls
  * back; the prefilter dedups them).
- * A large group's patterns of at most SHORT_LEN bytes holding a NUL byte go
- * into databases of their own: among hundreds of longer literals, two such
- * patterns (ET open's TCP to-client payload group: |00 19| and |00 00 18|)
- * make the database cost 8.5 instructions per byte of HTTP response payload
- * against 5.1 without them, and a database of the two costs 1.6, so two
- * scans are cheaper than one (callgrind; the to-server group: 9.0 against
- * 5.6 + 1.7). Other short patterns cost little where they are ("\u0"
- * caseless, or file.data's ";&#": 0.1), and more (1.6) apart.
  * Scratch is per thread and grown with hs_alloc_scratch() to fit every
  * database the thread scans.
  *
@@ -43,7 +35,6 @@
 #include <hs/hs.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "ips/mpm.h"
 #include "lib/err.h"
@@ -86,23 +77,12 @@ static int compile(const char **expr, const unsigned *flags, const unsigned *ids
 /*
  * The database: literals through the literal API, and the few patterns with
  * a leading NUL as escaped regexes in a second database (a regex database
- * compiles far slower per pattern, so only those pay for it); the same again
- * for the short patterns of a large group. Scanned in order, each once.
+ * compiles far slower per pattern, so only those pay for it).
  */
-enum { HS_PARTS = 4 };
 struct hs_db {
-	hs_database_t *part[HS_PARTS];
-	size_t nparts;
+	hs_database_t *lit, *re;
 	bool vec; /* vectored mode (build_large) */
 };
-
-/* Short patterns with a NUL byte get databases of their own when SPLIT_MIN others do. */
-enum { SHORT_LEN = 3, SPLIT_MIN = 128 };
-
-static bool short_nul(const struct ips_mpm_pattern *p)
-{
-	return p->len <= SHORT_LEN && memchr(p->p, 0, p->len) != NULL;
-}
 
 /* Compiles pats[idx[0..n)] (regex when re) into *d. */
 static int build_part(const struct ips_mpm_pattern *pats, const size_t *idx, size_t n, bool re,
@@ -144,38 +124,9 @@ static void hs_dbfree(void *db)
 	struct hs_db *d = db;
 	if (!d)
 		return;
-	for (size_t k = 0; k < d->nparts; k++)
-		hs_free_database(d->part[k]);
+	hs_free_database(d->lit);
+	hs_free_database(d->re);
 	free(d);
-}
-
-/*
- * Compiles pats[idx[0..n)] into one or two parts of d: literals, and
- * regexes for the NUL-leading patterns, or all of them when no one-byte
- * pattern must stay literal.
- */
-static int build_set(const struct ips_mpm_pattern *pats, size_t *idx, size_t n, struct hs_db *d)
-{
-	size_t *tmp = calloc(n ? n : 1, sizeof(*tmp)), nl = 0, nr = n;
-	int r = BW_ERR_NOMEM;
-	if (!tmp)
-		return r;
-	bool nul = false, one = false;
-	for (size_t i = 0; i < n; i++) {
-		nul |= pats[idx[i]].p[0] == 0;
-		one |= pats[idx[i]].len == 1;
-	}
-	bool all_re = nul && !one;
-	for (size_t i = 0; i < n; i++)
-		tmp[all_re || pats[idx[i]].p[0] == 0 ? --nr : nl++] = idx[i];
-	r = 0;
-	if (nl && (r = build_part(pats, tmp, nl, false, d->vec, &d->part[d->nparts])) == 0)
-		d->nparts++;
-	if (!r && nr < n &&
-	    (r = build_part(pats, tmp + nr, n - nr, true, d->vec, &d->part[d->nparts])) == 0)
-		d->nparts++;
-	free(tmp);
-	return r;
 }
 
 static int build_mode(const struct ips_mpm_pattern *pats, size_t n, bool vec, void **db)
@@ -183,22 +134,27 @@ static int build_mode(const struct ips_mpm_pattern *pats, size_t n, bool vec, vo
 	*db = NULL;
 	if (n == 0 || n > UINT32_MAX)
 		return BW_ERR_INVAL;
-	size_t *idx = calloc(n, sizeof(*idx)), nlong = 0, ns = n;
+	size_t *idx = calloc(n, sizeof(*idx)), nl = 0, nr = n;
 	struct hs_db *d = calloc(1, sizeof(*d));
 	int r = BW_ERR_NOMEM;
 	if (!idx || !d)
 		goto out;
+	/*
+	 * Literals from the front of idx, regexes from the back: the NUL-leading
+	 * patterns, or all of them when no one-byte pattern must stay literal.
+	 */
 	d->vec = vec;
-	/* The others from the front of idx, the short ones with a NUL from the back. */
+	bool nul = false, one = false;
+	for (size_t i = 0; i < n; i++) {
+		nul |= pats[i].p[0] == 0;
+		one |= pats[i].len == 1;
+	}
+	bool all_re = nul && !one;
 	for (size_t i = 0; i < n; i++)
-		if (!short_nul(&pats[i]))
-			nlong++;
-	bool split = nlong >= SPLIT_MIN && nlong < n;
-	size_t nl = 0;
-	for (size_t i = 0; i < n; i++)
-		idx[!split || !short_nul(&pats[i]) ? nl++ : --ns] = i;
-	if ((r = build_set(pats, idx, nl, d)) != 0 ||
-	    (ns < n && (r = build_set(pats, idx + ns, n - ns, d)) != 0))
+		idx[all_re || pats[i].p[0] == 0 ? --nr : nl++] = i;
+	if (nl && (r = build_part(pats, idx, nl, false, vec, &d->lit)) != 0)
+		goto out;
+	if (nr < n && (r = build_part(pats, idx + nr, n - nr, true, vec, &d->re)) != 0)
 		goto out;
 	*db = d;
 	d = NULL;
@@ -224,8 +180,9 @@ static int hs_scratch_grow(const void *db, void **scratch)
 	const struct hs_db *d = db;
 	hs_scratch_t *s = *scratch;
 	/* hs_alloc_scratch takes a non-const database but does not modify it. */
-	for (size_t k = 0; k < d->nparts; k++) {
-		if (hs_alloc_scratch(d->part[k], &s) != HS_SUCCESS)
+	for (int k = 0; k < 2; k++) {
+		hs_database_t *x = k ? d->re : d->lit;
+		if (x && hs_alloc_scratch(x, &s) != HS_SUCCESS)
 			return BW_ERR_NOMEM;
 		*scratch = s;
 	}
@@ -260,8 +217,10 @@ static int hs_do_scan(const void *db, void *scratch, const uint8_t *buf, size_t 
 		return 0;
 	if (len > UINT32_MAX)
 		len = UINT32_MAX; /* block mode takes an unsigned length */
-	for (size_t k = 0; k < d->nparts; k++) {
-		const hs_database_t *x = d->part[k];
+	for (int k = 0; k < 2; k++) {
+		const hs_database_t *x = k ? d->re : d->lit;
+		if (!x)
+			continue;
 		const char *v = (const char *)buf;
 		unsigned vl = (unsigned)len;
 		hs_error_t e = d->vec ? hs_scan_vector(x, &v, &vl, 1, 0, scratch, on_match, &c)
@@ -278,9 +237,10 @@ static size_t hs_size(const void *db)
 {
 	const struct hs_db *d = db;
 	size_t total = sizeof(*d);
-	for (size_t k = 0; k < d->nparts; k++) {
+	for (int k = 0; k < 2; k++) {
 		size_t sz = 0;
-		if (hs_database_size(d->part[k], &sz) == HS_SUCCESS)
+		const hs_database_t *x = k ? d->re : d->lit;
+		if (x && hs_database_size(x, &sz) == HS_SUCCESS)
 			total += sz;
 	}
 	return total;

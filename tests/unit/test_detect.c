@@ -842,11 +842,10 @@ static void test_mpm_nul(void **state)
 }
 
 /*
- * A large group's short patterns (<= 3 bytes) with a NUL byte get vectorscan
- * databases of their own (mpm_hs.c): with 200 longer patterns, short ones of
- * every kind (caseless, NUL-leading, one byte, one NUL byte, with and without
- * a NUL) must be found as the Aho-Corasick automaton finds them, in random
- * buffers of a small alphabet.
+ * A large group (200 patterns of 4 to 11 bytes, NUL-leading ones among them)
+ * with short patterns of every kind (caseless, NUL-leading, one byte, one NUL
+ * byte): vectorscan must find what the Aho-Corasick automaton finds, in
+ * random buffers of a small alphabet.
  */
 static int collect_set(uint32_t id, size_t end, void *ctx)
 {
