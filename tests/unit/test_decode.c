@@ -593,11 +593,12 @@ static void test_pcap_mem(void **state)
 }
 
 /*
- * A file larger than the direct reader's 4 MiB buffer, with records of
- * every size up to 70,000 bytes (some past the 65,535-byte snap length,
- * cut as libpcap cuts them) so that records straddle refills: read as
- * libpcap reads it. Cut short inside its last record, both readers stop
- * with an error after the same records.
+ * A file many times the direct reader's 512 KiB buffer, with records of
+ * every size up to 70,000 bytes (some past the 65,535-byte snap length, cut
+ * as libpcap cuts them) so that records straddle refills: read as libpcap
+ * reads it. Cut short inside its last record, both readers stop with an
+ * error after the same records. Then records up to libpcap's largest
+ * (256 KiB, half the buffer) in a row.
  */
 static void test_pcap_large(void **state)
 {
@@ -651,6 +652,20 @@ static void test_pcap_large(void **state)
 	assert_int_equal(b, n - 1);
 	ips_pcap_close(pc);
 	pcap_close(ref);
+
+	static uint8_t big[16 + 262144];
+	static const size_t sizes[] = {262144, 1, 200000, 65537, 131072, 262144, 3, 70000};
+	assert_non_null(f = fopen(path, "wb"));
+	assert_int_equal(
+	        fwrite(hdr, 1, pcap_hdr(hdr, 0xa1b2c3d4, false, 4, 262144, IPS_LINK_EN10MB), f),
+	        24);
+	for (unsigned i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		size_t len = sizes[i], rn = pcap_rec(big, false, 1700000000u + i, 0, (uint32_t)len,
+		                                     (uint32_t)len, (uint8_t)(i + 1), len);
+		assert_int_equal(fwrite(big, 1, rn, f), rn);
+	}
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(compare_with_libpcap(path), sizeof(sizes) / sizeof(sizes[0]));
 	unlink(path);
 }
 
