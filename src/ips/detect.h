@@ -171,16 +171,12 @@ struct ips_detect_input {
 	struct ips_flowbits_state *flowbits;       /* NULL: no flow state */
 	struct ips_flowint_state *flowints;        /* NULL: no flow state */
 	const struct ips_dce_call *dce;            /* DCE/RPC call of the transaction, or NULL */
-	/* App-layer buffers (IPS_BUF_PAYLOAD is ignored here: use payload). */
-	struct ips_detect_buf bufs[IPS_BUF__COUNT];
 	/*
 	 * The app-layer transaction inspected (struct app_tx *), for IPS_KW_APP
 	 * options. When set, only rules of kind IPS_RK_APP (ips_rule_kind) are
 	 * evaluated: a transaction's inspection alerts from those only.
 	 */
 	const struct app_tx *app_tx;
-	/* Optional: prefilter progress of growing single-view buffers (see above). */
-	struct ips_detect_carry *carry[IPS_BUF__COUNT];
 	/* Optional: payload prefilter hits to record (packet run) or to reuse (stream run). */
 	struct ips_detect_hits *hits_out;
 	const struct ips_detect_hits *hits_in;
@@ -205,6 +201,16 @@ struct ips_detect_input {
 	bool has_dns_opcode;     /* a DNS transaction is inspected: */
 	uint8_t dns_opcode;      /* its header opcode */
 	struct ips_bufv hdrv[3]; /* views for the packet header buffers (tcp.hdr, ...) */
+	/*
+	 * The two arrays come last: a caller that reuses an input may clear the
+	 * fields before them only (offsetof bufs) if it keeps them zero but for
+	 * the entries it sets and clears again (the pipeline's packet and stream
+	 * runs, which set the header buffers and the payload carry only).
+	 */
+	/* App-layer buffers (IPS_BUF_PAYLOAD is ignored here: use payload). */
+	struct ips_detect_buf bufs[IPS_BUF__COUNT];
+	/* Optional: prefilter progress of growing single-view buffers (see above). */
+	struct ips_detect_carry *carry[IPS_BUF__COUNT];
 };
 
 /* Checksum states for ips_detect_input.ipv4_csum / l4_csum. */

@@ -28,6 +28,7 @@
  * Flowbits and the pass/drop marks live in the flow's det slot (struct
  * pl_flow), the app-layer state in its app slot; both go with the flow.
  */
+#include <assert.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,6 +159,8 @@ struct ips_pipeline {
 	struct ips_bufv views[IPS_BUF__COUNT][MAX_VIEWS];
 	struct ips_match m[MAX_MATCH];
 	unsigned alert_max; /* alerts kept per packet */
+	/* The inputs of the packet and the stream runs (run_input()). */
+	struct ips_detect_input pin, sin;
 };
 
 const char *ips_drop_reason_name(enum ips_drop_reason r)
@@ -450,10 +453,35 @@ static void count_sid(struct ips_pipeline_stats *st, const struct ips_rule *r)
 
 /* ---- detection inputs ---- */
 
+/*
+ * The input of a packet or stream run: the pipeline's own, whose fields
+ * before the buffer arrays are cleared here and whose arrays stay zero but
+ * for what a run sets (input_headers: the header buffers; inspect_stream:
+ * the payload carry) and run_input_done() clears again. Clearing the whole
+ * 2.2 KiB input for every run took 1 to 2 % of the packet path.
+ */
+static struct ips_detect_input *run_input(struct ips_detect_input *in)
+{
+	memset(in, 0, offsetof(struct ips_detect_input, bufs));
+	return in;
+}
+
+static void run_input_done(struct ips_detect_input *in)
+{
+	static const enum ips_buf set[] = {IPS_BUF_TCP_HDR, IPS_BUF_UDP_HDR, IPS_BUF_ICMPV6_HDR};
+	for (size_t i = 0; i < sizeof(set) / sizeof(set[0]); i++)
+		in->bufs[set[i]] = (struct ips_detect_buf){0};
+	in->carry[IPS_BUF_PAYLOAD] = NULL;
+#ifndef NDEBUG
+	for (int b = 0; b < IPS_BUF__COUNT; b++)
+		assert(!in->bufs[b].v && !in->bufs[b].n && !in->carry[b]);
+#endif
+}
+
+/* Fills in from flow f; in is clear (memset, or run_input()). */
 static void input_from_flow(struct ips_detect_input *in, const struct ips_flow_rec *f,
                             bool to_server)
 {
-	memset(in, 0, sizeof(*in));
 	size_t alen = f->ip_version == 4 ? 4 : 16;
 	in->ip_version = f->ip_version;
 	memcpy(in->src, to_server ? f->cli : f->srv, alen);
@@ -526,11 +554,8 @@ static void input_from_packet(struct ips_detect_input *in, const struct ips_pack
                               const struct ips_flow_rec *f, bool to_server, uint64_t ts_ns)
 {
 	const struct ips_ip *ip = ips_packet_ip(p);
-	if (f) {
+	if (f)
 		input_from_flow(in, f, to_server);
-	} else {
-		memset(in, 0, sizeof(*in));
-	}
 	if (ip) {
 		size_t alen = ip->version == 4 ? 4 : 16;
 		in->ip_version = ip->version;
@@ -677,17 +702,17 @@ static size_t run(struct ips_pipeline *pl, const struct ips_detect_input *in, in
 static void inspect_packet(struct ips_pipeline *pl, const struct ips_packet *p,
                            struct ips_flow_rec *f, bool to_server)
 {
-	struct ips_detect_input in;
+	struct ips_detect_input *in = run_input(&pl->pin);
 	struct pl_flow *pf = f ? f->det : NULL;
 	int d = to_server ? IPS_DIR_TO_SERVER : IPS_DIR_TO_CLIENT;
-	input_from_packet(&in, p, f, to_server, pl->cur->ts_ns);
+	input_from_packet(in, p, f, to_server, pl->cur->ts_ns);
 	/* Suricata's IP-only engine: the first packet of each flow direction only. */
-	in.iponly_done = pf && pf->iponly[d];
+	in->iponly_done = pf && pf->iponly[d];
 	if (enc_flow(f)) { /* dsize still sees the packet's size */
-		in.payload = NULL;
-		in.payload_len = 0;
+		in->payload = NULL;
+		in->payload_len = 0;
 	} else if (f && f->proto == 6 && p->payload_len) {
-		in.hits_out = &pl->hits;
+		in->hits_out = &pl->hits;
 		pl->hits.valid = false;
 		/*
 		 * The payload as the stream window's new bytes, when they are
@@ -697,18 +722,18 @@ static void inspect_packet(struct ips_pipeline *pl, const struct ips_packet *p,
 		if (pf && pf->pend[d] == p->payload_len && pf->win_len[d] >= pf->pend[d]) {
 			const uint8_t *nb = win_pending(pf, d);
 			if (memcmp(nb, p->payload, p->payload_len) == 0) {
-				in.payload = nb;
-				in.payload_pre = pf->win_len[d] - pf->pend[d];
+				in->payload = nb;
+				in->payload_pre = pf->win_len[d] - pf->pend[d];
 			}
 		}
 	}
-	in.stream_events = pl->cur->stream_events;
-	in.pkt_bufs_only = true; /* input_headers() sets the header buffers only */
-	size_t n = run(pl, &in, 0);
+	in->stream_events = pl->cur->stream_events;
+	in->pkt_bufs_only = true; /* input_headers() sets the header buffers only */
+	size_t n = run(pl, in, 0);
 	if (pf)
 		pf->iponly[d] = true;
-	if (in.hits_out && pl->hits.valid && pl->hits.len == p->payload_len) {
-		pl->hits_p = in.payload;
+	if (in->hits_out && pl->hits.valid && pl->hits.len == p->payload_len) {
+		pl->hits_p = in->payload;
 		pl->hits_d = d;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -717,8 +742,9 @@ static void inspect_packet(struct ips_pipeline *pl, const struct ips_packet *p,
 			continue;
 		if (pf && f->proto == 6 && !u32_has(pf->ssid[d], pf->nssid[d], m->rule->sid))
 			u32_add(&pf->ssid[d], &pf->nssid[d], &pf->capssid[d], m->rule->sid);
-		emit(pl, m, &in, f, NULL, "packet");
+		emit(pl, m, in, f, NULL, "packet");
 	}
+	run_input_done(in);
 }
 
 static void skip_stream(struct pl_flow *pf, int d);
@@ -730,23 +756,23 @@ static void inspect_stream(struct ips_pipeline *pl, struct ips_flow_rec *f, int 
 	if (!pf || !pf->pend[d])
 		return;
 	if (pl->cfg.engine && !enc_flow(f) && !pf->pass && !(pl->cur && pl->cur->pass)) {
-		struct ips_detect_input in;
-		input_from_flow(&in, f, d == IPS_DIR_TO_SERVER);
-		in.payload = pf->win[d];
-		in.payload_len = pf->win_len[d];
-		in.dsize = pf->pend[d];
-		in.is_stream = true;
-		in.pkt_bufs_only = true; /* no buffer at all */
+		struct ips_detect_input *in = run_input(&pl->sin);
+		input_from_flow(in, f, d == IPS_DIR_TO_SERVER);
+		in->payload = pf->win[d];
+		in->payload_len = pf->win_len[d];
+		in->dsize = pf->pend[d];
+		in->is_stream = true;
+		in->pkt_bufs_only = true; /* no buffer at all */
 		/* The tail was scanned by the previous runs: only new bytes are. */
 		pf->scarry[d].base = pf->wpos[d] - pf->win_len[d];
-		in.carry[IPS_BUF_PAYLOAD] = &pf->scarry[d];
+		in->carry[IPS_BUF_PAYLOAD] = &pf->scarry[d];
 		/* New bytes that are this packet's payload were scanned by its packet run. */
 		const uint8_t *nb = win_pending(pf, d);
 		if (pl->hits_p && pl->hits_d == d && pf->pend[d] == pl->hits.len &&
 		    (nb == pl->hits_p || memcmp(nb, pl->hits_p, pf->pend[d]) == 0))
-			in.hits_in = &pl->hits;
-		in.ts_usec = (pl->cur ? pl->cur->ts_ns : f->last_ns) / 1000;
-		size_t n = run(pl, &in, 1);
+			in->hits_in = &pl->hits;
+		in->ts_usec = (pl->cur ? pl->cur->ts_ns : f->last_ns) / 1000;
+		size_t n = run(pl, in, 1);
 		for (size_t i = 0; i < n; i++) {
 			const struct ips_match *m = &pl->m[i];
 			if (m->action != IPS_ACT_PASS &&
@@ -756,8 +782,9 @@ static void inspect_stream(struct ips_pipeline *pl, struct ips_flow_rec *f, int 
 			    u32_has(pf->ssid[d], pf->nssid[d], m->rule->sid))
 				continue;
 			u32_add(&pf->ssid[d], &pf->nssid[d], &pf->capssid[d], m->rule->sid);
-			emit(pl, m, &in, f, NULL, "stream");
+			emit(pl, m, in, f, NULL, "stream");
 		}
+		run_input_done(in);
 	}
 	/* Keep the last STREAM_TAIL bytes for patterns crossing the boundary. */
 	skip_stream(pf, d);
@@ -860,6 +887,7 @@ static void inspect_txs_dir(struct ips_pipeline *pl, struct ips_flow_rec *f, int
 		if (!app_tx_updated(tx, (enum app_dir)d))
 			continue;
 		struct ips_detect_input in;
+		memset(&in, 0, sizeof(in));
 		input_from_flow(&in, f, d == IPS_DIR_TO_SERVER);
 		in.ts_usec = (pl->cur ? pl->cur->ts_ns : f->last_ns) / 1000;
 		fill_bufs(pl, &in, tx, (enum app_dir)d);
