@@ -3,9 +3,11 @@
  * Fuzz target for the detection engine: the input is one rule, a newline,
  * then a payload. The rule is parsed; if it loads, engines are built with
  * vectorscan, with Aho-Corasick and without prefilter, and the payload is
- * inspected as the packet payload and as every sticky buffer at once. The
- * three must agree (the prefilter never changes the result), and nothing
- * may read outside the views (ASan).
+ * inspected as the packet payload and as every sticky buffer at once, as
+ * the first packet of its flow direction or a later one (iponly_done, from
+ * the payload's second byte). The three must agree (the prefilter never
+ * changes the result), an IP-only rule never matches a later packet, and
+ * nothing may read outside the views (ASan).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stddef.h>
@@ -87,6 +89,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	in.has_flow = in.established = in.to_server = true;
 	in.app = r->app;
 	in.flowbits = &fb;
+	/* A later packet of the flow direction: IP-only rules are not evaluated. */
+	in.iponly_done = plen > 1 && (pay[1] & 1);
 	for (int b = 1; b < IPS_BUF__COUNT; b++)
 		ips_detect_set_buf(&in, (enum ips_buf)b, &view);
 
@@ -97,6 +101,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fb.n = 0;
 	size_t c = run(rs, &none, &in);
 	if (a != c || b != c)
+		abort();
+	if (in.iponly_done && ips_rule_ip_only(r) && c != 0)
 		abort();
 	ips_ruleset_free(rs);
 	return 0;
