@@ -144,13 +144,19 @@ static void test_action_order_run(void **state)
 
 /* ---- flow-wide actions ---- */
 
-static bool flow_wide(const char *text)
+/* What a classification (ips_rule_flow_wide, ips_rule_ip_only) says of a rule's text. */
+static bool classify(bool (*is)(const struct ips_rule *), const char *text)
 {
 	struct ips_rule *r = parse(text);
-	bool w = ips_rule_flow_wide(r);
+	bool w = is(r);
 
 	ips_rule_free(r);
 	return w;
+}
+
+static bool flow_wide(const char *text)
+{
+	return classify(ips_rule_flow_wide, text);
 }
 
 static void test_flow_wide(void **state)
@@ -163,6 +169,10 @@ static void test_flow_wide(void **state)
 	assert_true(flow_wide(
 	        "drop ip any any -> any any (threshold:type limit,track by_src,count 1,seconds 60; "
 	        "sid:1;)"));
+	/* noalert is no match option in Suricata; a negated address is "like IP-only". */
+	assert_true(
+	        flow_wide("drop ip any any -> any any (flowbits:set,a; flowbits:noalert; sid:1;)"));
+	assert_true(flow_wide("drop ip $EXTERNAL_NET any -> any any (noalert; sid:1;)"));
 	assert_true(flow_wide("pass http any any -> any any (sid:1;)"));
 	assert_true(flow_wide("drop http any any -> any any (http.uri; content:\"a\"; sid:1;)"));
 	/* Packet rules: payload, header keywords, a direction, a flowbit test. */
@@ -176,11 +186,7 @@ static void test_flow_wide(void **state)
 
 static bool ip_only(const char *text)
 {
-	struct ips_rule *r = parse(text);
-	bool w = ips_rule_ip_only(r);
-
-	ips_rule_free(r);
-	return w;
+	return classify(ips_rule_ip_only, text);
 }
 
 static void test_ip_only_rules(void **state)
