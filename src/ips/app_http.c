@@ -5,7 +5,8 @@
  * rules and the log need into our transaction (struct app_tx), so libhtp
  * may destroy its own transactions when they complete. Buffers follow
  * Suricata's definitions:
- *  - http.uri: libhtp's normalised parsed URI, path[?query][#fragment];
+ *  - http.uri: libhtp's normalised parsed URI, path[?query][#fragment],
+ *    the query URL-decoded ('+' kept), as Suricata 7 composes it;
  *    http.raw_uri the request-target as sent;
  *  - http.header: "Name: value\r\n" per header in arrival order, without
  *    Cookie (requests) or Set-Cookie (responses), no closing CRLF;
@@ -176,11 +177,20 @@ static int norm_uri(struct app_flow *f, struct app_tx *tx, const htp_tx_t *htx)
 	if (u->path != NULL && (r = app_tx_buf_append(f, tx, d, IPS_BUF_HTTP_URI, bstr_ptr(u->path),
 	                                              bstr_len(u->path), lim)) != 0)
 		return r;
-	if (u->query != NULL &&
-	    ((r = app_tx_buf_append(f, tx, d, IPS_BUF_HTTP_URI, "?", 1, lim)) != 0 ||
-	     (r = app_tx_buf_append(f, tx, d, IPS_BUF_HTTP_URI, bstr_ptr(u->query),
-	                            bstr_len(u->query), lim)) != 0))
-		return r;
+	if (u->query != NULL) {
+		/* Suricata's SCHTPGenerateNormalizedUri decodes a copy of the query. */
+		bstr *q = bstr_dup(u->query);
+		uint64_t flags = 0;
+		if (q == NULL)
+			return BW_ERR_NOMEM;
+		(void)htp_urldecode_inplace(htx->cfg, HTP_DECODER_URLENCODED, q, &flags);
+		if ((r = app_tx_buf_append(f, tx, d, IPS_BUF_HTTP_URI, "?", 1, lim)) == 0)
+			r = app_tx_buf_append(f, tx, d, IPS_BUF_HTTP_URI, bstr_ptr(q), bstr_len(q),
+			                      lim);
+		bstr_free(q);
+		if (r != 0)
+			return r;
+	}
 	if (u->fragment != NULL &&
 	    ((r = app_tx_buf_append(f, tx, d, IPS_BUF_HTTP_URI, "#", 1, lim)) != 0 ||
 	     (r = app_tx_buf_append(f, tx, d, IPS_BUF_HTTP_URI, bstr_ptr(u->fragment),
@@ -558,6 +568,14 @@ int app_http_ctx_init(struct app_ctx *ctx)
 	(void)htp_config_set_server_personality(cfg, HTP_SERVER_IDS);
 	/* As Suricata: the IDS personality's lowercasing of the path is undone. */
 	htp_config_set_convert_lowercase(cfg, HTP_DECODER_URL_PATH, 0);
+	/*
+	 * Suricata 7's other defaults: '+' in a query stays '+' when decoded
+	 * (http.uri), request bodies are decompressed as responses are, and
+	 * cookies are not parsed into a table (nothing here reads it).
+	 */
+	htp_config_set_plusspace_decode(cfg, HTP_DECODER_URLENCODED, 0);
+	htp_config_set_request_decompression(cfg, 1);
+	htp_config_set_parse_request_cookies(cfg, 0);
 	htp_config_set_response_decompression(cfg, 1);
 	htp_config_set_response_decompression_layer_limit(
 	        cfg, ctx->cfg.http_decompress_layers ? (int)ctx->cfg.http_decompress_layers : 2);

@@ -205,6 +205,27 @@ static void test_bytewise(void **state)
 	app_flow_free(f);
 }
 
+/*
+ * http.uri as Suricata 7 composes it (SCHTPGenerateNormalizedUri): the
+ * query URL-decoded, '+' kept; http.raw_uri as sent. Suricata's detect-xor
+ * verification case hides "password=" behind %-escapes in the query.
+ */
+static void test_uri_query_decoded(void **state)
+{
+	static const char get[] = "GET /get?data=%7Dk%BB%8C+a%41 HTTP/1.1\r\nHost: a\r\n\r\n";
+	struct app_flow *f;
+
+	(void)state;
+	assert_int_equal(app_flow_new(&f, ctx, APP_L4_TCP), 0);
+	assert_int_equal(app_flow_feed(f, APP_DIR_TO_SERVER, (const uint8_t *)get, sizeof(get) - 1),
+	                 0);
+	struct app_tx *tx = app_flow_tx_first(f);
+	assert_non_null(tx);
+	buf_eq(tx, APP_DIR_TO_SERVER, IPS_BUF_HTTP_URI, "/get?data=}k\xbb\x8c+aA");
+	buf_eq(tx, APP_DIR_TO_SERVER, IPS_BUF_HTTP_RAW_URI, "/get?data=%7Dk%BB%8C+a%41");
+	app_flow_free(f);
+}
+
 /* Three pipelined requests in one segment, then the three responses. */
 static void test_pipelining(void **state)
 {
@@ -489,6 +510,7 @@ int main(void)
 	        cmocka_unit_test(test_exchange_every_split),
 	        cmocka_unit_test(test_bytewise),
 	        cmocka_unit_test(test_pipelining),
+	        cmocka_unit_test(test_uri_query_decoded),
 	        cmocka_unit_test(test_100_continue),
 	        cmocka_unit_test(test_body_limit),
 	        cmocka_unit_test(test_partial_messages),
