@@ -191,10 +191,12 @@ static int new_ent(struct app_flow *f, struct app_tx *tx, enum app_dir d, enum i
 	memset(e, 0, sizeof(*e));
 	e->next = -1;
 	tx->bufgen[d]++;
-	if (tx->last[d][b] >= 0)
+	if (tx->last[d][b] >= 0) {
 		tx->ents[tx->last[d][b]].next = (int)tx->nents;
-	else
+	} else {
 		tx->first[d][b] = (int)tx->nents;
+		tx->has[d][b / 64] |= 1ull << (b % 64);
+	}
 	tx->last[d][b] = (int)tx->nents;
 	return (int)tx->nents++;
 }
@@ -304,6 +306,7 @@ const char *app_tx_buf_str(const struct app_tx *tx, enum app_dir dir, enum ips_b
 void app_tx_buf_clear(struct app_tx *tx, enum app_dir dir, enum ips_buf b)
 {
 	tx->first[dir][b] = tx->last[dir][b] = -1;
+	tx->has[dir][b / 64] &= ~(1ull << (b % 64));
 	tx->bufgen[dir]++;
 }
 
@@ -362,21 +365,35 @@ void app_tx_buf_each(const struct app_tx *tx, enum app_dir dir, size_t max,
 {
 	if ((unsigned)dir > APP_DIR_TO_CLIENT)
 		return;
-	for (int b = 1; b < IPS_BUF__COUNT; b++) {
-		size_t k = 0;
-		if (b >= IPS_BUF_FILE_NAME && b <= IPS_BUF_FILE_SHA256) {
-			const uint8_t *p;
-			size_t len;
-			for (; k < max && app_file_buf(tx, dir, (enum ips_buf)b, k, &p, &len) == 0;
-			     k++)
-				fn(arg, (enum ips_buf)b, k, p != NULL ? p : (const uint8_t *)"",
-				   len);
-			continue;
+	/* The buffers present, in order; file.* come from the transaction's files. */
+	uint64_t want[APP_BUF_WORDS];
+	for (size_t w = 0; w < APP_BUF_WORDS; w++)
+		want[w] = tx->has[dir][w];
+	if (tx->nfiles[dir])
+		for (int b = IPS_BUF_FILE_NAME; b <= IPS_BUF_FILE_SHA256; b++)
+			want[b / 64] |= 1ull << (b % 64);
+	for (size_t w = 0; w < APP_BUF_WORDS; w++) {
+		for (uint64_t bits = want[w]; bits; bits &= bits - 1) {
+			int b = (int)(w * 64) + __builtin_ctzll(bits);
+			size_t k = 0;
+			if (b == 0)
+				continue;
+			if (b >= IPS_BUF_FILE_NAME && b <= IPS_BUF_FILE_SHA256) {
+				const uint8_t *p;
+				size_t len;
+				for (; k < max &&
+				       app_file_buf(tx, dir, (enum ips_buf)b, k, &p, &len) == 0;
+				     k++)
+					fn(arg, (enum ips_buf)b, k,
+					   p != NULL ? p : (const uint8_t *)"", len);
+				continue;
+			}
+			for (int i = tx->first[dir][b]; i >= 0 && k < max;
+			     i = tx->ents[i].next, k++)
+				fn(arg, (enum ips_buf)b, k,
+				   tx->ents[i].p != NULL ? tx->ents[i].p : (const uint8_t *)"",
+				   tx->ents[i].len);
 		}
-		for (int i = tx->first[dir][b]; i >= 0 && k < max; i = tx->ents[i].next, k++)
-			fn(arg, (enum ips_buf)b, k,
-			   tx->ents[i].p != NULL ? tx->ents[i].p : (const uint8_t *)"",
-			   tx->ents[i].len);
 	}
 }
 

@@ -46,8 +46,9 @@ enum {
 	PKT_SIDS = 64,          /* sids remembered per packet for deduplication */
 	ALERT_MAX_DEFAULT = 15, /* alerts kept per packet, as Suricata's packet-alert-max */
 	EXPIRE_EVERY_NS = 1000000000ull,
-	EXPECT_MAX = 256,                    /* expected flows remembered */
-	EXPECT_TTL_NS = 120 * 1000000000ull, /* how long an expectation waits */
+	EXPECT_MAX = 256,                       /* expected flows remembered */
+	EXPECT_TTL_NS = 120 * 1000000000ull,    /* how long an expectation waits */
+	BUF_WORDS = (IPS_BUF__COUNT + 63) / 64, /* words of a bitmask over enum ips_buf */
 };
 
 struct txa {
@@ -257,7 +258,7 @@ static bool carried(const struct ips_detect_input *in, int b)
  * whole.
  */
 static void carry_attach(struct pl_flow *pf, struct ips_detect_input *in, uint64_t tx, int d,
-                         uint32_t gen)
+                         uint32_t gen, const uint64_t *set)
 {
 	struct pl_carry *pc = NULL;
 	for (int k = 0; k < CARRY_TXS && !pc; k++)
@@ -282,25 +283,28 @@ static void carry_attach(struct pl_flow *pf, struct ips_detect_input *in, uint64
 		}
 		pc->gen = gen;
 	}
-	/* Entries for the buffers new to this transaction, then the pointers. */
-	for (int b = IPS_BUF_PAYLOAD + 1; b < IPS_BUF__COUNT; b++) {
-		if (!carried(in, b))
-			continue;
-		size_t i = 0;
-		while (i < pc->ncb && pc->cb[i].b != (enum ips_buf)b)
-			i++;
-		if (i < pc->ncb)
-			continue;
-		if (pc->ncb == pc->capcb) {
-			size_t nc = pc->capcb ? pc->capcb * 2 : 8;
-			struct pl_cbuf *n = realloc(pc->cb, nc * sizeof(*n));
-			if (!n)
-				break;
-			pc->cb = n;
-			pc->capcb = nc;
+	/* Entries for the buffers new to this transaction (of those set), then the pointers. */
+	for (size_t w = 0; w < BUF_WORDS; w++)
+		for (uint64_t bits = set[w]; bits; bits &= bits - 1) {
+			int b = (int)(w * 64) + __builtin_ctzll(bits);
+			if (b == IPS_BUF_PAYLOAD || !carried(in, b))
+				continue;
+			size_t i = 0;
+			while (i < pc->ncb && pc->cb[i].b != (enum ips_buf)b)
+				i++;
+			if (i < pc->ncb)
+				continue;
+			if (pc->ncb == pc->capcb) {
+				size_t nc = pc->capcb ? pc->capcb * 2 : 8;
+				struct pl_cbuf *n = realloc(pc->cb, nc * sizeof(*n));
+				if (!n)
+					goto attach;
+				pc->cb = n;
+				pc->capcb = nc;
+			}
+			pc->cb[pc->ncb++] = (struct pl_cbuf){.b = (enum ips_buf)b};
 		}
-		pc->cb[pc->ncb++] = (struct pl_cbuf){.b = (enum ips_buf)b};
-	}
+attach:
 	for (size_t i = 0; i < pc->ncb; i++)
 		if (carried(in, pc->cb[i].b))
 			in->carry[pc->cb[i].b] = &pc->cb[i].c;
@@ -838,6 +842,7 @@ static bool rule_on_file(const struct ips_rule *r)
 struct fill_ctx {
 	struct ips_pipeline *pl;
 	struct ips_detect_input *in;
+	uint64_t *set; /* BUF_WORDS: bit b, buffer b was set */
 };
 
 static void fill_one(void *arg, enum ips_buf b, size_t k, const uint8_t *p, size_t len)
@@ -846,13 +851,17 @@ static void fill_one(void *arg, enum ips_buf b, size_t k, const uint8_t *p, size
 	c->pl->views[b][k] = (struct ips_bufv){.p = p, .len = len};
 	c->in->bufs[b].v = c->pl->views[b];
 	c->in->bufs[b].n = k + 1;
+	c->set[b / 64] |= 1ull << (b % 64);
 }
 
-/* The buffers of tx in dir; in's are all absent before (input_from_flow). */
+/*
+ * The buffers of tx in dir; in's are all absent before (input_from_flow).
+ * set (BUF_WORDS, zeroed) gets a bit per buffer set.
+ */
 static void fill_bufs(struct ips_pipeline *pl, struct ips_detect_input *in, const struct app_tx *tx,
-                      enum app_dir dir)
+                      enum app_dir dir, uint64_t *set)
 {
-	struct fill_ctx c = {pl, in};
+	struct fill_ctx c = {pl, in, set};
 	app_tx_buf_each(tx, dir, MAX_VIEWS, fill_one, &c);
 	if (app_tx_body_held(tx, dir)) {
 		static const enum ips_buf body[] = {IPS_BUF_HTTP_REQUEST_BODY,
@@ -890,7 +899,8 @@ static void inspect_txs_dir(struct ips_pipeline *pl, struct ips_flow_rec *f, int
 		memset(&in, 0, sizeof(in));
 		input_from_flow(&in, f, d == IPS_DIR_TO_SERVER);
 		in.ts_usec = (pl->cur ? pl->cur->ts_ns : f->last_ns) / 1000;
-		fill_bufs(pl, &in, tx, (enum app_dir)d);
+		uint64_t set[BUF_WORDS] = {0};
+		fill_bufs(pl, &in, tx, (enum app_dir)d, set);
 		in.app_tx = tx;
 		in.app_events = app_tx_event_bits(tx);
 		struct ips_dce_call dce;
@@ -925,7 +935,7 @@ static void inspect_txs_dir(struct ips_pipeline *pl, struct ips_flow_rec *f, int
 			}
 		}
 		uint64_t id = app_tx_id(tx);
-		carry_attach(pf, &in, id, d, app_tx_buf_gen(tx, (enum app_dir)d));
+		carry_attach(pf, &in, id, d, app_tx_buf_gen(tx, (enum app_dir)d), set);
 		/*
 		 * Suricata inspects file rules once per file (a multipart upload
 		 * carries several) and alerts per file: with more than one file,

@@ -297,6 +297,9 @@ static void test_100_continue(void **state)
 	buf_eq(tx, APP_DIR_TO_SERVER, IPS_BUF_HTTP_REQUEST_BODY, "data");
 	buf_eq(tx, APP_DIR_TO_CLIENT, IPS_BUF_HTTP_STAT_CODE, "200");
 	buf_eq(tx, APP_DIR_TO_CLIENT, IPS_BUF_FILE_DATA, "ok");
+	/* The interim response's buffers were cleared: the walk sees the final ones only. */
+	check_each(tx, APP_DIR_TO_SERVER);
+	check_each(tx, APP_DIR_TO_CLIENT);
 	assert_int_equal(app_tx_http(tx)->status, 200);
 	assert_true(app_tx_flags(tx) & APP_TX_COMPLETE);
 	app_flow_free(f);
