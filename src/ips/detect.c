@@ -509,14 +509,19 @@ static size_t det_zone_of(const struct ips_detect_engine *e, struct ips_detect_t
 	if (!e->home)
 		return 0;
 	size_t alen = in->ip_version == 6 ? 16 : 4;
-	if (t->zver == in->ip_version && memcmp(t->zsrc, in->src, alen) == 0 &&
-	    memcmp(t->zdst, in->dst, alen) == 0)
+	/*
+	 * All 16 bytes are compared and kept (a fixed size, inlined): equal
+	 * arrays have equal addresses, and the bytes past an IPv4 address are
+	 * zero in a zero-initialised input, so the cache still hits.
+	 */
+	if (t->zver == in->ip_version && memcmp(t->zsrc, in->src, 16) == 0 &&
+	    memcmp(t->zdst, in->dst, 16) == 0)
 		return t->zone;
 	t->zone = (uint8_t)((ips_addrset_has(e->home, in->src, alen) ? 1u : 0u) |
 	                    (ips_addrset_has(e->home, in->dst, alen) ? 2u : 0u));
 	t->zver = in->ip_version;
-	memcpy(t->zsrc, in->src, alen);
-	memcpy(t->zdst, in->dst, alen);
+	memcpy(t->zsrc, in->src, 16);
+	memcpy(t->zdst, in->dst, 16);
 	return t->zone;
 }
 

@@ -125,6 +125,10 @@ struct pl_pkt {
 	const uint8_t *payload;
 	size_t payload_len;
 	bool to_server;
+	/* The last stream chunk this packet appended to a window (on_data), and its direction. */
+	const uint8_t *wsrc;
+	size_t wlen;
+	int wdir;
 };
 
 /*
@@ -725,7 +729,11 @@ static void inspect_packet(struct ips_pipeline *pl, const struct ips_packet *p,
 		 */
 		if (pf && pf->pend[d] == p->payload_len && pf->win_len[d] >= pf->pend[d]) {
 			const uint8_t *nb = win_pending(pf, d);
-			if (memcmp(nb, p->payload, p->payload_len) == 0) {
+			/* Pending is exactly the chunk this packet's payload appended: equal. */
+			const struct pl_pkt *pk = pl->cur;
+			bool appended = pk->wsrc == p->payload && pk->wlen == p->payload_len &&
+			                pk->wdir == d;
+			if (appended || memcmp(nb, p->payload, p->payload_len) == 0) {
 				in->payload = nb;
 				in->payload_pre = pf->win_len[d] - pf->pend[d];
 			}
@@ -1038,7 +1046,13 @@ static void on_data(void *arg, struct ips_flow_rec *f, bool to_server,
 		if (af)
 			app_flow_feed(af, (enum app_dir)d, c->data, c->len);
 		if (pf && pl->cfg.engine && !enc_flow(f)) {
+			size_t before = pf->pend[d];
 			win_append(pf, d, c->data, c->len);
+			if (pl->cur && pf->pend[d] == before + c->len) {
+				pl->cur->wsrc = c->data;
+				pl->cur->wlen = c->len;
+				pl->cur->wdir = d;
+			}
 			if (pf->pend[d] >= STREAM_WIN_MAX)
 				inspect_stream(pl, f, d);
 		}
