@@ -250,14 +250,16 @@ sw_spis()
 			if (ok && inst) print si "_i", sr "_r", "0x" co, "0x" cin }'
 }
 
-# true when each side has one CHILD_SA and both agree on all SPIs (called by bw_wait_until)
+# true when each side has one CHILD_SA and both agree on all SPIs (called by bw_wait_until).
+# The pair it read is kept in SETTLED_BW/SETTLED_SW: the rekey timers keep running, so reading
+# the SPIs again afterwards can straddle the next rekey on one side.
 # shellcheck disable=SC2317
 spis_settled()
 {
-	local b s
-	b=$(bw_spis)
-	s=$(sw_spis)
-	[ -n "$b" ] && [ "$(wc -l <<<"$b")" = 1 ] && [ "$b" = "$s" ]
+	SETTLED_BW=$(bw_spis)
+	SETTLED_SW=$(sw_spis)
+	[ -n "$SETTLED_BW" ] && [ "$(wc -l <<<"$SETTLED_BW")" = 1 ] &&
+		[ "$SETTLED_BW" = "$SETTLED_SW" ]
 }
 
 # who_rekeyed bw|sw : the rekeys were started by that side (bulwark's log says "rekeying ..."
@@ -308,9 +310,10 @@ rekey_case()
 		got=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' <<<"$out")
 		lost=$((${sent:-0} - ${got:-0}))
 		# the SAs in force once the last exchange is surely over
+		SETTLED_BW='' SETTLED_SW=''
 		bw_wait_until 8 spis_settled
-		spi1=$(bw_spis)
-		sw1=$(sw_spis)
+		spi1=$SETTLED_BW
+		sw1=$SETTLED_SW
 		npfs=$(grep -c 'CHILD_SA net up, .* (PFS)' "$IKE_SW_BW_LOG")
 		nike=$(grep -c 'conn=sw: IKE SA rekeyed' "$IKE_SW_BW_LOG")
 		ike_sw_charon_sas >"$CASE_DIR/charon-sas-after.txt"
