@@ -137,9 +137,12 @@ fuzz() {
 		dict=()
 		[ -f "fuzz/$name.dict" ] && dict=("-dict=fuzz/$name.dict")
 		log="$LOGS/$name.log"
+		# -entropic=0: libFuzzer's entropic scheduler spent 78 % of fuzz_pipeline's time in
+		# its feature-frequency bookkeeping (53 runs/s against 405, 7,805 against 8,113 edges
+		# in 20 s); fuzz_app_http and fuzz_app_modbus ran twice as many inputs without it.
 		if ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 			"build/fuzz/fuzz/$name" "${dict[@]}" -max_total_time="$FUZZ_SECONDS" \
-			-timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+			-entropic=0 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
 			-artifact_prefix="$ROOT/build/fuzz/artifacts/$name-" "$tmp" >"$log" 2>&1; then
 			printf '%s: ok, %s, corpus %s -> %s files\n' "$name" \
 				"$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" |
