@@ -17,6 +17,8 @@
 #   IKE_SW_SW_LTS           charon's local_ts (default BW_IN_NET_B, "-" leaves it out: dynamic,
 #                           i.e. the virtual IP); IKE_SW_SW_CONN / IKE_SW_SW_CHILD extra lines
 #                           for connection bw / child net; IKE_SW_SW_VIP=yes installs virtual IPs;
+#   IKE_SW_SW_TRIES         charon's retransmit_tries (default 4: an exchange survives a stall of
+#                           about 12 s of a slow machine; the DPD case wants 2, a quick give-up);
 #   IKE_SW_BW_LOCAL / IKE_SW_BW_REMOTE bulwark's outer addresses ("-": no remote_addrs);
 #   IKE_SW_BW_RTS           bulwark's remote_ts ("-": none, the peer's virtual IP);
 #   IKE_SW_BW_CONN / IKE_SW_BW_CHILD extra YAML lines for connection sw / child net,
@@ -48,7 +50,7 @@ charon {
 	load = $BW_SW_PLUGINS
 	install_routes = yes
 	install_virtual_ip = ${IKE_SW_SW_VIP:-no}
-	retransmit_tries = 2
+	retransmit_tries = ${IKE_SW_SW_TRIES:-4}
 	retransmit_timeout = 1
 	retransmit_base = 1.4
 	filelog {
