@@ -856,28 +856,47 @@ static enum det_pclass pclass(uint8_t proto)
 	}
 }
 
-/* The tiny patterns of g (payload groups): compared at each offset they may start at. */
+/* Whether tiny pattern x starts at one of its offsets in p[0..len); adds its rule if so. */
+static void tiny_try(struct ips_detect_thread *t, const struct det_tiny *x, uint8_t slot,
+                     const uint8_t *p, size_t len)
+{
+	if (!(x->slots & slot) || (size_t)x->lo + x->len > len)
+		return;
+	size_t last = (size_t)x->hi + x->len <= len ? x->hi : len - x->len;
+	uint8_t c0 = (uint8_t)x->val;
+	for (size_t s = x->lo; s <= last; s++) {
+		if (tiny_fold(p[s], x->nocase) != c0)
+			continue;
+		uint32_t w = c0;
+		for (size_t k = 1; k < x->len; k++)
+			w |= (uint32_t)tiny_fold(p[s + k], x->nocase) << (8 * k);
+		if (w == x->val) {
+			det_add_cand(t, x->rule);
+			return;
+		}
+	}
+}
+
+/*
+ * The tiny patterns of g (payload groups): those of one offset through the
+ * per-offset byte sets (most packets begin none of them), the others
+ * compared at each offset they may start at.
+ */
 static void scan_tiny(struct ips_detect_thread *t, const struct det_group *g, uint8_t slot,
                       const uint8_t *p, size_t len)
 {
-	for (size_t i = 0; i < g->ntiny; i++) {
-		const struct det_tiny *x = &g->tiny[i];
-		if (!(x->slots & slot) || (size_t)x->lo + x->len > len)
+	for (size_t i = 0; i < g->ntiny_at; i++) {
+		const struct det_tiny_at *a = &g->tiny_at[i];
+		if (a->lo >= len)
+			break; /* by offset: the later ones start beyond the view too */
+		uint8_t c = p[a->lo];
+		if (!(a->bytes[c >> 6] >> (c & 63) & 1))
 			continue;
-		size_t last = (size_t)x->hi + x->len <= len ? x->hi : len - x->len;
-		uint8_t c0 = (uint8_t)x->val;
-		for (size_t s = x->lo; s <= last; s++) {
-			if (tiny_fold(p[s], x->nocase) != c0)
-				continue;
-			uint32_t w = c0;
-			for (size_t k = 1; k < x->len; k++)
-				w |= (uint32_t)tiny_fold(p[s + k], x->nocase) << (8 * k);
-			if (w == x->val) {
-				det_add_cand(t, x->rule);
-				break;
-			}
-		}
+		for (size_t k = a->first; k < (size_t)a->first + a->n; k++)
+			tiny_try(t, &g->tiny[k], slot, p, len);
 	}
+	for (size_t k = g->tiny_span; k < g->ntiny; k++)
+		tiny_try(t, &g->tiny[k], slot, p, len);
 }
 
 /* Scans the nv views of buffer b through transform tf with group key's database. */

@@ -146,11 +146,56 @@ static int cmp_fp(const void *a, const void *b)
 	return x->rule < y->rule ? -1 : x->rule > y->rule;
 }
 
+/* Fixed-offset tiny patterns first, by offset; the others after them. */
+static int cmp_tiny(const void *a, const void *b)
+{
+	const struct det_tiny *x = a, *y = b;
+	bool xs = x->lo != x->hi, ys = y->lo != y->hi;
+	if (xs != ys)
+		return xs ? 1 : -1;
+	if (x->lo != y->lo)
+		return x->lo < y->lo ? -1 : 1;
+	return x->rule < y->rule ? -1 : x->rule > y->rule;
+}
+
+static void tiny_at_byte(struct det_tiny_at *a, uint8_t c)
+{
+	a->bytes[c >> 6] |= 1ull << (c & 63);
+}
+
+/* Orders g->tiny (cmp_tiny) and indexes its fixed-offset entries by offset (det_tiny_at). */
+static int tiny_index(struct det_group *g)
+{
+	size_t nt = g->ntiny, na = 0;
+	qsort(g->tiny, nt, sizeof(*g->tiny), cmp_tiny);
+	while (na < nt && g->tiny[na].lo == g->tiny[na].hi)
+		na++;
+	g->tiny_span = na;
+	for (size_t i = 0; i < na; i++) {
+		const struct det_tiny *x = &g->tiny[i];
+		if (g->ntiny_at == 0 || g->tiny_at[g->ntiny_at - 1].lo != x->lo) {
+			struct det_tiny_at *v = realloc(g->tiny_at, (g->ntiny_at + 1) * sizeof(*v));
+			if (!v)
+				return BW_ERR_NOMEM;
+			g->tiny_at = v;
+			v[g->ntiny_at++] = (struct det_tiny_at){.lo = x->lo, .first = (uint32_t)i};
+		}
+		struct det_tiny_at *a = &g->tiny_at[g->ntiny_at - 1];
+		uint8_t c0 = (uint8_t)x->val; /* lowercase when nocase */
+		tiny_at_byte(a, c0);
+		if (x->nocase && c0 >= 'a' && c0 <= 'z')
+			tiny_at_byte(a, (uint8_t)(c0 - 32));
+		a->n++;
+	}
+	return 0;
+}
+
 static void group_free(struct det_group *g)
 {
 	if (!g)
 		return;
 	free(g->tiny);
+	free(g->tiny_at);
 	if (g->db)
 		g->ops->free(g->db);
 	free(g->pat_off);
@@ -205,6 +250,8 @@ static void group_build(struct gjob *j)
 		g->slot_any |= x->slots;
 	}
 	g->ntiny = nt;
+	if (nt && tiny_index(g) != 0)
+		goto out;
 	n -= nt;
 	if (!(pats = calloc(n + 1, sizeof(*pats))) ||
 	    !(g->pat_off = calloc(n + 1, sizeof(uint32_t))) ||
@@ -439,7 +486,7 @@ int det_build_groups(struct ips_detect_engine *e, struct ips_detect_stats *st)
 		st->patterns += g->npat + g->ntiny;
 		st->memory += (g->db ? g->ops->db_size(g->db) : 0) +
 		              (g->npat + 1 + g->nent) * sizeof(uint32_t) + g->nent + sizeof(*g) +
-		              g->ntiny * sizeof(*g->tiny);
+		              g->ntiny * sizeof(*g->tiny) + g->ntiny_at * sizeof(*g->tiny_at);
 	}
 	for (size_t z = 0; z < nz; z++) {
 		for (size_t g = 0; g < NG; g++)

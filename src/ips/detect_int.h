@@ -95,6 +95,18 @@ struct det_tiny {
 	uint32_t rule;
 };
 
+/*
+ * The tiny patterns that start at one offset only (lo == hi), by offset: a
+ * packet is compared with them only when its byte at lo can begin one of
+ * them (bytes: 256 bits; both cases of a nocase letter). ET open's TCP
+ * payload groups hold 34 tiny patterns (such as |18 03| with depth 2).
+ */
+struct det_tiny_at {
+	uint64_t bytes[4];
+	uint16_t lo;
+	uint32_t first, n; /* tiny[first .. first + n) */
+};
+
 struct det_group {
 	const struct ips_mpm_ops *ops;
 	void *db; /* NULL when every pattern is tiny */
@@ -104,9 +116,12 @@ struct det_group {
 	uint8_t *slots;   /* slots[k]: the slots rules[k] applies to (det_slot bits) */
 	uint8_t slot_any; /* union of slots */
 	size_t nent;
-	size_t maxlen; /* longest pattern */
-	struct det_tiny *tiny;
+	size_t maxlen;         /* longest pattern */
+	struct det_tiny *tiny; /* the fixed-offset ones first, by offset, then the others */
 	size_t ntiny;
+	struct det_tiny_at *tiny_at;
+	size_t ntiny_at;
+	size_t tiny_span; /* tiny[tiny_span .. ntiny): those with more than one offset */
 };
 
 /* The slot bit of a (class, direction) pair. */
