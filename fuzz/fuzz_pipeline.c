@@ -73,7 +73,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 			abort();
 	}
 	rs->n = rs->cap = n;
-	if (ips_detect_build(rs, NULL, &engine, NULL) != 0)
+	/*
+	 * A small threshold table: each input builds a pipeline with two detect
+	 * threads, whose default 16,384 entries each are zeroed and freed per
+	 * input; with 64, inputs with many sources also reach eviction.
+	 */
+	struct ips_detect_conf conf = {.thr_entries = 64};
+	if (ips_detect_build(rs, &conf, &engine, NULL) != 0)
 		abort();
 	return 0;
 }
