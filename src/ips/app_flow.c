@@ -366,13 +366,13 @@ void app_tx_buf_each(const struct app_tx *tx, enum app_dir dir, size_t max,
 	if ((unsigned)dir > APP_DIR_TO_CLIENT)
 		return;
 	/* The buffers present, in order; file.* come from the transaction's files. */
-	uint64_t want[APP_BUF_WORDS];
-	for (size_t w = 0; w < APP_BUF_WORDS; w++)
+	uint64_t want[IPS_BUF_WORDS];
+	for (size_t w = 0; w < IPS_BUF_WORDS; w++)
 		want[w] = tx->has[dir][w];
 	if (tx->nfiles[dir])
 		for (int b = IPS_BUF_FILE_NAME; b <= IPS_BUF_FILE_SHA256; b++)
 			want[b / 64] |= 1ull << (b % 64);
-	for (size_t w = 0; w < APP_BUF_WORDS; w++) {
+	for (size_t w = 0; w < IPS_BUF_WORDS; w++) {
 		for (uint64_t bits = want[w]; bits; bits &= bits - 1) {
 			int b = (int)(w * 64) + __builtin_ctzll(bits);
 			size_t k = 0;

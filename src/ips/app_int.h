@@ -92,8 +92,6 @@ struct app_dce_tx {
 	bool resp_seen;
 };
 
-enum { APP_BUF_WORDS = (IPS_BUF__COUNT + 63) / 64 };
-
 struct app_tx {
 	struct app_tx *next;
 	uint64_t id;
@@ -107,7 +105,7 @@ struct app_tx {
 	size_t nents, capents;
 	int first[2][IPS_BUF__COUNT], last[2][IPS_BUF__COUNT]; /* per enum app_dir */
 	/* Per enum app_dir, bit b: first[d][b] >= 0 (so walks skip the absent buffers). */
-	uint64_t has[2][APP_BUF_WORDS];
+	uint64_t has[2][IPS_BUF_WORDS];
 	size_t mem;
 	/* EVE strings live in ents of the buffers or in strs. */
 	char **strs;

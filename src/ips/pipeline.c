@@ -46,9 +46,8 @@ enum {
 	PKT_SIDS = 64,          /* sids remembered per packet for deduplication */
 	ALERT_MAX_DEFAULT = 15, /* alerts kept per packet, as Suricata's packet-alert-max */
 	EXPIRE_EVERY_NS = 1000000000ull,
-	EXPECT_MAX = 256,                       /* expected flows remembered */
-	EXPECT_TTL_NS = 120 * 1000000000ull,    /* how long an expectation waits */
-	BUF_WORDS = (IPS_BUF__COUNT + 63) / 64, /* words of a bitmask over enum ips_buf */
+	EXPECT_MAX = 256,                    /* expected flows remembered */
+	EXPECT_TTL_NS = 120 * 1000000000ull, /* how long an expectation waits */
 };
 
 struct txa {
@@ -288,7 +287,7 @@ static void carry_attach(struct pl_flow *pf, struct ips_detect_input *in, uint64
 		pc->gen = gen;
 	}
 	/* Entries for the buffers new to this transaction (of those set), then the pointers. */
-	for (size_t w = 0; w < BUF_WORDS; w++)
+	for (size_t w = 0; w < IPS_BUF_WORDS; w++)
 		for (uint64_t bits = set[w]; bits; bits &= bits - 1) {
 			int b = (int)(w * 64) + __builtin_ctzll(bits);
 			if (b == IPS_BUF_PAYLOAD || !carried(in, b))
@@ -850,7 +849,7 @@ static bool rule_on_file(const struct ips_rule *r)
 struct fill_ctx {
 	struct ips_pipeline *pl;
 	struct ips_detect_input *in;
-	uint64_t *set; /* BUF_WORDS: bit b, buffer b was set */
+	uint64_t *set; /* IPS_BUF_WORDS: bit b, buffer b was set */
 };
 
 static void fill_one(void *arg, enum ips_buf b, size_t k, const uint8_t *p, size_t len)
@@ -864,7 +863,7 @@ static void fill_one(void *arg, enum ips_buf b, size_t k, const uint8_t *p, size
 
 /*
  * The buffers of tx in dir; in's are all absent before (input_from_flow).
- * set (BUF_WORDS, zeroed) gets a bit per buffer set.
+ * set (IPS_BUF_WORDS, zeroed) gets a bit per buffer set.
  */
 static void fill_bufs(struct ips_pipeline *pl, struct ips_detect_input *in, const struct app_tx *tx,
                       enum app_dir dir, uint64_t *set)
@@ -907,7 +906,7 @@ static void inspect_txs_dir(struct ips_pipeline *pl, struct ips_flow_rec *f, int
 		memset(&in, 0, sizeof(in));
 		input_from_flow(&in, f, d == IPS_DIR_TO_SERVER);
 		in.ts_usec = (pl->cur ? pl->cur->ts_ns : f->last_ns) / 1000;
-		uint64_t set[BUF_WORDS] = {0};
+		uint64_t set[IPS_BUF_WORDS] = {0};
 		fill_bufs(pl, &in, tx, (enum app_dir)d, set);
 		in.app_tx = tx;
 		in.app_events = app_tx_event_bits(tx);

@@ -216,6 +216,8 @@ enum ips_buf {
 	IPS_BUF_FRAME_DATA,
 	IPS_BUF__COUNT,
 };
+/* 64-bit words of a bitmask over enum ips_buf (bit b in word b / 64). */
+enum { IPS_BUF_WORDS = (IPS_BUF__COUNT + 63) / 64 };
 
 /* Suricata's name of a buffer ("http.uri"; "payload" for IPS_BUF_PAYLOAD). */
 const char *ips_buf_name(enum ips_buf b);
