@@ -9,7 +9,7 @@
 set -eu
 
 PKGS="build-essential cmake pkg-config libssl-dev libyaml-dev libcmocka-dev
-libpcap-dev libvectorscan-dev libpcre2-dev libhtp-dev zlib1g-dev libmagic-dev
+libpcap-dev libvectorscan-dev libpcre2-dev libhtp-dev zlib1g-dev libmagic-dev libmimalloc-dev
 clang libclang-rt-14-dev llvm clang-format ike-scan wireshark-common
 iproute2 iputils-ping nftables tcpdump iperf3 tshark
 python3 python3-scapy python3-cryptography

@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: ISC */
 /* The bulwark program: dispatches to subcommands; each has --help. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#ifdef BW_MIMALLOC
+#include <mimalloc.h>
+#endif
 
 #include "cli/cli.h"
 
@@ -18,6 +22,24 @@ static const struct command commands[] = {
         {"ips", cmd_ips, "run the IPS over a capture file with Snort/Suricata rules"},
         {"demo", cmd_demo, "build namespaces, run two gateways and show traffic crossing ESP"},
 };
+
+/*
+ * The allocator serving malloc(): with mimalloc linked, whether it really
+ * replaced the C library's (a block from malloc() is in its heap), so that
+ * a build or link-order mistake shows.
+ */
+static void print_allocator(void)
+{
+#ifdef BW_MIMALLOC
+	void *p = malloc(64);
+	int v = mi_version();
+	printf("allocator: mimalloc %d.%d.%d%s\n", v / 100, v / 10 % 10, v % 10,
+	       p && mi_is_in_heap_region(p) ? "" : " (linked, but not serving malloc)");
+	free(p);
+#else
+	printf("allocator: C library\n");
+#endif
+}
 
 static void usage(FILE *f)
 {
@@ -36,6 +58,7 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
 		printf("bulwark %s\n", BW_VERSION);
+		print_allocator();
 		return 0;
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
