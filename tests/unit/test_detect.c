@@ -845,7 +845,9 @@ static void test_mpm_nul(void **state)
  * A large group (200 patterns of 4 to 11 bytes, NUL-leading ones among them)
  * with short patterns of every kind (caseless, NUL-leading, one byte, one NUL
  * byte): vectorscan must find what the Aho-Corasick automaton finds, in
- * random buffers of a small alphabet.
+ * random buffers of a small alphabet. Each subset of the short patterns is
+ * tried: one or two of at most two bytes are compiled apart from the long
+ * ones (mpm_hs.c build_mode), as literals, regexes or both; more stay in.
  */
 static int collect_set(uint32_t id, size_t end, void *ctx)
 {
@@ -855,13 +857,45 @@ static int collect_set(uint32_t id, size_t end, void *ctx)
 	return 0;
 }
 
+static void mpm_split_case(struct ips_mpm_pattern *pats, size_t npat, uint32_t *st)
+{
+	enum { NBUF = 120 };
+	const struct ips_mpm_ops *ops[2] = {&ips_mpm_hs_ops, &ips_mpm_ac_ops};
+	void *db[2], *scratch[2] = {NULL, NULL};
+	for (int k = 0; k < 2; k++) {
+		assert_int_equal(ops[k]->build(pats, npat, &db[k]), 0);
+		assert_int_equal(ops[k]->scratch_grow(db[k], &scratch[k]), 0);
+	}
+	uint8_t buf[1600];
+	for (int b = 0; b < NBUF; b++) {
+		size_t len = 1 + xorshift32(st) % sizeof(buf);
+		for (size_t i = 0; i < len; i++)
+			buf[i] = (uint8_t) "abAB\\u0-xyz\0"[xorshift32(st) % 13];
+		uint8_t seen[2][256];
+		memset(seen, 0, sizeof(seen));
+		for (int k = 0; k < 2; k++)
+			assert_int_equal(
+			        ops[k]->scan(db[k], scratch[k], buf, len, collect_set, seen[k]), 0);
+		for (uint32_t i = 0; i < npat; i++)
+			if (seen[0][pats[i].id] != seen[1][pats[i].id])
+				fail_msg("%zu patterns, buffer %d (%zu bytes): pattern %u found by "
+				         "%s only",
+				         npat, b, len, pats[i].id,
+				         seen[0][pats[i].id] ? ops[0]->name : ops[1]->name);
+	}
+	for (int k = 0; k < 2; k++) {
+		ops[k]->scratch_free(scratch[k]);
+		ops[k]->free(db[k]);
+	}
+}
+
 static void test_mpm_split(void **state)
 {
 	(void)state;
-	enum { NLONG = 200, NPAT = NLONG + 6, NBUF = 300 };
+	enum { NLONG = 200, NSHORT = 6 };
 	static const char alpha[] = "abAB\0-x";
 	static uint8_t bytes[NLONG][12];
-	struct ips_mpm_pattern pats[NPAT];
+	struct ips_mpm_pattern pats[NLONG + NSHORT];
 	uint32_t st = 4242;
 	for (uint32_t i = 0; i < NLONG; i++) {
 		size_t len = 4 + xorshift32(&st) % 8;
@@ -873,35 +907,24 @@ static void test_mpm_split(void **state)
 		const char *p;
 		size_t len;
 		bool nocase;
-	} sh[] = {{"\\u0", 3, true}, {"ab", 2, true},  {"\0\0b", 3, false},
-	          {"-", 1, false},   {"\0", 1, false}, {"xB", 2, false}};
-	for (uint32_t i = 0; i < 6; i++)
-		pats[NLONG + i] = (struct ips_mpm_pattern){(const uint8_t *)sh[i].p, sh[i].len,
-		                                           sh[i].nocase, NLONG + i};
-	const struct ips_mpm_ops *ops[2] = {&ips_mpm_hs_ops, &ips_mpm_ac_ops};
-	void *db[2], *scratch[2] = {NULL, NULL};
-	for (int k = 0; k < 2; k++) {
-		assert_int_equal(ops[k]->build(pats, NPAT, &db[k]), 0);
-		assert_int_equal(ops[k]->scratch_grow(db[k], &scratch[k]), 0);
-	}
-	uint8_t buf[1600];
-	for (int b = 0; b < NBUF; b++) {
-		size_t len = 1 + xorshift32(&st) % sizeof(buf);
-		for (size_t i = 0; i < len; i++)
-			buf[i] = (uint8_t) "abAB\\u0-xyz\0"[xorshift32(&st) % 13];
-		uint8_t seen[2][NPAT];
-		memset(seen, 0, sizeof(seen));
-		for (int k = 0; k < 2; k++)
-			assert_int_equal(
-			        ops[k]->scan(db[k], scratch[k], buf, len, collect_set, seen[k]), 0);
-		for (uint32_t i = 0; i < NPAT; i++)
-			if (seen[0][i] != seen[1][i])
-				fail_msg("buffer %d (%zu bytes): pattern %u found by %s only", b,
-				         len, i, seen[0][i] ? ops[0]->name : ops[1]->name);
-	}
-	for (int k = 0; k < 2; k++) {
-		ops[k]->scratch_free(scratch[k]);
-		ops[k]->free(db[k]);
+	} sh[NSHORT] = {{"\\u0", 3, true}, {"ab", 2, true},  {"\0\0b", 3, false},
+	                {"-", 1, false},   {"\0", 1, false}, {"xB", 2, false}};
+	/* Subsets of sh by bit: all, then ones that put one or two apart. */
+	static const unsigned subsets[] = {0x3f,
+	                                   1u << 1,
+	                                   1u << 4,
+	                                   (1u << 1) | (1u << 5),
+	                                   (1u << 3) | (1u << 4),
+	                                   (1u << 0) | (1u << 2) | (1u << 4),
+	                                   (1u << 1) | (1u << 3) | (1u << 5)};
+	for (size_t s = 0; s < sizeof(subsets) / sizeof(subsets[0]); s++) {
+		size_t n = NLONG;
+		for (uint32_t i = 0; i < NSHORT; i++)
+			if (subsets[s] & (1u << i))
+				pats[n++] = (struct ips_mpm_pattern){(const uint8_t *)sh[i].p,
+				                                     sh[i].len, sh[i].nocase,
+				                                     NLONG + i};
+		mpm_split_case(pats, n, &st);
 	}
 }
 
