@@ -56,5 +56,12 @@ int ips_pcap_mem_init(struct ips_pcap_mem *m, const uint8_t *p, size_t len);
 int ips_pcap_mem_next(struct ips_pcap_mem *m, struct ips_pcap_rec *rec);
 /* Whether pc reads a classic pcap file directly (else through libpcap). */
 bool ips_pcap_direct(const struct ips_pcap *pc);
+/* Whether pc maps its file (else it reads it with read()). */
+bool ips_pcap_mapped(const struct ips_pcap *pc);
+/*
+ * Whether ips_pcap_open() may map classic pcap files (the default) or
+ * reads them with read(): the tests run both ways.
+ */
+void ips_pcap_set_map(bool on);
 
 #endif

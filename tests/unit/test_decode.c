@@ -12,12 +12,16 @@
 #define _DEFAULT_SOURCE /* strtok_r, readdir */
 #include <dirent.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -441,6 +445,15 @@ static void test_pcapng(void **state)
 	assert_true(ips_pcap_linktype_supported(IPS_LINK_LINUX_SLL2));
 }
 
+/* Whether the direct reader maps the files (ips_pcap_set_map) in these tests. */
+static bool map_expected = true;
+
+static void pcap_map(bool on)
+{
+	ips_pcap_set_map(on);
+	map_expected = on;
+}
+
 /* Every record of path as libpcap reads it and as the direct reader does. */
 static unsigned compare_with_libpcap(const char *path)
 {
@@ -457,6 +470,7 @@ static unsigned compare_with_libpcap(const char *path)
 	assert_non_null(ref);
 	assert_int_equal(ips_pcap_open(&pc, path), 0);
 	assert_true(ips_pcap_direct(pc));
+	assert_true(ips_pcap_mapped(pc) == map_expected);
 	while ((r = pcap_next_ex(ref, &h, &data)) == 1) {
 		assert_int_equal(ips_pcap_next(pc, &rec), 1);
 		assert_int_equal(rec.caplen, h->caplen);
@@ -600,7 +614,7 @@ static void test_pcap_mem(void **state)
  * error after the same records. Then records up to libpcap's largest
  * (256 KiB, half the buffer) in a row.
  */
-static void test_pcap_large(void **state)
+static void pcap_large(bool map)
 {
 	static uint8_t rec_buf[16 + 70000];
 	char path[] = "/tmp/bw-test-pcap-XXXXXX";
@@ -610,7 +624,7 @@ static void test_pcap_large(void **state)
 	int fd = mkstemp(path);
 	FILE *f;
 
-	(void)state;
+	pcap_map(map);
 	assert_true(fd >= 0);
 	assert_non_null(f = fdopen(fd, "wb"));
 	assert_int_equal(
@@ -666,6 +680,101 @@ static void test_pcap_large(void **state)
 	}
 	assert_int_equal(fclose(f), 0);
 	assert_int_equal(compare_with_libpcap(path), sizeof(sizes) / sizeof(sizes[0]));
+	unlink(path);
+	pcap_map(true);
+}
+
+/* Mapped (the default), and with read() into the 512 KiB buffer (records straddle refills). */
+static void test_pcap_large(void **state)
+{
+	(void)state;
+	pcap_large(true);
+	pcap_large(false);
+}
+
+/*
+ * A mapped file truncated while it is read: the records before the cut as
+ * written, then an error, not a SIGBUS. The rest of the page the file now
+ * ends in reads as zeros (empty records) until the fault past it. A SIGBUS
+ * from another mapping still ends the process (a child here) as it would
+ * without the reader.
+ */
+static void test_pcap_truncated_while_mapped(void **state)
+{
+	static uint8_t rec_buf[16 + 1500];
+	char path[] = "/tmp/bw-test-pcap-XXXXXX";
+	uint8_t hdr[24];
+	int fd = mkstemp(path);
+	FILE *f;
+	size_t total = 24, cut = 0;
+	enum { NREC = 4000, CUT_AT = 1500 };
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_non_null(f = fdopen(fd, "wb"));
+	assert_int_equal(
+	        fwrite(hdr, 1, pcap_hdr(hdr, 0xa1b2c3d4, false, 4, 65535, IPS_LINK_EN10MB), f), 24);
+	for (unsigned i = 0; i < NREC; i++) {
+		size_t n = pcap_rec(rec_buf, false, 1700000000u + i, 0, 1500, 1500,
+		                    (uint8_t)(i % 251 + 1), 1500);
+		if (i == CUT_AT)
+			cut = total + 16 + 700; /* inside record CUT_AT's data */
+		assert_int_equal(fwrite(rec_buf, 1, n, f), n);
+		total += n;
+	}
+	assert_int_equal(fclose(f), 0);
+
+	struct ips_pcap *pc;
+	struct ips_pcap_rec rec;
+	unsigned n = 0;
+	int r;
+	assert_int_equal(ips_pcap_open(&pc, path), 0);
+	assert_true(ips_pcap_mapped(pc));
+	while (n < 100 && (r = ips_pcap_next(pc, &rec)) == 1)
+		n++;
+	assert_int_equal(n, 100);
+	assert_int_equal(truncate(path, (off_t)cut), 0);
+	/* Every byte of every record is read, as the decoder would. */
+	while ((r = ips_pcap_next(pc, &rec)) == 1) {
+		uint8_t want = (uint8_t)(n % 251 + 1);
+		size_t same = 0;
+		for (size_t k = 0; k < rec.caplen; k++)
+			same += rec.data[k] == want;
+		if (n < CUT_AT) {
+			assert_int_equal(same, 1500);
+		} else if (n > CUT_AT) { /* read as zeros from the cut to its page's end */
+			assert_int_equal(rec.caplen, 0);
+		}
+		n++;
+		assert_true(n <= CUT_AT + 1 + (unsigned)sysconf(_SC_PAGESIZE) / 16);
+	}
+	assert_int_equal(r, BW_ERR_IO);
+	assert_true(n >= CUT_AT);
+	ips_pcap_close(pc);
+
+	/*
+	 * Another mapping's fault, with the reader's handler installed over the
+	 * default action: the process dies of it (a child, with cmocka's handler
+	 * taken away first).
+	 */
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct ips_pcap *cp;
+		signal(SIGBUS, SIG_DFL);
+		if (ips_pcap_open(&cp, DATA_DIR "/decode_eth.pcap") != 0 || !ips_pcap_mapped(cp))
+			_exit(3);
+		int cfd = open(path, O_RDWR);
+		volatile const uint8_t *m =
+		        cfd < 0 ? NULL : mmap(NULL, 1 << 20, PROT_READ, MAP_SHARED, cfd, 0);
+		if (m == NULL || m == MAP_FAILED || ftruncate(cfd, 0) != 0)
+			_exit(3);
+		(void)m[8192]; /* past the end: SIGBUS */
+		_exit(0);
+	}
+	int st = 0;
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGBUS);
 	unlink(path);
 }
 
@@ -840,11 +949,17 @@ static void test_realistic(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_manifest),    cmocka_unit_test(test_fields),
-	        cmocka_unit_test(test_truncation),  cmocka_unit_test(test_bad_link),
-	        cmocka_unit_test(test_esp_hook),    cmocka_unit_test(test_csum),
-	        cmocka_unit_test(test_pcap_direct), cmocka_unit_test(test_pcap_mem),
-	        cmocka_unit_test(test_pcap_large),  cmocka_unit_test(test_pcapng),
+	        cmocka_unit_test(test_manifest),
+	        cmocka_unit_test(test_fields),
+	        cmocka_unit_test(test_truncation),
+	        cmocka_unit_test(test_bad_link),
+	        cmocka_unit_test(test_esp_hook),
+	        cmocka_unit_test(test_csum),
+	        cmocka_unit_test(test_pcap_direct),
+	        cmocka_unit_test(test_pcap_mem),
+	        cmocka_unit_test(test_pcap_large),
+	        cmocka_unit_test(test_pcapng),
+	        cmocka_unit_test(test_pcap_truncated_while_mapped),
 	        cmocka_unit_test(test_realistic),
 	};
 
