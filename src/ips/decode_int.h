@@ -101,4 +101,19 @@ int ips_dec_ppp(struct ips_dec *d, const uint8_t *b, size_t len, enum ips_tunnel
 int ips_dec_l2tp(struct ips_dec *d, const uint8_t *b, size_t len);
 int ips_dec_esp(struct ips_dec *d, const uint8_t *b, size_t len, bool udp_encap);
 
+/*
+ * The ones' complement sum (RFC 1071) of n bytes (n even) as big-endian
+ * 16-bit words, as ips_csum_add() adds them, for the short fixed fields
+ * (IPv4 header, pseudo-headers): inline, where a call to the vector
+ * routine and its dispatch cost more than the few additions (three calls
+ * per TCP packet for the pseudo-header alone). At most 2^15 words.
+ */
+static inline uint32_t ips_csum_words(const uint8_t *b, size_t n)
+{
+	uint32_t s = 0;
+	for (size_t i = 0; i + 1 < n; i += 2)
+		s += (uint32_t)b[i] << 8 | b[i + 1];
+	return s;
+}
+
 #endif

@@ -169,7 +169,7 @@ int ips_dec_ipv4(struct ips_dec *d, const uint8_t *b, size_t len, enum ips_tunne
 	ip->tot_len = tot;
 	ip->payload = b + hlen;
 	ip->payload_len = tot - hlen;
-	if (ips_csum_fold(ips_csum_add(0, b, hlen)) != 0) {
+	if (ips_csum_fold(ips_csum_words(b, hlen)) != 0) {
 		p->flags |= IPS_PKT_IPV4_CSUM_BAD;
 		ips_dec_ev(d, IPS_EV_IPV4_BAD_CSUM);
 	}

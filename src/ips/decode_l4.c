@@ -40,15 +40,12 @@ enum tcp_opt {
 /* Sum of the pseudo-header of the innermost IP layer (RFC 9293 3.1, RFC 8200 8.1). */
 static uint32_t pseudo_sum(const struct ips_ip *ip, uint8_t proto, size_t len)
 {
-	uint8_t tail[8];
 	size_t alen = ip->version == 4 ? 4 : 16;
-	uint32_t s = 0;
+	uint32_t l32 = (uint32_t)len;
 
-	s = ips_csum_add(s, ip->src.a, alen);
-	s = ips_csum_add(s, ip->has_final_dst ? ip->final_dst : ip->dst.a, alen);
-	bw_put_be32(tail, (uint32_t)len);
-	bw_put_be32(tail + 4, proto);
-	return ips_csum_add(s, tail, sizeof(tail));
+	return ips_csum_words(ip->src.a, alen) +
+	       ips_csum_words(ip->has_final_dst ? ip->final_dst : ip->dst.a, alen) + (l32 >> 16) +
+	       (l32 & 0xffff) + proto;
 }
 
 static bool csum_wanted(struct ips_dec *d)

@@ -27,6 +27,7 @@
 #include <cmocka.h>
 
 #include "ips/decode.h"
+#include "ips/decode_int.h"
 #include "ips/defrag.h"
 #include "ips/pcap_in.h"
 #include <pcap/pcap.h>
@@ -805,6 +806,11 @@ static void test_csum(void **state)
 					uint32_t s = ips_csum_add(0, buf + al, split);
 
 					s = ips_csum_add(s, buf + al + split, len - split);
+					assert_int_equal(ips_csum_fold(s), ips_csum_fold(naive));
+					/* The inline sum of a header, then the vector sum of the
+					 * rest. */
+					s = ips_csum_add(ips_csum_words(buf + al, split),
+					                 buf + al + split, len - split);
 					assert_int_equal(ips_csum_fold(s), ips_csum_fold(naive));
 				}
 			}
