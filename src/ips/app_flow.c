@@ -250,31 +250,44 @@ int app_tx_buf_reserve(struct app_flow *f, struct app_tx *tx, enum app_dir dir, 
 	return ent_reserve(f, tx, &tx->ents[i], (size_t)n);
 }
 
-int app_tx_buf_append(struct app_flow *f, struct app_tx *tx, enum app_dir dir, enum ips_buf b,
-                      const void *p, size_t len, size_t limit)
+int app_tx_buf_appendv(struct app_flow *f, struct app_tx *tx, enum app_dir dir, enum ips_buf b,
+                       const struct app_piece *v, size_t n, size_t limit)
 {
 	struct app_bufent *e;
 	int i = tx->last[dir][b], r;
-	bool cut = false;
+	size_t want = 0, len;
+	bool cut;
 
 	if (i < 0 && (i = new_ent(f, tx, dir, b)) < 0)
 		return i;
 	e = &tx->ents[i];
 	if (e->len >= limit)
 		return BW_ERR_LIMIT;
-	if (len > limit - e->len) {
-		len = limit - e->len;
-		cut = true;
-	}
+	for (size_t k = 0; k < n; k++) /* pieces in memory: their sum fits */
+		want += v[k].len;
+	cut = want > limit - e->len;
+	len = cut ? limit - e->len : want;
 	if ((r = ent_reserve(f, tx, e, e->len + len)) != 0)
 		return r;
 	if (e->p == NULL)
 		return BW_ERR_NOMEM;
-	memcpy(e->p + e->len, p, len);
-	e->len += len;
+	for (size_t k = 0, left = len; k < n && left; k++) {
+		size_t c = v[k].len < left ? v[k].len : left;
+		memcpy(e->p + e->len, v[k].p, c);
+		e->len += c;
+		left -= c;
+	}
 	e->p[e->len] = '\0';
 	/* What fits is kept; the caller learns that the rest was not. */
 	return cut ? BW_ERR_LIMIT : 0;
+}
+
+int app_tx_buf_append(struct app_flow *f, struct app_tx *tx, enum app_dir dir, enum ips_buf b,
+                      const void *p, size_t len, size_t limit)
+{
+	struct app_piece v = {p, len};
+
+	return app_tx_buf_appendv(f, tx, dir, b, &v, 1, limit);
 }
 
 const char *app_tx_strdup(struct app_flow *f, struct app_tx *tx, const void *p, size_t len)

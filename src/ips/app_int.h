@@ -333,6 +333,17 @@ int app_tx_buf_reserve(struct app_flow *f, struct app_tx *tx, enum app_dir dir, 
  */
 int app_tx_buf_append(struct app_flow *f, struct app_tx *tx, enum app_dir dir, enum ips_buf b,
                       const void *p, size_t len, size_t limit);
+/* One piece of an app_tx_buf_appendv(). */
+struct app_piece {
+	const void *p;
+	size_t len;
+};
+/*
+ * The same for the n pieces of v in order, grown once: a header block's
+ * lines are dozens of small pieces.
+ */
+int app_tx_buf_appendv(struct app_flow *f, struct app_tx *tx, enum app_dir dir, enum ips_buf b,
+                       const struct app_piece *v, size_t n, size_t limit);
 /* Forgets every instance of b (their memory stays with tx until it is freed). */
 void app_tx_buf_clear(struct app_tx *tx, enum app_dir dir, enum ips_buf b);
 /* A NUL-terminated copy owned by tx (for EVE fields); NULL on failure. */

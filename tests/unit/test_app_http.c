@@ -226,6 +226,46 @@ static void test_uri_query_decoded(void **state)
 	app_flow_free(f);
 }
 
+/*
+ * Header buffers of a long header block (more pieces than one append takes)
+ * and single-header buffers found whatever the case of their name.
+ */
+static void test_many_headers(void **state)
+{
+	char rq[4096], hdr[4096], names[4096];
+	size_t n = 0, nh = 0, nn = 0, len;
+	const uint8_t *p;
+	struct app_flow *f;
+
+	(void)state;
+	n += (size_t)snprintf(rq + n, sizeof(rq) - n, "GET / HTTP/1.1\r\nhOsT: h\r\n");
+	nh += (size_t)snprintf(hdr + nh, sizeof(hdr) - nh, "hOsT: h\r\n");
+	nn += (size_t)snprintf(names + nn, sizeof(names) - nn, "\r\nhOsT\r\n");
+	for (int i = 0; i < 30; i++) {
+		n += (size_t)snprintf(rq + n, sizeof(rq) - n, "X-H%02d: value %d\r\n", i, i);
+		nh += (size_t)snprintf(hdr + nh, sizeof(hdr) - nh, "X-H%02d: value %d\r\n", i, i);
+		nn += (size_t)snprintf(names + nn, sizeof(names) - nn, "X-H%02d\r\n", i);
+	}
+	static const char ua[] = "uSeR-aGeNt: ua/1\r\nCONNECTION: close\r\n\r\n";
+	memcpy(rq + n, ua, sizeof(ua) - 1);
+	n += sizeof(ua) - 1;
+	assert_int_equal(app_flow_new(&f, ctx, APP_L4_TCP), 0);
+	assert_int_equal(app_flow_feed(f, APP_DIR_TO_SERVER, (const uint8_t *)rq, n), 0);
+	struct app_tx *tx = app_flow_tx_first(f);
+	assert_non_null(tx);
+	buf_eq(tx, APP_DIR_TO_SERVER, IPS_BUF_HTTP_RAW_HOST, "h");
+	buf_eq(tx, APP_DIR_TO_SERVER, IPS_BUF_HTTP_USER_AGENT, "ua/1");
+	buf_eq(tx, APP_DIR_TO_SERVER, IPS_BUF_HTTP_CONNECTION, "close");
+	assert_int_equal(app_tx_buf(tx, APP_DIR_TO_SERVER, IPS_BUF_HTTP_HEADER, 0, &p, &len), 0);
+	assert_int_equal(len, nh + strlen("uSeR-aGeNt: ua/1\r\nCONNECTION: close\r\n"));
+	assert_memory_equal(p, hdr, nh);
+	assert_int_equal(app_tx_buf(tx, APP_DIR_TO_SERVER, IPS_BUF_HTTP_HEADER_NAMES, 0, &p, &len),
+	                 0);
+	assert_int_equal(len, nn + strlen("uSeR-aGeNt\r\nCONNECTION\r\n\r\n"));
+	assert_memory_equal(p, names, nn);
+	app_flow_free(f);
+}
+
 /* Three pipelined requests in one segment, then the three responses. */
 static void test_pipelining(void **state)
 {
@@ -514,6 +554,7 @@ int main(void)
 	        cmocka_unit_test(test_bytewise),
 	        cmocka_unit_test(test_pipelining),
 	        cmocka_unit_test(test_uri_query_decoded),
+	        cmocka_unit_test(test_many_headers),
 	        cmocka_unit_test(test_100_continue),
 	        cmocka_unit_test(test_body_limit),
 	        cmocka_unit_test(test_partial_messages),
