@@ -1023,6 +1023,9 @@ int ips_detect_run(const struct ips_detect_engine *e, struct ips_detect_thread *
 	}
 	prefilter(e, t, in);
 	t->st.candidates += t->ncand;
+	/* Most runs have no candidate (det_add_cand counts every one): no walk then. */
+	if (t->ncand == 0)
+		return 0;
 	/*
 	 * Candidates in evaluation order: walk the bitmap (rules are sorted)
 	 * through its summary of non-zero words, with no sort; clear both on
