@@ -82,6 +82,7 @@ struct pl_carry {
 	uint32_t gen; /* app_tx_buf_gen() the carries are for */
 	struct pl_cbuf *cb;
 	size_t ncb, capcb;
+	uint64_t have[IPS_BUF_WORDS]; /* the buffers of cb[] */
 };
 
 /* Per-flow detection state (the flow's det slot). */
@@ -284,6 +285,7 @@ static void carry_attach(struct pl_flow *pf, struct ips_detect_input *in, uint64
 		for (size_t i = 0; i < pc->ncb; i++)
 			ips_detect_carry_free(&pc->cb[i].c);
 		pc->ncb = 0;
+		memset(pc->have, 0, sizeof(pc->have));
 		pc->used = true;
 		pc->tx = tx;
 		pc->d = d;
@@ -299,14 +301,9 @@ static void carry_attach(struct pl_flow *pf, struct ips_detect_input *in, uint64
 	}
 	/* Entries for the buffers new to this transaction (of those set), then the pointers. */
 	for (size_t w = 0; w < IPS_BUF_WORDS; w++)
-		for (uint64_t bits = set[w]; bits; bits &= bits - 1) {
+		for (uint64_t bits = set[w] & ~pc->have[w]; bits; bits &= bits - 1) {
 			int b = (int)(w * 64) + __builtin_ctzll(bits);
 			if (b == IPS_BUF_PAYLOAD || !carried(in, b))
-				continue;
-			size_t i = 0;
-			while (i < pc->ncb && pc->cb[i].b != (enum ips_buf)b)
-				i++;
-			if (i < pc->ncb)
 				continue;
 			if (pc->ncb == pc->capcb) {
 				size_t nc = pc->capcb ? pc->capcb * 2 : 8;
@@ -317,6 +314,7 @@ static void carry_attach(struct pl_flow *pf, struct ips_detect_input *in, uint64
 				pc->capcb = nc;
 			}
 			pc->cb[pc->ncb++] = (struct pl_cbuf){.b = (enum ips_buf)b};
+			pc->have[w] |= bits & -bits;
 		}
 attach:
 	for (size_t i = 0; i < pc->ncb; i++)
