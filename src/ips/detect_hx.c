@@ -417,6 +417,31 @@ static void hx_survivors(const struct det_hindex *h, const struct ips_detect_inp
 	}
 }
 
+static bool same16(const uint8_t *a, const uint8_t *b)
+{
+	uint64_t a0, a1, b0, b1;
+	memcpy(&a0, a, 8);
+	memcpy(&a1, a + 8, 8);
+	memcpy(&b0, b, 8);
+	memcpy(&b1, b + 8, 8);
+	return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+}
+
+/* A hash of the header fields the survivors depend on (det_hx_cands). */
+static uint64_t hx_hash(const struct ips_detect_input *in, uint8_t d, enum ips_proto app)
+{
+	uint64_t x[4];
+	memcpy(x, in->src, 16);
+	memcpy(x + 2, in->dst, 16);
+	uint64_t h = (uint64_t)in->sp << 48 | (uint64_t)in->dp << 32 | (uint64_t)in->proto << 24 |
+	             (uint64_t)d << 16 | (uint64_t)(app & 0xff) << 8 | in->ip_version;
+	h ^= x[0] * 0x9e3779b97f4a7c15ull ^ x[1] * 0xc2b2ae3d27d4eb4full ^
+	     x[2] * 0x165667b19e3779f9ull ^ x[3] * 0x27d4eb2f165667c5ull;
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	return h ^ h >> 33;
+}
+
 /* Adds the rules without a fast pattern whose header the input may satisfy. */
 void det_hx_cands(const struct ips_detect_engine *e, struct ips_detect_thread *t,
                   const struct ips_detect_input *in, enum det_pclass pc, enum det_dir d)
@@ -427,29 +452,20 @@ void det_hx_cands(const struct ips_detect_engine *e, struct ips_detect_thread *t
 		return; /* header_match() refuses every rule without IP */
 	enum ips_proto app = (unsigned)in->app < IPS_PROTO__COUNT ? in->app : IPS_PROTO_IP;
 	/*
-	 * The survivors depend on the header fields below only, and the inputs
-	 * of a flow's two directions mostly follow each other, so the survivors
-	 * of the latest DET_HXC distinct headers are kept.
+	 * The survivors depend on the header fields below only: those of the
+	 * latest input with each hash of them are kept, one entry per hash, as
+	 * the flows in progress interleave their packets, stream chunks and
+	 * transactions (mix-base: 3,000 of 29,600 runs computed them again with
+	 * the four latest headers kept, 2,400 with 64 entries by hash, 1,700
+	 * distinct headers). Headers crafted to collide only cost the
+	 * computation every run.
 	 */
-	struct det_hxkey *k = NULL, *old = &t->hxkey[0];
-	size_t ki = 0;
-	for (size_t i = 0; i < DET_HXC; i++) {
-		struct det_hxkey *c = &t->hxkey[i];
-		if (c->valid && c->ip_version == in->ip_version && c->proto == in->proto &&
-		    c->dir == (uint8_t)d && c->app == app && c->sp == in->sp && c->dp == in->dp &&
-		    memcmp(c->src, in->src, 16) == 0 && memcmp(c->dst, in->dst, 16) == 0) {
-			k = c;
-			ki = i;
-			break;
-		}
-		if (!c->valid || c->used < old->used) {
-			old = c;
-			ki = i;
-		}
-	}
+	size_t ki = hx_hash(in, (uint8_t)d, app) & (DET_HXC - 1);
+	struct det_hxkey *k = &t->hxkey[ki];
 	uint64_t *acc = t->hx_bits + ki * w, *tmp = t->hx_bits + DET_HXC * w;
-	if (!k) {
-		k = old;
+	if (!(k->valid && k->ip_version == in->ip_version && k->proto == in->proto &&
+	      k->dir == (uint8_t)d && k->app == app && k->sp == in->sp && k->dp == in->dp &&
+	      same16(k->src, in->src) && same16(k->dst, in->dst))) {
 		hx_survivors(h, in, pc, d, app, acc, tmp);
 		k->valid = true;
 		k->ip_version = in->ip_version;
@@ -468,7 +484,6 @@ void det_hx_cands(const struct ips_detect_engine *e, struct ips_detect_thread *t
 				if (k->nsurv++ < DET_HXS)
 					k->surv[k->nsurv - 1] = h->rule[x * 64 + det_ctz64(b)];
 	}
-	k->used = t->gen;
 	/* The survivors are kept with the IP-only rules, which an input may leave out. */
 	if (k->nsurv <= DET_HXS) {
 		for (uint32_t i = 0; i < k->nsurv; i++)

@@ -167,7 +167,7 @@ static inline size_t det_tkey(int slot_index, int tf)
 {
 	return det_pkey(DET_NSLOT + slot_index, tf);
 }
-enum { DET_HXC = 4 };  /* header index survivors cached per thread */
+enum { DET_HXC = 64 }; /* header index survivors cached per thread (a power of two) */
 enum { DET_HXS = 16 }; /* survivors a cache entry lists (most inputs have none or a few) */
 
 /*
@@ -310,8 +310,9 @@ struct ips_detect_thread {
 	/*
 	 * Header index work: (DET_HXC + 1) * hx.words; entry i's survivors are
 	 * hx_bits[i * words ..), the last block is scratch. The entries cache the
-	 * survivors of the latest distinct input headers: packets, stream chunks
-	 * and transactions of a flow's two directions alternate.
+	 * survivors of recent input headers, one entry per hash of the header
+	 * (det_hx_cands): packets, stream chunks and transactions of the flows
+	 * in progress interleave.
 	 */
 	uint64_t *hx_bits;
 	struct det_hxkey {
@@ -320,7 +321,6 @@ struct ips_detect_thread {
 		enum ips_proto app;
 		uint16_t sp, dp;
 		uint8_t src[16], dst[16];
-		uint64_t used; /* run that last used it, for replacement */
 		/* The survivors as rule orders when at most DET_HXS (nsurv), else by the bits. */
 		uint32_t nsurv;
 		uint32_t surv[DET_HXS];

@@ -299,8 +299,127 @@ static void test_header_index(void **state)
 	ips_ruleset_free(rs);
 }
 
+/*
+ * The survivors cached per header (DET_HXC entries by hash): inputs that
+ * differ in one header field only, with more values than entries so that
+ * some share an entry, in an order mixing values that match and values
+ * that do not, must each get their own header matches (checked by
+ * mutation: the test fails without the comparison of a port or address).
+ * Two-valued fields (app, direction, protocol) alternate in pairs, both
+ * orders, over many ports; the hash never puts two headers differing in
+ * one of them alone in one entry, so their comparisons are not exercised.
+ */
+static void test_header_cache(void **state)
+{
+	static const char *const rules[] = {
+	        "alert tcp any any -> any [100:199] (sid:1;)",
+	        "alert tcp any [100:149] -> any any (sid:2;)",
+	        "alert tcp 10.0.0.0/25 any -> any any (sid:3;)",
+	        "alert tcp any any -> 10.0.1.128/25 any (sid:4;)",
+	        "alert http 10.0.0.0/8 any -> any any (sid:5;)",
+	        "alert tcp 10.0.0.0/8 any -> any any (flow:to_server; sid:6;)",
+	        "alert udp 10.0.0.0/8 any -> any any (sid:7;)",
+	        "alert ip [10.0.0.0/8,2001:db8::/32] any -> any any (sid:9;)",
+	        "alert tcp any any -> any 7 (sid:8;)",
+	};
+	enum { NR = sizeof(rules) / sizeof(rules[0]), NV = 300, NP = 1000 };
+	struct ips_ruleset *rs = calloc(1, sizeof(*rs));
+	struct ips_detect_engine *e[2];
+	struct ips_detect_thread *t[2];
+	char why[160], key[64];
+
+	(void)state;
+	assert_non_null(rs);
+	rs->rules = calloc(NR, sizeof(*rs->rules));
+	assert_non_null(rs->rules);
+	rs->cap = NR;
+	for (size_t i = 0; i < NR; i++)
+		assert_int_equal(ips_rule_parse(rules[i], NULL, &rs->rules[rs->n++], why,
+		                                sizeof(why), key, sizeof(key)),
+		                 0);
+	for (int m = 0; m < 2; m++) {
+		struct ips_detect_conf c = {.no_prefilter = m == 1};
+		assert_int_equal(ips_detect_build(rs, &c, &e[m], NULL), 0);
+		assert_int_equal(ips_detect_thread_new(e[m], &t[m]), 0);
+	}
+	size_t total = 0;
+	size_t runs = 0;
+	for (int field = 0; field < 7; field++) {
+		for (unsigned i = 0; i < (field < 4 ? NV : NP); i++) {
+			/* A permutation of 0..NV-1 (77 is prime to 300), or pairs in both orders.
+			 */
+			unsigned v = field < 4 ? (i * 77 + 13) % NV : i ^ ((i >> 1) & 1);
+			struct ips_detect_input in = {.ip_version = 4,
+			                              .proto = 6,
+			                              .sp = 40000,
+			                              .dp = 80,
+			                              .has_tcp = true,
+			                              .has_flow = true,
+			                              .to_server = true,
+			                              .established = true,
+			                              .app = IPS_PROTO_IP};
+			memcpy(in.src, (const uint8_t[]){10, 0, 0, 5}, 4);
+			memcpy(in.dst, (const uint8_t[]){10, 0, 1, 200}, 4);
+			switch (field) {
+			case 0:
+				in.dp = (uint16_t)v;
+				break;
+			case 1:
+				in.sp = (uint16_t)v;
+				break;
+			case 2:
+				in.src[3] = (uint8_t)v;
+				in.src[2] = (uint8_t)(v >> 8);
+				break;
+			case 3:
+				in.dst[3] = (uint8_t)v;
+				in.dst[2] = (uint8_t)(1 + (v >> 8));
+				break;
+			case 4:
+				in.app = v % 2 ? IPS_PROTO_HTTP : IPS_PROTO_IP;
+				in.dp = (uint16_t)(v / 2);
+				break;
+			case 5:
+				in.to_server = v % 2;
+				in.dp = (uint16_t)(v / 2);
+				break;
+			default:
+				in.proto = v % 2 ? 17 : 6;
+				in.has_tcp = in.proto == 6;
+				in.dp = (uint16_t)(v / 2);
+				break;
+			}
+			/* Twice each: the second run takes what the first cached. */
+			for (int again = 0; again < 2; again++) {
+				struct ips_match mm[2][NR];
+				size_t n[2];
+				for (int m = 0; m < 2; m++)
+					assert_int_equal(
+					        ips_detect_run(e[m], t[m], &in, mm[m], NR, &n[m]),
+					        0);
+				if (n[0] != n[1])
+					fail_msg("field %d value %u: %zu matches, %zu without "
+					         "prefilter",
+					         field, v, n[0], n[1]);
+				for (size_t k = 0; k < n[0]; k++)
+					assert_int_equal(mm[0][k].rule->sid, mm[1][k].rule->sid);
+				total += n[0];
+				runs++;
+			}
+		}
+	}
+	print_message("header cache: %zu matches over %zu runs\n", total, runs);
+	assert_true(total > NV);
+	for (int m = 0; m < 2; m++) {
+		ips_detect_thread_free(t[m]);
+		ips_detect_free(e[m]);
+	}
+	ips_ruleset_free(rs);
+}
+
 int main(void)
 {
-	const struct CMUnitTest tests[] = {cmocka_unit_test(test_header_index)};
+	const struct CMUnitTest tests[] = {cmocka_unit_test(test_header_index),
+	                                   cmocka_unit_test(test_header_cache)};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
