@@ -417,9 +417,96 @@ static void test_header_cache(void **state)
 	ips_ruleset_free(rs);
 }
 
+/*
+ * Address zones (det_zone_of, which keeps the latest address pair) with an
+ * IPv6 home set whose addresses differ from others in their last bytes, or
+ * in their prefix only: a thousand sources in and out of the set, each
+ * twice under each prefix, in a mixed order, must each find the rules of
+ * their zone, as evaluation without prefilter does. Fails when the cache
+ * compares either half of the source address only (mutation).
+ */
+static void test_zone_cache(void **state)
+{
+	static const char *const rules[] = {
+	        "alert tcp 2001:db8::/120 any -> any any (content:\"abc\"; sid:1;)",
+	        "alert tcp 2001:db8::/120 any -> any any (content:\"xab\"; sid:2;)",
+	        "alert tcp !2001:db8::/120 any -> any any (content:\"bcy\"; sid:3;)",
+	        "alert tcp any any -> 2001:db8::/120 any (content:\"abc\"; sid:4;)",
+	        "alert tcp 2001:db8::/120 any -> any any (sid:5;)",
+	};
+	enum { NR = sizeof(rules) / sizeof(rules[0]), NA = 1000 };
+	static const uint8_t pay[] = "xxabcyy";
+	struct ips_ruleset *rs = calloc(1, sizeof(*rs));
+	struct ips_detect_engine *e[2];
+	struct ips_detect_thread *t[2];
+	char why[160], key[64];
+
+	(void)state;
+	assert_non_null(rs);
+	rs->rules = calloc(NR, sizeof(*rs->rules));
+	assert_non_null(rs->rules);
+	rs->cap = NR;
+	for (size_t i = 0; i < NR; i++)
+		assert_int_equal(ips_rule_parse(rules[i], NULL, &rs->rules[rs->n++], why,
+		                                sizeof(why), key, sizeof(key)),
+		                 0);
+	for (int m = 0; m < 2; m++) {
+		struct ips_detect_conf c = {.no_prefilter = m == 1};
+		assert_int_equal(ips_detect_build(rs, &c, &e[m], NULL), 0);
+		assert_int_equal(ips_detect_thread_new(e[m], &t[m]), 0);
+	}
+	size_t total = 0;
+	for (unsigned i = 0; i < 4 * NA; i++) {
+		/* Each address twice under each prefix, the addresses in a mixed order. */
+		unsigned a = (i / 4 * 77 + 13) % NA;
+		struct ips_detect_input in = {.ip_version = 6,
+		                              .proto = 6,
+		                              .sp = 40000,
+		                              .dp = 80,
+		                              .has_tcp = true,
+		                              .has_flow = true,
+		                              .to_server = true,
+		                              .established = true,
+		                              .app = IPS_PROTO_IP,
+		                              .payload = pay,
+		                              .payload_len = sizeof(pay) - 1,
+		                              .dsize = sizeof(pay) - 1};
+		static const uint8_t net[] = {0x20, 0x01, 0x0d, 0xb8};
+		memcpy(in.src, net, 4);
+		memcpy(in.dst, net, 4);
+		in.src[14] = (uint8_t)(a >> 8); /* ::0-::ff in the set, ::100 and on not */
+		in.src[15] = (uint8_t)a;
+		/*
+		 * The same last bytes under another prefix (out of the set),
+		 * alternating which comes first, so that consecutive inputs
+		 * also differ in their source's last bytes only.
+		 */
+		if (((i / 2) ^ (i / 4)) & 1)
+			in.src[3] = 0xb9;
+		in.dst[15] = 0x42;
+		struct ips_match mm[2][NR];
+		size_t n[2];
+		for (int m = 0; m < 2; m++)
+			assert_int_equal(ips_detect_run(e[m], t[m], &in, mm[m], NR, &n[m]), 0);
+		if (n[0] != n[1])
+			fail_msg("source ::%x: %zu matches, %zu without prefilter", a, n[0], n[1]);
+		for (size_t k = 0; k < n[0]; k++)
+			assert_int_equal(mm[0][k].rule->sid, mm[1][k].rule->sid);
+		total += n[0];
+	}
+	print_message("zone cache: %zu matches over %d inputs\n", total, 4 * NA);
+	assert_true(total > NA);
+	for (int m = 0; m < 2; m++) {
+		ips_detect_thread_free(t[m]);
+		ips_detect_free(e[m]);
+	}
+	ips_ruleset_free(rs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {cmocka_unit_test(test_header_index),
-	                                   cmocka_unit_test(test_header_cache)};
+	                                   cmocka_unit_test(test_header_cache),
+	                                   cmocka_unit_test(test_zone_cache)};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
