@@ -299,6 +299,57 @@ static void test_header_index(void **state)
 	ips_ruleset_free(rs);
 }
 
+/* A small ruleset built twice: with the prefilter (0) and evaluating every rule (1). */
+struct pair {
+	struct ips_ruleset *rs;
+	struct ips_detect_engine *e[2];
+	struct ips_detect_thread *t[2];
+};
+
+static void pair_build(struct pair *p, const char *const *rules, size_t nr)
+{
+	char why[160], key[64];
+
+	assert_non_null(p->rs = calloc(1, sizeof(*p->rs)));
+	assert_non_null(p->rs->rules = calloc(nr, sizeof(*p->rs->rules)));
+	p->rs->cap = nr;
+	for (size_t i = 0; i < nr; i++)
+		assert_int_equal(ips_rule_parse(rules[i], NULL, &p->rs->rules[p->rs->n++], why,
+		                                sizeof(why), key, sizeof(key)),
+		                 0);
+	for (int m = 0; m < 2; m++) {
+		struct ips_detect_conf c = {.no_prefilter = m == 1};
+		assert_int_equal(ips_detect_build(p->rs, &c, &p->e[m], NULL), 0);
+		assert_int_equal(ips_detect_thread_new(p->e[m], &p->t[m]), 0);
+	}
+}
+
+/* Runs in on both engines: the same matches in the same order; returns their number. */
+static size_t pair_run(struct pair *p, const struct ips_detect_input *in, const char *what,
+                       unsigned v)
+{
+	enum { MAXM = 16 };
+	struct ips_match mm[2][MAXM];
+	size_t n[2];
+	for (int m = 0; m < 2; m++)
+		assert_int_equal(ips_detect_run(p->e[m], p->t[m], in, mm[m], MAXM, &n[m]), 0);
+	if (n[0] != n[1])
+		fail_msg("%s %u: %zu matches, %zu without prefilter", what, v, n[0], n[1]);
+	assert_true(n[0] <= MAXM);
+	for (size_t k = 0; k < n[0]; k++)
+		assert_int_equal(mm[0][k].rule->sid, mm[1][k].rule->sid);
+	return n[0];
+}
+
+static void pair_free(struct pair *p)
+{
+	for (int m = 0; m < 2; m++) {
+		ips_detect_thread_free(p->t[m]);
+		ips_detect_free(p->e[m]);
+	}
+	ips_ruleset_free(p->rs);
+}
+
 /*
  * The survivors cached per header (DET_HXC entries by hash): inputs that
  * differ in one header field only, with more values than entries so that
@@ -322,26 +373,13 @@ static void test_header_cache(void **state)
 	        "alert ip [10.0.0.0/8,2001:db8::/32] any -> any any (sid:9;)",
 	        "alert tcp any any -> any 7 (sid:8;)",
 	};
-	enum { NR = sizeof(rules) / sizeof(rules[0]), NV = 300, NP = 1000 };
-	struct ips_ruleset *rs = calloc(1, sizeof(*rs));
-	struct ips_detect_engine *e[2];
-	struct ips_detect_thread *t[2];
-	char why[160], key[64];
+	/* The field each pass varies. */
+	static const char *const fields[] = {"dp", "sp", "src", "dst", "app", "dir", "proto"};
+	enum { NV = 300, NP = 1000 };
+	struct pair p;
 
 	(void)state;
-	assert_non_null(rs);
-	rs->rules = calloc(NR, sizeof(*rs->rules));
-	assert_non_null(rs->rules);
-	rs->cap = NR;
-	for (size_t i = 0; i < NR; i++)
-		assert_int_equal(ips_rule_parse(rules[i], NULL, &rs->rules[rs->n++], why,
-		                                sizeof(why), key, sizeof(key)),
-		                 0);
-	for (int m = 0; m < 2; m++) {
-		struct ips_detect_conf c = {.no_prefilter = m == 1};
-		assert_int_equal(ips_detect_build(rs, &c, &e[m], NULL), 0);
-		assert_int_equal(ips_detect_thread_new(e[m], &t[m]), 0);
-	}
+	pair_build(&p, rules, sizeof(rules) / sizeof(rules[0]));
 	size_t total = 0;
 	size_t runs = 0;
 	for (int field = 0; field < 7; field++) {
@@ -390,31 +428,13 @@ static void test_header_cache(void **state)
 				break;
 			}
 			/* Twice each: the second run takes what the first cached. */
-			for (int again = 0; again < 2; again++) {
-				struct ips_match mm[2][NR];
-				size_t n[2];
-				for (int m = 0; m < 2; m++)
-					assert_int_equal(
-					        ips_detect_run(e[m], t[m], &in, mm[m], NR, &n[m]),
-					        0);
-				if (n[0] != n[1])
-					fail_msg("field %d value %u: %zu matches, %zu without "
-					         "prefilter",
-					         field, v, n[0], n[1]);
-				for (size_t k = 0; k < n[0]; k++)
-					assert_int_equal(mm[0][k].rule->sid, mm[1][k].rule->sid);
-				total += n[0];
-				runs++;
-			}
+			for (int again = 0; again < 2; again++, runs++)
+				total += pair_run(&p, &in, fields[field], v);
 		}
 	}
 	print_message("header cache: %zu matches over %zu runs\n", total, runs);
 	assert_true(total > NV);
-	for (int m = 0; m < 2; m++) {
-		ips_detect_thread_free(t[m]);
-		ips_detect_free(e[m]);
-	}
-	ips_ruleset_free(rs);
+	pair_free(&p);
 }
 
 /*
@@ -434,27 +454,12 @@ static void test_zone_cache(void **state)
 	        "alert tcp any any -> 2001:db8::/120 any (content:\"abc\"; sid:4;)",
 	        "alert tcp 2001:db8::/120 any -> any any (sid:5;)",
 	};
-	enum { NR = sizeof(rules) / sizeof(rules[0]), NA = 1000 };
+	enum { NA = 1000 };
 	static const uint8_t pay[] = "xxabcyy";
-	struct ips_ruleset *rs = calloc(1, sizeof(*rs));
-	struct ips_detect_engine *e[2];
-	struct ips_detect_thread *t[2];
-	char why[160], key[64];
+	struct pair p;
 
 	(void)state;
-	assert_non_null(rs);
-	rs->rules = calloc(NR, sizeof(*rs->rules));
-	assert_non_null(rs->rules);
-	rs->cap = NR;
-	for (size_t i = 0; i < NR; i++)
-		assert_int_equal(ips_rule_parse(rules[i], NULL, &rs->rules[rs->n++], why,
-		                                sizeof(why), key, sizeof(key)),
-		                 0);
-	for (int m = 0; m < 2; m++) {
-		struct ips_detect_conf c = {.no_prefilter = m == 1};
-		assert_int_equal(ips_detect_build(rs, &c, &e[m], NULL), 0);
-		assert_int_equal(ips_detect_thread_new(e[m], &t[m]), 0);
-	}
+	pair_build(&p, rules, sizeof(rules) / sizeof(rules[0]));
 	size_t total = 0;
 	for (unsigned i = 0; i < 4 * NA; i++) {
 		/* Each address twice under each prefix, the addresses in a mixed order. */
@@ -484,23 +489,11 @@ static void test_zone_cache(void **state)
 		if (((i / 2) ^ (i / 4)) & 1)
 			in.src[3] = 0xb9;
 		in.dst[15] = 0x42;
-		struct ips_match mm[2][NR];
-		size_t n[2];
-		for (int m = 0; m < 2; m++)
-			assert_int_equal(ips_detect_run(e[m], t[m], &in, mm[m], NR, &n[m]), 0);
-		if (n[0] != n[1])
-			fail_msg("source ::%x: %zu matches, %zu without prefilter", a, n[0], n[1]);
-		for (size_t k = 0; k < n[0]; k++)
-			assert_int_equal(mm[0][k].rule->sid, mm[1][k].rule->sid);
-		total += n[0];
+		total += pair_run(&p, &in, "source", a);
 	}
 	print_message("zone cache: %zu matches over %d inputs\n", total, 4 * NA);
 	assert_true(total > NA);
-	for (int m = 0; m < 2; m++) {
-		ips_detect_thread_free(t[m]);
-		ips_detect_free(e[m]);
-	}
-	ips_ruleset_free(rs);
+	pair_free(&p);
 }
 
 int main(void)
