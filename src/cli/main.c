@@ -8,6 +8,7 @@
 #endif
 
 #include "cli/cli.h"
+#include "ips/mpm.h"
 
 struct command {
 	const char *name;
@@ -59,6 +60,7 @@ int main(int argc, char **argv)
 	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
 		printf("bulwark %s\n", BW_VERSION);
 		print_allocator();
+		printf("vectorscan: %s code\n", ips_mpm_hs_impl());
 		return 0;
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)

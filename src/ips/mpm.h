@@ -53,6 +53,8 @@ struct ips_mpm_ops {
 
 /* vectorscan (libhs); build() fails with BW_ERR_UNSUPP when it refuses. */
 extern const struct ips_mpm_ops ips_mpm_hs_ops;
+/* The vectorscan code that scans: "native" (its own dispatch), "sse4.2" or "ssse3" (mpm_hs.c). */
+const char *ips_mpm_hs_impl(void);
 /* Aho-Corasick over case-folded bytes, verifying case-sensitive hits. */
 extern const struct ips_mpm_ops ips_mpm_ac_ops;
 

@@ -32,10 +32,14 @@
  * compiles in vectored mode, which has none, and such databases are
  * scanned as a vector of one buffer.
  */
+#define _GNU_SOURCE /* RTLD_DEFAULT */
 #include <ctype.h>
+#include <dlfcn.h>
 #include <hs/hs.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "ips/mpm.h"
 #include "lib/err.h"
@@ -57,16 +61,79 @@ static char *escape(const uint8_t *p, size_t len)
 	return s;
 }
 
+/*
+ * The code that scans. vectorscan before 5.4.12 (Debian 12 ships 5.4.9)
+ * misses matches in its AVX2 and AVX-512 builds, depending on where the
+ * input ends in memory: the AVX-512 vermicelli tail check looks at the
+ * wrong bytes of its last load (upstream 6c8e33e5, PR #307), and the
+ * double-shufti accelerator drops a pair ending on the last byte of a
+ * short range (4f09e785, PR #318). A differential fuzz of literal sets
+ * found 17,120 of 15.5 million occurrences missed by hs_scan(); the SSE4.2
+ * build that the same fat library carries (corei7_hs_scan, exported beside
+ * the others) missed none, and scans ET open's groups faster on this
+ * project's benchmark machine (docs/PERFORMANCE.md, tenth round). With such
+ * a version, databases are therefore compiled for the plain x86-64 target
+ * and scanned with that build; a library without those symbols keeps its
+ * own dispatch (and a warning). test_mpm_hs_alignment holds two cases.
+ */
+typedef hs_error_t (*scan_fn)(const hs_database_t *, const char *, unsigned, unsigned,
+                              hs_scratch_t *, match_event_handler, void *);
+typedef hs_error_t (*scanv_fn)(const hs_database_t *, const char *const *, const unsigned *,
+                               unsigned, unsigned, hs_scratch_t *, match_event_handler, void *);
+static struct {
+	scan_fn scan;
+	scanv_fn scanv;
+	bool plain; /* compile for the plain target */
+	const char *what;
+} impl = {hs_scan, hs_scan_vector, false, "native"};
+static pthread_once_t impl_once = PTHREAD_ONCE_INIT;
+
+static void impl_pick(void)
+{
+	unsigned a = 0, b = 0, c = 0;
+	if (sscanf(hs_version(), "%u.%u.%u", &a, &b, &c) == 3 &&
+	    (a > 5 || (a == 5 && (b > 4 || (b == 4 && c >= 12)))))
+		return;
+	/* The SSE4.2 build, or the SSSE3 one (core2) on an older CPU. */
+	bool i7 = __builtin_cpu_supports("sse4.2") && __builtin_cpu_supports("popcnt");
+	void *s = dlsym(RTLD_DEFAULT, i7 ? "corei7_hs_scan" : "core2_hs_scan");
+	void *v = dlsym(RTLD_DEFAULT, i7 ? "corei7_hs_scan_vector" : "core2_hs_scan_vector");
+	if (!s || !v || !__builtin_cpu_supports("ssse3")) {
+		log_warn("ips",
+		         "vectorscan %u.%u.%u may miss matches on AVX2 or AVX-512 CPUs "
+		         "(fixed in 5.4.12)",
+		         a, b, c);
+		return;
+	}
+	/* POSIX: a function pointer converts from dlsym's void pointer this way. */
+	memcpy(&impl.scan, &s, sizeof(s));
+	memcpy(&impl.scanv, &v, sizeof(v));
+	impl.plain = true;
+	impl.what = i7 ? "sse4.2" : "ssse3";
+}
+
+const char *ips_mpm_hs_impl(void)
+{
+	pthread_once(&impl_once, impl_pick);
+	return impl.what;
+}
+
 static int compile(const char **expr, const unsigned *flags, const unsigned *ids,
                    const size_t *lens, size_t n, bool regex, bool vec, hs_database_t **d)
 {
 	hs_compile_error_t *err = NULL;
 	hs_error_t e;
 	unsigned mode = vec ? HS_MODE_VECTORED : HS_MODE_BLOCK;
+	hs_platform_info_t plat, *pp = NULL;
+	pthread_once(&impl_once, impl_pick);
+	if (impl.plain && hs_populate_platform(&plat) == HS_SUCCESS) {
+		plat.cpu_features = 0; /* no AVX2 or AVX-512 code paths */
+		pp = &plat;
+	}
 	if (regex)
-		e = hs_compile_multi(expr, flags, ids, (unsigned)n, mode, NULL, d, &err);
+		e = hs_compile_multi(expr, flags, ids, (unsigned)n, mode, pp, d, &err);
 	else
-		e = hs_compile_lit_multi(expr, flags, ids, lens, (unsigned)n, mode, NULL, d, &err);
+		e = hs_compile_lit_multi(expr, flags, ids, lens, (unsigned)n, mode, pp, d, &err);
 	if (e == HS_SUCCESS)
 		return 0;
 	log_info("ips", "vectorscan refused a group of %zu patterns: %s", n,
@@ -270,8 +337,8 @@ static int hs_do_scan(const void *db, void *scratch, const uint8_t *buf, size_t 
 			continue;
 		const char *v = (const char *)buf;
 		unsigned vl = (unsigned)len;
-		hs_error_t e = d->vec ? hs_scan_vector(x, &v, &vl, 1, 0, scratch, on_match, &c)
-		                      : hs_scan(x, v, vl, 0, scratch, on_match, &c);
+		hs_error_t e = d->vec ? impl.scanv(x, &v, &vl, 1, 0, scratch, on_match, &c)
+		                      : impl.scan(x, v, vl, 0, scratch, on_match, &c);
 		if (e == HS_SCAN_TERMINATED)
 			return 0;
 		if (e != HS_SUCCESS)

@@ -928,6 +928,126 @@ static void test_mpm_split(void **state)
 	}
 }
 
+/*
+ * vectorscan 5.4.9's AVX2 and AVX-512 code misses matches near the end of
+ * some inputs, depending on where the input ends in memory (mpm_hs.c
+ * impl_pick): two cases found by test_mpm_random, each scanned at all 64
+ * alignments through the ops.
+ */
+static void test_mpm_hs_alignment(void **state)
+{
+	(void)state;
+	static const struct {
+		struct ips_mpm_pattern p[2];
+		uint32_t want; /* the id that must be found */
+		const char *hex;
+	} t[] = {
+	        {{{(const uint8_t *)"ZA-aA@\xff[{[Za", 12, false, 0},
+	          {(const uint8_t *)"@@", 2, false, 1}},
+	         1,
+	         "41ffff6041617b615a00605a002d60000060605a5b607aff5b5a605b00000000"
+	         "0041ff7a7b5a615a2d414161005a7b5aff7b7b6141617b5a61ff5a5b5b007bff"
+	         "ff404040606041414140ff7b417b4161ff"},
+	        {{{(const uint8_t *)"\0", 1, true, 0}, {(const uint8_t *)"\0Z", 2, true, 1}},
+	         0,
+	         "7a40ff61ff40417a7b602d607a40614160612d7a41615b2d417a7b7b2d5b7a5b"
+	         "615b5b605b605aff614140417b5a5b5a604160ff60ff7a5b7a4140407b7a6161"
+	         "5a40402d60007b2d2d605b6141ff61607a4100ff614000ff41"},
+	};
+	static _Alignas(64) uint8_t mem[256];
+	for (size_t c = 0; c < sizeof(t) / sizeof(t[0]); c++) {
+		uint8_t in[128];
+		size_t len = strlen(t[c].hex) / 2;
+		assert_true(len <= sizeof(in));
+		for (size_t i = 0; i < len; i++)
+			assert_int_equal(sscanf(t[c].hex + 2 * i, "%2hhx", &in[i]), 1);
+		void *db, *scratch = NULL;
+		assert_int_equal(ips_mpm_hs_ops.build(t[c].p, 2, &db), 0);
+		assert_int_equal(ips_mpm_hs_ops.scratch_grow(db, &scratch), 0);
+		for (size_t a = 0; a < 64; a++) {
+			memcpy(mem + a, in, len);
+			uint8_t seen[2] = {0, 0};
+			assert_int_equal(
+			        ips_mpm_hs_ops.scan(db, scratch, mem + a, len, collect_set, seen),
+			        0);
+			if (!seen[t[c].want])
+				fail_msg("case %zu: pattern %u missed at alignment %zu", c,
+				         t[c].want, a);
+		}
+		ips_mpm_hs_ops.scratch_free(scratch);
+		ips_mpm_hs_ops.free(db);
+	}
+}
+
+/*
+ * vectorscan against the Aho-Corasick automaton on random sets of 1 to 400
+ * patterns of 1 to 12 bytes (and a few up to 70), caseless or not, over an
+ * alphabet with the bytes beside A-Z and a-z (which case folding must leave
+ * alone), NUL and 0xff, in inputs of up to 136 bytes placed at random
+ * alignments: the inputs where vectorscan 5.4.9's AVX2 and AVX-512 code
+ * missed matches (test_mpm_hs_alignment).
+ */
+static void test_mpm_random(void **state)
+{
+	(void)state;
+	static const char alpha[] = "aAzZ@[`{\0\xff-";
+	static const size_t sizes[] = {1, 3, 9, 40, 400};
+	static uint8_t bytes[400][70];
+	static _Alignas(64) uint8_t mem[256];
+	struct ips_mpm_pattern pats[400];
+	uint32_t st = 777;
+	for (size_t z = 0; z < sizeof(sizes) / sizeof(sizes[0]); z++) {
+		for (int round = 0; round < 6; round++) {
+			size_t npat = sizes[z];
+			for (uint32_t i = 0; i < npat; i++) {
+				size_t len = 1 + xorshift32(&st) % 12;
+				if (xorshift32(&st) % 16 == 0)
+					len = 13 + xorshift32(&st) % 58;
+				for (size_t k = 0; k < len; k++)
+					bytes[i][k] = (uint8_t)alpha[xorshift32(&st) % 11];
+				pats[i] = (struct ips_mpm_pattern){bytes[i], len,
+				                                   xorshift32(&st) % 2 == 0, i};
+			}
+			void *ac, *hs, *acs = NULL, *hss = NULL;
+			assert_int_equal(ips_mpm_ac_ops.build(pats, npat, &ac), 0);
+			assert_int_equal(ips_mpm_ac_ops.scratch_grow(ac, &acs), 0);
+			assert_int_equal(ips_mpm_hs_ops.build(pats, npat, &hs), 0);
+			assert_int_equal(ips_mpm_hs_ops.scratch_grow(hs, &hss), 0);
+			for (int b = 0; b < 300; b++) {
+				size_t len = xorshift32(&st) % 137;
+				uint8_t *buf = mem + xorshift32(&st) % 64;
+				for (size_t i = 0; i < len; i++)
+					buf[i] = (uint8_t)alpha[xorshift32(&st) % 11];
+				/* Sometimes a pattern, at the very end. */
+				const struct ips_mpm_pattern *e = &pats[xorshift32(&st) % npat];
+				if (b % 3 == 0 && e->len <= len)
+					memcpy(buf + len - e->len, e->p, e->len);
+				static uint8_t seen[2][400];
+				memset(seen, 0, sizeof(seen));
+				assert_int_equal(ips_mpm_ac_ops.scan(ac, acs, buf, len, collect_set,
+				                                     seen[0]),
+				                 0);
+				assert_int_equal(ips_mpm_hs_ops.scan(hs, hss, buf, len, collect_set,
+				                                     seen[1]),
+				                 0);
+				for (uint32_t i = 0; i < npat; i++)
+					if (seen[0][i] != seen[1][i])
+						fail_msg("%zu patterns, %zu bytes at alignment "
+						         "%zu: pattern "
+						         "%u (%zu bytes) found by %s only",
+						         npat, len, (size_t)((uintptr_t)buf % 64),
+						         i, pats[i].len,
+						         seen[0][i] ? "aho-corasick"
+						                    : "vectorscan");
+			}
+			ips_mpm_ac_ops.scratch_free(acs);
+			ips_mpm_ac_ops.free(ac);
+			ips_mpm_hs_ops.scratch_free(hss);
+			ips_mpm_hs_ops.free(hs);
+		}
+	}
+}
+
 /* ---- prefilter equivalence on random rules and payloads ---- */
 
 static uint32_t rnd_state = 12345;
@@ -1065,12 +1185,20 @@ static void test_equivalence(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_keywords),      cmocka_unit_test(test_buffers),
-	        cmocka_unit_test(test_app_protocols), cmocka_unit_test(test_header),
-	        cmocka_unit_test(test_flowbits),      cmocka_unit_test(test_threshold),
-	        cmocka_unit_test(test_threshold_cap), cmocka_unit_test(test_actions),
-	        cmocka_unit_test(test_mpm),           cmocka_unit_test(test_mpm_nul),
-	        cmocka_unit_test(test_mpm_split),     cmocka_unit_test(test_equivalence),
+	        cmocka_unit_test(test_keywords),
+	        cmocka_unit_test(test_buffers),
+	        cmocka_unit_test(test_app_protocols),
+	        cmocka_unit_test(test_header),
+	        cmocka_unit_test(test_flowbits),
+	        cmocka_unit_test(test_threshold),
+	        cmocka_unit_test(test_threshold_cap),
+	        cmocka_unit_test(test_actions),
+	        cmocka_unit_test(test_mpm),
+	        cmocka_unit_test(test_mpm_nul),
+	        cmocka_unit_test(test_mpm_split),
+	        cmocka_unit_test(test_mpm_random),
+	        cmocka_unit_test(test_mpm_hs_alignment),
+	        cmocka_unit_test(test_equivalence),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
