@@ -90,6 +90,7 @@ static pthread_once_t impl_once = PTHREAD_ONCE_INIT;
 
 static void impl_pick(void)
 {
+#if defined(__x86_64__) || defined(__i386__)
 	unsigned a = 0, b = 0, c = 0;
 	if (sscanf(hs_version(), "%u.%u.%u", &a, &b, &c) == 3 &&
 	    (a > 5 || (a == 5 && (b > 4 || (b == 4 && c >= 12)))))
@@ -110,6 +111,7 @@ static void impl_pick(void)
 	memcpy(&impl.scanv, &v, sizeof(v));
 	impl.plain = true;
 	impl.what = i7 ? "sse4.2" : "ssse3";
+#endif
 }
 
 const char *ips_mpm_hs_impl(void)
