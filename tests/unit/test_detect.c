@@ -857,36 +857,64 @@ static int collect_set(uint32_t id, size_t end, void *ctx)
 	return 0;
 }
 
+/* vectorscan and the Aho-Corasick automaton, built from the same patterns (ids below 512). */
+struct mpm_both {
+	const struct ips_mpm_pattern *pats;
+	size_t npat;
+	void *db[2], *scratch[2];
+};
+static const struct ips_mpm_ops *const both_ops[2] = {&ips_mpm_hs_ops, &ips_mpm_ac_ops};
+
+static void both_build(struct mpm_both *m, const struct ips_mpm_pattern *pats, size_t npat)
+{
+	*m = (struct mpm_both){.pats = pats, .npat = npat};
+	for (int k = 0; k < 2; k++) {
+		assert_int_equal(both_ops[k]->build(pats, npat, &m->db[k]), 0);
+		assert_int_equal(both_ops[k]->scratch_grow(m->db[k], &m->scratch[k]), 0);
+	}
+}
+
+/* Fails unless both find the same patterns in buf[0..len); `what` names the buffer. */
+static void both_agree(const struct mpm_both *m, const uint8_t *buf, size_t len, const char *what)
+{
+	static uint8_t seen[2][512];
+	memset(seen, 0, sizeof(seen));
+	for (int k = 0; k < 2; k++)
+		assert_int_equal(
+		        both_ops[k]->scan(m->db[k], m->scratch[k], buf, len, collect_set, seen[k]),
+		        0);
+	for (size_t i = 0; i < m->npat; i++) {
+		uint32_t id = m->pats[i].id;
+		if (seen[0][id] != seen[1][id])
+			fail_msg("%zu patterns, %s: pattern %u (%zu bytes) found by %s only",
+			         m->npat, what, id, m->pats[i].len,
+			         seen[0][id] ? both_ops[0]->name : both_ops[1]->name);
+	}
+}
+
+static void both_free(struct mpm_both *m)
+{
+	for (int k = 0; k < 2; k++) {
+		both_ops[k]->scratch_free(m->scratch[k]);
+		both_ops[k]->free(m->db[k]);
+	}
+}
+
 static void mpm_split_case(struct ips_mpm_pattern *pats, size_t npat, uint32_t *st)
 {
 	enum { NBUF = 120 };
-	const struct ips_mpm_ops *ops[2] = {&ips_mpm_hs_ops, &ips_mpm_ac_ops};
-	void *db[2], *scratch[2] = {NULL, NULL};
-	for (int k = 0; k < 2; k++) {
-		assert_int_equal(ops[k]->build(pats, npat, &db[k]), 0);
-		assert_int_equal(ops[k]->scratch_grow(db[k], &scratch[k]), 0);
-	}
+	struct mpm_both m;
+	both_build(&m, pats, npat);
 	uint8_t buf[1600];
 	for (int b = 0; b < NBUF; b++) {
 		size_t len = 1 + xorshift32(st) % sizeof(buf);
 		for (size_t i = 0; i < len; i++)
 			buf[i] = (uint8_t) "abAB\\u0-xyz\0"[xorshift32(st) % 13];
-		uint8_t seen[2][256];
-		memset(seen, 0, sizeof(seen));
-		for (int k = 0; k < 2; k++)
-			assert_int_equal(
-			        ops[k]->scan(db[k], scratch[k], buf, len, collect_set, seen[k]), 0);
-		for (uint32_t i = 0; i < npat; i++)
-			if (seen[0][pats[i].id] != seen[1][pats[i].id])
-				fail_msg("%zu patterns, buffer %d (%zu bytes): pattern %u found by "
-				         "%s only",
-				         npat, b, len, pats[i].id,
-				         seen[0][pats[i].id] ? ops[0]->name : ops[1]->name);
+		char what[64];
+		snprintf(what, sizeof(what), "buffer %d (%zu bytes)", b, len);
+		both_agree(&m, buf, len, what);
 	}
-	for (int k = 0; k < 2; k++) {
-		ops[k]->scratch_free(scratch[k]);
-		ops[k]->free(db[k]);
-	}
+	both_free(&m);
 }
 
 static void test_mpm_split(void **state)
@@ -1008,11 +1036,8 @@ static void test_mpm_random(void **state)
 				pats[i] = (struct ips_mpm_pattern){bytes[i], len,
 				                                   xorshift32(&st) % 2 == 0, i};
 			}
-			void *ac, *hs, *acs = NULL, *hss = NULL;
-			assert_int_equal(ips_mpm_ac_ops.build(pats, npat, &ac), 0);
-			assert_int_equal(ips_mpm_ac_ops.scratch_grow(ac, &acs), 0);
-			assert_int_equal(ips_mpm_hs_ops.build(pats, npat, &hs), 0);
-			assert_int_equal(ips_mpm_hs_ops.scratch_grow(hs, &hss), 0);
+			struct mpm_both m;
+			both_build(&m, pats, npat);
 			for (int b = 0; b < 300; b++) {
 				size_t len = xorshift32(&st) % 137;
 				uint8_t *buf = mem + xorshift32(&st) % 64;
@@ -1022,28 +1047,12 @@ static void test_mpm_random(void **state)
 				const struct ips_mpm_pattern *e = &pats[xorshift32(&st) % npat];
 				if (b % 3 == 0 && e->len <= len)
 					memcpy(buf + len - e->len, e->p, e->len);
-				static uint8_t seen[2][400];
-				memset(seen, 0, sizeof(seen));
-				assert_int_equal(ips_mpm_ac_ops.scan(ac, acs, buf, len, collect_set,
-				                                     seen[0]),
-				                 0);
-				assert_int_equal(ips_mpm_hs_ops.scan(hs, hss, buf, len, collect_set,
-				                                     seen[1]),
-				                 0);
-				for (uint32_t i = 0; i < npat; i++)
-					if (seen[0][i] != seen[1][i])
-						fail_msg("%zu patterns, %zu bytes at alignment "
-						         "%zu: pattern "
-						         "%u (%zu bytes) found by %s only",
-						         npat, len, (size_t)((uintptr_t)buf % 64),
-						         i, pats[i].len,
-						         seen[0][i] ? "aho-corasick"
-						                    : "vectorscan");
+				char what[64];
+				snprintf(what, sizeof(what), "%zu bytes at alignment %zu", len,
+				         (size_t)((uintptr_t)buf % 64));
+				both_agree(&m, buf, len, what);
 			}
-			ips_mpm_ac_ops.scratch_free(acs);
-			ips_mpm_ac_ops.free(ac);
-			ips_mpm_hs_ops.scratch_free(hss);
-			ips_mpm_hs_ops.free(hs);
+			both_free(&m);
 		}
 	}
 }
